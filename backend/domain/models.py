@@ -1,0 +1,122 @@
+"""Plain data the services pass around; no framework types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ChatKind(StrEnum):
+    GROUP = "group"
+    DIRECT = "direct"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class EventType(StrEnum):
+    """What a chat `seq` numbers: every change of a chat takes the next one."""
+
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_UPDATED = "message.updated"
+    MESSAGE_DELETED = "message.deleted"
+    MEMBER_ADDED = "member.added"
+    MEMBER_REMOVED = "member.removed"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    username: str
+    email: str
+    display_name: str
+    created_at: datetime
+    password_hash: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: str
+    kind: ChatKind
+    title: str
+    created_at: datetime
+    last_seq: int
+    last_message_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    chat_id: str
+    user_id: str
+    role: Role
+    joined_at: datetime
+    last_read_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """The current state of a message; a deleted one is a tombstone without text."""
+
+    chat_id: str
+    seq: int
+    sender_id: str
+    text: str | None
+    created_at: datetime
+    client_msg_id: str | None
+    edited_at: datetime | None = None
+    deleted: bool = False
+    attachments: tuple[dict[str, Any], ...] = ()
+    reply_to_seq: int | None = None
+
+    @property
+    def id(self) -> str:
+        """Deterministic, so a retried store write overwrites instead of duplicating."""
+        return f"{self.chat_id}:{self.seq}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatEvent:
+    """One numbered change of a chat, as the relational store records it.
+
+    `target_seq` names the message an edit or deletion changed; `data` carries member events' user.
+    """
+
+    chat_id: str
+    seq: int
+    type: EventType
+    actor_id: str
+    created_at: datetime
+    target_seq: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A refresh token's record; the token itself is never stored, only its hash."""
+
+    id: str
+    family_id: str
+    user_id: str
+    token_hash: str
+    device_name: str
+    created_at: datetime
+    expires_at: datetime
+    rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+    replaced_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """A row of the chat list: the chat, the caller's membership, its last message, unread count."""
+
+    chat: Chat
+    member: Member
+    last_message: Message | None
+    unread: int
+    peer_id: str | None = None

@@ -1,0 +1,195 @@
+"""The ports: one small interface per engine role.
+
+Each has an embedded implementation (one machine, nothing installed) and a production one under
+`backend/adapters/<port>/`; `backend/bootstrap.py` is the only place that picks between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from backend.domain.events import Event
+from backend.domain.models import (
+    Chat,
+    ChatEvent,
+    EventType,
+    Member,
+    Message,
+    Role,
+    Session,
+    User,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class UserRepo(Protocol):
+    async def create(self, user: User) -> User:
+        """Insert; raises `Conflict` with code `username_taken` or `email_taken`."""
+
+    async def by_id(self, user_id: str) -> User | None: ...
+
+    async def by_ids(self, user_ids: Iterable[str]) -> dict[str, User]: ...
+
+    async def by_login(self, login: str) -> User | None:
+        """A username or an email, case-insensitively."""
+
+    async def search(self, prefix: str, limit: int) -> list[User]: ...
+
+    async def update(
+        self,
+        user_id: str,
+        *,
+        display_name: str | None = None,
+        email: str | None = None,
+        password_hash: str | None = None,
+    ) -> User: ...
+
+
+class SessionRepo(Protocol):
+    """Refresh-token records; rotation and family revocation are atomic here."""
+
+    async def create(self, session: Session) -> None: ...
+
+    async def by_hash(self, token_hash: str) -> Session | None: ...
+
+    async def by_id(self, session_id: str) -> Session | None: ...
+
+    async def rotate(self, old: Session, new: Session, now: datetime) -> bool:
+        """Mark `old` rotated and store `new`, unless `old` was rotated already (then False)."""
+
+    async def revoke_family(self, family_id: str, now: datetime) -> None: ...
+
+    async def revoke_user(self, user_id: str, now: datetime, keep_family: str | None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventRequest:
+    """A change of a chat that needs the next `seq`.
+
+    For a new message `client_msg_id` and `content_hash` make a retry idempotent. `require_role`
+    restricts who may make the change (the actor's membership is always required).
+    """
+
+    chat_id: str
+    type: EventType
+    actor_id: str
+    created_at: datetime
+    client_msg_id: str | None = None
+    content_hash: str | None = None
+    target_seq: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """The outcome of one `EventRequest`: a new event, the earlier one (a retry), or an error."""
+
+    event: ChatEvent | None
+    duplicate: bool = False
+    error: Exception | None = None
+
+
+class ChatRepo(Protocol):
+    async def create(self, chat: Chat, members: Sequence[Member]) -> Chat: ...
+
+    async def create_direct(self, chat: Chat, members: Sequence[Member], key: str) -> Chat:
+        """Create the direct chat for `key`, or return the one that exists (same id every time)."""
+
+    async def get(self, chat_id: str) -> Chat | None: ...
+
+    async def member(self, chat_id: str, user_id: str) -> Member | None: ...
+
+    async def members(self, chat_id: str) -> list[Member]: ...
+
+    async def memberships(self, user_id: str) -> list[tuple[Chat, Member]]: ...
+
+    async def direct_peers(self, user_id: str, chat_ids: Sequence[str]) -> dict[str, str]: ...
+
+    async def append(self, requests: Sequence[EventRequest]) -> list[Appended]:
+        """Allocate `seq`s and record the events in one transaction, checking membership and
+        idempotency; member events also add or remove the member row. Results follow the order
+        of `requests`."""
+
+    async def events(self, chat_id: str, after_seq: int, upto_seq: int) -> list[ChatEvent]: ...
+
+    async def mark_read(self, chat_id: str, user_id: str, seq: int) -> int:
+        """Move the read marker forward (never back); return the marker now stored."""
+
+    async def set_role(self, chat_id: str, user_id: str, role: Role) -> None: ...
+
+
+class MessageStore(Protocol):
+    """Message contents, keyed by `<chat_id>:<seq>`; writes are durable when they return."""
+
+    async def write(self, messages: Sequence[Message]) -> None:
+        """Insert or replace; raises `Unavailable` when the engine did not acknowledge."""
+
+    async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
+        """Real-time reads by id: a write that returned is always visible here."""
+
+    async def history(
+        self, chat_id: str, *, before: int | None, after: int | None, limit: int
+    ) -> tuple[list[Message], bool]:
+        """A page in ascending `seq` and whether more lie beyond it; the latest page by default."""
+
+    async def unread_counts(
+        self, reader_id: str, markers: Sequence[tuple[str, int]]
+    ) -> dict[str, int]:
+        """For each (chat_id, last_read_seq): live messages after it not sent by the reader."""
+
+
+EventHandler = Callable[[Event], Awaitable[None]]
+
+
+class EventBus(Protocol):
+    """Fan-out between replicas. `publish` returns once the bus has the events (confirmed)."""
+
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+    async def bind(self, keys: Iterable[str]) -> None: ...
+
+    async def unbind(self, keys: Iterable[str]) -> None: ...
+
+    def on_event(self, handler: EventHandler) -> None: ...
+
+
+class Presence(Protocol):
+    """Who is online, across replicas; a connection is online while it heartbeats."""
+
+    async def connect(self, user_id: str, conn_id: str) -> bool:
+        """Record a connection; True when the user was offline before."""
+
+    async def disconnect(self, user_id: str, conn_id: str) -> bool:
+        """Forget a connection; True when the user has none left."""
+
+    async def heartbeat(self, connections: Sequence[tuple[str, str]]) -> None: ...
+
+    async def online(self, user_ids: Iterable[str]) -> set[str]: ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: int, window_s: float) -> float | None:
+        """Count one hit; None when allowed, else the seconds until the next would be."""
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    async def verify_dummy(self, password: str) -> None:
+        """Cost what a real verification costs, for logins of unknown users."""
+
+
+class TokenIssuer(Protocol):
+    def issue(self, user_id: str) -> tuple[str, int]:
+        """An access token and its lifetime in seconds."""
+
+    def verify(self, token: str) -> str:
+        """The user id the token was issued to; raises `Unauthorized`."""
