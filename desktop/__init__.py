@@ -1,0 +1,1 @@
+"""Parley desktop app: `desktop.core` (no Qt) and `desktop.ui` (Qt widgets on top of it)."""

@@ -1,0 +1,494 @@
+"""The app's state and use cases, without Qt: who is signed in, the chats, their timelines.
+
+`Messenger` is the one service the UI talks to. It owns the REST client, the realtime client and
+the session store of the signed-in user, applies every server event to its state, and tells an
+`AppListener` (the Qt bridge) what changed. UI-triggered coroutines raise `ClientError`s; the UI
+reports them through its one error handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
+from desktop.core.backoff import Backoff
+from desktop.core.errors import ApiError, ClientError, MessageTooLongError, describe
+from desktop.core.realtime import RealtimeClient
+from desktop.core.rest import RestClient, normalize_server
+from desktop.core.session import SavedSession, SessionStore
+from desktop.core.tasks import TaskRegistry
+from desktop.core.timeline import SendState, Timeline
+from desktop.core.users import Directory
+from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, Tokens, User
+
+log = logging.getLogger(__name__)
+
+TYPING_SHOW_S = 5.0
+TYPING_SEND_EVERY_S = 3.0
+
+
+class AppListener(Protocol):
+    """What the UI learns from the core; every method is called on the event loop thread."""
+
+    def signed_in(self, me: User) -> None: ...
+    def signed_out(self, reason: str) -> None: ...
+    def chats_reset(self) -> None: ...
+    def chat_changed(self, chat_id: str) -> None: ...
+    def connection_changed(self, online: bool) -> None: ...
+    def typing_changed(self, chat_id: str) -> None: ...
+    def notify(self, chat_id: str, title: str, body: str) -> None: ...
+    def error(self, text: str) -> None: ...
+
+
+class Messenger:
+    """The signed-in session: state plus use cases. One instance per app."""
+
+    def __init__(
+        self,
+        sessions: SessionStore,
+        listener: AppListener,
+        *,
+        backoff: Callable[[], Backoff] = Backoff,
+    ) -> None:
+        self.sessions = sessions
+        self.listener = listener
+        self._backoff = backoff
+        self.tasks = TaskRegistry(self._report)
+        self.rest: RestClient | None = None
+        self.realtime: RealtimeClient | None = None
+        self.me: User | None = None
+        self.saved: SavedSession | None = None
+        self.chats: dict[str, Chat] = {}
+        self.timelines: dict[str, Timeline] = {}
+        self.users = Directory()
+        self.presence: dict[str, bool] = {}
+        self.typing: dict[str, dict[str, float]] = {}
+        self.current_chat: str | None = None
+        self.window_active = True
+        self._last_typing_sent: dict[str, float] = {}
+        self._read_sent: dict[str, int] = {}
+        self._chats_refresh: asyncio.Task[None] | None = None
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def _report(self, exc: BaseException) -> None:
+        if isinstance(exc, ClientError):
+            self.listener.error(describe(exc))
+        else:
+            log.error("unexpected failure", exc_info=exc)
+            self.listener.error(describe(exc))
+
+    # -- session ----------------------------------------------------------------------------
+
+    def _client(self, server_url: str) -> RestClient:
+        rest = RestClient(server_url)
+        rest.on_tokens = self._save_tokens
+        return rest
+
+    def _save_tokens(self, tokens: Tokens) -> None:
+        if self.saved is not None:
+            self.sessions.save(self.saved, tokens.refresh_token)
+
+    async def sign_up(
+        self, server_url: str, username: str, email: str, password: str, display_name: str
+    ) -> User:
+        rest = self._client(server_url)
+        try:
+            await rest.register(username, email, password, display_name)
+        finally:
+            await rest.aclose()
+        return await self.sign_in(server_url, username, password)
+
+    async def sign_in(self, server_url: str, login: str, password: str) -> User:
+        rest = self._client(normalize_server(server_url))
+        try:
+            me = await rest.login(login, password)
+        except BaseException:
+            await rest.aclose()
+            raise
+        self.saved = SavedSession(rest.server_url, me.id, login)
+        assert rest._refresh is not None
+        self.sessions.save(self.saved, rest._refresh)
+        await self._start(rest, me)
+        return me
+
+    async def restore(self) -> bool:
+        """Resume the saved session, if any; False (and nothing shown) when there is none."""
+        loaded = self.sessions.load()
+        if loaded is None:
+            return False
+        saved, refresh_token = loaded
+        self.saved = saved
+        rest = self._client(saved.server_url)
+        rest.restore(refresh_token)
+        try:
+            me = await rest.me()
+        except BaseException:
+            await rest.aclose()
+            raise
+        await self._start(rest, me)
+        return True
+
+    async def _start(self, rest: RestClient, me: User) -> None:
+        self.rest, self.me = rest, me
+        self.users.add(me)
+        self.listener.signed_in(me)
+        await self.refresh_chats()
+        self.realtime = RealtimeClient(rest.server_url, self._token, self, backoff=self._backoff())
+        self.tasks.spawn(self.realtime.run(), "realtime")
+
+    async def _token(self, fresh: bool) -> str:
+        assert self.rest is not None
+        if fresh:
+            await self.rest.refresh(stale_access=self.rest._access)
+        return await self.rest.access_token()
+
+    async def sign_out(self, reason: str = "") -> None:
+        rest, saved = self.rest, self.saved
+        await self.shutdown()
+        if saved is not None:
+            self.sessions.clear(saved)
+        if rest is not None:
+            try:
+                await rest.logout()
+            except ClientError:
+                log.info("logout call failed; the token is forgotten locally anyway")
+            finally:
+                await rest.aclose()
+        self.listener.signed_out(reason)
+
+    async def shutdown(self) -> None:
+        """Stop the realtime client and every task; keep the saved session (app quit)."""
+        if self.realtime is not None:
+            await self.realtime.stop()
+        await self.tasks.cancel_all()
+        if self.rest is not None and self.saved is None:
+            await self.rest.aclose()
+        self.realtime = None
+        self.me = None
+        self.chats.clear()
+        self.timelines.clear()
+        self.current_chat = None
+        self.listener.chats_reset()
+
+    async def close(self) -> None:
+        """App quit: stop everything and close the HTTP client."""
+        rest = self.rest
+        await self.shutdown()
+        if rest is not None:
+            await rest.aclose()
+        self.rest = None
+
+    # -- chats ------------------------------------------------------------------------------
+
+    def sorted_chats(self) -> list[Chat]:
+        return sorted(self.chats.values(), key=lambda c: c.activity, reverse=True)
+
+    def chat_title(self, chat: Chat) -> str:
+        if chat.title:
+            return chat.title
+        if chat.peer_id:
+            return self.users.label(chat.peer_id)
+        return "Untitled chat"
+
+    @property
+    def unread_total(self) -> int:
+        return sum(c.unread for c in self.chats.values())
+
+    async def refresh_chats(self) -> None:
+        assert self.rest is not None
+        chats = await self.rest.chats()
+        fresh = {c.id: c for c in chats}
+        for chat_id, chat in fresh.items():
+            old = self.chats.get(chat_id)
+            if old is not None and old.last_seq > chat.last_seq:
+                chat.last_seq = old.last_seq  # events overtook the list
+        self.chats = fresh
+        missing = {c.peer_id for c in chats if c.peer_id and not c.title} - self.users.known
+        if missing:
+            await self.users.fetch_chats_members(self.rest, [c for c in chats if c.peer_id])
+        self.listener.chats_reset()
+
+    def _refresh_chats_soon(self) -> None:
+        if self._chats_refresh is None or self._chats_refresh.done():
+            self._chats_refresh = self.tasks.spawn(self.refresh_chats(), "refresh-chats")
+
+    def timeline(self, chat_id: str) -> Timeline:
+        tl = self.timelines.get(chat_id)
+        if tl is None:
+            tl = self.timelines[chat_id] = Timeline(chat_id)
+        return tl
+
+    async def open_chat(self, chat_id: str) -> Timeline:
+        """Make a chat current; loads its latest page the first time."""
+        assert self.rest is not None
+        self.current_chat = chat_id
+        tl = self.timeline(chat_id)
+        if not tl.loaded:
+            messages, has_more = await self.rest.history(chat_id)
+            tl.replace(messages, has_more)
+            self.tasks.spawn(self.users.fetch_members(self.rest, chat_id), "members")
+        self._maybe_mark_read(chat_id)
+        return tl
+
+    async def load_older(self, chat_id: str, limit: int = 100) -> int:
+        """Fetch the page before the oldest loaded message; returns how many arrived."""
+        assert self.rest is not None
+        tl = self.timeline(chat_id)
+        if not tl.has_more_before or tl.oldest_seq is None:
+            return 0
+        messages, has_more = await self.rest.history(chat_id, before=tl.oldest_seq, limit=limit)
+        tl.has_more_before = has_more
+        tl.merge(messages)
+        return len(messages)
+
+    def set_focus(self, chat_id: str | None, window_active: bool) -> None:
+        self.current_chat = chat_id
+        self.window_active = window_active
+        if chat_id is not None:
+            self._maybe_mark_read(chat_id)
+
+    def _maybe_mark_read(self, chat_id: str) -> None:
+        chat = self.chats.get(chat_id)
+        if chat is None or not self.window_active or self.current_chat != chat_id:
+            return
+        seq = max(chat.last_seq, self.timeline(chat_id).newest_seq)
+        if chat.unread:
+            chat.unread = 0
+            self.listener.chat_changed(chat_id)
+        if seq > self._read_sent.get(chat_id, 0) and seq > chat.last_read_seq:
+            self._read_sent[chat_id] = seq
+            self.tasks.spawn(self._send_read(chat_id, seq), "read")
+
+    async def _send_read(self, chat_id: str, seq: int) -> None:
+        assert self.rest is not None
+        await self.rest.mark_read(chat_id, seq)
+        chat = self.chats.get(chat_id)
+        if chat is not None:
+            chat.last_read_seq = max(chat.last_read_seq, seq)
+
+    async def create_group(self, title: str, usernames: list[str]) -> Chat:
+        assert self.rest is not None
+        chat = await self.rest.create_chat(title, [])
+        for name in usernames:
+            await self.rest.invite(chat.id, name)
+        self._add_chat(chat)
+        return chat
+
+    async def direct_with(self, user: User) -> Chat:
+        assert self.rest is not None
+        self.users.add(user)
+        chat = await self.rest.direct_chat(user.id)
+        if not chat.peer_id:
+            chat.peer_id = user.id
+        self._add_chat(chat)
+        return chat
+
+    def _add_chat(self, chat: Chat) -> None:
+        known = self.chats.get(chat.id)
+        if known is not None:
+            chat.unread, chat.last_message = known.unread, known.last_message
+            chat.last_seq = max(known.last_seq, chat.last_seq)
+        self.chats[chat.id] = chat
+        self.listener.chats_reset()
+
+    async def invite(self, chat_id: str, username: str) -> None:
+        assert self.rest is not None
+        await self.rest.invite(chat_id, username.strip().lstrip("@"))
+
+    async def leave(self, chat_id: str) -> None:
+        assert self.rest is not None and self.me is not None
+        await self.rest.leave(chat_id, self.me.id)
+        self._drop_chat(chat_id)
+
+    def _drop_chat(self, chat_id: str) -> None:
+        self.chats.pop(chat_id, None)
+        self.timelines.pop(chat_id, None)
+        if self.current_chat == chat_id:
+            self.current_chat = None
+        self.listener.chats_reset()
+
+    async def search_users(self, prefix: str) -> list[User]:
+        assert self.rest is not None
+        users = await self.rest.search_users(prefix)
+        for u in users:
+            self.users.add(u)
+        return [u for u in users if self.me is None or u.id != self.me.id]
+
+    async def update_profile(self, display_name: str, email: str) -> User:
+        assert self.rest is not None
+        me = await self.rest.update_me(display_name=display_name, email=email)
+        self.me = me
+        self.users.add(me)
+        return me
+
+    async def change_password(self, current: str, new: str) -> None:
+        assert self.rest is not None
+        await self.rest.change_password(current, new)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, text: str) -> str:
+        """Show the message as pending at once and hand it to the outbox; returns its id."""
+        assert self.me is not None and self.realtime is not None
+        text = text.strip("\n")
+        if not text.strip():
+            return ""
+        if len(text) > MAX_TEXT_CHARS:
+            raise MessageTooLongError(len(text))
+        client_msg_id = uuid.uuid4().hex
+        self.timeline(chat_id).add_pending(client_msg_id, self.me.id, text)
+        await self.realtime.send_message(chat_id, client_msg_id, text)
+        return client_msg_id
+
+    async def retry(self, chat_id: str, client_msg_id: str) -> None:
+        """Send a failed message again with the same `client_msg_id` (never a duplicate)."""
+        assert self.realtime is not None
+        tl = self.timeline(chat_id)
+        entry = tl.entry(client_msg_id)
+        if entry is None or entry.seq is not None:
+            return
+        tl.set_state(client_msg_id, SendState.PENDING)
+        await self.realtime.send_message(chat_id, client_msg_id, entry.text)
+
+    async def typed(self, chat_id: str) -> None:
+        """The composer changed; tell the chat, at most every few seconds."""
+        now = time.monotonic()
+        if self.realtime is None or now - self._last_typing_sent.get(chat_id, 0) < (
+            TYPING_SEND_EVERY_S
+        ):
+            return
+        self._last_typing_sent[chat_id] = now
+        await self.realtime.typing(chat_id)
+
+    def typing_users(self, chat_id: str) -> list[str]:
+        now = time.monotonic()
+        who = self.typing.get(chat_id, {})
+        return [self.users.label(u) for u, until in who.items() if until > now]
+
+    # -- RealtimeHandler --------------------------------------------------------------------
+
+    def resume_cursor(self, ready: JSON) -> list[JSON]:
+        server = {str(c["chat_id"]): int(c.get("last_seq", 0)) for c in ready.get("chats", [])}
+        if set(server) - set(self.chats):
+            self._refresh_chats_soon()
+        return [
+            {"chat_id": chat_id, "last_seq": chat.last_seq}
+            for chat_id, chat in self.chats.items()
+            if chat_id in server and server[chat_id] > chat.last_seq
+        ]
+
+    def on_connection(self, online: bool) -> None:
+        self.listener.connection_changed(online)
+
+    def on_session_expired(self) -> None:
+        self.tasks.spawn(self.sign_out("Your session has ended. Please sign in again."))
+
+    def on_ack(self, ack: JSON) -> None:
+        chat_id = str(ack.get("chat_id", ""))
+        seq = int(ack.get("seq", 0))
+        self.timeline(chat_id).acknowledge(
+            str(ack.get("client_msg_id")), seq, str(ack.get("id") or f"{chat_id}:{seq}")
+        )
+        chat = self.chats.get(chat_id)
+        if chat is not None and self.current_chat == chat_id:
+            self._maybe_mark_read(chat_id)
+
+    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
+        error = describe(ApiError(0, code, detail, "send"))
+        for tl in self.timelines.values():
+            if tl.entry(client_msg_id) is not None:
+                tl.set_state(client_msg_id, SendState.FAILED, error)
+        self.listener.error(error)
+
+    def on_event(self, frame: JSON) -> None:
+        kind = str(frame.get("type", ""))
+        chat_id = str(frame.get("chat_id", ""))
+        chat = self.chats.get(chat_id)
+        if "seq" in frame and chat is not None:
+            chat.last_seq = max(chat.last_seq, int(frame["seq"]))
+        if kind.startswith("message.") and isinstance(frame.get("message"), dict):
+            self._on_message(kind, Message.from_json(frame["message"]))
+        elif kind in ("member.added", "member.removed"):
+            self._on_member(kind, chat_id, str(frame.get("user_id", "")), frame)
+        elif kind == "chat.created":
+            self._refresh_chats_soon()
+        elif kind == "presence":
+            self.presence[str(frame.get("user_id"))] = bool(frame.get("online"))
+            self.listener.chats_reset()
+        elif kind == "typing":
+            self._on_typing(chat_id, str(frame.get("user_id", "")))
+        elif kind == "read":
+            self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
+        elif kind == "resync":
+            self.tasks.spawn(self._resync(chat_id), "resync")
+        elif kind == "resumed":
+            self.listener.chats_reset()
+
+    def _on_message(self, kind: str, m: Message) -> None:
+        chat = self.chats.get(m.chat_id)
+        if chat is None:
+            self._refresh_chats_soon()
+            return
+        tl = self.timelines.get(m.chat_id)
+        if tl is not None and tl.loaded:
+            is_new = tl.row_of_seq(m.seq) is None
+        else:
+            is_new = m.seq > (chat.last_message.seq if chat.last_message else 0)
+        if tl is not None and tl.loaded:
+            tl.upsert(m)
+        if kind == "message.created":
+            if chat.last_message is None or m.seq >= chat.last_message.seq:
+                chat.last_message = m
+                chat.activity = m.created_at
+            mine = self.me is not None and m.sender_id == self.me.id
+            if is_new and not mine:
+                self.typing.get(m.chat_id, {}).pop(m.sender_id, None)
+                in_front = self.current_chat == m.chat_id and self.window_active
+                if in_front:
+                    self._maybe_mark_read(m.chat_id)
+                else:
+                    chat.unread += 1
+                    title = self.chat_title(chat)
+                    sender = self.users.label(m.sender_id)
+                    self.listener.notify(m.chat_id, title, f"{sender}: {m.text[:200]}")
+        elif chat.last_message is not None and chat.last_message.seq == m.seq:
+            chat.last_message = m
+        self.listener.chat_changed(m.chat_id)
+
+    def _on_member(self, kind: str, chat_id: str, user_id: str, frame: JSON) -> None:
+        user = frame.get("user")
+        if isinstance(user, dict):
+            self.users.add(User.from_json(user))
+        is_me = self.me is not None and user_id == self.me.id
+        if kind == "member.removed" and is_me:
+            self._drop_chat(chat_id)
+        elif chat_id not in self.chats or is_me:
+            self._refresh_chats_soon()
+
+    def _on_typing(self, chat_id: str, user_id: str) -> None:
+        if self.me is not None and user_id == self.me.id:
+            return
+        self.typing.setdefault(chat_id, {})[user_id] = time.monotonic() + TYPING_SHOW_S
+        self.listener.typing_changed(chat_id)
+
+    def _on_read(self, chat_id: str, user_id: str, seq: int) -> None:
+        chat = self.chats.get(chat_id)
+        if chat is None or self.me is None or user_id != self.me.id:
+            return
+        chat.last_read_seq = max(chat.last_read_seq, seq)
+        if chat.last_message is None or seq >= chat.last_message.seq:
+            chat.unread = 0
+            self.listener.chat_changed(chat_id)
+
+    async def _resync(self, chat_id: str) -> None:
+        assert self.rest is not None
+        tl = self.timelines.get(chat_id)
+        if tl is not None and tl.loaded:
+            messages, has_more = await self.rest.history(chat_id)
+            tl.replace(messages, has_more)
+        await self.refresh_chats()

@@ -1,0 +1,255 @@
+"""The realtime client: one WebSocket per app, kept up for as long as the user is signed in.
+
+It connects, authenticates (`auth` → `ready`), resumes every chat from the last `seq` the app has
+seen, and then streams events to its handler. When the connection drops it reconnects with
+exponential backoff and jitter; a `reconnect` frame from a draining server is obeyed at once.
+Messages written while offline wait in an ordered outbox and are sent (with their original
+`client_msg_id`, so the server de-duplicates retries) as soon as a connection is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, WebSocketException
+
+from desktop.core.backoff import Backoff
+from desktop.core.errors import ClientError, SessionExpiredError
+from desktop.core.wire import JSON
+
+log = logging.getLogger(__name__)
+
+AUTH_FAILED = 4401
+READY_TIMEOUT_S = 10.0
+
+TokenProvider = Callable[[bool], Awaitable[str]]
+"""Returns an access token; `True` asks for a fresh one (the last was refused)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    chat_id: str
+    client_msg_id: str
+    text: str
+
+    def frame(self) -> JSON:
+        return {
+            "type": "message.send",
+            "chat_id": self.chat_id,
+            "client_msg_id": self.client_msg_id,
+            "text": self.text,
+        }
+
+
+class RealtimeHandler(Protocol):
+    """What the realtime client reports; implemented by the app state (`desktop.core.app`)."""
+
+    def resume_cursor(self, ready: JSON) -> list[JSON]:
+        """Given the `ready` frame, the `[{chat_id, last_seq}]` to resume from."""
+
+    def on_event(self, frame: JSON) -> None:
+        """Every server frame other than ready/ack/error-for-a-send/pong/reconnect."""
+
+    def on_ack(self, ack: JSON) -> None: ...
+
+    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None: ...
+
+    def on_connection(self, online: bool) -> None: ...
+
+    def on_session_expired(self) -> None: ...
+
+
+def ws_url(server_url: str) -> str:
+    if server_url.startswith("https://"):
+        return "wss://" + server_url[len("https://") :] + "/api/v1/ws"
+    if server_url.startswith("http://"):
+        return "ws://" + server_url[len("http://") :] + "/api/v1/ws"
+    return server_url.rstrip("/") + "/api/v1/ws"
+
+
+class RealtimeClient:
+    """Owns the socket and the outbox; `run()` is its one long-lived task."""
+
+    def __init__(
+        self,
+        server_url: str,
+        tokens: TokenProvider,
+        handler: RealtimeHandler,
+        *,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.url = ws_url(server_url)
+        self._tokens = tokens
+        self._handler = handler
+        self.backoff = backoff or Backoff()
+        self._outbox: OrderedDict[str, Outgoing] = OrderedDict()
+        self._sent_here: set[str] = set()  # client_msg_ids written on the current connection
+        self._ws: ClientConnection | None = None
+        self._live = False
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self.connections = 0  # how many times a connection became ready (for tests and stats)
+
+    # -- public -----------------------------------------------------------------------------
+
+    @property
+    def online(self) -> bool:
+        return self._live
+
+    @property
+    def queued(self) -> list[Outgoing]:
+        return list(self._outbox.values())
+
+    async def send_message(self, chat_id: str, client_msg_id: str, text: str) -> None:
+        """Queue a message; it is written now if online, else on the next connection."""
+        item = Outgoing(chat_id, client_msg_id, text)
+        self._outbox[client_msg_id] = item
+        await self._write_pending()
+
+    def forget(self, client_msg_id: str) -> None:
+        self._outbox.pop(client_msg_id, None)
+
+    async def typing(self, chat_id: str) -> None:
+        if self._live:
+            await self._write({"type": "typing", "chat_id": chat_id})
+
+    def reconnect_now(self) -> None:
+        """Skip the rest of the backoff wait (the user pressed "Reconnect now")."""
+        self.backoff.reset()
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        ws = self._ws
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+    async def run(self) -> None:
+        """Connect, serve, reconnect — until `stop()` or the session expires."""
+        while not self._stopping:
+            obeyed = False
+            try:
+                obeyed = await self._serve_once()
+            except SessionExpiredError:
+                self._set_live(False)
+                self._handler.on_session_expired()
+                return
+            except (OSError, TimeoutError, WebSocketException, ClientError) as exc:
+                # ClientError: the token refresh could not reach the server either.
+                log.info("realtime connection lost: %s", type(exc).__name__)
+            finally:
+                self._ws = None
+                self._set_live(False)
+            if self._stopping:
+                break
+            delay = self.backoff.soon() if obeyed else self.backoff.next()
+            log.info("reconnecting in %.2f s", delay)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    # -- one connection ---------------------------------------------------------------------
+
+    async def _serve_once(self) -> bool:
+        """Serve one connection; True when it ended because the server said `reconnect`."""
+        fresh = False
+        while True:
+            token = await self._tokens(fresh)
+            async with websockets.connect(
+                self.url, open_timeout=10, max_size=1 << 20, compression=None, proxy=None
+            ) as ws:
+                self._ws = ws
+                await ws.send(json.dumps({"type": "auth", "token": token}))
+                try:
+                    ready = await self._await_ready(ws)
+                except ConnectionClosed as exc:
+                    if exc.rcvd is not None and exc.rcvd.code == AUTH_FAILED and not fresh:
+                        fresh = True  # the access token expired: refresh once, then retry
+                        continue
+                    raise
+                return await self._serve(ws, ready)
+
+    async def _await_ready(self, ws: ClientConnection) -> JSON:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            while True:
+                frame = _decode(await ws.recv())
+                if frame.get("type") == "ready":
+                    return frame
+
+    async def _serve(self, ws: ClientConnection, ready: JSON) -> bool:
+        cursor = self._handler.resume_cursor(ready)
+        if cursor:
+            await ws.send(json.dumps({"type": "resume", "chats": cursor}))
+        self._sent_here.clear()
+        self.connections += 1
+        self.backoff.reset()
+        self._set_live(True)
+        await self._write_pending()
+        async for raw in ws:
+            frame = _decode(raw)
+            kind = frame.get("type")
+            if kind == "reconnect":
+                log.info("server asked to reconnect")
+                return True
+            if kind == "message.ack":
+                cid = str(frame.get("client_msg_id", ""))
+                self._outbox.pop(cid, None)
+                self._handler.on_ack(frame)
+            elif kind == "error" and frame.get("client_msg_id"):
+                cid = str(frame["client_msg_id"])
+                self._outbox.pop(cid, None)
+                self._handler.on_send_failed(
+                    cid, str(frame.get("code", "error")), str(frame.get("detail", ""))
+                )
+            elif kind == "pong":
+                continue
+            else:
+                self._handler.on_event(frame)
+        return False
+
+    # -- writing ----------------------------------------------------------------------------
+
+    async def _write_pending(self) -> None:
+        if not self._live:
+            return
+        for item in list(self._outbox.values()):
+            if item.client_msg_id in self._sent_here:
+                continue
+            self._sent_here.add(item.client_msg_id)
+            if not await self._write(item.frame()):
+                return
+
+    async def _write(self, frame: JSON) -> bool:
+        ws = self._ws
+        if ws is None:
+            return False
+        try:
+            await ws.send(json.dumps(frame))
+        except ConnectionClosed:
+            return False  # the run loop notices and reconnects; the outbox keeps the message
+        return True
+
+    def _set_live(self, live: bool) -> None:
+        if live != self._live:
+            self._live = live
+            self._handler.on_connection(live)
+
+
+def _decode(raw: str | bytes) -> dict[str, Any]:
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        log.warning("ignoring a frame that is not JSON")
+        return {}
+    return frame if isinstance(frame, dict) else {}
