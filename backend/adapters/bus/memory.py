@@ -5,9 +5,11 @@ reaches this bus's handlers only if its routing key is bound here. Several buses
 `MemoryHub` to stand in for several processes (the contract tests do that); by default each bus
 has a hub of its own, which is the one-machine embedded mode.
 
-Delivery is inline: `publish` returns after every bus bound to the key has run its handlers, the
-in-process equivalent of a publisher confirm. A handler that raises is logged and does not stop the
-other deliveries or fail the publisher (a consumer's failure is never the sender's).
+Every event goes through the bus's JSON codec (`codec.py`) as it would on RabbitMQ: each receiver
+gets its own copy, and a body that is not JSON fails here too. Delivery is inline: `publish`
+returns after every bus bound to the key has run its handlers, the in-process equivalent of a
+publisher confirm. A handler that raises is logged and does not stop the other deliveries or fail
+the publisher (a consumer's failure is never the sender's).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+from backend.adapters.bus.codec import decode, encode
 from backend.domain.events import Event
 from backend.domain.ports import EventHandler
 
@@ -31,10 +34,11 @@ class MemoryHub:
         self.buses: list[MemoryBus] = []
 
     async def route(self, events: Sequence[Event]) -> None:
-        for event in events:
+        wire = [(event.key, encode(event)) for event in events]
+        for key, data in wire:
             for bus in list(self.buses):
-                if bus.is_bound(event.key):
-                    await bus.deliver(event)
+                if bus.is_bound(key):
+                    await bus.deliver(decode(data))
 
 
 class MemoryBus:

@@ -1,0 +1,287 @@
+"""The production event bus: a RabbitMQ topic exchange (aio-pika).
+
+Each process declares one exclusive, auto-delete queue of its own and binds to it exactly the
+routing keys of its connected users (`chat.<id>`, `user.<id>`), so it receives no event of a chat
+none of its users is in. `bind` counts like the embedded bus: a key stays bound until it has been
+unbound as often as it was bound.
+
+`publish` returns once the broker confirmed every event (publisher confirms) and raises
+`Unavailable` when the broker is unreachable, refuses, or does not confirm in time. The connection
+is robust: after a broker restart it reconnects by itself, re-declares the exchange and the queue,
+binds every key again, and then calls the `on_reconnect` handlers, because whatever was published
+while the queue did not exist never reached it (clients fill that gap by resuming from their last
+`seq`).
+
+Deliveries are queued in arrival order and handed to the handlers one at a time by one task; the
+broker keeps at most `prefetch` unacknowledged deliveries in flight, and the queue itself holds at
+most `max_queue` events (oldest dropped first), so a stalled process bounds both its own memory and
+the broker's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import aio_pika
+import aiormq
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from aio_pika.robust_queue import RobustQueue
+
+from backend.adapters.bus.codec import decode, encode
+from backend.domain.errors import Unavailable
+from backend.domain.events import Event
+from backend.domain.ports import EventHandler
+
+log = logging.getLogger(__name__)
+
+ReconnectHandler = Callable[[], Awaitable[None]]
+
+# What a lost or refused broker looks like from aio-pika/aiormq, besides timeouts.
+_BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    aiormq.exceptions.AMQPError,
+    aio_pika.exceptions.AMQPException,
+    ConnectionError,
+    OSError,
+    RuntimeError,  # aio-pika raises it for a channel or connection closed underneath a call
+    TimeoutError,
+)
+
+
+class RabbitBus:
+    def __init__(
+        self,
+        url: str,
+        exchange: str = "parley.events",
+        *,
+        replica_id: str = "parley",
+        publish_timeout_s: float = 5.0,
+        connect_timeout_s: float = 10.0,
+        reconnect_interval_s: float = 1.0,
+        prefetch: int = 1000,
+        max_queue: int = 100_000,
+    ) -> None:
+        self._url = url
+        self._exchange_name = exchange
+        self._replica_id = replica_id
+        self._publish_timeout = publish_timeout_s
+        self._connect_timeout = connect_timeout_s
+        self._reconnect_interval = reconnect_interval_s
+        self._prefetch = prefetch
+        self._max_queue = max_queue
+        self.queue_name = f"{exchange}.{replica_id}.{secrets.token_hex(4)}"
+
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._queue: AbstractQueue | None = None
+        self._handlers: list[EventHandler] = []
+        self._reconnect_handlers: list[ReconnectHandler] = []
+        self._wanted: Counter[str] = Counter()  # key -> how many times bound
+        self._applied: set[str] = set()  # keys bound on the broker's current queue
+        self._bind_lock = asyncio.Lock()
+        self._inbox: asyncio.Queue[tuple[AbstractIncomingMessage, Event]] = asyncio.Queue()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+        self.received = 0  # deliveries that reached this process's queue
+        self.reconnects = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._connection is not None:
+            return
+        try:
+            connection = await aio_pika.connect_robust(
+                self._url,
+                timeout=self._connect_timeout,
+                reconnect_interval=self._reconnect_interval,
+                client_properties={"connection_name": self._replica_id},
+            )
+        except _BROKER_ERRORS as exc:
+            raise Unavailable(f"message broker unreachable: {type(exc).__name__}") from None
+        self._connection = connection
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=self._prefetch)
+        self._channel = channel
+        self._exchange = await channel.declare_exchange(
+            self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(
+            self.queue_name,
+            exclusive=True,
+            auto_delete=True,
+            arguments={"x-max-length": self._max_queue, "x-overflow": "drop-head"},
+        )
+        await queue.consume(self._on_message)
+        self._queue = queue
+        connection.reconnect_callbacks.add(self._on_reconnected)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"bus-{self.queue_name}")
+        log.info("bus connected, queue %s on exchange %s", self.queue_name, self._exchange_name)
+
+    async def close(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await asyncio.wait_for(connection.close(), self._connect_timeout)
+        self._channel = self._exchange = self._queue = None
+        self._applied.clear()
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and self._connection.connected.is_set()
+
+    # -- the port ----------------------------------------------------------------------------
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        exchange = self._exchange
+        if exchange is None or not self.connected:
+            raise Unavailable("message broker unreachable")
+        messages = [
+            (
+                event.key,
+                aio_pika.Message(
+                    encode(event),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+                ),
+            )
+            for event in events
+        ]
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                # One task per message, created in order: aiormq writes them under its channel
+                # lock in that order, and the confirms are awaited together.
+                results = await asyncio.gather(
+                    *(exchange.publish(m, routing_key=k, mandatory=False) for k, m in messages),
+                    return_exceptions=True,
+                )
+        except TimeoutError:
+            raise Unavailable("message broker did not confirm in time") from None
+        for result in results:
+            if isinstance(
+                result, aiormq.exceptions.DeliveryError | aio_pika.exceptions.DeliveryError
+            ):
+                raise Unavailable("message broker refused an event")
+            if isinstance(result, _BROKER_ERRORS):
+                raise Unavailable(f"message broker unreachable: {type(result).__name__}")
+            if isinstance(result, BaseException):
+                raise result
+            if isinstance(result, aiormq.spec.Basic.Nack):
+                raise Unavailable("message broker refused an event")
+
+    async def bind(self, keys: Iterable[str]) -> None:
+        changed = []
+        for key in keys:
+            self._wanted[key] += 1
+            if self._wanted[key] == 1:
+                changed.append(key)
+        await self._sync(changed)
+
+    async def unbind(self, keys: Iterable[str]) -> None:
+        changed = []
+        for key in keys:
+            count = self._wanted.get(key, 0)
+            if count <= 1:
+                if self._wanted.pop(key, None) is not None:
+                    changed.append(key)
+            else:
+                self._wanted[key] = count - 1
+        await self._sync(changed)
+
+    def on_event(self, handler: EventHandler) -> None:
+        self._handlers.append(handler)
+
+    def on_reconnect(self, handler: ReconnectHandler) -> None:
+        """Run `handler` after the bus regained the broker and bound every key again."""
+        self._reconnect_handlers.append(handler)
+
+    @property
+    def bound_keys(self) -> set[str]:
+        return set(self._wanted)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _sync(self, keys: Iterable[str]) -> None:
+        """Make the broker's bindings of `keys` match `_wanted`.
+
+        While the broker is away this only records the wish: the reconnect binds every wanted
+        key anyway, so a user who connects during an outage is not left without events.
+        """
+        async with self._bind_lock:
+            for key in keys:
+                queue, exchange = self._queue, self._exchange
+                if queue is None or exchange is None or not self.connected:
+                    return
+                want = key in self._wanted
+                try:
+                    if want and key not in self._applied:
+                        if isinstance(queue, RobustQueue):
+                            # Not recorded by aio-pika: `_on_reconnected` binds what is wanted
+                            # then, and a key unbound during an outage must not come back.
+                            await queue.bind(exchange, routing_key=key, robust=False)
+                        else:
+                            await queue.bind(exchange, routing_key=key)
+                        self._applied.add(key)
+                    elif not want and key in self._applied:
+                        await queue.unbind(exchange, routing_key=key)
+                        self._applied.discard(key)
+                except _BROKER_ERRORS as exc:
+                    log.warning("bus binding deferred until reconnect: %s", type(exc).__name__)
+                    return
+
+    async def _on_reconnected(self, *_: Any) -> None:
+        """After aio-pika re-declared the exchange and the queue: bind every wanted key again."""
+        self.reconnects += 1
+        self._applied.clear()
+        await self._sync(list(self._wanted))
+        log.info("bus reconnected, %d keys bound again", len(self._applied))
+        for handler in list(self._reconnect_handlers):
+            try:
+                await handler()
+            except Exception:
+                log.exception("reconnect handler failed")
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        # No await before the put: aiormq runs one task per delivery, in arrival order.
+        self.received += 1
+        try:
+            event = decode(message.body)
+        except ValueError:
+            log.warning("dropping a malformed bus message (%d bytes)", len(message.body))
+            self._inbox.put_nowait((message, Event("", "", {})))
+            return
+        self._inbox.put_nowait((message, event))
+
+    async def _dispatch(self) -> None:
+        while True:
+            message, event = await self._inbox.get()
+            if event.type:
+                for handler in list(self._handlers):
+                    try:
+                        await handler(event)
+                    except Exception:
+                        log.exception("event handler failed for %s (%s)", event.type, event.key)
+            if self._inbox.empty() or self.received % 64 == 0:
+                # One ack covers every earlier delivery of the channel. A delivery from a channel
+                # that died meanwhile cannot be acknowledged; the broker forgot it anyway.
+                with contextlib.suppress(*_BROKER_ERRORS):
+                    await message.ack(multiple=True)
