@@ -1,0 +1,296 @@
+"""`ChatRepo` on Tortoise: chats, members, and the per-chat `seq` allocation.
+
+`append` is the hot path of every message: one transaction per batch locks the touched chat rows
+(in id order, so concurrent replicas cannot deadlock), checks membership and idempotency keys,
+inserts the event rows and bumps `last_seq`. The idempotency key `(actor_id, client_msg_id)` is
+unique in the schema, so a retry that races its original loses at commit instead of duplicating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from backend.adapters.db.models import ChatRow, EventRow, MemberRow
+from backend.domain.errors import Conflict, Forbidden, NotFound
+from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, Role
+from backend.domain.ports import Appended, EventRequest
+
+
+def _chat(row: ChatRow) -> Chat:
+    return Chat(
+        id=row.id,
+        kind=ChatKind(row.kind),
+        title=row.title,
+        created_at=row.created_at,
+        last_seq=row.last_seq,
+        last_message_seq=row.last_message_seq,
+    )
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        chat_id=row.chat_id,
+        user_id=row.user_id,
+        role=Role(row.role),
+        joined_at=row.joined_at,
+        last_read_seq=row.last_read_seq,
+    )
+
+
+def _event(row: EventRow) -> ChatEvent:
+    return ChatEvent(
+        chat_id=row.chat_id,
+        seq=row.seq,
+        type=EventType(row.type),
+        actor_id=row.actor_id,
+        created_at=row.created_at,
+        target_seq=row.target_seq,
+        data=dict(row.data or {}),
+    )
+
+
+class _Batch:
+    """State of one `append` transaction: what is locked, who is a member, what is allocated."""
+
+    def __init__(self, chats: dict[str, ChatRow], members: set[tuple[str, str]]) -> None:
+        self.chats = chats
+        self.members = members
+        self.rows: list[EventRow] = []
+        self.keys: dict[tuple[str, str], EventRow] = {}
+        self.added: list[MemberRow] = []
+        self.removed: list[tuple[str, str]] = []
+
+    def allocate(self, req: EventRequest) -> EventRow:
+        chat = self.chats[req.chat_id]
+        chat.last_seq += 1
+        if req.type is EventType.MESSAGE_CREATED:
+            chat.last_message_seq = chat.last_seq
+        row = EventRow(
+            chat_id=req.chat_id,
+            seq=chat.last_seq,
+            type=req.type.value,
+            actor_id=req.actor_id,
+            created_at=req.created_at,
+            target_seq=req.target_seq,
+            client_msg_id=req.client_msg_id,
+            content_hash=req.content_hash,
+            data=req.data,
+        )
+        self.rows.append(row)
+        return row
+
+
+class SqlChatRepo:
+    async def create(self, chat: Chat, members: Sequence[Member]) -> Chat:
+        async with in_transaction() as conn:
+            await self._insert(conn, chat, members, None)
+        return chat
+
+    async def create_direct(self, chat: Chat, members: Sequence[Member], key: str) -> Chat:
+        existing = await ChatRow.get_or_none(direct_key=key)
+        if existing is not None:
+            return _chat(existing)
+        try:
+            async with in_transaction() as conn:
+                await self._insert(conn, chat, members, key)
+        except IntegrityError:
+            # Both users opened the chat at once: the other insert won; return its chat.
+            row = await ChatRow.get(direct_key=key)
+            return _chat(row)
+        return chat
+
+    async def _insert(
+        self, conn: BaseDBAsyncClient, chat: Chat, members: Sequence[Member], key: str | None
+    ) -> None:
+        await ChatRow.create(
+            using_db=conn,
+            id=chat.id,
+            kind=chat.kind.value,
+            title=chat.title,
+            created_at=chat.created_at,
+            last_seq=0,
+            last_message_seq=0,
+            direct_key=key,
+        )
+        await MemberRow.bulk_create(
+            [
+                MemberRow(
+                    chat_id=m.chat_id,
+                    user_id=m.user_id,
+                    role=m.role.value,
+                    joined_at=m.joined_at,
+                    last_read_seq=0,
+                )
+                for m in members
+            ],
+            using_db=conn,
+        )
+
+    async def get(self, chat_id: str) -> Chat | None:
+        row = await ChatRow.get_or_none(id=chat_id)
+        return _chat(row) if row else None
+
+    async def member(self, chat_id: str, user_id: str) -> Member | None:
+        row = await MemberRow.get_or_none(chat_id=chat_id, user_id=user_id)
+        return _member(row) if row else None
+
+    async def members(self, chat_id: str) -> list[Member]:
+        rows = await MemberRow.filter(chat_id=chat_id).order_by("joined_at", "id")
+        return [_member(r) for r in rows]
+
+    async def memberships(self, user_id: str) -> list[tuple[Chat, Member]]:
+        members = {r.chat_id: r for r in await MemberRow.filter(user_id=user_id)}
+        if not members:
+            return []
+        chats = await ChatRow.filter(id__in=list(members))
+        return [(_chat(c), _member(members[c.id])) for c in chats]
+
+    async def direct_peers(self, user_id: str, chat_ids: Sequence[str]) -> dict[str, str]:
+        if not chat_ids:
+            return {}
+        rows = await MemberRow.filter(chat_id__in=list(chat_ids)).exclude(user_id=user_id)
+        return {r.chat_id: r.user_id for r in rows}
+
+    async def events(self, chat_id: str, after_seq: int, upto_seq: int) -> list[ChatEvent]:
+        rows = await EventRow.filter(
+            chat_id=chat_id, seq__gt=after_seq, seq__lte=upto_seq
+        ).order_by("seq")
+        return [_event(r) for r in rows]
+
+    async def mark_read(self, chat_id: str, user_id: str, seq: int) -> int:
+        await MemberRow.filter(chat_id=chat_id, user_id=user_id, last_read_seq__lt=seq).update(
+            last_read_seq=seq
+        )
+        row = await MemberRow.get_or_none(chat_id=chat_id, user_id=user_id)
+        if row is None:
+            raise NotFound("No such chat.", code="chat_not_found")
+        return row.last_read_seq
+
+    async def set_role(self, chat_id: str, user_id: str, role: Role) -> None:
+        await MemberRow.filter(chat_id=chat_id, user_id=user_id).update(role=role.value)
+
+    async def append(self, requests: Sequence[EventRequest]) -> list[Appended]:
+        if not requests:
+            return []
+        try:
+            async with in_transaction() as conn:
+                return await self._append(conn, requests)
+        except IntegrityError:
+            if len(requests) == 1:
+                # A concurrent retry of the same client_msg_id committed first: report it.
+                return [await self._duplicate_or_error(requests[0])]
+            # Retry one by one so one bad request cannot fail the others.
+            out: list[Appended] = []
+            for req in requests:
+                out.extend(await self.append([req]))
+            return out
+
+    async def _duplicate_or_error(self, req: EventRequest) -> Appended:
+        if req.client_msg_id:
+            row = await EventRow.get_or_none(actor_id=req.actor_id, client_msg_id=req.client_msg_id)
+            if row is not None:
+                return self._check_duplicate(req, row)
+        return Appended(None, error=Conflict("The change conflicted; try again.", code="conflict"))
+
+    @staticmethod
+    def _check_duplicate(req: EventRequest, row: EventRow) -> Appended:
+        if row.chat_id != req.chat_id or row.content_hash != req.content_hash:
+            return Appended(
+                None,
+                error=Conflict(
+                    "This client_msg_id was already used for a different message.",
+                    code="client_msg_id_reused",
+                ),
+            )
+        return Appended(_event(row), duplicate=True)
+
+    async def _append(
+        self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]
+    ) -> list[Appended]:
+        batch = await self._lock(conn, requests)
+        known = await self._known_keys(conn, requests)
+        results: list[Appended | EventRow] = []
+        for req in requests:
+            results.append(self._apply(batch, known, req))
+        if batch.rows:
+            await EventRow.bulk_create(batch.rows, using_db=conn)
+        if batch.added:
+            await MemberRow.bulk_create(batch.added, using_db=conn)
+        for chat_id, user_id in batch.removed:
+            await MemberRow.filter(chat_id=chat_id, user_id=user_id).using_db(conn).delete()
+        for chat in batch.chats.values():
+            await ChatRow.filter(id=chat.id).using_db(conn).update(
+                last_seq=chat.last_seq, last_message_seq=chat.last_message_seq
+            )
+        return [r if isinstance(r, Appended) else Appended(_event(r)) for r in results]
+
+    async def _lock(self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]) -> _Batch:
+        chat_ids = sorted({r.chat_id for r in requests})
+        rows = await ChatRow.filter(id__in=chat_ids).order_by("id").select_for_update().using_db(conn)
+        users = {r.actor_id for r in requests} | {
+            str(r.data["user_id"]) for r in requests if "user_id" in r.data
+        }
+        members = await MemberRow.filter(chat_id__in=chat_ids, user_id__in=list(users)).using_db(
+            conn
+        )
+        return _Batch({r.id: r for r in rows}, {(m.chat_id, m.user_id) for m in members})
+
+    async def _known_keys(
+        self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]
+    ) -> dict[tuple[str, str], EventRow]:
+        ids = [r.client_msg_id for r in requests if r.client_msg_id]
+        if not ids:
+            return {}
+        actors = list({r.actor_id for r in requests if r.client_msg_id})
+        rows = await EventRow.filter(actor_id__in=actors, client_msg_id__in=ids).using_db(conn)
+        return {(r.actor_id, r.client_msg_id or ""): r for r in rows}
+
+    def _apply(
+        self, batch: _Batch, known: dict[tuple[str, str], EventRow], req: EventRequest
+    ) -> Appended | EventRow:
+        if req.chat_id not in batch.chats or (req.chat_id, req.actor_id) not in batch.members:
+            return Appended(None, error=NotFound("No such chat.", code="chat_not_found"))
+        if req.client_msg_id:
+            key = (req.actor_id, req.client_msg_id)
+            previous = known.get(key) or batch.keys.get(key)
+            if previous is not None:
+                return self._check_duplicate(req, previous)
+        error = self._member_change(batch, req)
+        if error is not None:
+            return Appended(None, error=error)
+        row = batch.allocate(req)
+        if req.client_msg_id:
+            batch.keys[(req.actor_id, req.client_msg_id)] = row
+        if req.type is EventType.MEMBER_ADDED:
+            batch.added.append(
+                MemberRow(
+                    chat_id=req.chat_id,
+                    user_id=str(req.data["user_id"]),
+                    role=str(req.data.get("role", Role.MEMBER.value)),
+                    joined_at=req.created_at,
+                    last_read_seq=row.seq,
+                )
+            )
+        return row
+
+    @staticmethod
+    def _member_change(batch: _Batch, req: EventRequest) -> Exception | None:
+        """Apply a member event to the batch's view of membership; an error refuses it."""
+        user_id: Any = req.data.get("user_id")
+        if req.type is EventType.MEMBER_ADDED:
+            if batch.chats[req.chat_id].kind == ChatKind.DIRECT.value:
+                return Forbidden("A direct chat has exactly two members.", code="direct_chat")
+            if (req.chat_id, user_id) in batch.members:
+                return Conflict("Already a member of this chat.", code="already_member")
+            batch.members.add((req.chat_id, str(user_id)))
+        elif req.type is EventType.MEMBER_REMOVED:
+            if (req.chat_id, user_id) not in batch.members:
+                return NotFound("Not a member of this chat.", code="member_not_found")
+            batch.members.discard((req.chat_id, str(user_id)))
+            batch.removed.append((req.chat_id, str(user_id)))
+        return None

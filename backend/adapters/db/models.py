@@ -1,0 +1,105 @@
+"""Tortoise models: the relational schema, the same on SQLite and MySQL.
+
+No foreign keys: rows reference each other by opaque string ids, which keeps migrations
+expand/contract-friendly and lets old and new replicas share a schema.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class UserRow(Model):
+    id = fields.CharField(max_length=32, primary_key=True)
+    username = fields.CharField(max_length=32)
+    username_key = fields.CharField(max_length=32, unique=True)
+    email = fields.CharField(max_length=254)
+    email_key = fields.CharField(max_length=254, unique=True)
+    display_name = fields.CharField(max_length=64)
+    password_hash = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "users"
+
+
+class SessionRow(Model):
+    id = fields.CharField(max_length=32, primary_key=True)
+    family_id = fields.CharField(max_length=32, db_index=True)
+    user_id = fields.CharField(max_length=32, db_index=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    device_name = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    rotated_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    replaced_by = fields.CharField(max_length=32, null=True)
+
+    class Meta:
+        table = "sessions"
+
+
+class ChatRow(Model):
+    id = fields.CharField(max_length=32, primary_key=True)
+    kind = fields.CharField(max_length=8)
+    title = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField()
+    last_seq = fields.BigIntField(default=0)
+    last_message_seq = fields.BigIntField(default=0)
+    direct_key = fields.CharField(max_length=65, unique=True, null=True)
+
+    class Meta:
+        table = "chats"
+
+
+class MemberRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    chat_id = fields.CharField(max_length=32)
+    user_id = fields.CharField(max_length=32, db_index=True)
+    role = fields.CharField(max_length=8)
+    joined_at = fields.DatetimeField()
+    last_read_seq = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "members"
+        unique_together = (("chat_id", "user_id"),)
+
+
+class EventRow(Model):
+    """The per-chat event log: one row per `seq`, committed with the chat's `last_seq`."""
+
+    id = fields.BigIntField(primary_key=True)
+    chat_id = fields.CharField(max_length=32)
+    seq = fields.BigIntField()
+    type = fields.CharField(max_length=24)
+    actor_id = fields.CharField(max_length=32)
+    created_at = fields.DatetimeField()
+    target_seq = fields.BigIntField(null=True)
+    client_msg_id = fields.CharField(max_length=64, null=True)
+    content_hash = fields.CharField(max_length=64, null=True)
+    data = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "chat_events"
+        unique_together = (("chat_id", "seq"), ("actor_id", "client_msg_id"))
+
+
+class MessageRow(Model):
+    """Message contents for the embedded SQL message store (Elasticsearch holds them otherwise)."""
+
+    id = fields.CharField(max_length=48, primary_key=True)
+    chat_id = fields.CharField(max_length=32)
+    seq = fields.BigIntField()
+    sender_id = fields.CharField(max_length=32)
+    text = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    edited_at = fields.DatetimeField(null=True)
+    deleted = fields.BooleanField(default=False)
+    client_msg_id = fields.CharField(max_length=64, null=True)
+    attachments = fields.JSONField(default=list)
+    reply_to_seq = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "messages"
+        unique_together = (("chat_id", "seq"),)

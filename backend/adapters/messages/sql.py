@@ -1,0 +1,108 @@
+"""The embedded message store: message contents in the relational database.
+
+Used with SQLite for the one-machine default; it also works on MySQL. Reads are transactional, so
+every read is real-time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tortoise.transactions import in_transaction
+
+from backend.adapters.db.models import MessageRow
+from backend.domain.models import Message
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(
+        chat_id=row.chat_id,
+        seq=row.seq,
+        sender_id=row.sender_id,
+        text=row.text,
+        created_at=row.created_at,
+        client_msg_id=row.client_msg_id,
+        edited_at=row.edited_at,
+        deleted=row.deleted,
+        attachments=tuple(row.attachments or ()),
+        reply_to_seq=row.reply_to_seq,
+    )
+
+
+def _row(m: Message) -> MessageRow:
+    return MessageRow(
+        id=m.id,
+        chat_id=m.chat_id,
+        seq=m.seq,
+        sender_id=m.sender_id,
+        text=m.text,
+        created_at=m.created_at,
+        edited_at=m.edited_at,
+        deleted=m.deleted,
+        client_msg_id=m.client_msg_id,
+        attachments=list(m.attachments),
+        reply_to_seq=m.reply_to_seq,
+    )
+
+
+class SqlMessageStore:
+    async def start(self) -> None:
+        """The schema comes with the relational store's migrations."""
+
+    async def close(self) -> None:
+        pass
+
+    async def write(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        latest = {m.id: m for m in messages}  # the last state of each id in this batch wins
+        async with in_transaction() as conn:
+            existing = set(
+                await MessageRow.filter(id__in=list(latest)).using_db(conn).values_list(
+                    "id", flat=True
+                )
+            )
+            new = [_row(m) for i, m in latest.items() if i not in existing]
+            if new:
+                await MessageRow.bulk_create(new, using_db=conn)
+            for i in existing:
+                m = latest[i]
+                await MessageRow.filter(id=i).using_db(conn).update(
+                    text=m.text,
+                    edited_at=m.edited_at,
+                    deleted=m.deleted,
+                    attachments=list(m.attachments),
+                )
+
+    async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
+        ids = [f"{chat_id}:{seq}" for chat_id, seq in keys]
+        if not ids:
+            return {}
+        rows = await MessageRow.filter(id__in=ids)
+        return {(r.chat_id, r.seq): _message(r) for r in rows}
+
+    async def history(
+        self, chat_id: str, *, before: int | None, after: int | None, limit: int
+    ) -> tuple[list[Message], bool]:
+        query = MessageRow.filter(chat_id=chat_id)
+        if after is not None:
+            query = query.filter(seq__gt=after)
+        if before is not None:
+            query = query.filter(seq__lt=before)
+        ordering = "seq" if after is not None and before is None else "-seq"
+        rows = await query.order_by(ordering).limit(limit + 1)
+        has_more = len(rows) > limit
+        page = sorted(rows[:limit], key=lambda r: r.seq)
+        return [_message(r) for r in page], has_more
+
+    async def unread_counts(
+        self, reader_id: str, markers: Sequence[tuple[str, int]]
+    ) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chat_id, last_read in markers:
+            out[chat_id] = (
+                await MessageRow.filter(chat_id=chat_id, seq__gt=last_read, deleted=False)
+                .exclude(sender_id=reader_id)
+                .count()
+            )
+        return out

@@ -1,0 +1,136 @@
+"""The Sanic app factory. Sanic may rebuild module globals in workers, so nothing is global here:
+`create_app(settings)` builds the app and its listeners build the container on start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import generate_latest
+from sanic import HTTPResponse, Request, Sanic
+from sanic.response import json as json_response
+from sanic.response import raw
+
+from backend import logs
+from backend.api import errors
+from backend.api.http import auth, chats, messages
+from backend.api.metrics import Metrics
+from backend.api.openapi import ROUTES, document
+from backend.api.ws import gateway
+from backend.api.ws.hub import Hub
+from backend.bootstrap import build
+from backend.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
+    app: Sanic[Any, Any] = Sanic(name, configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.WEBSOCKET_MAX_SIZE = settings.max_frame_bytes
+    app.config.WEBSOCKET_PING_INTERVAL = 20
+    app.config.WEBSOCKET_PING_TIMEOUT = 20
+    app.config.KEEP_ALIVE_TIMEOUT = 75
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = settings.drain_timeout_s
+    app.config.OAS = False
+    app.ctx.settings = settings
+    app.ctx.draining = False
+    app.ctx.inflight = 0
+    app.ctx.metrics = Metrics()
+    for bp in (auth.bp, chats.bp, messages.bp):
+        bp.url_prefix = "/api/v1"
+        app.blueprint(bp)
+    app.add_websocket_route(gateway.serve, "/api/v1/ws", name="ws")
+    _ops_routes(app)
+    _middleware(app)
+    errors.install(app)
+    app.register_listener(_start, "before_server_start")
+    app.register_listener(_stop, "after_server_stop")
+    return app
+
+
+async def _start(app: Sanic[Any, Any]) -> None:
+    container = await build(app.ctx.settings)
+    app.ctx.container = container
+    hub = Hub(container.bus, container.presence, app.ctx.settings.presence_heartbeat_s)
+    hub.start()
+    app.ctx.hub = hub
+    on_reconnect = getattr(container.bus, "on_reconnect", None)
+    if on_reconnect is not None:
+        # The bus lost events while the broker was away: clients reconnect and resume by seq.
+        async def _resume_all() -> None:
+            hub.broadcast({"type": "reconnect", "reason": "event bus reconnected"})
+
+        on_reconnect(_resume_all)
+
+
+async def _stop(app: Sanic[Any, Any]) -> None:
+    await app.ctx.hub.close()
+    await app.ctx.container.close()
+
+
+async def drain(app: Sanic[Any, Any]) -> None:
+    """SIGTERM: readyz 503, tell sockets to reconnect, finish in-flight work, close, stop."""
+    if app.ctx.draining:
+        return
+    settings: Settings = app.ctx.settings
+    app.ctx.draining = True
+    log.info("draining: %d sockets", len(app.ctx.hub.connections))
+    app.ctx.hub.broadcast({"type": "reconnect", "reason": "server restarting"})
+    deadline = time.monotonic() + settings.drain_timeout_s
+    await asyncio.sleep(settings.drain_grace_s)  # give the load balancer time to see readyz 503
+    while time.monotonic() < deadline and (app.ctx.inflight or not app.ctx.container.pipeline.idle):
+        await asyncio.sleep(0.05)
+    await app.ctx.hub.close_all("server restarting")
+    app.stop()
+
+
+def _ops_routes(app: Sanic[Any, Any]) -> None:
+    @app.get("/healthz")
+    async def healthz(_: Request) -> HTTPResponse:
+        return json_response({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> HTTPResponse:
+        if request.app.ctx.draining:
+            return errors.problem(503, "draining", "This replica is shutting down.")
+        return json_response({"status": "ready"})
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> HTTPResponse:
+        m: Metrics = request.app.ctx.metrics
+        m.sockets.set(len(request.app.ctx.hub.connections))
+        m.deliveries.set(request.app.ctx.hub.delivered)
+        return raw(generate_latest(m.registry), content_type="text/plain; version=0.0.4")
+
+    @app.get("/api/v1/openapi.json")
+    async def openapi(_: Request) -> HTTPResponse:
+        return json_response(document(ROUTES))
+
+
+def _middleware(app: Sanic[Any, Any]) -> None:
+    @app.on_request
+    async def before(request: Request) -> None:
+        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        request.ctx.request_id = rid
+        request.ctx.started = time.perf_counter()
+        logs.request_id.set(rid)
+        request.app.ctx.inflight += 1
+        request.ctx.counted = True
+
+    @app.on_response
+    async def after(request: Request, response: HTTPResponse) -> None:
+        if getattr(request.ctx, "counted", False):
+            request.app.ctx.inflight -= 1
+            request.ctx.counted = False
+        response.headers["X-Request-ID"] = getattr(request.ctx, "request_id", "")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        route = request.route.name if request.route else "unmatched"
+        m: Metrics = request.app.ctx.metrics
+        m.requests.labels(request.method, route, str(response.status)).inc()
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            m.latency.labels(route).observe(time.perf_counter() - started)

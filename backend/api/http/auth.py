@@ -1,0 +1,90 @@
+"""Accounts and sessions: /auth/* and /me."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, HTTPResponse, Request
+from sanic.response import empty
+
+from backend.api.http.common import body, client_ip, container, ok, route, user_id
+from backend.api.schemas import Login, PasswordChange, ProfilePatch, Refresh, Register
+from backend.services import wire
+from backend.domain.errors import InvalidInput, Unauthorized
+from backend.services.auth import TokenPair
+
+bp = Blueprint("auth")
+
+
+def _pair(pair: TokenPair) -> HTTPResponse:
+    return ok(
+        {
+            "access_token": pair.access_token,
+            "refresh_token": pair.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": pair.expires_in,
+            "user": wire.user(pair.user, private=True),
+        }
+    )
+
+
+@route(bp, "POST", "/auth/register", "Create an account", model=Register, status=201, auth=False)
+async def register(request: Request) -> HTTPResponse:
+    b = body(request, Register)
+    user = await container(request).auth.register(
+        b.username, b.email, b.password, b.display_name or b.username, client_ip(request)
+    )
+    return ok({"user": wire.user(user, private=True)}, status=201)
+
+
+@route(bp, "POST", "/auth/login", "Sign in by username or email", model=Login, auth=False)
+async def login(request: Request) -> HTTPResponse:
+    b = body(request, Login)
+    pair = await container(request).auth.login(b.login, b.password, b.device_name, client_ip(request))
+    return _pair(pair)
+
+
+@route(bp, "POST", "/auth/refresh", "Rotate a refresh token", model=Refresh, auth=False)
+async def refresh(request: Request) -> HTTPResponse:
+    b = body(request, Refresh)
+    return _pair(await container(request).auth.refresh(b.refresh_token))
+
+
+@route(bp, "POST", "/auth/logout", "End a session", model=Refresh, status=204, auth=False)
+async def logout(request: Request) -> HTTPResponse:
+    b = body(request, Refresh)
+    await container(request).auth.logout(b.refresh_token)
+    return empty()
+
+
+@route(bp, "GET", "/me", "The signed-in user")
+async def me(request: Request) -> HTTPResponse:
+    uid = user_id(request)
+    user = await container(request).users.by_id(uid)
+    if user is None:
+        raise Unauthorized("The account no longer exists.", code="token_invalid")
+    return ok({"user": wire.user(user, private=True)})
+
+
+@route(bp, "PATCH", "/me", "Change display name or email", model=ProfilePatch)
+async def patch_me(request: Request) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, ProfilePatch)
+    user = await container(request).users.update(uid, display_name=b.display_name, email=b.email)
+    return ok({"user": wire.user(user, private=True)})
+
+
+@route(bp, "POST", "/me/password", "Change password; ends the other sessions", model=PasswordChange, status=204)
+async def change_password(request: Request) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, PasswordChange)
+    await container(request).auth.change_password(uid, b.current_password, b.new_password, b.refresh_token)
+    return empty()
+
+
+@route(bp, "GET", "/users", "Find users by username prefix")
+async def search_users(request: Request) -> HTTPResponse:
+    user_id(request)
+    query = str(request.args.get("query", "")).strip()
+    if not query or len(query) > 32:
+        raise InvalidInput("query must be 1 to 32 characters.", code="bad_query")
+    users = await container(request).users.search(query, 20)
+    return ok({"users": [wire.user(u) for u in users]})

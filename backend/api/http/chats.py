@@ -1,0 +1,63 @@
+"""Chats and members: /chats/*."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, HTTPResponse, Request
+from sanic.response import empty
+
+from backend.api.http.common import body, container, ok, route, user_id
+from backend.api.schemas import NewChat, NewDirect, NewMember
+from backend.domain.errors import InvalidInput
+
+bp = Blueprint("chats")
+
+
+@route(bp, "POST", "/chats", "Create a group chat", model=NewChat, status=201)
+async def create_chat(request: Request) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, NewChat)
+    chat = await container(request).chats.create_group(uid, b.title, b.member_ids)
+    return ok({"chat": chat}, status=201)
+
+
+@route(bp, "POST", "/chats/direct", "The direct chat with a user (created on first use)", model=NewDirect)
+async def direct_chat(request: Request) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, NewDirect)
+    chat, created = await container(request).chats.open_direct(uid, b.user_id)
+    return ok({"chat": chat}, status=201 if created else 200)
+
+
+@route(bp, "GET", "/chats", "My chats with last message and unread count")
+async def list_chats(request: Request) -> HTTPResponse:
+    uid = user_id(request)
+    return ok({"chats": await container(request).chats.summaries(uid)})
+
+
+@route(bp, "GET", "/chats/<chat_id>", "One chat")
+async def get_chat(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    return ok({"chat": await container(request).chats.get(uid, chat_id)})
+
+
+@route(bp, "GET", "/chats/<chat_id>/members", "Members of a chat")
+async def list_members(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    return ok({"members": await container(request).chats.members(uid, chat_id)})
+
+
+@route(bp, "POST", "/chats/<chat_id>/members", "Add a member by user id or username", model=NewMember, status=201)
+async def add_member(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, NewMember)
+    if bool(b.user_id) == bool(b.username):
+        raise InvalidInput("Give exactly one of user_id and username.", code="invalid_input")
+    member = await container(request).chats.add_member(uid, chat_id, user_id=b.user_id, username=b.username)
+    return ok({"member": member}, status=201)
+
+
+@route(bp, "DELETE", "/chats/<chat_id>/members/<member_id>", "Remove a member, or leave", status=204)
+async def remove_member(request: Request, chat_id: str, member_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    await container(request).chats.remove_member(uid, chat_id, member_id)
+    return empty()

@@ -1,0 +1,69 @@
+"""Messages of a chat: /chats/{id}/messages and read markers."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, HTTPResponse, Request
+
+from backend.api.http.common import body, container, ok, route, user_id
+from backend.api.schemas import EditMessage, NewMessage, ReadMarker
+from backend.domain.errors import InvalidInput
+from backend.services import wire
+
+bp = Blueprint("messages")
+
+
+def _int_arg(request: Request, name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number.", code="bad_query") from None
+    if value < 0:
+        raise InvalidInput(f"{name} must not be negative.", code="bad_query")
+    return value
+
+
+@route(bp, "POST", "/chats/<chat_id>/messages", "Send a message (idempotent by client_msg_id)", model=NewMessage, status=201)
+async def send(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, NewMessage)
+    message, duplicate = await container(request).messages.send(
+        uid, chat_id, b.client_msg_id, b.text, b.reply_to_seq
+    )
+    return ok({"message": wire.message(message)}, status=200 if duplicate else 201)
+
+
+@route(bp, "GET", "/chats/<chat_id>/messages", "A page of history in ascending seq")
+async def history(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    limit = _int_arg(request, "limit", 50)
+    assert limit is not None
+    messages, has_more = await container(request).messages.history(
+        uid, chat_id, _int_arg(request, "before", None), _int_arg(request, "after", None), limit
+    )
+    return ok({"messages": [wire.message(m) for m in messages], "has_more": has_more})
+
+
+@route(bp, "PATCH", "/chats/<chat_id>/messages/<seq:int>", "Edit my message", model=EditMessage)
+async def edit(request: Request, chat_id: str, seq: int) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, EditMessage)
+    message = await container(request).messages.edit(uid, chat_id, seq, b.text)
+    return ok({"message": wire.message(message)})
+
+
+@route(bp, "DELETE", "/chats/<chat_id>/messages/<seq:int>", "Delete my message (a tombstone stays)")
+async def delete(request: Request, chat_id: str, seq: int) -> HTTPResponse:
+    uid = user_id(request)
+    message = await container(request).messages.delete(uid, chat_id, seq)
+    return ok({"message": wire.message(message)})
+
+
+@route(bp, "POST", "/chats/<chat_id>/read", "Move my read marker", model=ReadMarker)
+async def read(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, ReadMarker)
+    seq = await container(request).messages.mark_read(uid, chat_id, b.seq)
+    return ok({"chat_id": chat_id, "last_read_seq": seq})

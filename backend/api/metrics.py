@@ -1,0 +1,25 @@
+"""Prometheus metrics of one replica (a registry per app, so tests can build several)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "parley_http_requests_total", "HTTP requests", ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "parley_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
+        )
+        self.sockets = Gauge("parley_ws_connections", "Open WebSockets", registry=self.registry)
+        self.batch = Histogram(
+            "parley_write_batch_size", "Changes per write batch",
+            buckets=(1, 2, 5, 10, 20, 50, 100), registry=self.registry,
+        )
+        self.deliveries = Gauge(
+            "parley_ws_deliveries", "Frames delivered to sockets since start", registry=self.registry
+        )

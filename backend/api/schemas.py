@@ -1,0 +1,97 @@
+"""Request bodies, validated with pydantic (strict types, bounded sizes).
+
+Each model also feeds the OpenAPI document, so the published contract and the validation are one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from backend.domain.errors import BadRequest
+
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ClientMsgId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,64}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Seq = Annotated[int, Field(ge=0, le=2**53)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Register(Body):
+    username: Username
+    email: Email
+    password: Password
+    display_name: DisplayName | None = None
+
+
+class Login(Body):
+    login: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    device_name: Annotated[str, StringConstraints(max_length=64)] = "unknown"
+
+
+class Refresh(Body):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class ProfilePatch(Body):
+    display_name: DisplayName | None = None
+    email: Email | None = None
+
+
+class PasswordChange(Body):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+    refresh_token: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class NewChat(Body):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    member_ids: Annotated[list[Id], Field(max_length=1000)] = []
+
+
+class NewDirect(Body):
+    user_id: Id
+
+
+class NewMember(Body):
+    user_id: Id | None = None
+    username: Username | None = None
+
+
+class NewMessage(Body):
+    client_msg_id: ClientMsgId
+    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+    attachment_ids: Annotated[list[Id], Field(max_length=0)] = []
+    reply_to_seq: Seq | None = None
+
+
+class EditMessage(Body):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+
+
+class ReadMarker(Body):
+    seq: Seq
+
+
+M = TypeVar("M", bound=Body)
+
+
+def parse(model: type[M], raw: bytes | None) -> M:
+    """JSON body → model; malformed JSON is a 400, wrong fields a 422 (raised by pydantic)."""
+    try:
+        data: Any = json.loads(raw or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.", code="malformed_json")
+    return model.model_validate(data)

@@ -1,0 +1,144 @@
+"""One client's WebSocket: a bounded outbox drained by its own writer task.
+
+Fan-out never awaits a socket: it appends an already-serialised frame to the outbox. A client
+that reads too slowly fills its outbox and is disconnected with close code 4408 ("resync"), so it
+reconnects and resumes instead of slowing every other member down or growing server memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+CLOSE_AUTH = 4401
+CLOSE_SLOW = 4408
+CLOSE_FLOOD = 1008
+CLOSE_RESTART = 1012
+
+
+class Socket(Protocol):
+    async def send(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+class TokenBucket:
+    """Incoming frames per connection: `rate` a second with bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Connection:
+    __slots__ = (
+        "_held",
+        "_outbox",
+        "_writer",
+        "closed",
+        "id",
+        "inflight",
+        "presence_seen",
+        "user_id",
+        "ws",
+    )
+
+    def __init__(self, ws: Socket, user_id: str, outbox_frames: int) -> None:
+        self.id = uuid.uuid4().hex
+        self.ws = ws
+        self.user_id = user_id
+        self.closed = False
+        self.presence_seen: dict[str, bool] = {}
+        self.inflight = 0
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(outbox_frames)
+        self._held: dict[str, list[tuple[int, str]]] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
+
+    async def _write(self) -> None:
+        try:
+            while (data := await self._outbox.get()) is not None:
+                await self.ws.send(data)
+        except Exception as exc:  # the peer went away; the reader notices and cleans up
+            log.debug("writer of %s stopped: %s", self.id, exc)
+
+    def push(self, data: str, chat_id: str | None = None, seq: int | None = None) -> None:
+        """Queue a serialised frame; frames of a chat being resumed wait until it is done."""
+        if self.closed:
+            return
+        if chat_id is not None and seq is not None and chat_id in self._held:
+            self._held[chat_id].append((seq, data))
+            return
+        try:
+            self._outbox.put_nowait(data)
+        except asyncio.QueueFull:
+            log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
+            self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
+
+    def hold(self, chat_id: str) -> None:
+        self._held[chat_id] = []
+
+    def release(self, chat_id: str, sent_upto: int) -> None:
+        """End a resume: deliver live events that arrived meanwhile and were not in it."""
+        held = self._held.pop(chat_id, [])
+        for seq, data in sorted(held, key=lambda item: item[0]):
+            if seq > sent_upto:
+                self.push(data)
+
+    def abort(self, code: int, reason: str) -> None:
+        """Close without waiting for the outbox (slow or abusive client)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+        asyncio.ensure_future(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self.ws.close(code, reason)
+        except Exception as exc:
+            log.debug("close of %s failed: %s", self.id, exc)
+
+    async def finish(self, code: int, reason: str, timeout: float = 2.0) -> None:
+        """Flush what is queued (e.g. a `reconnect` frame), then close."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._writer is not None:
+            self._outbox.put_nowait(None) if not self._outbox.full() else None
+            try:
+                await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+            except (TimeoutError, asyncio.CancelledError):
+                self._writer.cancel()
+        await self._close(code, reason)
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+
+
+def frame_json(frame: dict[str, Any]) -> str:
+    """Compact JSON: frames are built once per event and written to many sockets."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)

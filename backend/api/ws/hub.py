@@ -1,0 +1,165 @@
+"""This replica's connected sockets, and the bus bindings they need.
+
+The hub binds `chat.<id>` while at least one local user is a member of that chat and `user.<id>`
+while that user has a socket here, so the bus sends this replica only what its users may see.
+Membership changes arrive as events and adjust the bindings: a removed member stops receiving at
+once; a new member starts receiving after its `chat.created`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from backend.api.ws.connection import CLOSE_RESTART, Connection, frame_json
+from backend.domain import events as ev
+from backend.domain.errors import DomainError
+from backend.domain.events import Event
+from backend.domain.ports import EventBus, Presence
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(self, bus: EventBus, presence: Presence, heartbeat_s: float) -> None:
+        self._bus = bus
+        self._presence = presence
+        self._heartbeat_s = heartbeat_s
+        self.by_user: dict[str, set[Connection]] = {}
+        self.chat_users: dict[str, set[str]] = {}
+        self.user_chats: dict[str, set[str]] = {}
+        self.delivered = 0
+        self._heartbeat: asyncio.Task[None] | None = None
+        bus.on_event(self.on_event)
+
+    def start(self) -> None:
+        self._heartbeat = asyncio.create_task(self._beat(), name="presence-heartbeat")
+
+    async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+
+    @property
+    def connections(self) -> list[Connection]:
+        return [c for conns in self.by_user.values() for c in conns]
+
+    async def attach(self, conn: Connection, chat_ids: Iterable[str]) -> None:
+        """Subscribe first, then the caller reads positions: nothing falls in between."""
+        uid = conn.user_id
+        first = uid not in self.by_user
+        self.by_user.setdefault(uid, set()).add(conn)
+        if first:
+            self.user_chats[uid] = set()
+            await self._bus.bind([ev.user_key(uid)])
+            await self._join(uid, chat_ids)
+        if await self._presence.connect(uid, conn.id):
+            await self._announce(uid, True)
+
+    async def detach(self, conn: Connection) -> None:
+        uid = conn.user_id
+        conns = self.by_user.get(uid)
+        if conns is None or conn not in conns:
+            return
+        conns.discard(conn)
+        chats = set(self.user_chats.get(uid, ()))
+        if not conns:
+            del self.by_user[uid]
+            self.user_chats.pop(uid, None)
+            await self._leave(uid, chats)
+            await self._bus.unbind([ev.user_key(uid)])
+        try:
+            if await self._presence.disconnect(uid, conn.id):
+                await self._announce(uid, False, chats)
+        except Exception as exc:  # presence is best effort; the entry expires anyway
+            log.warning("presence disconnect failed: %s", exc)
+
+    async def _join(self, uid: str, chat_ids: Iterable[str]) -> None:
+        new_keys = []
+        for chat_id in chat_ids:
+            self.user_chats.setdefault(uid, set()).add(chat_id)
+            users = self.chat_users.setdefault(chat_id, set())
+            if not users:
+                new_keys.append(ev.chat_key(chat_id))
+            users.add(uid)
+        if new_keys:
+            await self._bus.bind(new_keys)
+
+    async def _leave(self, uid: str, chat_ids: Iterable[str]) -> None:
+        gone = []
+        for chat_id in chat_ids:
+            self.user_chats.get(uid, set()).discard(chat_id)
+            users = self.chat_users.get(chat_id)
+            if users is None:
+                continue
+            users.discard(uid)
+            if not users:
+                del self.chat_users[chat_id]
+                gone.append(ev.chat_key(chat_id))
+        if gone:
+            await self._bus.unbind(gone)
+
+    async def _announce(self, uid: str, online: bool, chats: set[str] | None = None) -> None:
+        targets = chats if chats is not None else self.user_chats.get(uid)
+        if targets is None:
+            return
+        events = [ev.to_chat(c, "presence", user_id=uid, online=online) for c in targets]
+        try:
+            await self._bus.publish(events)
+        except DomainError as exc:
+            log.warning("presence publish failed: %s", exc)
+
+    async def on_event(self, event: Event) -> None:
+        data = frame_json(event.frame())
+        if event.key.startswith("chat."):
+            self._to_chat(event, data)
+        elif event.key.startswith("user."):
+            await self._to_user(event, data)
+
+    def _to_chat(self, event: Event, data: str) -> None:
+        chat_id = str(event.body["chat_id"])
+        seq = event.body.get("seq")
+        subject = event.body.get("user_id")
+        for uid in list(self.chat_users.get(chat_id, ())):
+            if event.type == "typing" and uid == subject:
+                continue
+            for conn in list(self.by_user.get(uid, ())):
+                if event.type == "presence":
+                    online = bool(event.body.get("online"))
+                    if uid == subject or conn.presence_seen.get(str(subject)) == online:
+                        continue
+                    conn.presence_seen[str(subject)] = online
+                conn.push(data, chat_id, seq if isinstance(seq, int) else None)
+                self.delivered += 1
+        if event.type == "member.removed" and isinstance(subject, str) and subject in self.by_user:
+            asyncio.ensure_future(self._leave(subject, [chat_id]))
+
+    async def _to_user(self, event: Event, data: str) -> None:
+        uid = event.key.removeprefix("user.")
+        if event.type == "chat.created" and uid in self.by_user:
+            await self._join(uid, [str(event.body["chat_id"])])
+        for conn in list(self.by_user.get(uid, ())):
+            conn.push(data)
+            self.delivered += 1
+
+    def broadcast(self, frame: dict[str, Any]) -> None:
+        data = frame_json(frame)
+        for conn in self.connections:
+            conn.push(data)
+
+    async def close_all(self, reason: str) -> None:
+        await asyncio.gather(
+            *(c.finish(CLOSE_RESTART, reason) for c in self.connections), return_exceptions=True
+        )
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_s)
+            pairs = [(c.user_id, c.id) for c in self.connections]
+            if pairs:
+                try:
+                    await self._presence.heartbeat(pairs)
+                except Exception as exc:
+                    log.warning("presence heartbeat failed: %s", exc)

@@ -1,0 +1,135 @@
+"""The composition root: builds every adapter from Settings and closes them in reverse order.
+
+This is the only module that names concrete engines. Unset production URLs mean the embedded
+default; a production engine's module is imported only when it is configured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from backend.adapters.db.chats import SqlChatRepo
+from backend.adapters.db.connection import close_database, open_database
+from backend.adapters.db.users import SqlSessionRepo, SqlUserRepo
+from backend.adapters.security.passwords import Argon2Hasher
+from backend.adapters.security.tokens import JwtIssuer, load_keys
+from backend.config import Settings
+from backend.domain.clock import SystemClock
+from backend.domain.ports import EventBus, MessageStore, Presence, RateLimiter
+from backend.services.auth import AuthService, Limits
+from backend.services.chats import ChatService
+from backend.services.messages import MessageLimits, MessageService
+from backend.services.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    """Everything a request handler may call; built once per process."""
+
+    settings: Settings
+    auth: AuthService
+    chats: ChatService
+    messages: MessageService
+    users: SqlUserRepo
+    bus: EventBus
+    presence: Presence
+    limiter: RateLimiter
+    tokens: JwtIssuer
+    pipeline: Pipeline
+    store: MessageStore
+    stack: AsyncExitStack
+
+    async def close(self) -> None:
+        await self.stack.aclose()
+
+
+async def _message_store(settings: Settings) -> Any:
+    if settings.elasticsearch_url:
+        from backend.adapters.messages.elastic import ElasticMessageStore
+
+        return ElasticMessageStore(settings.elasticsearch_url, settings.elasticsearch_prefix)
+    from backend.adapters.messages.sql import SqlMessageStore
+
+    return SqlMessageStore()
+
+
+async def _bus(settings: Settings) -> Any:
+    if settings.amqp_url:
+        from backend.adapters.bus.rabbit import RabbitBus
+
+        return RabbitBus(str(settings.amqp_url), settings.amqp_exchange)
+    from backend.adapters.bus.memory import MemoryBus
+
+    return MemoryBus()
+
+
+async def _presence(settings: Settings) -> tuple[Any, Any]:
+    if settings.redis_url:
+        from backend.adapters.presence.redis import RedisPresence, RedisRateLimiter
+
+        return (
+            RedisPresence(str(settings.redis_url), settings.redis_prefix, settings.presence_heartbeat_s),
+            RedisRateLimiter(str(settings.redis_url), settings.redis_prefix),
+        )
+    from backend.adapters.presence.memory import MemoryPresence, MemoryRateLimiter
+
+    return MemoryPresence(settings.presence_heartbeat_s), MemoryRateLimiter()
+
+
+async def build(settings: Settings) -> Container:
+    stack = AsyncExitStack()
+    try:
+        return await _build(settings, stack)
+    except BaseException:
+        await stack.aclose()
+        raise
+
+
+async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
+    log.info("starting with settings %s", settings.describe())
+    await open_database(settings)
+    stack.push_async_callback(close_database)
+    store = await _message_store(settings)
+    await store.start()
+    stack.push_async_callback(store.close)
+    bus = await _bus(settings)
+    await bus.start()
+    stack.push_async_callback(bus.close)
+    presence, limiter = await _presence(settings)
+    await presence.start()
+    stack.push_async_callback(presence.close)
+    await limiter.start()
+    stack.push_async_callback(limiter.close)
+    hasher = Argon2Hasher(settings.hash_concurrency, settings.hash_queue)
+    stack.callback(hasher.close)
+    tokens = JwtIssuer(settings)
+    clock = SystemClock()
+    chats_repo, users = SqlChatRepo(), SqlUserRepo()
+    workers = 4 if settings.db_url.startswith("mysql") else 1
+    pipeline = Pipeline(chats_repo, store, bus, workers=workers)
+    pipeline.start()
+    stack.push_async_callback(pipeline.close)
+    limits = Limits(
+        login_per_account=settings.login_per_account,
+        login_per_ip=settings.login_per_ip,
+        register_per_ip=settings.register_per_ip,
+        refresh_ttl_s=settings.refresh_ttl_s,
+        refresh_grace_s=settings.refresh_grace_s,
+    )
+    kid, keys = load_keys(settings)
+    rotation_key = hashlib.sha256(b"refresh-rotation\x00" + keys[kid].encode()).digest()
+    auth = AuthService(users, SqlSessionRepo(), hasher, tokens, limiter, clock, limits, rotation_key)
+    chats = ChatService(chats_repo, users, store, bus, presence, pipeline, clock)
+    msg_limits = MessageLimits(
+        settings.max_text_chars, settings.max_page, settings.sends_per_user, settings.resume_max_events
+    )
+    messages = MessageService(chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits)
+    return Container(
+        settings, auth, chats, messages, users, bus, presence, limiter, tokens, pipeline, store, stack
+    )

@@ -1,0 +1,170 @@
+"""Chats and membership: group and direct chats, the chat list, adding and removing members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from backend.domain import events as ev
+from backend.domain.errors import Forbidden, InvalidInput, NotFound
+from backend.domain.events import Event
+from backend.domain.models import (
+    Chat,
+    ChatEvent,
+    ChatKind,
+    ChatSummary,
+    EventType,
+    Member,
+    Message,
+    Role,
+)
+from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, Presence, UserRepo
+from backend.services import wire
+from backend.services.auth import new_id
+from backend.services.pipeline import Pipeline
+
+MAX_GROUP_MEMBERS = 1000
+
+
+class ChatService:
+    def __init__(
+        self,
+        chats: ChatRepo,
+        users: UserRepo,
+        store: MessageStore,
+        bus: EventBus,
+        presence: Presence,
+        pipeline: Pipeline,
+        clock: Clock,
+    ) -> None:
+        self._chats = chats
+        self._users = users
+        self._store = store
+        self._bus = bus
+        self._presence = presence
+        self._pipeline = pipeline
+        self._clock = clock
+
+    async def require_member(self, user_id: str, chat_id: str) -> Member:
+        """Every access to a chat goes through here: a non-member sees a 404, not a 403."""
+        member = await self._chats.member(chat_id, user_id)
+        if member is None:
+            raise NotFound("No such chat.", code="chat_not_found")
+        return member
+
+    async def create_group(self, owner_id: str, title: str, member_ids: Sequence[str]) -> dict[str, Any]:
+        ids = list(dict.fromkeys([owner_id, *member_ids]))
+        if len(ids) > MAX_GROUP_MEMBERS:
+            raise InvalidInput(f"A chat has at most {MAX_GROUP_MEMBERS} members.", code="too_many_members")
+        found = await self._users.by_ids(ids)
+        if len(found) != len(ids):
+            raise InvalidInput("Some member_ids are not users.", code="unknown_user")
+        now = self._clock.now()
+        chat = Chat(new_id(), ChatKind.GROUP, title, now, 0, 0)
+        members = [
+            Member(chat.id, uid, Role.OWNER if uid == owner_id else Role.MEMBER, now, 0) for uid in ids
+        ]
+        await self._chats.create(chat, members)
+        await self._announce(chat, members)
+        return await self.get(owner_id, chat.id)
+
+    async def open_direct(self, user_id: str, peer_id: str) -> tuple[dict[str, Any], bool]:
+        if peer_id == user_id:
+            raise InvalidInput("A direct chat needs another user.", code="direct_self")
+        if await self._users.by_id(peer_id) is None:
+            raise NotFound("No such user.", code="user_not_found")
+        a, b = sorted((user_id, peer_id))
+        now = self._clock.now()
+        candidate = Chat(new_id(), ChatKind.DIRECT, "", now, 0, 0)
+        members = [Member(candidate.id, a, Role.MEMBER, now, 0), Member(candidate.id, b, Role.MEMBER, now, 0)]
+        chat = await self._chats.create_direct(candidate, members, f"{a}:{b}")
+        created = chat.id == candidate.id
+        if created:
+            await self._announce(chat, members)
+        return await self.get(user_id, chat.id), created
+
+    async def _announce(self, chat: Chat, members: Sequence[Member]) -> None:
+        await self._bus.publish(
+            [ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat)) for m in members]
+        )
+
+    async def summaries(self, user_id: str, only: str | None = None) -> list[dict[str, Any]]:
+        pairs = await self._chats.memberships(user_id)
+        if only is not None:
+            pairs = [(c, m) for c, m in pairs if c.id == only]
+        last = await self._store.get([(c.id, c.last_message_seq) for c, _ in pairs if c.last_message_seq])
+        unread = await self._store.unread_counts(user_id, [(c.id, m.last_read_seq) for c, m in pairs])
+        direct = [c.id for c, _ in pairs if c.kind is ChatKind.DIRECT]
+        peers = await self._chats.direct_peers(user_id, direct)
+        peer_users = await self._users.by_ids(peers.values())
+        online = await self._presence.online(peers.values()) if peers else set()
+        out = []
+        for chat, member in pairs:
+            summary = ChatSummary(
+                chat, member, last.get((chat.id, chat.last_message_seq)), unread.get(chat.id, 0)
+            )
+            peer = peer_users.get(peers.get(chat.id, ""))
+            out.append(wire.summary(summary, peer=peer, online=peer.id in online if peer else None))
+        out.sort(key=_activity, reverse=True)
+        return out
+
+    async def get(self, user_id: str, chat_id: str) -> dict[str, Any]:
+        found = await self.summaries(user_id, only=chat_id)
+        if not found:
+            raise NotFound("No such chat.", code="chat_not_found")
+        return found[0]
+
+    async def positions(self, user_id: str) -> list[dict[str, Any]]:
+        """For the WebSocket `ready` frame: each chat and its last `seq`."""
+        return [{"chat_id": c.id, "last_seq": c.last_seq} for c, _ in await self._chats.memberships(user_id)]
+
+    async def members(self, user_id: str, chat_id: str) -> list[dict[str, Any]]:
+        await self.require_member(user_id, chat_id)
+        members = await self._chats.members(chat_id)
+        users = await self._users.by_ids(m.user_id for m in members)
+        return [wire.member(m, users.get(m.user_id)) for m in members]
+
+    async def add_member(self, actor_id: str, chat_id: str, *, user_id: str | None, username: str | None) -> dict[str, Any]:
+        await self.require_member(actor_id, chat_id)
+        target = await (self._users.by_id(user_id) if user_id else self._users.by_login(username or ""))
+        if target is None:
+            raise NotFound("No such user.", code="user_not_found")
+        request = EventRequest(
+            chat_id, EventType.MEMBER_ADDED, actor_id, self._clock.now(), data={"user_id": target.id, "role": Role.MEMBER.value}
+        )
+
+        def publish(event: ChatEvent, _: Message | None) -> list[Event]:
+            body = {"seq": event.seq, "user_id": target.id, "actor_id": actor_id, "user": wire.user(target)}
+            return [
+                ev.to_chat(chat_id, "member.added", **body),
+                ev.to_user(target.id, "chat.created", chat_id=chat_id, chat={"id": chat_id, "last_seq": event.seq}),
+            ]
+
+        result, _ = await self._pipeline.submit(request, lambda _e: None, publish)
+        if result.error is not None:
+            raise result.error
+        member = await self._chats.member(chat_id, target.id)
+        assert member is not None
+        return wire.member(member, target)
+
+    async def remove_member(self, actor_id: str, chat_id: str, user_id: str) -> None:
+        actor = await self.require_member(actor_id, chat_id)
+        if user_id != actor_id:
+            target = await self._chats.member(chat_id, user_id)
+            if target is None:
+                raise NotFound("Not a member of this chat.", code="member_not_found")
+            if actor.role is Role.MEMBER or target.role is Role.OWNER:
+                raise Forbidden("Only the owner or an admin can remove others.", code="not_admin")
+        request = EventRequest(chat_id, EventType.MEMBER_REMOVED, actor_id, self._clock.now(), data={"user_id": user_id})
+
+        def publish(event: ChatEvent, _: Message | None) -> list[Event]:
+            return [ev.to_chat(chat_id, "member.removed", seq=event.seq, user_id=user_id, actor_id=actor_id)]
+
+        result, _ = await self._pipeline.submit(request, lambda _e: None, publish)
+        if result.error is not None:
+            raise result.error
+
+
+def _activity(summary: dict[str, Any]) -> str:
+    last = summary.get("last_message")
+    return str(last["created_at"] if last else summary["created_at"])
