@@ -1,0 +1,49 @@
+"""Shared fixtures: real servers on real sockets, on the embedded default or the production engines."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.client import Api
+from tests.support.engines import production_env
+from tests.support.server import ServerProcess
+
+MODES = ["embedded", pytest.param("production", marks=pytest.mark.engines)]
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServerProcess]]:
+    """Start servers; every one is stopped at the end of the session."""
+    started: list[ServerProcess] = []
+
+    def start(mode: str = "embedded", env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServerProcess:
+        full = production_env("t") if mode == "production" else {}
+        full.update(env or {})
+        # Limits that would throttle a test run of many sign-ins from one address.
+        full.setdefault("PARLEY_LOGIN_PER_IP", "100000")
+        full.setdefault("PARLEY_REGISTER_PER_IP", "100000")
+        full.setdefault("PARLEY_SENDS_PER_USER", "100000")
+        full.setdefault("PARLEY_WS_FRAMES_PER_S", "100000")
+        srv = ServerProcess(data_dir or tmp_path_factory.mktemp(f"srv-{mode}"), full)
+        started.append(srv)
+        return srv.start()
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture(scope="module", params=MODES)
+def server(request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    """One server per test module and mode: the same suite runs on both engine sets."""
+    return server_factory(request.param)
+
+
+@pytest.fixture
+async def api(server: ServerProcess) -> AsyncIterator[Api]:
+    client = Api(server.url)
+    yield client
+    await client.close()

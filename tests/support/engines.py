@@ -1,0 +1,90 @@
+"""Where the real engines of this test run are, and a private namespace in each.
+
+The README's test command starts the engines and leaves `PARLEY_TEST_*` variables in
+`.engines/*.env`; a test that needs an engine that is not there fails with that message, it is
+never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINES_DIR = Path(os.environ.get("PARLEY_ENGINES_DIR", REPO / ".engines"))
+
+
+def _from_files() -> dict[str, str]:
+    found: dict[str, str] = {}
+    if ENGINES_DIR.is_dir():
+        for env_file in sorted(ENGINES_DIR.glob("*.env")):
+            for line in env_file.read_text().splitlines():
+                key, sep, value = line.partition("=")
+                if sep and key.startswith("PARLEY_"):
+                    found[key.strip()] = value.strip()
+    return found
+
+
+def engine(name: str) -> str:
+    """`PARLEY_TEST_<NAME>` from the environment or the engines' env files; fail if absent."""
+    key = f"PARLEY_TEST_{name}"
+    value = os.environ.get(key) or _from_files().get(key)
+    if not value:
+        pytest.fail(
+            f"{key} is not set: the real engine is not running. Start the engines with "
+            "`make test` (deploy/local/test.sh) or deploy/local/engines.sh up.",
+            pytrace=False,
+        )
+    return value
+
+
+def engine_script(name: str) -> Path:
+    return REPO / "deploy" / "local" / "engines" / f"{name}.sh"
+
+
+def run_engine(name: str, action: str) -> None:
+    """Stop or start a real engine (fault tests); waits for readiness on start."""
+    subprocess.run(["bash", str(engine_script(name)), action], check=True, timeout=240)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def mysql_database(base_url: str, name: str) -> str:
+    """Create a private database on the test MariaDB and return its URL."""
+    import pymysql
+
+    parts = urlsplit(base_url)
+    conn = pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    finally:
+        conn.close()
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def production_env(tag: str) -> dict[str, str]:
+    """Settings for a server on every production engine, in namespaces of its own."""
+    run = unique(tag)
+    amqp = urlsplit(engine("AMQP_URL"))
+    return {
+        "PARLEY_DATABASE_URL": mysql_database(engine("MYSQL_URL"), run),
+        "PARLEY_ELASTICSEARCH_URL": engine("ELASTICSEARCH_URL"),
+        "PARLEY_ELASTICSEARCH_PREFIX": run.lower(),
+        "PARLEY_AMQP_URL": urlunsplit(amqp),
+        "PARLEY_AMQP_EXCHANGE": f"{run}.events",
+        "PARLEY_REDIS_URL": engine("REDIS_URL"),
+        "PARLEY_REDIS_PREFIX": run,
+    }
