@@ -153,9 +153,7 @@ class _RedisPort:
 
 
 class RedisPresence(_RedisPort):
-    def __init__(
-        self, url: str | Redis, *, prefix: str = "parley", heartbeat_s: float = 10.0
-    ) -> None:
+    def __init__(self, url: str | Redis, prefix: str = "parley", heartbeat_s: float = 10.0) -> None:
         super().__init__(url, prefix)
         self.ttl_ms = max(int(2000 * heartbeat_s), 1)
         self._connect = self.redis.register_script(_CONNECT)
@@ -200,7 +198,7 @@ class RedisPresence(_RedisPort):
 
 
 class RedisRateLimiter(_RedisPort):
-    def __init__(self, url: str | Redis, *, prefix: str = "parley") -> None:
+    def __init__(self, url: str | Redis, prefix: str = "parley") -> None:
         super().__init__(url, prefix)
         self._hit = self.redis.register_script(_HIT)
 
