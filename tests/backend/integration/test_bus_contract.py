@@ -1,0 +1,246 @@
+"""The `EventBus` contract, run against the embedded bus and a real RabbitMQ.
+
+Several bus instances stand for several server processes: in memory they share one hub, on
+RabbitMQ one exchange (a fresh name per test, so runs never see each other's events). Absence is
+proven without sleeping: a process gets a marker event published after the ones it must not see,
+and a queue keeps one publisher's order, so once the marker arrived anything else would have too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from backend.adapters.bus.memory import MemoryBus, MemoryHub
+from backend.adapters.bus.rabbit import RabbitBus
+from backend.domain.errors import Unavailable
+from backend.domain.events import Event, to_chat
+from tests.support.engines import engine, run_engine, unique
+
+KINDS = ["memory", pytest.param("rabbit", marks=pytest.mark.engines)]
+
+Bus = MemoryBus | RabbitBus
+
+
+async def eventually(check: Callable[[], Any], timeout: float, what: str) -> None:
+    """Poll `check()` until truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class Process:
+    """One bus and what its handler saw."""
+
+    bus: Bus
+    got: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        async def record(event: Event) -> None:
+            self.got.append(event)
+
+        self.bus.on_event(record)
+
+    def seqs(self, key: str) -> list[int]:
+        return [int(e.body["seq"]) for e in self.got if e.key == key]
+
+    def has(self, key: str, seq: int) -> bool:
+        return seq in self.seqs(key)
+
+
+MakeProcess = Callable[..., Awaitable[Process]]
+
+
+@pytest.fixture(params=KINDS)
+async def make_process(request: pytest.FixtureRequest) -> AsyncIterator[MakeProcess]:
+    kind: str = request.param
+    hub = MemoryHub()
+    exchange = f"{unique('t')}.events"
+    url = engine("AMQP_URL") if kind == "rabbit" else ""
+    made: list[Bus] = []
+
+    async def make(**kwargs: Any) -> Process:
+        bus: Bus
+        if kind == "memory":
+            bus = MemoryBus(hub)
+        else:
+            bus = RabbitBus(url, exchange, replica_id=f"p{len(made)}", **kwargs)
+        await bus.start()
+        made.append(bus)
+        return Process(bus)
+
+    yield make
+    for bus in made:
+        await bus.close()
+
+
+async def test_a_process_receives_only_bound_keys(make_process: MakeProcess) -> None:
+    pub, p1, p2 = await make_process(), await make_process(), await make_process()
+    await p1.bus.bind(["chat.a", "user.u1"])
+    await p2.bus.bind(["chat.b"])
+
+    await pub.bus.publish([to_chat("a", "message.created", seq=s) for s in (1, 2, 3)])
+    await pub.bus.publish([to_chat("b", "message.created", seq=1), to_chat("c", "x", seq=1)])
+    await pub.bus.publish([Event("user.u1", "marker", {"seq": 1})])
+    await pub.bus.publish([to_chat("b", "marker", seq=2)])
+
+    await eventually(lambda: p1.has("user.u1", 1) and p2.has("chat.b", 2), 10, "the markers")
+    assert p1.seqs("chat.a") == [1, 2, 3]
+    assert {e.key for e in p1.got} == {"chat.a", "user.u1"}
+    assert [e.key for e in p2.got] == ["chat.b", "chat.b"]
+    assert pub.got == []
+    assert (p1.bus.received, p2.bus.received, pub.bus.received) == (4, 2, 0)
+
+
+async def test_unbind_stops_delivery(make_process: MakeProcess) -> None:
+    pub, sub = await make_process(), await make_process()
+    await sub.bus.bind(["chat.a", "chat.m"])
+    await pub.bus.publish([to_chat("a", "x", seq=1)])
+    await eventually(lambda: sub.has("chat.a", 1), 10, "the first event")
+
+    await sub.bus.unbind(["chat.a"])
+    await pub.bus.publish([to_chat("a", "x", seq=2), to_chat("m", "marker", seq=1)])
+    await eventually(lambda: sub.has("chat.m", 1), 10, "the marker")
+    assert sub.seqs("chat.a") == [1]
+    assert sub.bus.bound_keys == {"chat.m"}
+
+
+async def test_bind_counts_and_unbind_of_unknown_key_is_harmless(make_process: MakeProcess) -> None:
+    pub, sub = await make_process(), await make_process()
+    await sub.bus.bind(["chat.a"])
+    await sub.bus.bind(["chat.a", "chat.m"])  # a second user of the same chat on this process
+    await sub.bus.unbind(["chat.a", "chat.never-bound"])
+    await pub.bus.publish([to_chat("a", "x", seq=1), to_chat("m", "marker", seq=1)])
+    await eventually(lambda: sub.has("chat.m", 1), 10, "the marker")
+    assert sub.seqs("chat.a") == [1], "still bound once"
+
+    await sub.bus.unbind(["chat.a"])
+    await pub.bus.publish([to_chat("a", "x", seq=2), to_chat("m", "marker", seq=2)])
+    await eventually(lambda: sub.has("chat.m", 2), 10, "the second marker")
+    assert sub.seqs("chat.a") == [1]
+
+
+async def test_two_processes_see_each_others_events(make_process: MakeProcess) -> None:
+    p1, p2 = await make_process(), await make_process()
+    await p1.bus.bind(["chat.shared"])
+    await p2.bus.bind(["chat.shared"])
+    await p1.bus.publish([to_chat("shared", "message.created", seq=1)])
+    await p2.bus.publish([to_chat("shared", "message.created", seq=2)])
+    both = lambda: all(sorted(p.seqs("chat.shared")) == [1, 2] for p in (p1, p2))  # noqa: E731
+    await eventually(both, 10, "both events in both processes")
+    # What travels is the JSON form: every process gets equal, independent copies.
+    assert p1.got[0] == p2.got[0] and p1.got[0] is not p2.got[0]
+
+
+async def test_order_of_one_publisher_is_kept(make_process: MakeProcess) -> None:
+    pub, sub = await make_process(), await make_process()
+    await sub.bus.bind(["chat.o"])
+    await pub.bus.publish([to_chat("o", "x", seq=s) for s in range(1, 201)])
+    for start in range(201, 301, 10):
+        await pub.bus.publish([to_chat("o", "x", seq=s) for s in range(start, start + 10)])
+    await eventually(lambda: len(sub.seqs("chat.o")) == 300, 20, "300 events")
+    assert sub.seqs("chat.o") == list(range(1, 301))
+
+
+async def test_body_is_json(make_process: MakeProcess) -> None:
+    pub, sub = await make_process(), await make_process()
+    await sub.bus.bind(["chat.j"])
+    with pytest.raises(TypeError):
+        await pub.bus.publish([to_chat("j", "x", seq=1, bad=object())])
+    await pub.bus.publish([to_chat("j", "x", seq=2, tags={"a"}, text="ünï ✓")])
+    await eventually(lambda: sub.has("chat.j", 2), 10, "the event")
+    assert sub.got[-1].body == {"chat_id": "j", "seq": 2, "tags": ["a"], "text": "ünï ✓"}
+
+
+async def test_a_failing_handler_does_not_stop_delivery(make_process: MakeProcess) -> None:
+    pub, sub = await make_process(), await make_process()
+
+    async def boom(event: Event) -> None:
+        raise RuntimeError("handler bug")
+
+    sub.bus.on_event(boom)
+    await sub.bus.bind(["chat.h"])
+    await pub.bus.publish([to_chat("h", "x", seq=1), to_chat("h", "x", seq=2)])
+    await eventually(lambda: sub.seqs("chat.h") == [1, 2], 10, "both events")
+
+
+# -- RabbitMQ only: what the embedded bus cannot meet ------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@pytest.mark.engines
+async def test_start_without_broker_is_unavailable() -> None:
+    bus = RabbitBus(f"amqp://nobody:nothing@127.0.0.1:{_closed_port()}/", unique("t"))
+    with pytest.raises(Unavailable):
+        await bus.start()
+    await bus.close()
+
+
+@pytest.mark.engines
+@pytest.mark.slow
+async def test_rabbitmq_restart_delivery_resumes_by_itself() -> None:
+    url, exchange = engine("AMQP_URL"), f"{unique('t')}.events"
+    pub = Process(RabbitBus(url, exchange, replica_id="pub", publish_timeout_s=3))
+    sub = Process(RabbitBus(url, exchange, replica_id="sub", publish_timeout_s=3))
+    reconnected: list[float] = []
+
+    async def on_reconnect() -> None:
+        reconnected.append(time.monotonic())
+
+    assert isinstance(sub.bus, RabbitBus)
+    sub.bus.on_reconnect(on_reconnect)
+    await pub.bus.start()
+    await sub.bus.start()
+    try:
+        await sub.bus.bind(["chat.a", "chat.gone"])
+        await pub.bus.publish([to_chat("a", "x", seq=1)])
+        await eventually(lambda: sub.has("chat.a", 1), 10, "delivery before the restart")
+
+        await asyncio.to_thread(run_engine, "rabbitmq", "stop")
+        try:
+            with pytest.raises(Unavailable):
+                await pub.bus.publish([to_chat("a", "x", seq=2)])
+            # Users come and go while the broker is away: recorded, applied on reconnect.
+            await sub.bus.bind(["chat.new"])
+            await sub.bus.unbind(["chat.gone"])
+        finally:
+            await asyncio.to_thread(run_engine, "rabbitmq", "start")
+
+        async def publish_when_back() -> bool:
+            try:
+                await pub.bus.publish([to_chat("a", "x", seq=3)])
+            except Unavailable:
+                return False
+            return True
+
+        deadline = time.monotonic() + 60
+        while not await publish_when_back():
+            assert time.monotonic() < deadline, "publisher did not reconnect within 60 s"
+            await asyncio.sleep(0.2)
+        await eventually(lambda: bool(reconnected), 30, "the subscriber's reconnect")
+        await pub.bus.publish(
+            [to_chat("gone", "x", seq=1), to_chat("new", "x", seq=1), to_chat("a", "x", seq=4)]
+        )
+        await eventually(lambda: sub.has("chat.a", 4), 30, "live delivery after the restart")
+        assert sub.seqs("chat.new") == [1]
+        assert sub.seqs("chat.gone") == []
+        assert 2 not in sub.seqs("chat.a"), "an unconfirmed publish must not arrive"
+        assert sub.bus.reconnects >= 1
+    finally:
+        await pub.bus.close()
+        await sub.bus.close()
