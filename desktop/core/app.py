@@ -208,10 +208,12 @@ class Messenger:
             if old is not None and old.last_seq > chat.last_seq:
                 chat.last_seq = old.last_seq  # events overtook the list
         self.chats = fresh
-        missing = {c.peer_id for c in chats if c.peer_id and not c.title} - self.users.known
-        if missing:
-            await self.users.fetch_chats_members(self.rest, [c for c in chats if c.peer_id])
+        for chat in chats:
+            if chat.peer is not None:
+                self.users.add(chat.peer)
+                self.presence[chat.peer.id] = chat.online
         self.listener.chats_reset()
+        self.tasks.spawn(self._learn_senders(chats), "learn-senders")
 
     def _refresh_chats_soon(self) -> None:
         if self._chats_refresh is None or self._chats_refresh.done():
@@ -453,12 +455,27 @@ class Messenger:
                     self._maybe_mark_read(m.chat_id)
                 else:
                     chat.unread += 1
-                    title = self.chat_title(chat)
-                    sender = self.users.label(m.sender_id)
-                    self.listener.notify(m.chat_id, title, f"{sender}: {m.text[:200]}")
+                    self.tasks.spawn(self._notify(chat, m), "notify")
         elif chat.last_message is not None and chat.last_message.seq == m.seq:
             chat.last_message = m
         self.listener.chat_changed(m.chat_id)
+
+    async def _notify(self, chat: Chat, m: Message) -> None:
+        """A desktop notification; learns the sender's name first if it is new to us."""
+        if self.rest is not None and self.users.get(m.sender_id) is None:
+            await self.users.fetch_members(self.rest, chat.id, force=True)
+            self.listener.chat_changed(chat.id)
+        sender = self.users.label(m.sender_id)
+        self.listener.notify(chat.id, self.chat_title(chat), f"{sender}: {m.text[:200]}")
+
+    async def _learn_senders(self, chats: list[Chat]) -> None:
+        """After the list is shown: names of last-message senders we do not know yet."""
+        assert self.rest is not None
+        for chat in chats:
+            last = chat.last_message
+            if last is not None and self.users.get(last.sender_id) is None:
+                await self.users.fetch_members(self.rest, chat.id, force=True)
+                self.listener.chat_changed(chat.id)
 
     def _on_member(self, kind: str, chat_id: str, user_id: str, frame: JSON) -> None:
         user = frame.get("user")

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from desktop.core.errors import ClientError
-from desktop.core.wire import JSON, Chat, User
+from desktop.core.wire import JSON, User
 
 if TYPE_CHECKING:
     from desktop.core.rest import RestClient
@@ -50,7 +50,9 @@ class Directory:
         user = self._users.get(user_id)
         return user.label if user is not None else "Someone"
 
-    async def fetch_members(self, rest: RestClient, chat_id: str) -> None:
+    async def fetch_members(self, rest: RestClient, chat_id: str, *, force: bool = False) -> None:
+        if chat_id in self._fetched and not force:
+            return
         try:
             rows = await rest.members(chat_id)
         except ClientError as exc:
@@ -61,8 +63,3 @@ class Directory:
             user = member_user(row)
             if user is not None:
                 self.add(user)
-
-    async def fetch_chats_members(self, rest: RestClient, chats: list[Chat]) -> None:
-        for chat in chats:
-            if chat.id not in self._fetched:
-                await self.fetch_members(rest, chat.id)

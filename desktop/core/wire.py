@@ -95,6 +95,8 @@ class Chat:
     peer_id: str | None = None
     last_read_seq: int = 0
     activity: datetime = field(default_factory=lambda: datetime.now(UTC))
+    peer: User | None = None
+    online: bool = False
 
     @property
     def is_direct(self) -> bool:
@@ -121,6 +123,8 @@ class Chat:
             peer_id=_peer(data, base),
             last_read_seq=int(data.get("last_read_seq", member.get("last_read_seq", 0)) or 0),
             activity=last.created_at if last else created,
+            peer=User.from_json(peer) if isinstance(peer := data.get("peer"), dict) else None,
+            online=bool(data.get("online", False)),
         )
 
 

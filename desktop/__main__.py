@@ -1,0 +1,83 @@
+"""`parley` and `python -m desktop`: start the desktop app.
+
+The default server comes from `--server`, else `$PARLEY_SERVER_URL`, else http://127.0.0.1:8080.
+QtWebEngine is not imported here: it loads only when a call starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_SERVER = "http://127.0.0.1:8080"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="parley", description="Parley desktop messenger")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("PARLEY_SERVER_URL") or DEFAULT_SERVER,
+        help="server address shown on the sign-in page (env PARLEY_SERVER_URL)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        default=None,
+        help="where the session is kept (env PARLEY_CONFIG_DIR; default ~/.config/parley)",
+    )
+    parser.add_argument("--log-level", default=os.environ.get("PARLEY_LOG_LEVEL", "WARNING"))
+    parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="exit as soon as the chat list (or sign-in page) is usable; for benchmarks",
+    )
+    known, _qt_args = parser.parse_known_args(argv)
+    return known
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+    from qasync import QEventLoop
+
+    from desktop.core.session import default_config_dir
+    from desktop.ui.app import build
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Parley")
+    app.setOrganizationName("Parley")
+    app.setDesktopFileName("parley")
+    loop = QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    desktop = build(args.server, args.config_dir or default_config_dir())
+    desktop.window.show()
+    quit_event = asyncio.Event()
+    app.aboutToQuit.connect(quit_event.set)
+
+    async def run() -> None:
+        await desktop.start()
+        if args.quit_when_ready:
+            print("ready", flush=True)
+            quit_event.set()
+        await quit_event.wait()
+        await desktop.close()
+
+    with loop:
+        loop.run_until_complete(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

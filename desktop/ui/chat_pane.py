@@ -1,0 +1,230 @@
+"""The right side of the window: the open chat's header, messages, typing line and composer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.app import Messenger
+from desktop.core.errors import MessageTooLongError, describe
+from desktop.core.timeline import SendState
+from desktop.core.wire import MAX_TEXT_CHARS
+from desktop.ui.composer import Composer
+from desktop.ui.delegates import MessageDelegate
+from desktop.ui.models import MessageModel
+from desktop.ui.signin import named
+
+Runner = Callable[[Coroutine[Any, Any, Any]], object]
+
+LOAD_OLDER_AT_PX = 400  # start fetching the previous page this close to the top
+
+
+class ChatPane(QWidget):
+    """Shows one chat; asks the messenger for older pages as the user scrolls up."""
+
+    invite_requested = Signal(str)
+    leave_requested = Signal(str)
+    error_raised = Signal(str)
+
+    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._messenger, self._run = messenger, run
+        self.chat_id: str | None = None
+        self._loading_older = False
+        self._anchor_from_bottom: int | None = None
+        self._stick_to_bottom = False
+
+        self.title = QLabel("")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        named(self.title, "Chat title label")
+        self.invite = named(QPushButton("Invite"), "Invite")
+        self.leave = named(QPushButton("Leave chat"), "Leave chat")
+        self.model = MessageModel(messenger, self)
+        self.view = QListView()
+        named(self.view, "Messages")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(MessageDelegate(self.view))
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.view.setUniformItemSizes(False)
+        self.view.setWordWrap(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalScrollBar().setSingleStep(24)
+        self.typing = QLabel("")
+        self.typing.setTextFormat(Qt.TextFormat.PlainText)
+        self.typing.setStyleSheet("color: #6b6f76;")
+        named(self.typing, "Typing indicator")
+        self.composer = Composer()
+        named(self.composer, "Message")
+        self.send = named(QPushButton("Send"), "Send")
+        self.placeholder = QLabel("Choose a chat on the left, or start a new one.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.invite)
+        header.addWidget(self.leave)
+        compose = QHBoxLayout()
+        compose.addWidget(self.composer, 1)
+        compose.addWidget(self.send, 0, Qt.AlignmentFlag.AlignBottom)
+        self._body = QWidget()
+        body = QVBoxLayout(self._body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(header)
+        body.addWidget(self.view, 1)
+        body.addWidget(self.typing)
+        body.addLayout(compose)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self._body, 1)
+        self._body.hide()
+
+        self.send.clicked.connect(self.submit)
+        self.composer.submitted.connect(self.submit)
+        self.composer.textChanged.connect(self._typed)
+        self.invite.clicked.connect(
+            lambda: self.chat_id and self.invite_requested.emit(self.chat_id)
+        )
+        self.leave.clicked.connect(lambda: self.chat_id and self.leave_requested.emit(self.chat_id))
+        self.view.clicked.connect(self._retry_if_failed)
+        self.view.activated.connect(self._retry_if_failed)
+        bar = self.view.verticalScrollBar()
+        bar.valueChanged.connect(self._scrolled)
+        bar.rangeChanged.connect(self._range_changed)
+        self.model.rowsAboutToBeInserted.connect(self._before_insert)
+        self._typing_timer = QTimer(self)
+        self._typing_timer.setInterval(1000)
+        self._typing_timer.timeout.connect(self.refresh_typing)
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def show_chat(self, chat_id: str | None) -> None:
+        """Switch to a chat (None: nothing open); loads its latest page the first time."""
+        if chat_id == self.chat_id:
+            return
+        self.chat_id = chat_id
+        self._loading_older = False
+        if chat_id is None:
+            self.model.show(None)
+            self._body.hide()
+            self.placeholder.show()
+            self._typing_timer.stop()
+            return
+        self.placeholder.hide()
+        self._body.show()
+        self.refresh_header()
+        self.typing.setText("")
+        self._typing_timer.start()
+        tl = self._messenger.timeline(chat_id)
+        self.model.show(tl if tl.loaded else None)
+        self._run(self._open(chat_id))
+
+    async def _open(self, chat_id: str) -> None:
+        tl = await self._messenger.open_chat(chat_id)
+        if self.chat_id != chat_id:
+            return
+        if self.model.timeline is not tl:
+            self.model.show(tl)
+        self.view.scrollToBottom()
+        self.composer.setFocus()
+
+    def refresh_header(self) -> None:
+        chat = self._messenger.chats.get(self.chat_id or "")
+        if chat is None:
+            return
+        self.title.setText(self._messenger.chat_title(chat))
+        self.invite.setVisible(not chat.is_direct)
+
+    def refresh_typing(self) -> None:
+        if self.chat_id is None:
+            return
+        who = self._messenger.typing_users(self.chat_id)
+        if not who:
+            self.typing.setText("")
+        elif len(who) == 1:
+            self.typing.setText(f"{who[0]} is typing…")
+        else:
+            self.typing.setText(f"{', '.join(who)} are typing…")
+
+    def _invite(self) -> None:
+        if self.chat_id is not None:
+            self.invite_requested.emit(self.chat_id)
+
+    def _leave(self) -> None:
+        if self.chat_id is not None:
+            self.leave_requested.emit(self.chat_id)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self.chat_id is None:
+            return
+        text = self.composer.toPlainText()
+        if not text.strip():
+            return
+        if len(text.strip("\n")) > MAX_TEXT_CHARS:
+            self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
+            return
+        self.composer.clear()
+        self._stick_to_bottom = True
+        self._run(self._messenger.send(self.chat_id, text))
+
+    def _typed(self) -> None:
+        if self.chat_id is not None and self.composer.toPlainText():
+            self._run(self._messenger.typed(self.chat_id))
+
+    def _retry_if_failed(self, index: QModelIndex) -> None:
+        entry = self.model.entry(index.row())
+        if entry is not None and entry.state is SendState.FAILED and entry.client_msg_id:
+            self._run(self._messenger.retry(entry.chat_id, entry.client_msg_id))
+
+    # -- scrolling --------------------------------------------------------------------------
+
+    def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        bar = self.view.verticalScrollBar()
+        if first == 0 and self.model.rowCount() > 0:
+            self._anchor_from_bottom = bar.maximum() - bar.value()
+        elif bar.value() >= bar.maximum() - 8:
+            self._stick_to_bottom = True
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        bar = self.view.verticalScrollBar()
+        if self._anchor_from_bottom is not None:
+            bar.setValue(maximum - self._anchor_from_bottom)
+            self._anchor_from_bottom = None
+        elif self._stick_to_bottom:
+            bar.setValue(maximum)
+            self._stick_to_bottom = False
+
+    def _scrolled(self, value: int) -> None:
+        tl = self.model.timeline
+        if (
+            value < LOAD_OLDER_AT_PX
+            and tl is not None
+            and tl.has_more_before
+            and not self._loading_older
+            and self.chat_id is not None
+            and self.view.verticalScrollBar().maximum() > 0
+        ):
+            self._loading_older = True
+            self._run(self._load_older(self.chat_id))
+
+    async def _load_older(self, chat_id: str) -> None:
+        try:
+            await self._messenger.load_older(chat_id)
+        finally:
+            self._loading_older = False

@@ -1,0 +1,238 @@
+"""Painters for the chat list and the message list.
+
+Text is drawn with `QPainter.drawText`, which never interprets markup: a message holding HTML or
+Qt rich text shows its characters and opens nothing. Message heights are cached per text and width,
+so laying out a long history is a dictionary look-up per row.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop.core.timeline import Entry, SendState
+from desktop.ui.models import (
+    ENTRY_ROLE,
+    MINE_ROLE,
+    NEW_DAY_ROLE,
+    PRESENCE_ROLE,
+    PREVIEW_ROLE,
+    SENDER_ROLE,
+    UNREAD_ROLE,
+)
+
+Index = QModelIndex | QPersistentModelIndex
+
+ACCENT = QColor("#2f6fde")
+MINE_BG = QColor("#dbe8ff")
+THEIRS_BG = QColor("#f1f1f4")
+FAILED = QColor("#c62828")
+MUTED = QColor("#6b6f76")
+ONLINE = QColor("#2e9d4f")
+OFFLINE = QColor("#b9bcc2")
+
+PAD = 8  # outer margin of a row
+BUBBLE_PAD = 8  # inside a bubble
+WRAP = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+
+
+def _small(font: QFont) -> QFont:
+    f = QFont(font)
+    f.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+    return f
+
+
+def _bold(font: QFont) -> QFont:
+    f = QFont(font)
+    f.setBold(True)
+    return f
+
+
+class ChatDelegate(QStyledItemDelegate):
+    """Title, one-line preview, unread badge, and a presence dot for direct chats."""
+
+    ROW_HEIGHT = 54
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        return QSize(200, self.ROW_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        painter.save()
+        rect = QRect(option.rect)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette: QPalette = option.palette
+        if selected:
+            painter.fillRect(rect, palette.highlight())
+        text_color = palette.highlightedText().color() if selected else palette.text().color()
+        font: QFont = option.font
+        left = rect.left() + PAD
+        presence = index.data(PRESENCE_ROLE)
+        if presence is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ONLINE if presence else OFFLINE)
+            painter.drawEllipse(left, rect.top() + 12, 9, 9)
+        left += 16
+        unread = int(index.data(UNREAD_ROLE) or 0)
+        badge_w = 0
+        if unread:
+            badge = str(unread) if unread < 1000 else "999+"
+            fm = QFontMetrics(_bold(_small(font)))
+            badge_w = max(20, fm.horizontalAdvance(badge) + 10)
+            badge_rect = QRect(rect.right() - PAD - badge_w, rect.top() + 16, badge_w, 20)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(ACCENT)
+            painter.drawRoundedRect(badge_rect, 10, 10)
+            painter.setPen(QColor("white"))
+            painter.setFont(_bold(_small(font)))
+            painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
+        width = rect.right() - PAD - badge_w - 6 - left
+        title_font = _bold(font)
+        painter.setFont(title_font)
+        painter.setPen(text_color)
+        title = QFontMetrics(title_font).elidedText(
+            str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight, width
+        )
+        painter.drawText(
+            QRect(left, rect.top() + 6, width, 22), Qt.AlignmentFlag.AlignVCenter, title
+        )
+        painter.setFont(_small(font))
+        painter.setPen(text_color if selected else MUTED)
+        preview = QFontMetrics(_small(font)).elidedText(
+            str(index.data(PREVIEW_ROLE) or ""), Qt.TextElideMode.ElideRight, width
+        )
+        painter.drawText(
+            QRect(left, rect.top() + 28, width, 20), Qt.AlignmentFlag.AlignVCenter, preview
+        )
+        painter.restore()
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """A bubble per message: own ones on the right, a day line and sender name where they change."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._heights: dict[tuple[str, int], int] = {}
+        self._font: QFont | None = None
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        font: QFont = option.font
+        if self._font is None or self._font != font:
+            self._font = QFont(font)
+            self._heights.clear()
+        return font, _bold(font), _small(font)
+
+    @staticmethod
+    def _bubble_width(view_width: int) -> int:
+        return max(120, int(view_width * 0.72))
+
+    def _text_height(self, text: str, width: int, font: QFont) -> int:
+        key = (text, width)
+        h = self._heights.get(key)
+        if h is None:
+            if len(self._heights) > 50_000:
+                self._heights.clear()
+            h = QFontMetrics(font).boundingRect(QRect(0, 0, width, 1_000_000), WRAP, text).height()
+            self._heights[key] = h
+        return h
+
+    @staticmethod
+    def _body(entry: Entry) -> str:
+        return "Message deleted" if entry.deleted else entry.text
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        entry = index.data(ENTRY_ROLE)
+        if not isinstance(entry, Entry):
+            return QSize(0, 0)
+        font, bold, small = self._fonts(option)
+        view_width = option.rect.width() or 600
+        inner = self._bubble_width(view_width) - 2 * BUBBLE_PAD
+        h = PAD // 2
+        if index.data(NEW_DAY_ROLE):
+            h += QFontMetrics(small).height() + 14
+        if index.data(SENDER_ROLE):
+            h += QFontMetrics(bold).height() + 2
+        h += 2 * BUBBLE_PAD + self._text_height(self._body(entry), inner, font)
+        h += QFontMetrics(small).height() + 2
+        return QSize(view_width, h + PAD // 2)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        entry = index.data(ENTRY_ROLE)
+        if not isinstance(entry, Entry):
+            return
+        painter.save()
+        font, bold, small = self._fonts(option)
+        rect = QRect(option.rect)
+        palette: QPalette = option.palette
+        mine = bool(index.data(MINE_ROLE))
+        y = rect.top() + PAD // 2
+        if index.data(NEW_DAY_ROLE):
+            h = QFontMetrics(small).height()
+            painter.setFont(small)
+            painter.setPen(MUTED)
+            day = entry.created_at.astimezone().strftime("%A, %d %B %Y")
+            painter.drawText(
+                QRect(rect.left(), y + 6, rect.width(), h), Qt.AlignmentFlag.AlignCenter, day
+            )
+            y += h + 14
+        bubble_w = self._bubble_width(rect.width())
+        inner = bubble_w - 2 * BUBBLE_PAD
+        body = self._body(entry)
+        text_h = self._text_height(body, inner, font)
+        fm_body = QFontMetrics(font)
+        used_w = fm_body.boundingRect(QRect(0, 0, inner, 1_000_000), WRAP, body).width()
+        foot = self._footer(entry, mine)
+        fm_small = QFontMetrics(small)
+        used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
+        used_w = min(bubble_w, max(used_w, 60))
+        x = rect.right() - PAD - used_w if mine else rect.left() + PAD
+        sender = str(index.data(SENDER_ROLE) or "")
+        if sender:
+            painter.setFont(bold)
+            painter.setPen(ACCENT)
+            bh = QFontMetrics(bold).height()
+            painter.drawText(
+                QRect(x + 2, y, bubble_w, bh),
+                Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextSingleLine,
+                sender,
+            )
+            y += bh + 2
+        bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + text_h + fm_small.height() + 2)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setBrush(palette.highlight().color().lighter(170))
+        else:
+            painter.setBrush(MINE_BG if mine else THEIRS_BG)
+        painter.drawRoundedRect(bubble, 8, 8)
+        text_rect = QRect(x + BUBBLE_PAD, y + BUBBLE_PAD, inner, text_h)
+        body_font = QFont(font)
+        body_font.setItalic(entry.deleted)
+        painter.setFont(body_font)
+        painter.setPen(MUTED if entry.deleted else palette.text().color())
+        painter.drawText(text_rect, WRAP, body)
+        painter.setFont(small)
+        painter.setPen(FAILED if entry.state is SendState.FAILED else MUTED)
+        painter.drawText(
+            QRect(
+                x + BUBBLE_PAD, text_rect.bottom() + 2, used_w - 2 * BUBBLE_PAD, fm_small.height()
+            ),
+            Qt.AlignmentFlag.AlignRight if mine else Qt.AlignmentFlag.AlignLeft,
+            foot,
+        )
+        painter.restore()
+
+    @staticmethod
+    def _footer(entry: Entry, mine: bool) -> str:
+        parts = [entry.created_at.astimezone().strftime("%H:%M")]
+        if entry.edited and not entry.deleted:
+            parts.append("edited")
+        if entry.state is SendState.PENDING:
+            parts.append("sending…")
+        elif entry.state is SendState.FAILED:
+            parts.append("failed — click to retry")
+        elif mine:
+            parts.append("sent")
+        return " · ".join(parts)

@@ -1,0 +1,155 @@
+"""Small dialogs: new group chat, new direct chat (user search), invite, profile.
+
+Dialogs only collect input. They are opened with `open()` (not `exec()`), so the asyncio loop keeps
+running, and the window acts on `accepted`. The direct-chat dialog gets the one coroutine it needs
+(user search) and a runner for it, not the whole app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.wire import User
+from desktop.ui.signin import named
+
+Runner = Callable[[Coroutine[Any, Any, Any]], object]
+
+
+def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    ok = box.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    named(ok, ok_text)
+    named(box.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class NewChatDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New group chat")
+        self.title = QLineEdit()
+        self.members = QLineEdit()
+        self.members.setPlaceholderText("usernames, separated by commas (optional)")
+        named(self.title, "Chat title")
+        named(self.members, "Members")
+        form = QFormLayout(self)
+        form.addRow("Title", self.title)
+        form.addRow("Members", self.members)
+        self.buttons = _buttons(self, "Create")
+        form.addRow(self.buttons)
+
+    def usernames(self) -> list[str]:
+        return [n.strip().lstrip("@") for n in self.members.text().split(",") if n.strip()]
+
+
+class DirectChatDialog(QDialog):
+    """Finds people by name prefix as you type; choosing one opens the direct chat."""
+
+    def __init__(
+        self,
+        search: Callable[[str], Awaitable[list[User]]],
+        run: Runner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New direct chat")
+        self._search, self._run = search, run
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("start typing a username")
+        self.results = QListWidget()
+        self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        named(self.query, "Search users")
+        named(self.results, "Users")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.query)
+        layout.addWidget(self.results)
+        layout.addWidget(self.status)
+        self.buttons = _buttons(self, "Start chat")
+        layout.addWidget(self.buttons)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self._start_search)
+        self.query.textChanged.connect(lambda _text: self._timer.start())
+        self.results.itemDoubleClicked.connect(lambda _item: self.accept())
+
+    def _start_search(self) -> None:
+        prefix = self.query.text().strip().lstrip("@")
+        if prefix:
+            self._run(self._do_search(prefix))
+
+    async def _do_search(self, prefix: str) -> None:
+        users = await self._search(prefix)
+        if self.query.text().strip().lstrip("@") != prefix:
+            return  # the user typed on; a newer search follows
+        self.results.clear()
+        for user in users:
+            item = QListWidgetItem(f"{user.label} (@{user.username})")
+            item.setData(Qt.ItemDataRole.UserRole, user)
+            self.results.addItem(item)
+        if users:
+            self.results.setCurrentRow(0)
+        self.status.setText("" if users else "Nobody found.")
+
+    def chosen(self) -> User | None:
+        item = self.results.currentItem()
+        user = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return user if isinstance(user, User) else None
+
+
+class InviteDialog(QDialog):
+    def __init__(self, chat_title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Invite to {chat_title}")
+        self.username = QLineEdit()
+        named(self.username, "Invite username")
+        form = QFormLayout(self)
+        form.addRow("Username", self.username)
+        self.buttons = _buttons(self, "Invite")
+        form.addRow(self.buttons)
+
+
+class ProfileDialog(QDialog):
+    def __init__(self, me: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Profile")
+        self.display_name = QLineEdit(me.display_name)
+        self.email = QLineEdit(me.email)
+        self.current_password = QLineEdit()
+        self.new_password = QLineEdit()
+        for w in (self.current_password, self.new_password):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+        named(self.display_name, "Display name")
+        named(self.email, "Email")
+        named(self.current_password, "Current password")
+        named(self.new_password, "New password")
+        form = QFormLayout(self)
+        who = QLabel(f"@{me.username}")
+        who.setTextFormat(Qt.TextFormat.PlainText)
+        form.addRow("Username", who)
+        form.addRow("Display name", self.display_name)
+        form.addRow("Email", self.email)
+        form.addRow("Current password", self.current_password)
+        form.addRow("New password", self.new_password)
+        self.buttons = _buttons(self, "Save")
+        form.addRow(self.buttons)

@@ -1,0 +1,377 @@
+"""The main window: sign-in page or chats page, the offline banner and the error banner.
+
+Every coroutine a widget starts goes through `run()`, which hands it to the messenger's task
+registry; any failure ends as one sentence in the error banner (never a traceback dialog).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.app import Messenger
+from desktop.core.wire import User
+from desktop.ui.bridge import Bridge
+from desktop.ui.chat_pane import ChatPane
+from desktop.ui.delegates import ChatDelegate
+from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, ProfileDialog
+from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
+from desktop.ui.signin import SignInPage, named
+from desktop.ui.tray import Tray
+
+OFFLINE_GRACE_MS = 1500  # do not flash the banner while the first connection is being made
+
+
+class Banner(QFrame):
+    """A one-line strip with plain text and one button."""
+
+    def __init__(self, name: str, button: str, style: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(style)
+        named(self, name)
+        self.label = QLabel("")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        named(self.label, f"{name} text")
+        self.button = named(QPushButton(button), button)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text() if not self.isHidden() else ""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, messenger: Messenger, bridge: Bridge, default_server: str) -> None:
+        super().__init__()
+        self.messenger = messenger
+        self.bridge = bridge
+        self.setWindowTitle("Parley")
+        self.resize(980, 680)
+        self.notifications: list[tuple[str, str]] = []
+        self._ever_online = False
+        self._online = False
+
+        self.offline = Banner(
+            "Offline banner", "Reconnect now", "background:#fff4ce; color:#5c4400;"
+        )
+        self.offline.label.setText(
+            "Offline — reconnecting. Messages you write are sent when the connection is back."
+        )
+        self.error_banner = Banner("Error", "Dismiss", "background:#fde7e9; color:#8a1020;")
+        self.signin = SignInPage(default_server)
+        self.chats_page = self._build_chats_page()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.signin)
+        self.stack.addWidget(self.chats_page)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.offline)
+        layout.addWidget(self.error_banner)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.tray = Tray(self)
+
+        self._offline_timer = QTimer(self)
+        self._offline_timer.setSingleShot(True)
+        self._offline_timer.timeout.connect(self._update_offline)
+        self._wire()
+
+    def _build_chats_page(self) -> QWidget:
+        self.me_label = QLabel("")
+        self.me_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.profile_button = named(QPushButton("Profile"), "Profile")
+        self.sign_out_button = named(QPushButton("Sign out"), "Sign out")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter chats")
+        self.filter.setClearButtonEnabled(True)
+        named(self.filter, "Filter chats")
+        self.new_chat = named(QPushButton("New chat"), "New chat")
+        self.new_direct = named(QPushButton("New direct chat"), "New direct chat")
+        self.chat_model = ChatListModel(self.messenger, self)
+        self.chat_proxy = ChatFilterModel(self.chat_model, self)
+        self.chat_list = QListView()
+        named(self.chat_list, "Chats")
+        self.chat_list.setModel(self.chat_proxy)
+        self.chat_list.setItemDelegate(ChatDelegate(self.chat_list))
+        self.chat_list.setUniformItemSizes(True)
+        self.pane = ChatPane(self.messenger, self.run)
+
+        top = QHBoxLayout()
+        top.addWidget(self.me_label, 1)
+        top.addWidget(self.profile_button)
+        top.addWidget(self.sign_out_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_chat)
+        buttons.addWidget(self.new_direct)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addLayout(top)
+        lv.addWidget(self.filter)
+        lv.addLayout(buttons)
+        lv.addWidget(self.chat_list, 1)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.pane)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 680])
+        return splitter
+
+    def _wire(self) -> None:
+        b = self.bridge
+        b.user_signed_in.connect(self._signed_in)
+        b.user_signed_out.connect(self._signed_out)
+        b.chats_were_reset.connect(self._chats_reset)
+        b.chat_was_changed.connect(self._chat_changed)
+        b.connection_was_changed.connect(self._connection_changed)
+        b.typing_was_changed.connect(self._typing_changed)
+        b.notified.connect(self._notify)
+        b.error_raised.connect(self.show_error)
+        self.signin.sign_in_requested.connect(self._sign_in)
+        self.signin.sign_up_requested.connect(self._sign_up)
+        self.offline.button.clicked.connect(self._reconnect_now)
+        self.error_banner.button.clicked.connect(self.error_banner.hide)
+        self.filter.textChanged.connect(self.chat_proxy.setFilterFixedString)
+        self.chat_list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.new_chat.clicked.connect(self.open_new_chat)
+        self.new_direct.clicked.connect(self.open_new_direct)
+        self.profile_button.clicked.connect(self.open_profile)
+        self.sign_out_button.clicked.connect(lambda: self.run(self.messenger.sign_out()))
+        self.pane.invite_requested.connect(self.open_invite)
+        self.pane.leave_requested.connect(lambda cid: self.run(self.messenger.leave(cid)))
+        self.pane.error_raised.connect(self.show_error)
+
+    # -- running coroutines -----------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, Any]) -> object:
+        """Start a UI-triggered coroutine; its failure is shown in the error banner."""
+        return self.messenger.tasks.spawn(coro)
+
+    def show_error(self, text: str) -> None:
+        self.error_banner.label.setText(text)
+        self.error_banner.show()
+
+    def clear_error(self) -> None:
+        self.error_banner.hide()
+        self.error_banner.label.setText("")
+
+    # -- session ----------------------------------------------------------------------------
+
+    def _sign_in(self, server: str, login: str, password: str) -> None:
+        if not server or not login or not password:
+            self.show_error("Enter the server address, your username or email, and your password.")
+            return
+        self.run(self._busy(self.messenger.sign_in(server, login, password)))
+
+    def _sign_up(self, server: str, username: str, email: str, password: str, name: str) -> None:
+        if not server or not username or not email or not password:
+            self.show_error(
+                "To create an account, enter the server address, a username, an email and a "
+                "password."
+            )
+            return
+        self.run(self._busy(self.messenger.sign_up(server, username, email, password, name)))
+
+    async def _busy(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.clear_error()
+        self.signin.set_busy(True)
+        try:
+            await coro
+        finally:
+            self.signin.set_busy(False)
+
+    def _signed_in(self, me: User) -> None:
+        self.clear_error()
+        self.signin.clear_password()
+        self.me_label.setText(me.label)
+        self.stack.setCurrentWidget(self.chats_page)
+        self._ever_online = False
+        self._offline_timer.start(OFFLINE_GRACE_MS)
+
+    def _signed_out(self, reason: str) -> None:
+        self.pane.show_chat(None)
+        self.stack.setCurrentWidget(self.signin)
+        self.offline.hide()
+        self._online = False
+        self._offline_timer.stop()
+        self.tray.set_unread(0)
+        self.setWindowTitle("Parley")
+        if reason:
+            self.show_error(reason)
+
+    # -- chats ------------------------------------------------------------------------------
+
+    def current_chat(self) -> str | None:
+        return self.pane.chat_id
+
+    def select_chat(self, chat_id: str) -> bool:
+        row = self.chat_proxy.row_of(chat_id)
+        if row is None:
+            return False
+        self.chat_list.setCurrentIndex(self.chat_proxy.index(row, 0))
+        return True
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            chat_id = indexes[0].data(CHAT_ID_ROLE)
+            self.pane.show_chat(str(chat_id))
+            self.messenger.set_focus(str(chat_id), self.isActiveWindow())
+
+    def _chats_reset(self) -> None:
+        current = self.pane.chat_id
+        self.chat_model.reload()
+        if current is not None and not self.select_chat(current):
+            self.pane.show_chat(None)
+        self._update_unread()
+
+    def _chat_changed(self, chat_id: str) -> None:
+        self.chat_model.chat_changed(chat_id)
+        if chat_id == self.pane.chat_id:
+            self.pane.refresh_header()
+        self._update_unread()
+
+    def _update_unread(self) -> None:
+        total = self.messenger.unread_total
+        self.setWindowTitle(f"Parley ({total})" if total else "Parley")
+        self.tray.set_unread(total)
+
+    def _typing_changed(self, chat_id: str) -> None:
+        if chat_id == self.pane.chat_id:
+            self.pane.refresh_typing()
+
+    def _notify(self, chat_id: str, title: str, body: str) -> None:
+        self.notifications.append((title, body))
+        del self.notifications[:-50]
+        self.tray.notify(title, body)
+
+    # -- connection -------------------------------------------------------------------------
+
+    def _connection_changed(self, online: bool) -> None:
+        self._online = online
+        if online:
+            self._ever_online = True
+            self.chat_model.all_changed()
+        self._update_offline()
+
+    def _update_offline(self) -> None:
+        signed_in = self.stack.currentWidget() is self.chats_page
+        show = (
+            signed_in
+            and not self._online
+            and (self._ever_online or not self._offline_timer.isActive())
+        )
+        self.offline.setVisible(show)
+
+    def _reconnect_now(self) -> None:
+        if self.messenger.realtime is not None:
+            self.messenger.realtime.reconnect_now()
+
+    # -- dialogs ----------------------------------------------------------------------------
+
+    def open_new_chat(self) -> NewChatDialog:
+        dialog = NewChatDialog(self)
+
+        def done() -> None:
+            title = dialog.title.text().strip() or "New chat"
+            self.run(self._create_group(title, dialog.usernames()))
+
+        dialog.accepted.connect(done)
+        dialog.open()
+        return dialog
+
+    async def _create_group(self, title: str, usernames: list[str]) -> None:
+        chat = await self.messenger.create_group(title, usernames)
+        self.select_chat(chat.id)
+
+    def open_new_direct(self) -> DirectChatDialog:
+        dialog = DirectChatDialog(self.messenger.search_users, self.run, self)
+
+        def done() -> None:
+            user = dialog.chosen()
+            if user is not None:
+                self.run(self._direct(user))
+
+        dialog.accepted.connect(done)
+        dialog.open()
+        return dialog
+
+    async def _direct(self, user: User) -> None:
+        chat = await self.messenger.direct_with(user)
+        self.select_chat(chat.id)
+
+    def open_invite(self, chat_id: str) -> InviteDialog | None:
+        chat = self.messenger.chats.get(chat_id)
+        if chat is None:
+            return None
+        dialog = InviteDialog(self.messenger.chat_title(chat), self)
+
+        def done() -> None:
+            name = dialog.username.text().strip()
+            if name:
+                self.run(self.messenger.invite(chat_id, name))
+
+        dialog.accepted.connect(done)
+        dialog.open()
+        return dialog
+
+    def open_profile(self) -> ProfileDialog | None:
+        me = self.messenger.me
+        if me is None:
+            return None
+        dialog = ProfileDialog(me, self)
+
+        def done() -> None:
+            self.run(
+                self._save_profile(
+                    dialog.display_name.text().strip(),
+                    dialog.email.text().strip(),
+                    dialog.current_password.text(),
+                    dialog.new_password.text(),
+                )
+            )
+
+        dialog.accepted.connect(done)
+        dialog.open()
+        return dialog
+
+    async def _save_profile(self, name: str, email: str, current: str, new: str) -> None:
+        me = await self.messenger.update_profile(name, email)
+        self.me_label.setText(me.label)
+        if new:
+            await self.messenger.change_password(current, new)
+
+    # -- Qt events --------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.ActivationChange:
+            self.messenger.set_focus(self.pane.chat_id, self.isActiveWindow())
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.tray.hide()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "QModelIndex"]

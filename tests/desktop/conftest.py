@@ -1,0 +1,74 @@
+"""Fixtures for the desktop tests: a Qt app on the qasync loop, and real servers to talk to.
+
+The Qt platform and QtWebEngine's sandbox flag must be set before any QApplication exists, so they
+are set here at import time. Servers come from the shared `server_factory` (real `parley-server`
+processes on free ports with their own data dirs).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+import asyncio  # noqa: E402
+import itertools  # noqa: E402
+from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, TypeVar  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.support.server import ServerProcess  # noqa: E402
+
+T = TypeVar("T")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture
+def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop that counts as running while pytest-qt spins the Qt event loop."""
+    from qasync import QEventLoop
+
+    loop = QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    loop.stop()
+    asyncio.events._set_running_loop(None)
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def run(qtbot: Any, qloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """Run a coroutine on the qasync loop while Qt keeps processing events; returns its result."""
+
+    def runner(coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
+        task = qloop.create_task(coro)
+        qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
+        return task.result()
+
+    return runner
+
+
+@pytest.fixture(scope="module")
+def desktop_server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    """One embedded server per test module."""
+    return server_factory("embedded")
+
+
+_names = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{os.getpid() % 1000}x{next(_names)}"
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,40 @@
+"""The app under test: real windows on the offscreen platform, against a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.core.backoff import Backoff
+from desktop.core.session import FileStore
+from desktop.ui.app import DesktopApp, build
+
+
+def fast_backoff() -> Backoff:
+    """Short delays so a test's server restart is noticed quickly; same algorithm as shipped."""
+    return Backoff(base=0.1, cap=0.8)
+
+
+@pytest.fixture
+def make_app(
+    qtbot: Any, run: Callable[..., Any], tmp_path: Path
+) -> Iterator[Callable[[str], DesktopApp]]:
+    """Build app instances (a person at a computer each), closed at the end of the test."""
+    apps: list[DesktopApp] = []
+
+    def make(server_url: str) -> DesktopApp:
+        config = tmp_path / f"client{len(apps)}"
+        app = build(
+            server_url, config, secrets=FileStore(config / "credentials.json"), backoff=fast_backoff
+        )
+        qtbot.addWidget(app.window)
+        app.window.show()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        run(app.close())

@@ -1,0 +1,84 @@
+"""Driving the app the way a person does: find widgets by accessible name, type, click."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit, QPlainTextEdit, QWidget
+
+from desktop.core.timeline import Entry
+from desktop.ui.app import DesktopApp
+from desktop.ui.models import CHAT_ID_ROLE, ENTRY_ROLE, UNREAD_ROLE
+
+W = TypeVar("W", bound=QWidget)
+PASSWORD = "correct horse 1"
+
+
+def find(root: QWidget, kind: type[W], name: str) -> W:
+    """The visible widget of `kind` with accessible name `name` under `root`.
+
+    An open dialog is searched first: it is what a person is looking at.
+    """
+    dialogs = [d for d in root.findChildren(QDialog) if d.isVisible()]
+    for r in [*dialogs, root]:
+        for w in r.findChildren(kind):
+            if w.accessibleName() == name and w.isVisible():
+                return w
+    raise LookupError(f"no visible {kind.__name__} named {name!r}")
+
+
+def type_into(qtbot: Any, widget: QLineEdit | QPlainTextEdit, text: str) -> None:
+    widget.setFocus()
+    if isinstance(widget, QLineEdit):
+        widget.clear()
+        qtbot.keyClicks(widget, text)
+    else:
+        widget.setPlainText(text)
+
+
+def click(qtbot: Any, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def sign_up(qtbot: Any, app: DesktopApp, server: str, username: str) -> None:
+    w = app.window
+    from PySide6.QtWidgets import QPushButton
+
+    type_into(qtbot, find(w, QLineEdit, "Server"), server)
+    type_into(qtbot, find(w, QLineEdit, "Username"), username)
+    type_into(qtbot, find(w, QLineEdit, "Password"), PASSWORD)
+    type_into(qtbot, find(w, QLineEdit, "Email"), f"{username}@example.org")
+    type_into(qtbot, find(w, QLineEdit, "Display name"), username.title())
+    click(qtbot, find(w, QPushButton, "Create account"))
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.chats_page, timeout=20_000)
+    qtbot.waitUntil(lambda: app.messenger.realtime is not None and app.messenger.realtime.online,
+                    timeout=10_000)
+
+
+def chat_rows(app: DesktopApp) -> list[tuple[str, int]]:
+    proxy = app.window.chat_proxy
+    return [
+        (str(proxy.index(r, 0).data(CHAT_ID_ROLE)), int(proxy.index(r, 0).data(UNREAD_ROLE)))
+        for r in range(proxy.rowCount())
+    ]
+
+
+def unread(app: DesktopApp, chat_id: str) -> int:
+    return dict(chat_rows(app)).get(chat_id, -1)
+
+
+def entries(app: DesktopApp) -> list[Entry]:
+    model = app.window.pane.model
+    return [model.index(r, 0).data(ENTRY_ROLE) for r in range(model.rowCount())]
+
+
+def texts(app: DesktopApp) -> list[str]:
+    return [e.text for e in entries(app)]
+
+
+def send(qtbot: Any, app: DesktopApp, text: str) -> None:
+    composer = find(app.window, QPlainTextEdit, "Message")
+    type_into(qtbot, composer, text)
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Return)

@@ -1,0 +1,80 @@
+"""Two people, two app windows, one real server: sign up, create a chat, invite, talk live."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QPushButton
+
+from desktop.core.timeline import SendState
+from desktop.ui.app import DesktopApp
+from tests.desktop.conftest import unique
+from tests.desktop.ui.helpers import (
+    chat_rows,
+    click,
+    entries,
+    find,
+    send,
+    sign_up,
+    texts,
+    type_into,
+    unread,
+)
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.desktop
+
+
+def test_two_people_chat_live_in_order_with_unread_badges(
+    qtbot: Any, make_app: Callable[[str], DesktopApp], desktop_server: ServerProcess
+) -> None:
+    alice, bob = make_app(desktop_server.url), make_app(desktop_server.url)
+    alice_name, bob_name = unique("alice"), unique("bob")
+    sign_up(qtbot, alice, desktop_server.url, alice_name)
+    sign_up(qtbot, bob, desktop_server.url, bob_name)
+
+    # Alice creates a group chat and invites Bob by username.
+    click(qtbot, find(alice.window, QPushButton, "New chat"))
+    type_into(qtbot, find(alice.window, QLineEdit, "Chat title"), "Weekend plans")
+    click(qtbot, find(alice.window, QPushButton, "Create"))
+    qtbot.waitUntil(lambda: alice.window.current_chat() is not None, timeout=10_000)
+    chat_id = alice.window.current_chat()
+    assert chat_id is not None
+    click(qtbot, find(alice.window, QPushButton, "Invite"))
+    type_into(qtbot, find(alice.window, QLineEdit, "Invite username"), bob_name)
+    click(qtbot, find(alice.window, QPushButton, "Invite"))  # the dialog's button
+
+    # Bob's app learns about the chat live.
+    qtbot.waitUntil(lambda: chat_id in dict(chat_rows(bob)), timeout=10_000)
+    assert unread(bob, chat_id) == 0
+
+    # Alice writes three messages; Bob's badge counts them.
+    for text in ("one", "two", "three"):
+        send(qtbot, alice, text)
+    qtbot.waitUntil(lambda: unread(bob, chat_id) == 3, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: [e.state for e in entries(alice)] == [SendState.SENT] * 3, timeout=10_000
+    )
+    assert alice.window.windowTitle() == "Parley"
+    assert bob.window.windowTitle() == "Parley (3)"
+    # A message in a chat that is not in front notifies, with the sender's name.
+    qtbot.waitUntil(lambda: len(bob.window.notifications) == 3, timeout=10_000)
+    assert bob.window.notifications[0] == ("Weekend plans", f"{alice_name.title()}: one")
+
+    # Bob opens the chat: the messages are there, in order, and the badge clears.
+    assert bob.window.select_chat(chat_id)
+    qtbot.waitUntil(lambda: texts(bob) == ["one", "two", "three"], timeout=10_000)
+    bob.messenger.set_focus(chat_id, True)
+    qtbot.waitUntil(lambda: unread(bob, chat_id) == 0, timeout=10_000)
+
+    # With the chat open, new messages arrive live, in order, each once.
+    for text in ("four", "five"):
+        send(qtbot, alice, text)
+    send(qtbot, bob, "six")
+    qtbot.waitUntil(lambda: texts(bob)[-3:] == ["four", "five", "six"], timeout=10_000)
+    qtbot.waitUntil(lambda: texts(alice) == texts(bob), timeout=10_000)
+    seqs = [e.seq for e in entries(bob)]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert unread(bob, chat_id) == 0
