@@ -118,8 +118,10 @@ def _middleware(app: Sanic[Any, Any]) -> None:
         request.ctx.request_id = rid
         request.ctx.started = time.perf_counter()
         logs.request_id.set(rid)
-        request.app.ctx.inflight += 1
-        request.ctx.counted = True
+        if request.headers.get("upgrade", "").lower() != "websocket":
+            # Sockets are not in-flight work: drain tells them to reconnect instead.
+            request.app.ctx.inflight += 1
+            request.ctx.counted = True
 
     @app.on_response
     async def after(request: Request, response: HTTPResponse) -> None:
