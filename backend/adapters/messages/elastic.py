@@ -1,0 +1,527 @@
+"""The production message store: Elasticsearch 8.x through the official async client.
+
+Layout, per prefix `P` (every name below is reached only through its alias):
+
+- `P-messages`: the read/write alias over one concrete index `P-messages-<n>`; one document per
+  message, id `<chat_id>:<seq>`, so a retried write overwrites instead of duplicating.
+- `P-heads`: alias over `P-heads-1`; one document per chat whose `_version` is the highest `seq`
+  ever written for it (external versioning: a lower version is refused, which is fine). It tells
+  `history()` which seqs may exist but not be searchable yet.
+- `P-messages-previous`: exists only while `reindex()` runs, on the index being replaced.
+
+Writes are one bulk request with `refresh=false`; the template sets `translog.durability=request`,
+so an acknowledged item is on disk. Every item's status is checked; the call returns only when all
+were stored, and raises `Unavailable` otherwise.
+
+Reads by id (`get`, resume) use `mget`, which is real-time. `history` searches (near-real-time,
+refreshed about once a second) and then makes the answer real-time: it reads the chat's head, and
+fetches by id every seq of the page's window that the search did not return, so a message whose
+write returned is on the latest page even before the next refresh. Unread counts may lag by one
+refresh interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
+
+from backend.domain.errors import Unavailable
+from backend.domain.models import Message
+
+log = logging.getLogger(__name__)
+
+# Beyond this many seqs to check by id, `history` refreshes the index and searches again instead.
+GAP_LIMIT = 512
+# How often a write item refused by a write block (a reindex just moved the alias) is resent.
+BLOCKED_RETRIES = 3
+
+MESSAGE_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "chat_id": {"type": "keyword"},
+        "seq": {"type": "long"},
+        "sender_id": {"type": "keyword"},
+        "text": {"type": "text"},
+        "created_at": {"type": "date"},
+        "edited_at": {"type": "date"},
+        "deleted": {"type": "boolean"},
+        "client_msg_id": {"type": "keyword", "index": False},
+        "attachments": {"type": "object", "enabled": False},
+        "reply_to_seq": {"type": "long", "index": False},
+    },
+}
+
+HEAD_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {"last_seq": {"type": "long", "index": False}},
+}
+
+
+def _doc(m: Message) -> dict[str, Any]:
+    return {
+        "chat_id": m.chat_id,
+        "seq": m.seq,
+        "sender_id": m.sender_id,
+        "text": m.text,
+        "created_at": m.created_at.isoformat(),
+        "edited_at": m.edited_at.isoformat() if m.edited_at else None,
+        "deleted": m.deleted,
+        "client_msg_id": m.client_msg_id,
+        "attachments": list(m.attachments),
+        "reply_to_seq": m.reply_to_seq,
+    }
+
+
+def _message(src: Mapping[str, Any]) -> Message:
+    edited = src.get("edited_at")
+    return Message(
+        chat_id=src["chat_id"],
+        seq=int(src["seq"]),
+        sender_id=src["sender_id"],
+        text=src.get("text"),
+        created_at=datetime.fromisoformat(src["created_at"]),
+        client_msg_id=src.get("client_msg_id"),
+        edited_at=datetime.fromisoformat(edited) if edited else None,
+        deleted=bool(src.get("deleted", False)),
+        attachments=tuple(src.get("attachments") or ()),
+        reply_to_seq=src.get("reply_to_seq"),
+    )
+
+
+def _retryable(e: Exception) -> bool:
+    """Errors that mean the engine is down, overloaded or not ready, as opposed to our bug."""
+    if isinstance(e, ApiError):
+        return e.meta.status in (404, 408, 429) or e.meta.status >= 500
+    return isinstance(e, TransportError)
+
+
+@contextmanager
+def _engine_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (ApiError, TransportError) as e:
+        if not _retryable(e):
+            raise
+        log.warning("elasticsearch %s failed: %s", what, type(e).__name__)
+        raise Unavailable(f"the message store is unavailable ({what})") from e
+
+
+class ElasticMessageStore:
+    """`MessageStore` on Elasticsearch; see the module docstring for the layout and guarantees."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "parley",
+        *,
+        request_timeout: float = 10.0,
+        shards: int = 1,
+        replicas: int = 0,
+    ) -> None:
+        self.prefix = prefix
+        self.alias = f"{prefix}-messages"
+        self.previous_alias = f"{prefix}-messages-previous"
+        self.heads_alias = f"{prefix}-heads"
+        self._shards = shards
+        self._replicas = replicas
+        self._es = AsyncElasticsearch(
+            url, request_timeout=request_timeout, max_retries=2, retry_on_timeout=False
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Create the templates, the first indices and their aliases when missing."""
+        with _engine_errors("start"):
+            await self._put_templates()
+            await self._ensure_alias(self.alias, f"{self.alias}-1")
+            await self._ensure_alias(self.heads_alias, f"{self.heads_alias}-1")
+            await self._es.cluster.health(
+                index=[self.alias, self.heads_alias], wait_for_status="yellow", timeout="30s"
+            )
+
+    async def close(self) -> None:
+        await self._es.close()
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            "number_of_shards": self._shards,
+            "number_of_replicas": self._replicas,
+            # the default, stated because the acknowledgement promise depends on it
+            "translog": {"durability": "request"},
+        }
+
+    async def _put_templates(self) -> None:
+        for name, mappings in ((self.alias, MESSAGE_MAPPINGS), (self.heads_alias, HEAD_MAPPINGS)):
+            await self._es.indices.put_index_template(
+                name=name,
+                index_patterns=[f"{name}-*"],
+                priority=100,
+                template={"settings": self._settings(), "mappings": mappings},
+                meta={"owner": "parley"},
+            )
+
+    async def _ensure_alias(self, alias: str, first_index: str) -> None:
+        if await self._es.indices.exists_alias(name=alias):
+            return
+        try:
+            await self._es.indices.create(
+                index=first_index, aliases={alias: {"is_write_index": True}}
+            )
+        except ApiError as e:
+            if e.error != "resource_already_exists_exception":  # another replica was first
+                raise
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def write(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        latest = {m.id: m for m in messages}  # the last state of each id in this batch wins
+        heads: dict[str, int] = {}
+        for m in latest.values():
+            heads[m.chat_id] = max(heads.get(m.chat_id, 0), m.seq)
+        ops: list[dict[str, Any]] = []
+        for chat_id, seq in heads.items():
+            ops.append(
+                {
+                    "index": {
+                        "_index": self.heads_alias,
+                        "_id": chat_id,
+                        "version": seq,
+                        "version_type": "external_gte",
+                    }
+                }
+            )
+            ops.append({"last_seq": seq})
+        for m in latest.values():
+            ops.append({"index": {"_index": self.alias, "_id": m.id}})
+            ops.append(_doc(m))
+        await self._bulk(ops)
+
+    async def _bulk(self, ops: list[dict[str, Any]]) -> None:
+        """Send `ops` (action, source pairs); return when every item is stored."""
+        for _ in range(BLOCKED_RETRIES + 1):
+            with _engine_errors("write"):
+                resp = await self._es.bulk(operations=ops, refresh=False)
+            blocked: list[dict[str, Any]] = []
+            failed: list[str] = []
+            for i, item in enumerate(resp["items"]):
+                result = item["index"]
+                error = result.get("error")
+                if error is None:
+                    continue
+                if error.get("type") == "version_conflict_engine_exception" and (
+                    ops[2 * i]["index"]["_index"] == self.heads_alias
+                ):
+                    continue  # the head already records a higher seq
+                if error.get("type") == "cluster_block_exception":
+                    blocked += ops[2 * i : 2 * i + 2]  # a reindex moved the alias; resend
+                    continue
+                failed.append(str(error.get("type")))
+            if failed:
+                log.warning(
+                    "elasticsearch refused %d of %d writes: %s",
+                    len(failed),
+                    len(ops) // 2,
+                    sorted(set(failed)),
+                )
+                raise Unavailable(f"the message store refused {len(failed)} writes")
+            if not blocked:
+                return
+            ops = blocked
+        raise Unavailable("the message store's index is read-only")
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def _mget(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Real-time reads by id through the alias, falling back to the index a running reindex is
+        replacing (it may still hold writes that reached it just before the alias moved)."""
+        if not ids:
+            return {}
+        docs = [{"_index": self.alias, "_id": i} for i in ids]
+        docs += [{"_index": self.previous_alias, "_id": i} for i in ids]
+        with _engine_errors("read"):
+            resp = await self._es.mget(docs=docs, realtime=True)
+        found: dict[str, dict[str, Any]] = {}
+        for d in resp["docs"]:
+            if d.get("found"):
+                found.setdefault(d["_id"], d["_source"])  # the alias's answer comes first
+            elif "error" in d and d["_index"] != self.previous_alias:
+                raise Unavailable("the message store is unavailable (read)")
+        return found
+
+    async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
+        found = await self._mget([f"{chat_id}:{seq}" for chat_id, seq in keys])
+        out: dict[tuple[str, int], Message] = {}
+        for src in found.values():
+            m = _message(src)
+            out[(m.chat_id, m.seq)] = m
+        return out
+
+    async def _head(self, chat_id: str) -> int:
+        with _engine_errors("read"):
+            resp = await self._es.options(ignore_status=404).get(
+                index=self.heads_alias, id=chat_id, realtime=True, source=False
+            )
+        return int(resp.body["_version"]) if resp.body.get("found") else 0
+
+    async def _search_page(
+        self, chat_id: str, before: int | None, after: int | None, size: int, ascending: bool
+    ) -> list[Message]:
+        seq_range: dict[str, int] = {}
+        if after is not None:
+            seq_range["gt"] = after
+        if before is not None:
+            seq_range["lt"] = before
+        filters: list[dict[str, Any]] = [{"term": {"chat_id": chat_id}}]
+        if seq_range:
+            filters.append({"range": {"seq": seq_range}})
+        with _engine_errors("search"):
+            resp = await self._es.search(
+                index=self.alias,
+                query={"bool": {"filter": filters}},
+                sort=[{"seq": "asc" if ascending else "desc"}],
+                size=size,
+                track_total_hits=False,
+            )
+        return [_message(h["_source"]) for h in resp["hits"]["hits"]]
+
+    async def history(
+        self, chat_id: str, *, before: int | None, after: int | None, limit: int
+    ) -> tuple[list[Message], bool]:
+        ascending = after is not None and before is None
+        hits, head = await asyncio.gather(
+            self._search_page(chat_id, before, after, limit + 1, ascending), self._head(chat_id)
+        )
+        by_seq = {m.seq: m for m in hits}
+        # The window that must be complete: from the bound (or the far end of a full page) up to
+        # the newest seq ever written. Seqs in it the search did not return are checked by id.
+        lo = after + 1 if after is not None else 1
+        hi = max([head, *by_seq]) if before is None else min(max([head, *by_seq]), before - 1)
+        if len(hits) > limit:
+            if ascending:
+                hi = min(hi, max(by_seq))
+            else:
+                lo = max(lo, min(by_seq))
+        unseen = (hi - lo + 1) - sum(1 for s in by_seq if lo <= s <= hi)
+        if unseen > GAP_LIMIT:
+            with _engine_errors("refresh"):
+                await self._es.indices.refresh(index=self.alias)
+            hits = await self._search_page(chat_id, before, after, limit + 1, ascending)
+            by_seq = {m.seq: m for m in hits}
+        elif unseen > 0:
+            gaps = [f"{chat_id}:{s}" for s in range(lo, hi + 1) if s not in by_seq]
+            for src in (await self._mget(gaps)).values():
+                m = _message(src)
+                by_seq[m.seq] = m
+        ordered = [by_seq[s] for s in sorted(by_seq)]
+        if limit <= 0:
+            return [], bool(ordered)
+        page = ordered[:limit] if ascending else ordered[-limit:]
+        return page, len(ordered) > limit
+
+    async def unread_counts(
+        self, reader_id: str, markers: Sequence[tuple[str, int]]
+    ) -> dict[str, int]:
+        if not markers:
+            return {}
+        searches: list[dict[str, Any]] = []
+        for chat_id, last_read in markers:
+            searches.append({})
+            searches.append(
+                {
+                    "size": 0,
+                    "track_total_hits": True,
+                    "query": {
+                        "bool": {
+                            "filter": [
+                                {"term": {"chat_id": chat_id}},
+                                {"range": {"seq": {"gt": last_read}}},
+                                {"term": {"deleted": False}},
+                            ],
+                            "must_not": [{"term": {"sender_id": reader_id}}],
+                        }
+                    },
+                }
+            )
+        with _engine_errors("count"):
+            resp = await self._es.msearch(index=self.alias, searches=searches)
+        out: dict[str, int] = {}
+        for (chat_id, _), r in zip(markers, resp["responses"], strict=True):
+            if "error" in r:
+                raise Unavailable("the message store is unavailable (count)")
+            out[chat_id] = int(r["hits"]["total"]["value"])
+        return out
+
+    # -- reindex -------------------------------------------------------------------------------
+
+    async def reindex(self, *, batch: int = 500) -> dict[str, int]:
+        """Copy every message into a new index built from the current template and move the alias
+        to it, while other processes keep writing. Loses nothing, duplicates nothing.
+
+        1. Create `P-messages-<n+1>` and copy the old index into it through a point-in-time
+           snapshot, remembering for each copied id its `_seq_no` in the old index and in the new.
+        2. In one `_aliases` call, move `P-messages` (read and write) to the new index and put
+           `P-messages-previous` on the old one. The alias names one index at every instant, so
+           no search sees a message twice; from here on every new write lands in the new index.
+        3. Add a write block to the old index. Elasticsearch returns only after the writes already
+           executing on it have finished; a write that had resolved the alias to the old index but
+           arrives later is refused and `write()` resends it through the alias (the new index).
+           The old index is now frozen.
+        4. Scan the old index again and bring over what changed after the snapshot: a copied id
+           whose old `_seq_no` moved is rewritten only if the new index still holds our copy
+           (`if_seq_no`); an id not copied yet is created only if absent (`op_type=create`). A
+           conflict means a live write reached the new index after step 2, which is newer than
+           anything in the frozen old index, so it is kept.
+        5. Remove the `previous` alias and delete the old index.
+
+        Between steps 2 and 4 a message may exist only in the old index; `get` and `history`
+        read by id through `P-messages-previous` as a fallback, so real-time reads stay complete.
+        If the process dies between 2 and 5, the next `reindex()` finishes the old one first
+        (with create-only copies: edits made in that window to ids already copied may be lost).
+        """
+        with _engine_errors("reindex"):
+            await self._put_templates()
+            stats = {"copied": 0, "recopied": 0, "kept_newer": 0, "unchanged": 0}
+            stale = await self._indices_of(self.previous_alias)
+            current = await self._indices_of(self.alias)
+            if len(current) != 1:
+                raise Unavailable(f"alias {self.alias} names {len(current)} indices, expected 1")
+            if stale:
+                log.warning("finishing an interrupted reindex of %s", stale[0])
+                await self._catch_up(stale[0], current[0], {}, stats, batch)
+                await self._retire(stale[0])
+            old = current[0]
+            generation = await self._next_generation()
+            new = f"{self.alias}-{generation}"
+            await self._es.indices.create(index=new)
+            await self._es.indices.refresh(index=old)
+            copied: dict[str, tuple[int, int, int]] = {}
+            async for hits in self._scan(old, batch):
+                ops: list[dict[str, Any]] = []
+                for h in hits:
+                    ops.append({"index": {"_index": new, "_id": h["_id"]}})
+                    ops.append(h["_source"])
+                resp = await self._es.bulk(operations=ops, refresh=False)
+                for h, item in zip(hits, resp["items"], strict=True):
+                    r = item["index"]
+                    if "error" in r:
+                        raise Unavailable(f"reindex copy failed: {r['error'].get('type')}")
+                    copied[h["_id"]] = (h["_seq_no"], r["_seq_no"], r["_primary_term"])
+            stats["copied"] = len(copied)
+            await self._es.indices.update_aliases(
+                actions=[
+                    {"remove": {"index": old, "alias": self.alias}},
+                    {"add": {"index": new, "alias": self.alias, "is_write_index": True}},
+                    {"add": {"index": old, "alias": self.previous_alias}},
+                ]
+            )
+            await self._es.indices.add_block(index=old, block="write")
+            await self._catch_up(old, new, copied, stats, batch)
+            await self._retire(old)
+            log.info("reindexed %s into %s: %s", old, new, stats)
+            return {"generation": generation, **stats}
+
+    async def _indices_of(self, alias: str) -> list[str]:
+        resp = await self._es.options(ignore_status=404).indices.get_alias(name=alias)
+        if resp.meta.status == 404:
+            return []
+        return sorted(resp.body)
+
+    async def _next_generation(self) -> int:
+        resp = await self._es.indices.get(index=f"{self.alias}-*", expand_wildcards="all")
+        numbers = [
+            int(m.group(1))
+            for k in resp.body
+            if (m := re.fullmatch(rf"{re.escape(self.alias)}-(\d+)", k))
+        ]
+        return max(numbers, default=0) + 1
+
+    async def _scan(self, index: str, batch: int) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every document of `index`, in pages, from one point-in-time snapshot."""
+        pit = (await self._es.open_point_in_time(index=index, keep_alive="2m"))["id"]
+        try:
+            after: list[Any] | None = None
+            while True:
+                kwargs: dict[str, Any] = {"search_after": after} if after else {}
+                resp = await self._es.search(
+                    pit={"id": pit, "keep_alive": "2m"},
+                    sort=["_shard_doc"],
+                    size=batch,
+                    seq_no_primary_term=True,
+                    track_total_hits=False,
+                    **kwargs,
+                )
+                pit = resp.get("pit_id", pit)
+                hits = resp["hits"]["hits"]
+                if not hits:
+                    return
+                yield hits
+                after = hits[-1]["sort"]
+        finally:
+            await self._es.close_point_in_time(id=pit)
+
+    async def _catch_up(
+        self,
+        old: str,
+        new: str,
+        copied: dict[str, tuple[int, int, int]],
+        stats: dict[str, int],
+        batch: int,
+    ) -> None:
+        """Step 4 of `reindex`: bring over what changed in the (now frozen) old index."""
+        await self._es.indices.refresh(index=old)
+        async for hits in self._scan(old, batch):
+            ops: list[dict[str, Any]] = []
+            for h in hits:
+                known = copied.get(h["_id"])
+                if known is not None and known[0] == h["_seq_no"]:
+                    stats["unchanged"] += 1
+                    continue
+                if known is not None:
+                    action = {
+                        "_index": new,
+                        "_id": h["_id"],
+                        "if_seq_no": known[1],
+                        "if_primary_term": known[2],
+                    }
+                    ops.append({"index": action})
+                else:
+                    ops.append({"create": {"_index": new, "_id": h["_id"]}})
+                ops.append(h["_source"])
+            if not ops:
+                continue
+            resp = await self._es.bulk(operations=ops, refresh=False)
+            for item in resp["items"]:
+                r = next(iter(item.values()))
+                error = r.get("error")
+                if error is None:
+                    stats["recopied"] += 1
+                elif error.get("type") == "version_conflict_engine_exception":
+                    stats["kept_newer"] += 1
+                else:
+                    raise Unavailable(f"reindex catch-up failed: {error.get('type')}")
+
+    async def _retire(self, old: str) -> None:
+        await self._es.indices.update_aliases(
+            actions=[{"remove": {"index": old, "alias": self.previous_alias}}]
+        )
+        await self._es.indices.delete(index=old)
+
+
+async def run_reindex(url: str, prefix: str) -> dict[str, int]:
+    """`parley-server reindex`: rebuild the message index of `prefix` on `url` without downtime."""
+    store = ElasticMessageStore(url, prefix)
+    try:
+        await store.start()
+        return await store.reindex()
+    finally:
+        await store.close()

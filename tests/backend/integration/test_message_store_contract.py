@@ -1,0 +1,344 @@
+"""One contract for the `MessageStore` port, run against every implementation.
+
+`sql` is the embedded store (SQLite through Tortoise); `elastic` is the production store on the
+real Elasticsearch node of this test run (`PARLEY_TEST_ELASTICSEARCH_URL`, started by
+deploy/local/engines/elasticsearch.sh; a missing node fails the test). Each Elasticsearch test gets
+an index prefix of its own and removes its indices afterwards.
+
+Near-real-time answers (unread counts on Elasticsearch) are polled with a timeout; everything the
+port promises in real time (`get`, the latest history page) is checked straight after the write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+
+from backend.adapters.messages.elastic import ElasticMessageStore
+from backend.domain.errors import Unavailable
+from backend.domain.models import Message
+from backend.domain.ports import MessageStore
+from tests.support.engines import engine, run_engine, unique
+
+T = TypeVar("T")
+
+BASE = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+STORES = ["sql", pytest.param("elastic", marks=pytest.mark.engines)]
+
+
+class Store(MessageStore, Protocol):
+    async def close(self) -> None: ...
+
+
+def msg(chat_id: str, seq: int, sender: str = "alice", text: str | None = None) -> Message:
+    return Message(
+        chat_id=chat_id,
+        seq=seq,
+        sender_id=sender,
+        text=f"message {seq}" if text is None else text,
+        created_at=BASE + timedelta(seconds=seq),
+        client_msg_id=f"c-{chat_id}-{seq}",
+    )
+
+
+def tombstone(m: Message) -> Message:
+    return replace(m, text=None, attachments=(), deleted=True, edited_at=BASE + timedelta(hours=1))
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 10.0
+) -> T:
+    """Poll `probe` until `ok` holds (near-real-time reads); fail with the last value otherwise."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if ok(value) or asyncio.get_running_loop().time() > deadline:
+            return value
+        await asyncio.sleep(0.05)
+
+
+def chat() -> str:
+    return unique("c")
+
+
+@contextlib.asynccontextmanager
+async def sql_store(tmp_path: Path) -> AsyncIterator[Store]:
+    from backend.adapters.db.connection import close_database, open_database
+    from backend.adapters.messages.sql import SqlMessageStore
+    from backend.config import Settings
+
+    await open_database(Settings(data_dir=tmp_path))
+    store = SqlMessageStore()
+    await store.start()
+    try:
+        yield store
+    finally:
+        await store.close()
+        await close_database()
+
+
+async def drop_prefix(url: str, prefix: str) -> None:
+    es = AsyncElasticsearch(url)
+    try:
+        names = list((await es.indices.get(index=f"{prefix}-*", expand_wildcards="all")).body)
+        if names:  # deletes name their indices: wildcards are refused (destructive_requires_name)
+            await es.options(ignore_status=404).indices.delete(index=names)
+        for name in (f"{prefix}-messages", f"{prefix}-heads"):
+            await es.options(ignore_status=404).indices.delete_index_template(name=name)
+    finally:
+        await es.close()
+
+
+@contextlib.asynccontextmanager
+async def elastic_store() -> AsyncIterator[ElasticMessageStore]:
+    url = engine("ELASTICSEARCH_URL")
+    prefix = unique("t").lower()
+    store = ElasticMessageStore(url, prefix)
+    await store.start()
+    try:
+        yield store
+    finally:
+        await store.close()
+        await drop_prefix(url, prefix)
+
+
+@pytest.fixture(params=STORES)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    factory = sql_store(tmp_path) if request.param == "sql" else elastic_store()
+    async with factory as s:
+        yield s
+
+
+@pytest.fixture
+async def es_store() -> AsyncIterator[ElasticMessageStore]:
+    async with elastic_store() as s:
+        yield s
+
+
+# -- the contract ------------------------------------------------------------------------------
+
+
+async def test_write_then_get_round_trips_every_field(store: Store) -> None:
+    c = chat()
+    full = replace(
+        msg(c, 1, text="héllo ✓ <b>not html</b>"),
+        edited_at=BASE + timedelta(minutes=5),
+        attachments=({"id": "f1", "name": "a.png", "size": 12, "mime": "image/png"},),
+        reply_to_seq=None,
+    )
+    reply = replace(msg(c, 2, sender="bob"), reply_to_seq=1, client_msg_id=None)
+    await store.write([full, reply])
+
+    got = await store.get([(c, 1), (c, 2), (c, 3), ("elsewhere", 1)])
+
+    assert got == {(c, 1): full, (c, 2): reply}
+    assert got[(c, 1)].id == f"{c}:1"
+
+
+async def test_get_of_nothing_is_empty(store: Store) -> None:
+    await store.write([])
+    assert await store.get([]) == {}
+
+
+async def test_overwrite_by_id_replaces_and_never_duplicates(store: Store) -> None:
+    c = chat()
+    first = msg(c, 1)
+    await store.write([first, msg(c, 2)])
+    await store.write([first])  # a retried write
+    edited = replace(first, text="edited", edited_at=BASE + timedelta(minutes=1))
+    await store.write([edited])
+    await store.write([replace(first, text="stale"), edited])  # within one batch the last wins
+
+    assert (await store.get([(c, 1)]))[(c, 1)] == edited
+    page, more = await store.history(c, before=None, after=None, limit=10)
+    assert [m.seq for m in page] == [1, 2]
+    assert page[0] == edited
+    assert not more
+
+
+async def test_history_pages(store: Store) -> None:
+    c = chat()
+    # seqs 4 and 9 belong to other events (an edit, a member joining): no message has them
+    seqs = [s for s in range(1, 13) if s not in (4, 9)]
+    await store.write([msg(c, s) for s in seqs])
+    await store.write([msg(chat(), 1)])  # another chat's messages never leak in
+
+    async def page(before: int | None, after: int | None, limit: int) -> tuple[list[int], bool]:
+        messages, more = await store.history(c, before=before, after=after, limit=limit)
+        return [m.seq for m in messages], more
+
+    assert await page(None, None, 3) == ([10, 11, 12], True)  # the latest page by default
+    assert await page(10, None, 3) == ([6, 7, 8], True)
+    assert await page(6, None, 3) == ([2, 3, 5], True)
+    assert await page(2, None, 3) == ([1], False)
+    assert await page(None, 0, 3) == ([1, 2, 3], True)
+    assert await page(None, 3, 3) == ([5, 6, 7], True)
+    assert await page(None, 10, 3) == ([11, 12], False)
+    assert await page(None, 12, 3) == ([], False)
+    assert await page(8, 3, 10) == ([5, 6, 7], False)
+    assert await page(None, None, 100) == (seqs, False)
+    assert await page(None, None, 10) == (seqs[-10:], False)
+    assert await page(None, None, 9) == (seqs[-9:], True)
+    assert await store.history(chat(), before=None, after=None, limit=5) == ([], False)
+
+
+async def test_tombstones_stay_in_history_without_content(store: Store) -> None:
+    c = chat()
+    original = replace(msg(c, 1), attachments=({"id": "f1", "name": "x.txt"},))
+    await store.write([original, msg(c, 2)])
+    await store.write([tombstone(original)])
+
+    got = (await store.get([(c, 1)]))[(c, 1)]
+    assert got.deleted and got.text is None and got.attachments == ()
+    assert got.created_at == original.created_at and got.sender_id == original.sender_id
+    page, _ = await store.history(c, before=None, after=None, limit=10)
+    assert [(m.seq, m.deleted) for m in page] == [(1, True), (2, False)]
+
+
+async def test_unread_counts_skip_own_and_deleted_messages(store: Store) -> None:
+    a, b, empty = chat(), chat(), chat()
+    await store.write(
+        [
+            msg(a, 1, "bob"),
+            msg(a, 2, "bob"),
+            msg(a, 3, "alice"),  # the reader's own
+            tombstone(msg(a, 4, "bob")),  # deleted
+            msg(a, 6, "carol"),
+            msg(b, 1, "bob"),
+            msg(b, 2, "bob"),
+        ]
+    )
+    want = {a: 2, b: 0, empty: 0}  # a: after seq 1 → 2 (bob) and 6 (carol)
+
+    got = await eventually(
+        lambda: store.unread_counts("alice", [(a, 1), (b, 2), (empty, 0)]), lambda v: v == want
+    )
+
+    assert got == want
+    assert await store.unread_counts("alice", []) == {}
+    everything = await store.unread_counts("bob", [(a, 0)])
+    assert everything == {a: 2}  # alice's 3 and carol's 6; bob's own and the deleted one excluded
+
+
+async def test_a_write_that_returned_is_visible_at_once(store: Store) -> None:
+    """`get` and the latest history page are real-time: no refresh, no waiting."""
+    c = chat()
+    for seq in range(1, 31):
+        await store.write([msg(c, seq)])
+        assert (c, seq) in await store.get([(c, seq)])
+        page, _ = await store.history(c, before=None, after=None, limit=5)
+        assert page[-1].seq == seq
+        newer, _ = await store.history(c, before=None, after=seq - 1, limit=5)
+        assert [m.seq for m in newer] == [seq]
+
+
+# -- Elasticsearch only: outages and reindexing ------------------------------------------------
+
+
+async def _write_retrying(store: Store, m: Message, timeout: float = 120.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await store.write([m])
+            return
+        except Unavailable:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+@pytest.mark.engines
+async def test_unavailable_while_the_node_is_down_and_recovers(
+    es_store: ElasticMessageStore,
+) -> None:
+    c = chat()
+    await es_store.write([msg(c, 1)])
+    await asyncio.to_thread(run_engine, "elasticsearch", "stop")
+    try:
+        with pytest.raises(Unavailable):
+            await es_store.write([msg(c, 2)])
+        with pytest.raises(Unavailable):
+            await es_store.get([(c, 1)])
+        with pytest.raises(Unavailable):
+            await es_store.history(c, before=None, after=None, limit=10)
+        with pytest.raises(Unavailable):
+            await es_store.unread_counts("bob", [(c, 0)])
+    finally:
+        await asyncio.to_thread(run_engine, "elasticsearch", "start")
+
+    await _write_retrying(es_store, msg(c, 2))  # the same client recovers by itself
+    got = await es_store.get([(c, 1), (c, 2)])
+    assert sorted(got) == [(c, 1), (c, 2)]  # the write acknowledged before the outage survived
+
+
+async def _count_in(url: str, index: str) -> dict[str, Any]:
+    es = AsyncElasticsearch(url)
+    try:
+        await es.indices.refresh(index=index)
+        count = (await es.count(index=index))["count"]
+        aliases = (await es.indices.get_alias(name=index)).body
+        return {"count": count, "indices": sorted(aliases)}
+    finally:
+        await es.close()
+
+
+@pytest.mark.engines
+@pytest.mark.slow
+async def test_reindex_under_writes_loses_and_duplicates_nothing(
+    es_store: ElasticMessageStore,
+) -> None:
+    c = chat()
+    written: list[Message] = []
+    edits: dict[int, Message] = {}
+    stop = asyncio.Event()
+
+    async def writer() -> None:
+        seq = 0
+        while not stop.is_set():
+            seq += 1
+            batch = [msg(c, seq, sender="bob" if seq % 2 else "alice")]
+            if seq % 7 == 0:  # also change messages the copy may already have taken
+                old = seq // 2
+                edit = replace(
+                    msg(c, old, sender="bob" if old % 2 else "alice"),
+                    text=f"edited at {seq}",
+                    edited_at=BASE + timedelta(days=1, seconds=seq),
+                )
+                batch.append(edit)
+                edits[old] = edit
+            await es_store.write(batch)
+            written.append(batch[0])
+
+    task = asyncio.create_task(writer())
+    try:
+        await eventually(lambda: asyncio.sleep(0, len(written)), lambda n: n >= 300, timeout=60)
+        before = len(written)
+        stats = await es_store.reindex(batch=50)
+        during = len(written) - before
+        await eventually(
+            lambda: asyncio.sleep(0, len(written)), lambda n: n >= before + during + 50, timeout=60
+        )
+    finally:
+        stop.set()
+        await task  # re-raises a failed write: none may fail
+
+    print("reindex stats", stats, "writes during", during)
+    assert during > 0, "no write overlapped the reindex; the test proved nothing"
+    assert stats["generation"] == 2 and stats["copied"] >= before
+    expected = {m.seq: edits.get(m.seq, m) for m in written}
+    got = await es_store.get([(c, s) for s in expected])
+    assert {k[1]: v for k, v in got.items()} == expected  # none lost, every edit kept
+
+    url = engine("ELASTICSEARCH_URL")
+    state = await _count_in(url, es_store.alias)
+    assert state == {"count": len(expected), "indices": [f"{es_store.alias}-2"]}  # no duplicate
+    page, more = await es_store.history(c, before=None, after=None, limit=len(expected) + 1)
+    assert [m.seq for m in page] == sorted(expected) and not more
