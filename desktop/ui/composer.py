@@ -16,7 +16,7 @@ class Composer(QPlainTextEdit):
         super().__init__(parent)
         self.setPlaceholderText("Write a message…  (Enter sends, Shift+Enter for a new line)")
         self.setTabChangesFocus(True)
-        self.setMaximumHeight(110)
+        self.setMaximumHeight(76)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)

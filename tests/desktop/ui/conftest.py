@@ -21,14 +21,14 @@ def fast_backoff() -> Backoff:
 @pytest.fixture
 def make_app(
     qtbot: Any, run: Callable[..., Any], tmp_path: Path
-) -> Iterator[Callable[[str], DesktopApp]]:
+) -> Iterator[Callable[..., DesktopApp]]:
     """Build app instances (a person at a computer each), closed at the end of the test."""
     apps: list[DesktopApp] = []
 
-    def make(server_url: str) -> DesktopApp:
+    def make(server_url: str, backoff: Callable[[], Backoff] = fast_backoff) -> DesktopApp:
         config = tmp_path / f"client{len(apps)}"
         app = build(
-            server_url, config, secrets=FileStore(config / "credentials.json"), backoff=fast_backoff
+            server_url, config, secrets=FileStore(config / "credentials.json"), backoff=backoff
         )
         qtbot.addWidget(app.window)
         app.window.show()

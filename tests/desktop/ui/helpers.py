@@ -52,8 +52,9 @@ def sign_up(qtbot: Any, app: DesktopApp, server: str, username: str) -> None:
     type_into(qtbot, find(w, QLineEdit, "Display name"), username.title())
     click(qtbot, find(w, QPushButton, "Create account"))
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.chats_page, timeout=20_000)
-    qtbot.waitUntil(lambda: app.messenger.realtime is not None and app.messenger.realtime.online,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: app.messenger.realtime is not None and app.messenger.realtime.online, timeout=10_000
+    )
 
 
 def chat_rows(app: DesktopApp) -> list[tuple[str, int]]:
@@ -82,3 +83,25 @@ def send(qtbot: Any, app: DesktopApp, text: str) -> None:
     type_into(qtbot, composer, text)
     composer.setFocus()
     qtbot.keyClick(composer, Qt.Key.Key_Return)
+
+
+def create_group(qtbot: Any, app: DesktopApp, title: str, *invite: str) -> str:
+    """Through the UI: New chat → title → Create, then Invite each username; returns the id."""
+    from PySide6.QtWidgets import QPushButton
+
+    before = app.window.current_chat()
+    click(qtbot, find(app.window, QPushButton, "New chat"))
+    type_into(qtbot, find(app.window, QLineEdit, "Chat title"), title)
+    click(qtbot, find(app.window, QPushButton, "Create"))
+    qtbot.waitUntil(lambda: app.window.current_chat() not in (None, before), timeout=10_000)
+    chat_id = app.window.current_chat()
+    assert chat_id is not None
+    for name in invite:
+        click(qtbot, find(app.window, QPushButton, "Invite"))
+        type_into(qtbot, find(app.window, QLineEdit, "Invite username"), name)
+        click(qtbot, find(app.window, QPushButton, "Invite"))
+    return chat_id
+
+
+def screenshot(app: DesktopApp, path: Any) -> None:
+    assert app.window.grab().save(str(path)), f"could not save {path}"
