@@ -12,15 +12,15 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
-import asyncio  # noqa: E402
-import itertools  # noqa: E402
-from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, TypeVar  # noqa: E402
+import asyncio
+import itertools
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.support.server import ServerProcess  # noqa: E402
+from tests.support.server import ServerProcess
 
 T = TypeVar("T")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
