@@ -57,7 +57,7 @@ class Settings:
     replica_id: str = "parley-1"
     log_level: str = "INFO"
 
-    database_url: str = ""  # sqlite://… or mysql://…; empty = SQLite in data_dir
+    database_url: Secret = Secret("")  # sqlite://… or mysql://…; empty = SQLite in data_dir
     db_pool_min: int = 1
     db_pool_max: int = 10
     elasticsearch_url: str = ""
@@ -122,7 +122,7 @@ class Settings:
             data_dir=Path(_str(e, "PARLEY_DATA_DIR", ".data")),
             replica_id=_str(e, "PARLEY_REPLICA_ID", f"parley-{os.getpid()}"),
             log_level=_str(e, "PARLEY_LOG_LEVEL", "INFO").upper(),
-            database_url=_str(e, "PARLEY_DATABASE_URL"),
+            database_url=Secret(_str(e, "PARLEY_DATABASE_URL")),
             db_pool_min=_int(e, "PARLEY_DB_POOL_MIN", 1),
             db_pool_max=_int(e, "PARLEY_DB_POOL_MAX", 10),
             elasticsearch_url=_str(e, "PARLEY_ELASTICSEARCH_URL"),
@@ -154,6 +154,9 @@ class Settings:
             drain_timeout_s=_float(e, "PARLEY_DRAIN_TIMEOUT", 15.0),
             presence_heartbeat_s=_float(e, "PARLEY_PRESENCE_HEARTBEAT", 10.0),
             hash_concurrency=_int(e, "PARLEY_HASH_CONCURRENCY", 0),
+            resume_max_events=_int(e, "PARLEY_RESUME_MAX_EVENTS", 1000),
+            ws_outbox_frames=_int(e, "PARLEY_WS_OUTBOX_FRAMES", 1000),
+            max_frame_bytes=_int(e, "PARLEY_MAX_FRAME_BYTES", 16 * 1024),
         )
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         s.validate()
@@ -176,15 +179,19 @@ class Settings:
             if f.name == "extra":
                 continue
             value = getattr(self, f.name)
-            out[f.name] = ("***" if value else "") if isinstance(value, Secret) else str(value)
-        if "://" in self.database_url and "@" in self.database_url:
-            out["database_url"] = _mask_url(self.database_url)
-        if "@" in self.elasticsearch_url:
-            out["elasticsearch_url"] = _mask_url(self.elasticsearch_url)
+            if isinstance(value, Secret) and "://" in value:
+                out[f.name] = _mask_url(value)
+            elif isinstance(value, Secret):
+                out[f.name] = "***" if value else ""
+            else:
+                out[f.name] = _mask_url(value) if isinstance(value, str) and "@" in value else str(value)
         return out
 
 
 def _mask_url(url: str) -> str:
+    """Keep scheme, user and host (useful in logs); drop the password."""
+    if "://" not in url or "@" not in url:
+        return str(url)
     scheme, rest = url.split("://", 1)
     creds, host = rest.rsplit("@", 1)
     user = creds.split(":", 1)[0]

@@ -244,3 +244,23 @@ async def test_rabbitmq_restart_delivery_resumes_by_itself() -> None:
     finally:
         await pub.bus.close()
         await sub.bus.close()
+
+
+async def test_a_caller_cancelled_mid_unbind_leaves_the_bus_working(
+    make_process: MakeProcess,
+) -> None:
+    """A WebSocket handler is cancelled as its socket closes, often while it unbinds keys."""
+    pub, sub = await make_process(), await make_process()
+    await sub.bus.bind(["chat.keep", "chat.drop"])
+    for round_ in range(1, 4):
+        unbinding = asyncio.ensure_future(sub.bus.unbind(["chat.drop"]))
+        for _ in range(1): await asyncio.sleep(0)  # let it reach the broker call, then cancel it there
+        unbinding.cancel()
+        await asyncio.gather(unbinding, return_exceptions=True)
+        await pub.bus.publish([to_chat("keep", "x", seq=round_)])
+        await eventually(lambda r=round_: sub.has("chat.keep", r), 10, "delivery on a kept key")
+        await sub.bus.bind(["chat.drop"])
+    await pub.bus.publish([to_chat("drop", "x", seq=1), to_chat("keep", "marker", seq=99)])
+    await eventually(lambda: sub.has("chat.keep", 99), 10, "the marker")
+    assert sub.seqs("chat.keep") == [1, 2, 3, 99], "nothing lost to a reopened channel"
+    assert sub.seqs("chat.drop") == [1], "the cancelled unbind still counted; the rebind too"

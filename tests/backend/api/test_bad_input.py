@@ -1,0 +1,204 @@
+"""Bad input gets problem+json with a stable code and the right status, and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+import websockets
+
+from tests.support.client import Api, Socket, User
+from tests.support.server import ServerProcess
+
+BIG = "x" * 70_000
+
+# (method, path, body (dict, raw bytes or None), expected status, expected code)
+REGISTER = [
+    ("POST", "/auth/register", b"{not json", 400, "malformed_json"),
+    ("POST", "/auth/register", b"[1,2]", 400, "malformed_json"),
+    ("POST", "/auth/register", {}, 422, "invalid_input"),
+    ("POST", "/auth/register", {"username": "ab", "email": "a@b.co", "password": "long enough"}, 422, "invalid_input"),
+    ("POST", "/auth/register", {"username": "has space", "email": "a@b.co", "password": "long enough"}, 422, "invalid_input"),
+    ("POST", "/auth/register", {"username": "fine_name", "email": "not-an-email", "password": "long enough"}, 422, "invalid_input"),
+    ("POST", "/auth/register", {"username": "fine_name", "email": "a@b.co", "password": "short"}, 422, "invalid_input"),
+    ("POST", "/auth/register", {"username": 12345, "email": "a@b.co", "password": "long enough"}, 422, "invalid_input"),
+    ("POST", "/auth/register", {"username": "fine_name", "email": "a@b.co", "password": BIG}, 413, "body_too_large"),
+    ("POST", "/auth/login", {"login": "x"}, 422, "invalid_input"),
+    ("POST", "/auth/login", {"login": "", "password": "x"}, 422, "invalid_input"),
+    ("POST", "/auth/refresh", {"refresh_token": "made-up"}, 401, "refresh_invalid"),
+    ("POST", "/auth/refresh", {"refresh_token": 5}, 422, "invalid_input"),
+    ("GET", "/nowhere", None, 404, "route_not_found"),
+    ("PUT", "/auth/login", {}, 405, "method_not_allowed"),
+]
+
+AUTHED = [
+    ("GET", "/me", None, 200, None),
+    ("PATCH", "/me", {"display_name": ""}, 422, "invalid_input"),
+    ("PATCH", "/me", {"email": "nope"}, 422, "invalid_input"),
+    ("GET", "/users", None, 422, "bad_query"),
+    ("POST", "/chats", {"title": ""}, 422, "invalid_input"),
+    ("POST", "/chats", {"title": "t", "member_ids": "abc"}, 422, "invalid_input"),
+    ("POST", "/chats", {"title": "t", "member_ids": ["no-such-user"]}, 422, "unknown_user"),
+    ("POST", "/chats/direct", {}, 422, "invalid_input"),
+    ("POST", "/chats/direct", {"user_id": "no-such-user"}, 404, "user_not_found"),
+    ("GET", "/chats/no-such-chat", None, 404, "chat_not_found"),
+    ("POST", "/chats/{chat}/messages", {"text": "no id"}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/messages", {"client_msg_id": "a b", "text": "bad id"}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": ""}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": "   "}, 422, "text_empty"),
+    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": "y" * 4001}, 422, "text_too_long"),
+    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": 42}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": "z", "reply_to_seq": -1}, 422, "invalid_input"),
+    ("GET", "/chats/{chat}/messages?limit=0", None, 422, "bad_limit"),
+    ("GET", "/chats/{chat}/messages?limit=101", None, 422, "bad_limit"),
+    ("GET", "/chats/{chat}/messages?before=abc", None, 422, "bad_query"),
+    ("PATCH", "/chats/{chat}/messages/99", {"text": "x"}, 404, "message_not_found"),
+    ("PATCH", "/chats/{chat}/messages/1", {"text": ""}, 422, "invalid_input"),
+    ("DELETE", "/chats/{chat}/messages/99", None, 404, "message_not_found"),
+    ("POST", "/chats/{chat}/read", {"seq": 10_000}, 422, "bad_seq"),
+    ("POST", "/chats/{chat}/read", {"seq": "1"}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/members", {}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/members", {"username": "nobody_here"}, 404, "user_not_found"),
+    ("DELETE", "/chats/{chat}/members/nobody", None, 404, "member_not_found"),
+]
+
+
+def _kw(body: Any) -> dict[str, Any]:
+    if body is None:
+        return {}
+    if isinstance(body, bytes):
+        return {"content": body, "headers": {"content-type": "application/json"}}
+    return {"json": body}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "code"), REGISTER)
+async def test_public_endpoints(api: Api, method: str, path: str, body: Any, status: int, code: str) -> None:
+    r = await api.http.request(method, path, **_kw(body))
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["code"] == code and problem["status"] == status and problem["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "code"), AUTHED)
+async def test_authed_endpoints(api: Api, method: str, path: str, body: Any, status: int, code: str | None) -> None:
+    u = await api.user()
+    chat = await api.group(u)
+    assert (await api.send(u, chat, "only message", cid="only")).status_code == 201
+    kw = _kw(body)
+    kw.setdefault("headers", {}).update(u.auth)
+    r = await api.http.request(method, path.replace("{chat}", chat), **kw)
+    assert r.status_code == status, r.text
+    if code is not None:
+        assert r.json()["code"] == code
+    # Nothing half-written: the chat still holds exactly its one message, unchanged.
+    history = (await api.history(u, chat)).json()
+    assert [(m["seq"], m["text"]) for m in history["messages"]] == [(1, "only message")]
+
+
+def _forged(user: User, **changes: Any) -> str:
+    header, payload, sig = user.access_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims.update(changes)
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{body}.{sig}"
+
+
+async def test_bad_tokens_are_refused(api: Api) -> None:
+    u = await api.user()
+    none_alg = jwt.encode({"sub": u.id, "exp": time.time() + 60}, key="", algorithm="none")
+    other_key = jwt.encode({"sub": u.id, "iss": "parley", "aud": "parley-clients", "exp": time.time() + 60,
+                            "iat": time.time(), "jti": "x"}, key="k" * 40, algorithm="HS256", headers={"kid": "nope"})
+    for token, code in [
+        ("", "token_missing"),
+        ("garbage", "token_invalid"),
+        (none_alg, "token_invalid"),
+        (other_key, "token_invalid"),
+        (_forged(u, sub="someone-else"), "token_invalid"),
+        (_forged(u, exp=int(time.time()) - 10), "token_invalid"),
+    ]:
+        r = await api.http.get("/me", headers={"Authorization": f"Bearer {token}"} if token else {})
+        assert (r.status_code, r.json()["code"]) == (401, code), token
+
+
+async def test_expired_token_is_refused(server_factory: Any) -> None:
+    srv: ServerProcess = server_factory(env={"PARLEY_ACCESS_TTL": "1"})
+    api = Api(srv.url)
+    try:
+        u = await api.user()
+        exp = jwt.decode(u.access_token, options={"verify_signature": False})["exp"]
+        while time.time() < exp + 1.5:  # wait out the token's own lifetime, not a guess
+            r = await api.http.get("/me", headers=u.auth)
+            if r.status_code == 401:
+                break
+        r = await api.http.get("/me", headers=u.auth)
+        assert (r.status_code, r.json()["code"]) == (401, "token_expired")
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            ws = await websockets.connect(srv.ws_url)
+            await ws.send(json.dumps({"type": "auth", "token": u.access_token}))
+            await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    finally:
+        await api.close()
+
+
+@pytest.mark.parametrize("first", [None, "not json", {"type": "auth"}, {"type": "auth", "token": "bad"}, {"type": "ping"}])
+async def test_socket_without_valid_auth_is_closed_4401(api: Api, server: ServerProcess, first: Any) -> None:
+    ws = await websockets.connect(server.ws_url)
+    if first is not None:
+        await ws.send(first if isinstance(first, str) else json.dumps(first))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await ws.recv()  # the server's auth timeout (5 s) bounds this wait when nothing is sent
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_oversized_frame_closes_with_1009(api: Api, server: ServerProcess) -> None:
+    u = await api.user()
+    chat = await api.group(u)
+    sock = await Socket.connect(server.ws_url, u.access_token)
+    await sock.send({"type": "message.send", "chat_id": chat, "client_msg_id": "big", "text": "x" * 40_000})
+    assert await sock.closed() == 1009
+    assert (await api.history(u, chat)).json()["messages"] == []
+
+
+async def test_bad_frames_get_error_frames(api: Api, server: ServerProcess) -> None:
+    u = await api.user()
+    chat = await api.group(u)
+    sock = await Socket.connect(server.ws_url, u.access_token)
+    try:
+        await sock.ws.send("{oops")
+        await sock.send({"type": "teleport"})
+        await sock.send({"type": "message.send", "chat_id": chat, "client_msg_id": "", "text": "x"})
+        await sock.send({"type": "message.send", "chat_id": chat, "client_msg_id": "long", "text": "y" * 4001})
+        await sock.send({"type": "message.send", "chat_id": "nope", "client_msg_id": "nochat", "text": "z"})
+        await sock.until(lambda f: len(sock.of("error")) >= 5, what="5 errors")
+        assert [f["code"] for f in sock.of("error")] == [
+            "malformed_json", "unknown_type", "invalid_input", "text_too_long", "chat_not_found"
+        ]
+        assert sock.of("message.ack") == []
+    finally:
+        await sock.close()
+
+
+async def test_flooding_socket_is_throttled_then_closed(server_factory: Any) -> None:
+    srv: ServerProcess = server_factory(env={"PARLEY_WS_FRAMES_PER_S": "20"})
+    api = Api(srv.url)
+    try:
+        u = await api.user()
+        sock = await Socket.connect(srv.ws_url, u.access_token)
+        for _ in range(2000):
+            try:
+                await sock.ws.send('{"type":"ping"}')
+            except websockets.ConnectionClosed:
+                break
+        assert await sock.closed() == 1008
+        assert sock.of("error")[0]["code"] == "rate_limited"
+        assert len(sock.of("pong")) < 400  # bounded by the burst, not by the flood
+        again = await Socket.connect(srv.ws_url, u.access_token)  # the user is not locked out
+        await again.close()
+    finally:
+        await api.close()

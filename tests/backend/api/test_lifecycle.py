@@ -1,0 +1,74 @@
+"""Server lifecycle seen from clients: graceful shutdown and slow readers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import websockets
+
+from tests.support.client import Api, Socket
+from tests.support.server import ServerProcess
+
+
+async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(server_factory: Any) -> None:
+    srv: ServerProcess = server_factory(env={"PARLEY_DRAIN_GRACE": "2"})
+    api = Api(srv.url)
+    try:
+        a, b = await api.user(), await api.user()
+        chat = await api.group(a, b)
+        sb = await Socket.connect(srv.ws_url, b.access_token)
+        # Sends in flight while the signal lands must all complete.
+        sends = [asyncio.create_task(api.send(a, chat, f"in flight {i}")) for i in range(30)]
+        srv.terminate()
+        frame = await sb.next("reconnect", timeout=10)
+        assert frame["type"] == "reconnect"
+        ready = await api.http.get(srv.url + "/readyz")
+        assert (ready.status_code, ready.json()["code"]) == (503, "draining")
+        assert (await api.http.get(srv.url + "/healthz")).status_code == 200
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        ok = [r for r in results if isinstance(r, httpx.Response) and r.status_code == 201]
+        assert len(ok) == 30, results
+        assert await sb.closed() == 1012
+        assert srv.wait(30) == 0
+    finally:
+        await api.close()
+    # Everything acknowledged is there after a restart on the same data.
+    again = ServerProcess(srv.data_dir, srv.env).start()
+    api = Api(again.url)
+    try:
+        u = await api.login(a.username, a.password)
+        texts = [m["text"] for m in (await api.history(u, chat, limit=100)).json()["messages"]]
+        assert sorted(texts) == sorted(f"in flight {i}" for i in range(30))
+    finally:
+        await api.close()
+        again.stop()
+
+
+async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any) -> None:
+    srv: ServerProcess = server_factory(env={"PARLEY_WS_OUTBOX_FRAMES": "20"})
+    api = Api(srv.url)
+    try:
+        a, slow = await api.user(), await api.user()
+        chat = await api.group(a, slow)
+        fast = await Socket.connect(srv.ws_url, a.access_token)
+        # A reader that never reads: its TCP window fills, then its outbox on the server.
+        ws = await websockets.connect(srv.ws_url, max_queue=1, max_size=2**22)
+        await ws.send(json.dumps({"type": "auth", "token": slow.access_token}))
+        text = "w" * 3900
+        for batch in range(30):  # ~6 MB: more than socket buffers and a 20-frame outbox hold
+            await asyncio.gather(*(api.send(a, chat, f"{batch}.{j} {text}") for j in range(50)))
+        closed_code = None
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        except websockets.ConnectionClosed as exc:
+            closed_code = exc.rcvd.code if exc.rcvd else None
+        assert closed_code == 4408
+        # Everyone else kept receiving.
+        await fast.until(lambda f: len(fast.of("message.created")) >= 100, what="the fast reader's messages")
+        await fast.close()
+    finally:
+        await api.close()

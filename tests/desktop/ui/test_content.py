@@ -1,0 +1,123 @@
+"""What users write is shown as written: markup stays text, long messages and long histories load."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from desktop.core.timeline import SendState
+from desktop.core.wire import MAX_TEXT_CHARS
+from desktop.ui.app import DesktopApp
+from tests.desktop.conftest import unique
+from tests.desktop.seed import seed_messages
+from tests.desktop.ui.helpers import (
+    create_group,
+    entries,
+    screenshot,
+    send,
+    sign_up,
+    texts,
+)
+from tests.support.client import Api
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.desktop
+
+HOSTILE = [
+    "<b>bold?</b> <i>no</i> <a href='https://example.org'>link</a>",
+    "<img src='file:///etc/passwd'> &amp; &lt;script&gt;alert(1)&lt;/script&gt;",
+    "<qt><h1>Qt rich text</h1><table><tr><td>cell</td></tr></table></qt>",
+]
+
+
+def test_markup_is_shown_as_its_characters(
+    qtbot: Any, make_app: Callable[..., DesktopApp], desktop_server: ServerProcess
+) -> None:
+    alice = make_app(desktop_server.url)
+    sign_up(qtbot, alice, desktop_server.url, unique("alice"))
+    chat_id = create_group(qtbot, alice, "<b>Bold</b> title")
+    for text in HOSTILE:
+        send(qtbot, alice, text)
+    qtbot.waitUntil(lambda: texts(alice) == HOSTILE, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: all(e.state is SendState.SENT for e in entries(alice)), timeout=10_000
+    )
+    # Every label that shows user text is plain text; the list rows are painted with drawText.
+    title = alice.window.pane.title
+    assert title.text() == "<b>Bold</b> title"
+    assert title.textFormat() == Qt.TextFormat.PlainText
+    for label in alice.window.findChildren(QLabel):
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.accessibleName()
+    view = alice.window.pane.view
+    index = view.model().index(0, 0)
+    assert index.data(Qt.ItemDataRole.AccessibleTextRole).startswith("You: <b>bold?</b>")
+    assert chat_id in alice.messenger.chats
+
+
+def test_a_4000_character_message_and_a_too_long_one(
+    qtbot: Any, make_app: Callable[..., DesktopApp], desktop_server: ServerProcess
+) -> None:
+    alice = make_app(desktop_server.url)
+    sign_up(qtbot, alice, desktop_server.url, unique("alice"))
+    create_group(qtbot, alice, "Essays")
+    long_text = ("All work and no play. " * 200)[:MAX_TEXT_CHARS]
+    assert len(long_text) == MAX_TEXT_CHARS
+    send(qtbot, alice, long_text)
+    qtbot.waitUntil(
+        lambda: [(e.text, e.state) for e in entries(alice)] == [(long_text, SendState.SENT)],
+        timeout=10_000,
+    )
+    send(qtbot, alice, long_text + "!")
+    qtbot.waitUntil(lambda: "too long" in alice.window.error_banner.text(), timeout=5_000)
+    assert "4,001" in alice.window.error_banner.text()
+    assert len(entries(alice)) == 1
+
+
+def test_ten_thousand_message_history_opens_and_scrolls_back(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[..., DesktopApp],
+    desktop_server: ServerProcess,
+    artifacts: Path,
+) -> None:
+    api = Api(desktop_server.url)
+    owner = run(api.user(unique("carol")))
+    chat_id = run(api.group(owner, title="Ten thousand"))
+    run(seed_messages(desktop_server.ws_url, owner.access_token, chat_id, 10_000), timeout=180)
+    run(api.close())
+
+    app = make_app(desktop_server.url)
+    w = app.window
+    w.signin.server.setText(desktop_server.url)
+    w.signin.username.setText(owner.username)
+    w.signin.password.setText(owner.password)
+    w.signin.sign_in.click()
+    qtbot.waitUntil(lambda: chat_id in app.messenger.chats, timeout=20_000)
+
+    started = time.perf_counter()
+    assert w.select_chat(chat_id)
+    qtbot.waitUntil(lambda: w.pane.model.rowCount() > 0, timeout=10_000)
+    opened_ms = (time.perf_counter() - started) * 1000
+    assert texts(app)[-1] == "msg 10000"
+    screenshot(app, artifacts / "chat_with_history.png")
+
+    # Scroll to the top again and again: each time the previous page is fetched.
+    bar = w.pane.view.verticalScrollBar()
+    timeline = w.pane.model.timeline
+    assert timeline is not None
+    while timeline.has_more_before:
+        rows = w.pane.model.rowCount()
+        bar.setValue(0)
+        qtbot.waitUntil(lambda rows=rows: w.pane.model.rowCount() > rows, timeout=10_000)
+    seqs = [e.seq for e in entries(app)]
+    assert len(seqs) == 10_000
+    assert seqs == sorted(seqs) and len(set(seqs)) == 10_000
+    assert texts(app)[0] == "msg 1"
+    assert w.error_banner.text() == ""
+    print(f"opened a 10,000-message chat in {opened_ms:.0f} ms")

@@ -1,0 +1,51 @@
+"""Dependencies point inward: the domain imports nothing of ours or any framework; services import
+no adapter or framework; the desktop app never imports the backend."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = {"sanic", "tortoise", "aio_pika", "aiormq", "redis", "elasticsearch", "miniopy_async",
+              "argon2", "jwt", "pydantic", "prometheus_client", "PySide6", "qasync", "httpx", "websockets"}
+
+
+def imports(folder: str) -> list[tuple[Path, str]]:
+    found = []
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found += [(path, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((path, node.module))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("backend/domain", {"backend.services", "backend.adapters", "backend.api", "backend.bootstrap", "desktop", *FRAMEWORKS}),
+        ("backend/services", {"backend.adapters", "backend.api", "backend.bootstrap", "desktop", *FRAMEWORKS}),
+        ("backend/adapters", {"backend.api", "backend.services.messages", "desktop", "sanic"}),
+        ("desktop", {"backend"}),
+    ],
+)
+def test_imports_point_inward(folder: str, forbidden: set[str]) -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path, name in imports(folder)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+    assert wrong == []
+
+
+def test_only_config_reads_the_environment() -> None:
+    readers = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "backend").rglob("*.py")
+        if "os.environ" in path.read_text() or "getenv" in path.read_text()
+    ]
+    assert readers == ["backend/config.py"]
