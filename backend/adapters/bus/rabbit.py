@@ -26,7 +26,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import aio_pika
 import aiormq
@@ -47,6 +47,7 @@ from backend.domain.ports import EventHandler
 log = logging.getLogger(__name__)
 
 ReconnectHandler = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 # What a lost or refused broker looks like from aio-pika/aiormq, besides timeouts.
 _BROKER_ERRORS: tuple[type[BaseException], ...] = (
@@ -93,6 +94,7 @@ class RabbitBus:
         self._bind_lock = asyncio.Lock()
         self._inbox: asyncio.Queue[tuple[AbstractIncomingMessage, Event]] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Future[Any]] = set()
 
         self.received = 0  # deliveries that reached this process's queue
         self.reconnects = 0
@@ -166,14 +168,15 @@ class RabbitBus:
             )
             for event in events
         ]
+        # One task per message, created in order: aiormq writes them under its channel lock in
+        # that order, and the confirms are awaited together.
+        sending = asyncio.gather(
+            *(exchange.publish(m, routing_key=k, mandatory=False) for k, m in messages),
+            return_exceptions=True,
+        )
         try:
             async with asyncio.timeout(self._publish_timeout):
-                # One task per message, created in order: aiormq writes them under its channel
-                # lock in that order, and the confirms are awaited together.
-                results = await asyncio.gather(
-                    *(exchange.publish(m, routing_key=k, mandatory=False) for k, m in messages),
-                    return_exceptions=True,
-                )
+                results = await self._shielded(sending)
         except TimeoutError:
             raise Unavailable("message broker did not confirm in time") from None
         for result in results:
@@ -194,7 +197,7 @@ class RabbitBus:
             self._wanted[key] += 1
             if self._wanted[key] == 1:
                 changed.append(key)
-        await self._sync(changed)
+        await self._shielded(self._sync(changed))
 
     async def unbind(self, keys: Iterable[str]) -> None:
         changed = []
@@ -205,7 +208,7 @@ class RabbitBus:
                     changed.append(key)
             else:
                 self._wanted[key] = count - 1
-        await self._sync(changed)
+        await self._shielded(self._sync(changed))
 
     def on_event(self, handler: EventHandler) -> None:
         self._handlers.append(handler)
@@ -219,6 +222,23 @@ class RabbitBus:
         return set(self._wanted)
 
     # -- internals ---------------------------------------------------------------------------
+
+    async def _shielded(self, aw: Awaitable[T]) -> T:
+        """Finish `aw` even if the caller is cancelled.
+
+        aiormq closes the whole channel when an RPC in flight is cancelled, and callers do get
+        cancelled (a WebSocket handler unbinding its keys as its socket closes): that would cost
+        every other user of this process a reconnect. The work goes on in a task instead.
+        """
+        task = asyncio.ensure_future(aw)
+        self._background.add(task)
+        task.add_done_callback(self._forget)
+        return await asyncio.shield(task)
+
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("bus operation failed after its caller left: %r", task.exception())
 
     async def _sync(self, keys: Iterable[str]) -> None:
         """Make the broker's bindings of `keys` match `_wanted`.
