@@ -6,7 +6,8 @@
 # The launcher lives in deploy/elasticsearch/ (pom.xml + ParleyLocalNode); `start` builds it with Maven
 # when its sources changed (jars go to deploy/elasticsearch/target/, ignored; Maven's own cache is
 # ~/.m2 unless PARLEY_MAVEN_REPO names another). Home, data, pid and logs live in
-# "${PARLEY_ENGINES_DIR:-<repo>/.engines}/elasticsearch/"; the variables tests need go to
+# "${PARLEY_ENGINES_DIR:-<repo>/.engines}/elasticsearch/" (the node's log: logs/parley-es.log; the
+# JVM's own output before that: node.log); the variables tests need go to
 # "${PARLEY_ENGINES_DIR}/elasticsearch.env":
 #   PARLEY_TEST_ELASTICSEARCH_URL=http://127.0.0.1:<port>
 # The ports (free, loopback only) are picked on the first start and kept, so a restart comes back on
@@ -113,8 +114,8 @@ start() {
     fi
     local deadline=$((SECONDS + TIMEOUT))
     until healthy; do
-        running_pid >/dev/null || die "the node exited; see $LOG"
-        [ $SECONDS -lt $deadline ] || die "not yellow/green after ${TIMEOUT}s; see $LOG"
+        running_pid >/dev/null || die "the node exited; see $LOG and $DIR/logs/parley-es.log"
+        [ $SECONDS -lt $deadline ] || die "not yellow/green after ${TIMEOUT}s; see $DIR/logs/parley-es.log"
         sleep 0.5
     done
     write_env

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from backend.adapters.messages.elastic import ElasticMessageStore
+from backend.adapters.messages.elastic import GAP_LIMIT, ElasticMessageStore, run_reindex
 from backend.domain.errors import Unavailable
 from backend.domain.models import Message
 from backend.domain.ports import MessageStore
@@ -35,7 +35,14 @@ STORES = ["sql", pytest.param("elastic", marks=pytest.mark.engines)]
 
 
 class Store(MessageStore, Protocol):
+    """The port plus what both implementations also offer (unread counts are moving to ChatRepo;
+    both stores still answer them, so the suite keeps them honest)."""
+
     async def close(self) -> None: ...
+
+    async def unread_counts(
+        self, reader_id: str, markers: Sequence[tuple[str, int]]
+    ) -> dict[str, int]: ...
 
 
 def msg(chat_id: str, seq: int, sender: str = "alice", text: str | None = None) -> Message:
@@ -164,12 +171,12 @@ async def test_overwrite_by_id_replaces_and_never_duplicates(store: Store) -> No
     assert not more
 
 
-async def test_history_pages(store: Store) -> None:
-    c = chat()
-    # seqs 4 and 9 belong to other events (an edit, a member joining): no message has them
-    seqs = [s for s in range(1, 13) if s not in (4, 9)]
-    await store.write([msg(c, s) for s in seqs])
-    await store.write([msg(chat(), 1)])  # another chat's messages never leak in
+# seqs 4 and 9 belong to other events (an edit, a member joining): no message has them
+PAGED = [s for s in range(1, 13) if s not in (4, 9)]
+
+
+async def check_pages(store: Store, c: str) -> None:
+    """The paging contract over the messages `PAGED` of chat `c`."""
 
     async def page(before: int | None, after: int | None, limit: int) -> tuple[list[int], bool]:
         messages, more = await store.history(c, before=before, after=after, limit=limit)
@@ -184,9 +191,17 @@ async def test_history_pages(store: Store) -> None:
     assert await page(None, 10, 3) == ([11, 12], False)
     assert await page(None, 12, 3) == ([], False)
     assert await page(8, 3, 10) == ([5, 6, 7], False)
-    assert await page(None, None, 100) == (seqs, False)
-    assert await page(None, None, 10) == (seqs[-10:], False)
-    assert await page(None, None, 9) == (seqs[-9:], True)
+    assert await page(None, None, 100) == (PAGED, False)
+    assert await page(None, None, 10) == (PAGED[-10:], False)
+    assert await page(None, None, 9) == (PAGED[-9:], True)
+
+
+async def test_history_pages(store: Store) -> None:
+    c = chat()
+    await store.write([msg(c, s) for s in PAGED])
+    await store.write([msg(chat(), 1)])  # another chat's messages never leak in
+
+    await check_pages(store, c)
     assert await store.history(chat(), before=None, after=None, limit=5) == ([], False)
 
 
@@ -241,6 +256,60 @@ async def test_a_write_that_returned_is_visible_at_once(store: Store) -> None:
 
 
 # -- Elasticsearch only: outages and reindexing ------------------------------------------------
+
+
+async def refresh(store: ElasticMessageStore) -> None:
+    es = AsyncElasticsearch(engine("ELASTICSEARCH_URL"))
+    try:
+        await es.indices.refresh(index=store.alias)
+    finally:
+        await es.close()
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("searchable", ["all", "odd", "none"])
+async def test_history_merges_search_hits_with_unrefreshed_writes(
+    es_store: ElasticMessageStore, searchable: str
+) -> None:
+    """Pages come out the same whether the search sees every message, some or none yet."""
+    c = chat()
+    first = [s for s in PAGED if searchable == "all" or (searchable == "odd" and s % 2)]
+    await es_store.write([msg(c, s) for s in first])
+    await refresh(es_store)
+    await es_store.write([msg(c, s) for s in PAGED if s not in first])
+
+    await check_pages(es_store, c)
+
+
+@pytest.mark.engines
+async def test_history_over_a_wide_gap_refreshes_instead_of_probing(
+    es_store: ElasticMessageStore,
+) -> None:
+    c = chat()
+    far = GAP_LIMIT * 3
+    await es_store.write([msg(c, 1), msg(c, far)])
+
+    page, more = await es_store.history(c, before=None, after=None, limit=5)
+    assert ([m.seq for m in page], more) == ([1, far], False)
+    page, more = await es_store.history(c, before=None, after=1, limit=5)
+    assert ([m.seq for m in page], more) == ([far], False)
+
+
+@pytest.mark.engines
+async def test_run_reindex_keeps_messages_and_moves_the_alias(
+    es_store: ElasticMessageStore,
+) -> None:
+    c = chat()
+    await es_store.write([msg(c, s) for s in PAGED])
+
+    stats = await run_reindex(engine("ELASTICSEARCH_URL"), es_store.prefix)
+    again = await run_reindex(engine("ELASTICSEARCH_URL"), es_store.prefix)
+
+    assert stats["generation"] == 2 and stats["copied"] == len(PAGED)
+    assert again["generation"] == 3 and again["copied"] == len(PAGED)
+    await check_pages(es_store, c)
+    state = await _count_in(engine("ELASTICSEARCH_URL"), es_store.alias)
+    assert state == {"count": len(PAGED), "indices": [f"{es_store.alias}-3"]}
 
 
 async def _write_retrying(store: Store, m: Message, timeout: float = 120.0) -> None:

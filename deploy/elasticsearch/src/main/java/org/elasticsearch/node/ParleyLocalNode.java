@@ -32,6 +32,20 @@ public final class ParleyLocalNode extends Node {
 
     private static final List<Class<? extends Plugin>> MODULES = List.of(Netty4Plugin.class);
 
+    /** Plain lines in <path.logs>/parley-es.log (Elasticsearch takes over stdout once it runs). */
+    private static final String LOG4J = String.join("\n",
+        "status = error",
+        "appender.file.type = File",
+        "appender.file.name = file",
+        "appender.file.fileName = ${sys:es.logs.base_path}${sys:file.separator}parley-es.log",
+        "appender.file.layout.type = PatternLayout",
+        "appender.file.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name] %m%n",
+        "rootLogger.level = info",
+        "rootLogger.appenderRef.file.ref = file",
+        "logger.deprecation.name = org.elasticsearch.deprecation",
+        "logger.deprecation.level = error",
+        "");
+
     private ParleyLocalNode(Environment environment) {
         super(NodeConstruction.prepareConstruction(environment, ParleyClasspathPlugins.emptyLoader(), new ClasspathModules(), true));
     }
@@ -67,11 +81,13 @@ public final class ParleyLocalNode extends Node {
         Files.createDirectories(home.resolve("plugins"));
         Files.createDirectories(home.resolve("modules"));
 
+        Path log4j = home.resolve("config").resolve("log4j2.properties");
+        Files.writeString(log4j, LOG4J);
+        LogConfigurator.setNodeName("parley-es");
         LogConfigurator.configureESLogging();
-        LogConfigurator.configureWithoutConfig(settings);
-
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
             settings, Map.of(), home.resolve("config"), () -> "parley-es");
+        LogConfigurator.configure(environment, false);
         ParleyLocalNode node = new ParleyLocalNode(environment);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
