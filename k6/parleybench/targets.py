@@ -1,0 +1,261 @@
+"""What the bench runs against: a server it starts (embedded or production engines) or a base URL.
+
+A started server gets generous limits (rate limits, frames per second) so the bench measures the
+server's speed rather than its throttles; an external target (the HAProxy cluster) must be started
+with such limits by whoever started it (see k6/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psutil  # type: ignore[import-untyped]  # ships no type information
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINES_DIR = Path(os.environ.get("PARLEY_ENGINES_DIR", REPO / ".engines"))
+ENGINE_NAMES = ("mariadb", "redis", "rabbitmq", "elasticsearch")
+
+# Limits lifted for load runs (the defaults protect a real server from abuse, not from a bench).
+LOAD_LIMITS = {
+    "PARLEY_LOGIN_PER_IP": "1000000",
+    "PARLEY_LOGIN_PER_ACCOUNT": "1000000",
+    "PARLEY_REGISTER_PER_IP": "1000000",
+    "PARLEY_SENDS_PER_USER": "1000000",
+    "PARLEY_WS_FRAMES_PER_S": "100000",
+    "PARLEY_ACCESS_TTL": "7200",
+    "PARLEY_LOG_LEVEL": "WARNING",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def engine_urls() -> dict[str, str]:
+    """`PARLEY_TEST_*` from the environment, then from the engines' env files."""
+    found: dict[str, str] = {}
+    if ENGINES_DIR.is_dir():
+        for env_file in sorted(ENGINES_DIR.glob("*.env")):
+            for line in env_file.read_text().splitlines():
+                key, sep, value = line.partition("=")
+                if sep and key.startswith("PARLEY_TEST_"):
+                    found[key.strip()] = value.strip()
+    found.update({k: v for k, v in os.environ.items() if k.startswith("PARLEY_TEST_")})
+    return found
+
+
+def engines_up() -> bool:
+    urls = engine_urls()
+    need = ("MYSQL_URL", "REDIS_URL", "AMQP_URL", "ELASTICSEARCH_URL")
+    if not all(f"PARLEY_TEST_{n}" in urls for n in need):
+        return False
+    return all(engine_pid(name) is not None for name in ENGINE_NAMES)
+
+
+def start_engines() -> None:
+    for name in ENGINE_NAMES:
+        script = REPO / "deploy" / "local" / "engines" / f"{name}.sh"
+        subprocess.run(["bash", str(script), "start"], check=True, timeout=300)
+
+
+def engine_pid(name: str) -> int | None:
+    """The pid of an engine started by deploy/local/engines/<name>.sh, if it runs."""
+    folder = ENGINES_DIR / name
+    for pidfile in (*folder.glob("*.pid"),):
+        try:
+            pid = int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if psutil.pid_exists(pid):
+            return pid
+    return None
+
+
+def engine_processes() -> dict[str, int]:
+    """Engine name -> pid, for the engines that run (RabbitMQ's pid file names beam.smp)."""
+    out: dict[str, int] = {}
+    for name in ENGINE_NAMES:
+        pid = engine_pid(name)
+        if pid is not None:
+            out[name] = pid
+    return out
+
+
+def _mysql_database(base_url: str, name: str) -> str:
+    import pymysql  # type: ignore[import-untyped]  # ships no type information
+
+    parts = urlsplit(base_url)
+    conn = pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    finally:
+        conn.close()
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _drop_mysql_database(base_url: str, name: str) -> None:
+    import pymysql
+
+    parts = urlsplit(base_url)
+    conn = pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        conn.close()
+
+
+def production_env(run: str) -> dict[str, str]:
+    """A server on every production engine, in namespaces of its own (as tests do)."""
+    urls = engine_urls()
+    return {
+        "PARLEY_DATABASE_URL": _mysql_database(urls["PARLEY_TEST_MYSQL_URL"], run),
+        "PARLEY_ELASTICSEARCH_URL": urls["PARLEY_TEST_ELASTICSEARCH_URL"],
+        "PARLEY_ELASTICSEARCH_PREFIX": run.lower(),
+        "PARLEY_AMQP_URL": urls["PARLEY_TEST_AMQP_URL"],
+        "PARLEY_AMQP_EXCHANGE": f"{run}.events",
+        "PARLEY_REDIS_URL": urls["PARLEY_TEST_REDIS_URL"],
+        "PARLEY_REDIS_PREFIX": run,
+    }
+
+
+@dataclass
+class Target:
+    """A running Parley: where to reach it and which processes to sample."""
+
+    kind: str  # embedded | production | external
+    base_url: str
+    procs: dict[str, int] = field(default_factory=dict)  # label -> pid
+    sample_match: str = ""  # external: regex over command lines of processes to sample
+    _proc: subprocess.Popen[bytes] | None = None
+    _tmp: Path | None = None
+    _run: str = ""
+    _log: Path | None = None
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http", "ws", 1) + "/api/v1/ws"
+
+    def server_pids(self) -> dict[str, int]:
+        """Processes to sample now: our server and engines, or matches of `sample_match`."""
+        found = dict(self.procs)
+        if self.sample_match:
+            pattern = re.compile(self.sample_match)
+            for p in psutil.process_iter(["pid", "cmdline"]):
+                cmd = " ".join(p.info.get("cmdline") or [])
+                if cmd and pattern.search(cmd) and p.info["pid"] != os.getpid():
+                    found[f"{p.info['pid']}:{cmd[:40]}"] = p.info["pid"]
+        return found
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(10)
+        if self.kind == "production" and self._run:
+            try:
+                _drop_mysql_database(engine_urls()["PARLEY_TEST_MYSQL_URL"], self._run)
+                _drop_es_indices(engine_urls()["PARLEY_TEST_ELASTICSEARCH_URL"], self._run.lower())
+            except Exception as exc:
+                print(f"bench: cleanup of {self._run} failed: {exc}", file=sys.stderr)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def log_tail(self) -> str:
+        if self._log is None or not self._log.exists():
+            return ""
+        return self._log.read_text(errors="replace")[-3000:]
+
+
+def _drop_es_indices(url: str, prefix: str) -> None:
+    """Delete the run's indices and templates by name (wildcard deletes are refused by default)."""
+    rows = httpx.get(f"{url}/_cat/indices/{prefix}*?format=json", timeout=30.0).json()
+    for row in rows:
+        httpx.delete(f"{url}/{row['index']}", timeout=30.0)
+    found = httpx.get(f"{url}/_index_template/{prefix}*", timeout=30.0)
+    if found.status_code == 200:
+        for t in found.json().get("index_templates", []):
+            httpx.delete(f"{url}/_index_template/{t['name']}", timeout=30.0)
+
+
+def start_server(kind: str, extra_env: dict[str, str] | None = None) -> Target:
+    """Start `parley-server` in a temp data dir, on the embedded default or production engines."""
+    tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    port = free_port()
+    run = f"bench_{secrets.token_hex(5)}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    env.update(LOAD_LIMITS)
+    if kind == "production":
+        if not engines_up():
+            raise SystemExit(
+                "bench: the production engines are not running; start them with --start-engines "
+                "or deploy/local/engines/<name>.sh start"
+            )
+        env.update(production_env(run))
+    env.update(extra_env or {})
+    log = tmp / "server.log"
+    exe = Path(sys.executable).with_name("parley-server")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend"]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [*cmd, "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp / "data")],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    target = Target(kind, f"http://127.0.0.1:{port}", {"server": proc.pid})
+    target._proc, target._tmp, target._run, target._log = proc, tmp, run, log
+    if kind == "production":
+        target.procs.update({f"engine:{n}": pid for n, pid in engine_processes().items()})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = target.log_tail()
+            target.stop()
+            raise SystemExit(f"bench: parley-server exited with {proc.returncode}:\n{tail}")
+        try:
+            if httpx.get(f"{target.base_url}/readyz", timeout=1.0).status_code == 200:
+                return target
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    target.stop()
+    raise SystemExit("bench: parley-server did not become ready within 120 s")
+
+
+def external(base_url: str, sample_match: str) -> Target:
+    url = base_url.rstrip("/")
+    r = httpx.get(f"{url}/readyz", timeout=5.0)
+    if r.status_code != 200:
+        raise SystemExit(f"bench: {url}/readyz answered {r.status_code}")
+    return Target("external", url, sample_match=sample_match)

@@ -1,0 +1,201 @@
+// Real time: every seeded user holds one WebSocket and receives; senders send over their socket.
+//
+// Timeline (absolute, from setup()'s clock, the same for every VU of this k6 process):
+//   0 .. CONNECT_S            sockets connect, authenticate and wait for `ready`
+//   CONNECT_S .. +WARMUP_S    sending starts, nothing is counted
+//   .. +DURATION_S            the measured window: sends acked and deliveries received count
+//   .. +DRAIN_S               sending has stopped; late deliveries of the window still count
+// The message text carries the sender's clock (`bench|<epoch ms>|<vu>|<n>`), so every receiver,
+// the sender's own socket included (the hub pushes a message to every connected member), measures
+// end-to-end delivery latency. `expected` adds the chat's member count for every acked send of the
+// window; `delivered` counts window messages received, once per (socket, chat, seq).
+//
+// MODE=rate: RATE messages/s in total, spread evenly over SENDERS sockets (each on a timer).
+// MODE=max:  CONCURRENCY senders, each sending its next message as soon as the last one is acked.
+
+import { WebSocket } from 'k6/experimental/websockets';
+import { setInterval, clearInterval, setTimeout } from 'k6/timers';
+import { Counter, Trend } from 'k6/metrics';
+import { WS_URL, TREND_STATS, loadSeed, num, summaryTo, clientMsgId } from './common.js';
+
+const seed = loadSeed();
+const USERS = seed.users.length;
+const MODE = __ENV.MODE || 'rate';
+const RATE = num('RATE', 100);
+const SENDERS = Math.min(num('SENDERS', USERS), USERS);
+const CONCURRENCY = num('CONCURRENCY', 16);
+const CONNECT_S = num('CONNECT_S', 5);
+const WARMUP_S = num('WARMUP_S', 5);
+const DURATION_S = num('DURATION_S', 30);
+const DRAIN_S = num('DRAIN_S', 5);
+
+const delivery = new Trend('delivery_ms', true);
+const ack = new Trend('ack_ms', true);
+const delivered = new Counter('delivered');
+const expected = new Counter('expected');
+const sent = new Counter('sent');
+const sentWindow = new Counter('sent_window');
+const acked = new Counter('acked');
+const sendErrors = new Counter('send_errors');
+const duplicates = new Counter('duplicates');
+const outOfOrder = new Counter('out_of_order');
+const wsErrors = new Counter('ws_errors');
+const connected = new Counter('ws_ready');
+const closedEarly = new Counter('ws_closed_early');
+
+export const options = {
+  scenarios: {
+    realtime: {
+      executor: 'per-vu-iterations',
+      vus: USERS,
+      iterations: 1,
+      maxDuration: `${CONNECT_S + WARMUP_S + DURATION_S + DRAIN_S + 60}s`,
+    },
+  },
+  summaryTrendStats: TREND_STATS,
+  setupTimeout: '30s',
+};
+
+export function setup() {
+  return { t0: Date.now() };
+}
+
+// How many concurrent sending loops this VU runs in max mode (CONCURRENCY spread over the users).
+function slotsFor(index) {
+  return Math.floor(CONCURRENCY / USERS) + (index < CONCURRENCY % USERS ? 1 : 0);
+}
+
+export default function (data) {
+  const index = __VU - 1;
+  const me = seed.users[index];
+  const chat = seed.chats[me.chat];
+  const members = chat.members.length;
+  const sendAt = data.t0 + CONNECT_S * 1000;
+  const windowStart = sendAt + WARMUP_S * 1000;
+  const windowEnd = windowStart + DURATION_S * 1000;
+  const closeAt = windowEnd + DRAIN_S * 1000;
+
+  const ws = new WebSocket(WS_URL);
+  const pending = {}; // client_msg_id -> send time (ms)
+  const seen = {}; // chat_id:seq -> true, window messages only
+  const lastSeq = {}; // chat_id -> highest seq seen
+  let n = 0;
+  let ready = false;
+  let done = false;
+  let ticker = null;
+
+  function sendOne() {
+    const now = Date.now();
+    if (done || now >= windowEnd) return false;
+    n += 1;
+    const cid = clientMsgId();
+    pending[cid] = now;
+    ws.send(JSON.stringify({ type: 'message.send', chat_id: chat.id, client_msg_id: cid, text: `bench|${now}|${__VU}|${n}` }));
+    sent.add(1);
+    if (now >= windowStart) sentWindow.add(1);
+    return true;
+  }
+
+  function startSending() {
+    if (MODE === 'max') {
+      for (let s = 0; s < slotsFor(index); s += 1) sendOne();
+      return;
+    }
+    if (index >= SENDERS || RATE <= 0) return;
+    const intervalMs = (1000 * SENDERS) / RATE;
+    // Spread the senders' phases so the total rate is even, not a burst every interval.
+    setTimeout(() => {
+      sendOne();
+      ticker = setInterval(() => {
+        if (!sendOne() && ticker !== null) {
+          clearInterval(ticker);
+          ticker = null;
+        }
+      }, intervalMs);
+    }, (index * intervalMs) / SENDERS);
+  }
+
+  function onAck(f) {
+    const t = pending[f.client_msg_id];
+    if (t === undefined) return;
+    delete pending[f.client_msg_id];
+    const now = Date.now();
+    if (t >= windowStart && t < windowEnd) {
+      acked.add(1);
+      ack.add(now - t);
+      expected.add(members);
+    }
+    if (MODE === 'max') sendOne();
+  }
+
+  function onError(f) {
+    if (f.client_msg_id === undefined || pending[f.client_msg_id] === undefined) {
+      wsErrors.add(1, { code: String(f.code) });
+      return;
+    }
+    const t = pending[f.client_msg_id];
+    delete pending[f.client_msg_id];
+    if (t >= windowStart && t < windowEnd) sendErrors.add(1, { code: String(f.code) });
+    if (MODE === 'max') setTimeout(sendOne, 10);
+  }
+
+  function onMessage(f) {
+    const msg = f.message;
+    if (!msg || typeof msg.text !== 'string' || !msg.text.startsWith('bench|')) return;
+    const prev = lastSeq[f.chat_id] || 0;
+    if (f.seq <= prev) outOfOrder.add(1);
+    else lastSeq[f.chat_id] = f.seq;
+    const t = Number(msg.text.split('|')[1]);
+    if (!(t >= windowStart && t < windowEnd)) return;
+    const key = `${f.chat_id}:${f.seq}`;
+    if (seen[key]) {
+      duplicates.add(1);
+      return;
+    }
+    seen[key] = true;
+    delivered.add(1);
+    delivery.add(Date.now() - t);
+  }
+
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ type: 'auth', token: me.token }));
+  };
+  ws.onmessage = (event) => {
+    const f = JSON.parse(event.data);
+    switch (f.type) {
+      case 'message.created':
+        onMessage(f);
+        break;
+      case 'message.ack':
+        onAck(f);
+        break;
+      case 'error':
+        onError(f);
+        break;
+      case 'ready':
+        ready = true;
+        connected.add(1);
+        setTimeout(startSending, Math.max(0, sendAt - Date.now()));
+        break;
+      default:
+        break;
+    }
+  };
+  ws.onerror = () => {
+    wsErrors.add(1, { code: 'socket' });
+  };
+  ws.onclose = () => {
+    if (!done) closedEarly.add(1, { ready: String(ready) });
+    done = true;
+    if (ticker !== null) clearInterval(ticker);
+  };
+  setTimeout(() => {
+    done = true;
+    if (ticker !== null) clearInterval(ticker);
+    ws.close();
+  }, Math.max(0, closeAt - Date.now()));
+}
+
+export function handleSummary(data) {
+  return summaryTo(data);
+}
