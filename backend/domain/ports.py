@@ -118,6 +118,11 @@ class ChatRepo(Protocol):
 
     async def events(self, chat_id: str, after_seq: int, upto_seq: int) -> list[ChatEvent]: ...
 
+    async def unread_counts(
+        self, reader_id: str, markers: Sequence[tuple[str, int]]
+    ) -> dict[str, int]:
+        """For each (chat_id, last_read_seq): live messages after it not sent by the reader."""
+
     async def mark_read(self, chat_id: str, user_id: str, seq: int) -> int:
         """Move the read marker forward (never back); return the marker now stored."""
 
@@ -137,12 +142,6 @@ class MessageStore(Protocol):
         self, chat_id: str, *, before: int | None, after: int | None, limit: int
     ) -> tuple[list[Message], bool]:
         """A page in ascending `seq` and whether more lie beyond it; the latest page by default."""
-
-    async def unread_counts(
-        self, reader_id: str, markers: Sequence[tuple[str, int]]
-    ) -> dict[str, int]:
-        """For each (chat_id, last_read_seq): live messages after it not sent by the reader."""
-
 
 EventHandler = Callable[[Event], Awaitable[None]]
 

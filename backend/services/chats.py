@@ -93,7 +93,7 @@ class ChatService:
         if only is not None:
             pairs = [(c, m) for c, m in pairs if c.id == only]
         last = await self._store.get([(c.id, c.last_message_seq) for c, _ in pairs if c.last_message_seq])
-        unread = await self._store.unread_counts(user_id, [(c.id, m.last_read_seq) for c, m in pairs])
+        unread = await self._chats.unread_counts(user_id, [(c.id, m.last_read_seq) for c, m in pairs])
         direct = [c.id for c, _ in pairs if c.kind is ChatKind.DIRECT]
         peers = await self._chats.direct_peers(user_id, direct)
         peer_users = await self._users.by_ids(peers.values())

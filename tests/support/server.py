@@ -53,7 +53,7 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/api/v1/ws"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 90.0) -> ServerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
         env.update({"PARLEY_LOG_LEVEL": "INFO", "PARLEY_DRAIN_GRACE": "0.5", **self.env})
         self.data_dir.mkdir(parents=True, exist_ok=True)

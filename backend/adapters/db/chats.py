@@ -13,6 +13,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from backend.adapters.db.models import ChatRow, EventRow, MemberRow
@@ -161,6 +163,31 @@ class SqlChatRepo:
             chat_id=chat_id, seq__gt=after_seq, seq__lte=upto_seq
         ).order_by("seq")
         return [_event(r) for r in rows]
+
+    async def unread_counts(
+        self, reader_id: str, markers: Sequence[tuple[str, int]]
+    ) -> dict[str, int]:
+        """Messages after each marker not sent by the reader, less those deleted since: counted
+        on the event log, so a message is counted the moment its `seq` is committed."""
+        counts = {chat_id: 0 for chat_id, _ in markers}
+        if not markers:
+            return counts
+        after = Q()
+        for chat_id, last_read in markers:
+            created = Q(type=EventType.MESSAGE_CREATED.value, seq__gt=last_read)
+            deleted = Q(type=EventType.MESSAGE_DELETED.value, target_seq__gt=last_read)
+            after |= Q(chat_id=chat_id) & (created | deleted)
+        rows = (
+            await EventRow.filter(after)
+            .exclude(actor_id=reader_id)
+            .annotate(n=Count("id"))
+            .group_by("chat_id", "type")
+            .values("chat_id", "type", "n")
+        )
+        for row in rows:
+            sign = 1 if row["type"] == EventType.MESSAGE_CREATED.value else -1
+            counts[row["chat_id"]] += sign * int(row["n"])
+        return counts
 
     async def mark_read(self, chat_id: str, user_id: str, seq: int) -> int:
         await MemberRow.filter(chat_id=chat_id, user_id=user_id, last_read_seq__lt=seq).update(

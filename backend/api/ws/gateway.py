@@ -63,8 +63,7 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     except DomainError as exc:
         log.warning("socket of %s ended: %s", user_id, exc.code)
     finally:
-        await hub.detach(conn)
-        await conn.stop()
+        await asyncio.shield(hub.release(conn))
 
 
 async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) -> None:

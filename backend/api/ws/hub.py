@@ -32,6 +32,7 @@ class Hub:
         self.user_chats: dict[str, set[str]] = {}
         self.delivered = 0
         self._heartbeat: asyncio.Task[None] | None = None
+        self._cleanups: set[asyncio.Task[None]] = set()
         bus.on_event(self.on_event)
 
     def start(self) -> None:
@@ -41,6 +42,7 @@ class Hub:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
+        await asyncio.gather(*self._cleanups, return_exceptions=True)
 
     @property
     def connections(self) -> list[Connection]:
@@ -57,6 +59,19 @@ class Hub:
             await self._join(uid, chat_ids)
         if await self._presence.connect(uid, conn.id):
             await self._announce(uid, True)
+
+    def release(self, conn: Connection) -> asyncio.Task[None]:
+        """Detach in a task of its own: Sanic cancels a socket's handler when the peer goes away,
+        and the unbinding and the offline notice must not be cut short by that."""
+
+        async def run() -> None:
+            await conn.stop()
+            await self.detach(conn)
+
+        task = asyncio.create_task(run(), name=f"ws-release-{conn.id}")
+        self._cleanups.add(task)
+        task.add_done_callback(self._cleanups.discard)
+        return task
 
     async def detach(self, conn: Connection) -> None:
         uid = conn.user_id
