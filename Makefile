@@ -1,0 +1,25 @@
+# The project's commands; each is a script in deploy/local/ that works without make too.
+.PHONY: run server test test-fast lint cluster cluster-down bench
+
+run:            ## the messenger on one machine: embedded server + desktop app
+	bash deploy/local/run.sh
+
+server:         ## only the server, on the embedded default
+	PARLEY_SERVER_ONLY=1 bash deploy/local/run.sh
+
+test:           ## install everything, start the real engines, run every test
+	bash deploy/local/test.sh
+
+test-fast:      ## unit and embedded API tests only
+	.venv/bin/python -m pytest -m "not engines and not cluster and not desktop"
+
+lint:
+	.venv/bin/ruff check backend desktop tests k6
+	.venv/bin/ruff format --check backend desktop tests k6
+	.venv/bin/mypy
+
+cluster:        ## engines + 3 replicas behind HAProxy
+	bash deploy/local/cluster.sh up
+
+cluster-down:
+	bash deploy/local/cluster.sh down
