@@ -387,6 +387,8 @@ class ElasticMessageStore:
         read by id through `P-messages-previous` as a fallback, so real-time reads stay complete.
         If the process dies between 2 and 5, the next `reindex()` finishes the old one first
         (with create-only copies: edits made in that window to ids already copied may be lost).
+        Run one reindex at a time; one that dies before step 2 leaves an unused `P-messages-<n>`
+        behind (delete it by hand).
         """
         with _engine_errors("reindex"):
             await self._put_templates()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A private Elasticsearch 8.x node (one JVM, built from Maven Central jars) for tests and benchmarks.
 #
-#   deploy/local/engines/elasticsearch.sh {start|stop|restart|status}
+#   deploy/local/engines/elasticsearch.sh {start|stop|restart|status|reset}
+#
+# `reset` stops the node, deletes its data (every index and template) and starts it again.
 #
 # The launcher lives in deploy/elasticsearch/ (pom.xml + ParleyLocalNode); `start` builds it with Maven
 # when its sources changed (jars go to deploy/elasticsearch/target/, ignored; Maven's own cache is
@@ -159,6 +161,7 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     restart) stop && start ;;
+    reset) stop && rm -rf "$DIR/data" && start ;;
     status) status ;;
-    *) echo "usage: $0 {start|stop|restart|status}" >&2; exit 2 ;;
+    *) echo "usage: $0 {start|stop|restart|status|reset}" >&2; exit 2 ;;
 esac

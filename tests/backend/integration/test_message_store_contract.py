@@ -312,6 +312,40 @@ async def test_run_reindex_keeps_messages_and_moves_the_alias(
     assert state == {"count": len(PAGED), "indices": [f"{es_store.alias}-3"]}
 
 
+@pytest.mark.engines
+async def test_an_interrupted_reindex_is_finished_by_the_next(
+    es_store: ElasticMessageStore,
+) -> None:
+    """A reindex that died after moving the alias left messages only in the old index."""
+    c = chat()
+    await es_store.write([msg(c, s) for s in PAGED])
+    old, new = f"{es_store.alias}-1", f"{es_store.alias}-2"
+    es = AsyncElasticsearch(engine("ELASTICSEARCH_URL"))
+    try:  # the state after step 2: alias moved, nothing copied yet
+        await es.indices.create(index=new)
+        await es.indices.update_aliases(
+            actions=[
+                {"remove": {"index": old, "alias": es_store.alias}},
+                {"add": {"index": new, "alias": es_store.alias, "is_write_index": True}},
+                {"add": {"index": old, "alias": es_store.previous_alias}},
+            ]
+        )
+        await es.indices.add_block(index=old, block="write")
+    finally:
+        await es.close()
+    assert len(await es_store.get([(c, s) for s in PAGED])) == len(PAGED)  # read through previous
+    await es_store.write([replace(msg(c, 1), text="written after the switch")])
+
+    stats = await es_store.reindex()
+
+    assert stats["generation"] == 3
+    got = await es_store.get([(c, s) for s in PAGED])
+    assert sorted(s for _, s in got) == PAGED
+    assert got[(c, 1)].text == "written after the switch"  # the newer write was kept
+    state = await _count_in(engine("ELASTICSEARCH_URL"), es_store.alias)
+    assert state == {"count": len(PAGED), "indices": [f"{es_store.alias}-3"]}
+
+
 async def _write_retrying(store: Store, m: Message, timeout: float = 120.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

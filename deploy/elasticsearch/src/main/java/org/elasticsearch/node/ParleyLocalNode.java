@@ -66,6 +66,8 @@ public final class ParleyLocalNode extends Node {
             .put("network.host", "127.0.0.1")
             // a nearly full disk must not turn the test indices read-only
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
+            // every test run makes indices of its own prefix; leave room for many runs' leftovers
+            .put("cluster.max_shards_per_node", 3000)
             .put("http.type", "netty4")
             .put("transport.type", "netty4");
         for (String arg : args) {
