@@ -22,6 +22,7 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,8 @@ class Stats:
     resends: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)  # sends that failed for good
     disconnects: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)  # every error frame, by code
+    early_frames: int = 0  # frames that arrived before `ready`
 
 
 def backoff(attempt: int, base: float = 0.1, cap: float = 2.0) -> float:
@@ -121,7 +124,9 @@ class ResilientClient:
         while not self._stopping:
             reason = "closed"
             try:
-                ws = await websockets.connect(self.ws_url, open_timeout=5, close_timeout=2, max_size=2**22)
+                ws = await websockets.connect(
+                    self.ws_url, open_timeout=5, close_timeout=2, max_size=2**22
+                )
             except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
                 reason = f"connect: {type(exc).__name__}"
                 ws = None
@@ -151,20 +156,25 @@ class ResilientClient:
 
     async def _session(self, ws: ClientConnection) -> str:
         await ws.send(json.dumps({"type": "auth", "token": self.token}))
-        ready = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        if ready.get("type") != "ready":
-            return f"refused: {ready.get('type')}"
+        # Live events may overtake `ready` (the replica subscribes before it reads positions):
+        # keep them and handle them after it; de-duplication by seq makes that safe.
+        early: list[dict[str, Any]] = []
+        while (ready := json.loads(await asyncio.wait_for(ws.recv(), 10))).get("type") != "ready":
+            early.append(ready)
+            self.stats.early_frames += 1
         for chat in ready["chats"]:
             # A chat seen for the first time starts where the server is: earlier history is REST's.
             self.chats.setdefault(chat["chat_id"], ChatState(contiguous=int(chat["last_seq"])))
         await ws.send(json.dumps({"type": "resume", "chats": self._positions()}))
-        async for raw in ws:
-            frame = json.loads(raw)
+        resumed = False
+        frames = _chain(early, ws)
+        async for frame in frames:
             kind = frame.get("type")
             if kind == "reconnect":
                 self._lost_at = time.monotonic()
                 return "reconnect"
-            if kind == "resumed":
+            if kind == "resumed" and not resumed:  # later ones answer a gap's resume
+                resumed = True
                 if self._lost_at is not None:
                     self.stats.reconnect_s.append(time.monotonic() - self._lost_at)
                     self._lost_at = None
@@ -201,8 +211,14 @@ class ResilientClient:
             self.stats.resends += 1
         with contextlib.suppress(websockets.ConnectionClosed):
             await ws.send(
-                json.dumps({"type": "message.send", "chat_id": p.chat_id, "client_msg_id": p.client_msg_id,
-                            "text": p.text})
+                json.dumps(
+                    {
+                        "type": "message.send",
+                        "chat_id": p.chat_id,
+                        "client_msg_id": p.client_msg_id,
+                        "text": p.text,
+                    }
+                )
             )
 
     async def _flush(self, ws: ClientConnection, everything: bool) -> None:
@@ -218,6 +234,8 @@ class ResilientClient:
         self.acks[cid] = Ack(str(frame["chat_id"]), int(frame["seq"]), str(frame["id"]))
 
     def _on_error(self, frame: dict[str, Any]) -> None:
+        code = str(frame.get("code"))
+        self.stats.errors[code] = self.stats.errors.get(code, 0) + 1
         cid = frame.get("client_msg_id")
         if not isinstance(cid, str) or cid not in self.pending:
             return
@@ -225,7 +243,9 @@ class ResilientClient:
             self.pending[cid].last_sent = time.monotonic() - RESEND_AFTER_S + 0.2  # retry soon
             return
         p = self.pending.pop(cid)
-        self.stats.failures.append({"client_msg_id": cid, "chat_id": p.chat_id, "code": frame.get("code")})
+        self.stats.failures.append(
+            {"client_msg_id": cid, "chat_id": p.chat_id, "code": frame.get("code")}
+        )
 
     # ------------------------------------------------------------------ receiving
     def _on_event(self, frame: dict[str, Any]) -> None:
@@ -275,7 +295,8 @@ class ResilientClient:
         after = chat.contiguous
         while True:
             r = await self._http.get(
-                f"/chats/{chat_id}/messages", params={"after": after, "limit": 100},
+                f"/chats/{chat_id}/messages",
+                params={"after": after, "limit": 100},
                 headers={"Authorization": f"Bearer {self.token}"},
             )
             r.raise_for_status()
@@ -298,6 +319,15 @@ class ResilientClient:
         """Message ids this client holds for a chat, in seq order."""
         chat = self.chats.get(chat_id)
         return [chat.messages[s]["id"] for s in sorted(chat.messages)] if chat else []
+
+
+async def _chain(
+    first: list[dict[str, Any]], ws: ClientConnection
+) -> AsyncIterator[dict[str, Any]]:
+    for frame in first:
+        yield frame
+    async for raw in ws:
+        yield json.loads(raw)
 
 
 def text_with_time(n: int) -> str:
