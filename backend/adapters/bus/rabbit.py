@@ -114,22 +114,26 @@ class RabbitBus:
         except _BROKER_ERRORS as exc:
             raise Unavailable(f"message broker unreachable: {type(exc).__name__}") from None
         self._connection = connection
-        channel = await connection.channel(publisher_confirms=True)
-        await channel.set_qos(prefetch_count=self._prefetch)
-        self._channel = channel
-        self._exchange = await channel.declare_exchange(
-            self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        queue = await channel.declare_queue(
-            self.queue_name,
-            exclusive=True,
-            auto_delete=True,
-            arguments={"x-max-length": self._max_queue, "x-overflow": "drop-head"},
-        )
-        await queue.consume(self._on_message)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"bus-{self.queue_name}")
+        try:
+            channel = await connection.channel(publisher_confirms=True)
+            await channel.set_qos(prefetch_count=self._prefetch)
+            self._channel = channel
+            self._exchange = await channel.declare_exchange(
+                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            queue = await channel.declare_queue(
+                self.queue_name,
+                exclusive=True,
+                auto_delete=True,
+                arguments={"x-max-length": self._max_queue, "x-overflow": "drop-head"},
+            )
+            await queue.consume(self._on_message)
+        except _BROKER_ERRORS as exc:
+            await self.close()
+            raise Unavailable(f"message broker refused the set-up: {type(exc).__name__}") from None
         self._queue = queue
         connection.reconnect_callbacks.add(self._on_reconnected)
-        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"bus-{self.queue_name}")
         log.info("bus connected, queue %s on exchange %s", self.queue_name, self._exchange_name)
 
     async def close(self) -> None:
