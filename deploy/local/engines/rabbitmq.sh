@@ -57,6 +57,8 @@ load_state() {
     export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
     export RABBITMQ_NODE_PORT="$PORT"
     export RABBITMQ_DIST_PORT="$DIST_PORT"
+    # Erlang distribution listens on every interface by default: loopback only.
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     export ERL_EPMD_PORT="$EPMD_PORT"
     export ERL_EPMD_ADDRESS=127.0.0.1
     export RABBITMQ_MNESIA_BASE="$DIR/mnesia"
