@@ -14,10 +14,10 @@ so an acknowledged item is on disk. Every item's status is checked; the call ret
 were stored, and raises `Unavailable` otherwise.
 
 Reads by id (`get`, resume) use `mget`, which is real-time. `history` searches (near-real-time,
-refreshed about once a second) and then makes the answer real-time: it reads the chat's head, and
-fetches by id every seq of the page's window that the search did not return, so a message whose
-write returned is on the latest page even before the next refresh. Unread counts may lag by one
-refresh interval.
+refreshed about once a second) only to find where the page lies, then makes the answer real-time:
+it reads the chat's head and fetches by id every seq of the page's window, so a message whose write
+returned is on the latest page, with its latest edit or deletion, even before the next refresh.
+Unread counts may lag by one refresh interval.
 """
 
 from __future__ import annotations
@@ -273,9 +273,10 @@ class ElasticMessageStore:
             )
         return int(resp.body["_version"]) if resp.body.get("found") else 0
 
-    async def _search_page(
+    async def _search_seqs(
         self, chat_id: str, before: int | None, after: int | None, size: int, ascending: bool
-    ) -> list[Message]:
+    ) -> list[int]:
+        """The seqs of a page as the (near-real-time) search sees them; contents come by id."""
         seq_range: dict[str, int] = {}
         if after is not None:
             seq_range["gt"] = after
@@ -290,39 +291,37 @@ class ElasticMessageStore:
                 query={"bool": {"filter": filters}},
                 sort=[{"seq": "asc" if ascending else "desc"}],
                 size=size,
+                source=False,
                 track_total_hits=False,
             )
-        return [_message(h["_source"]) for h in resp["hits"]["hits"]]
+        return [int(h["sort"][0]) for h in resp["hits"]["hits"]]
 
     async def history(
         self, chat_id: str, *, before: int | None, after: int | None, limit: int
     ) -> tuple[list[Message], bool]:
         ascending = after is not None and before is None
-        hits, head = await asyncio.gather(
-            self._search_page(chat_id, before, after, limit + 1, ascending), self._head(chat_id)
+        seqs, head = await asyncio.gather(
+            self._search_seqs(chat_id, before, after, limit + 1, ascending), self._head(chat_id)
         )
-        by_seq = {m.seq: m for m in hits}
         # The window that must be complete: from the bound (or the far end of a full page) up to
-        # the newest seq ever written. Seqs in it the search did not return are checked by id.
+        # the newest seq ever written. Every seq in it is read by id (real-time), so a write that
+        # returned is on the page, with its latest content, even before the next refresh.
+        newest = max([head, *seqs])
         lo = after + 1 if after is not None else 1
-        hi = max([head, *by_seq]) if before is None else min(max([head, *by_seq]), before - 1)
-        if len(hits) > limit:
+        hi = newest if before is None else min(newest, before - 1)
+        if len(seqs) > limit:
             if ascending:
-                hi = min(hi, max(by_seq))
+                hi = min(hi, max(seqs))
             else:
-                lo = max(lo, min(by_seq))
-        unseen = (hi - lo + 1) - sum(1 for s in by_seq if lo <= s <= hi)
-        if unseen > GAP_LIMIT:
+                lo = max(lo, min(seqs))
+        candidates: list[int] = list(range(lo, hi + 1))
+        if len(candidates) - len(seqs) > GAP_LIMIT:
+            # Too many seqs that are not messages: make everything searchable instead.
             with _engine_errors("refresh"):
                 await self._es.indices.refresh(index=self.alias)
-            hits = await self._search_page(chat_id, before, after, limit + 1, ascending)
-            by_seq = {m.seq: m for m in hits}
-        elif unseen > 0:
-            gaps = [f"{chat_id}:{s}" for s in range(lo, hi + 1) if s not in by_seq]
-            for src in (await self._mget(gaps)).values():
-                m = _message(src)
-                by_seq[m.seq] = m
-        ordered = [by_seq[s] for s in sorted(by_seq)]
+            candidates = await self._search_seqs(chat_id, before, after, limit + 1, ascending)
+        found = await self._mget([f"{chat_id}:{s}" for s in candidates])
+        ordered = sorted((_message(src) for src in found.values()), key=lambda m: m.seq)
         if limit <= 0:
             return [], bool(ordered)
         page = ordered[:limit] if ascending else ordered[-limit:]

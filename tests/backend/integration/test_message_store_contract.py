@@ -280,6 +280,11 @@ async def test_history_merges_search_hits_with_unrefreshed_writes(
 
     await check_pages(es_store, c)
 
+    # an edit and a deletion show at once, even where the search still holds the old version
+    await es_store.write([tombstone(msg(c, 11)), replace(msg(c, 12), text="edited")])
+    page, _ = await es_store.history(c, before=None, after=None, limit=2)
+    assert [(m.seq, m.deleted, m.text) for m in page] == [(11, True, None), (12, False, "edited")]
+
 
 @pytest.mark.engines
 async def test_history_over_a_wide_gap_refreshes_instead_of_probing(
