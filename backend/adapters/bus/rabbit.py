@@ -172,12 +172,16 @@ class RabbitBus:
             )
             for event in events
         ]
-        # One task per message, created in order: aiormq writes them under its channel lock in
-        # that order, and the confirms are awaited together.
-        sending = asyncio.gather(
-            *(exchange.publish(m, routing_key=k, mandatory=False) for k, m in messages),
-            return_exceptions=True,
-        )
+        sending: Awaitable[list[Any]]
+        if len(messages) == 1:
+            sending = self._publish_one(exchange, *messages[0])
+        else:
+            # One task per message, created in order: aiormq writes them under its channel lock
+            # in that order, and the confirms are awaited together.
+            sending = asyncio.gather(
+                *(exchange.publish(m, routing_key=k, mandatory=False) for k, m in messages),
+                return_exceptions=True,
+            )
         try:
             async with asyncio.timeout(self._publish_timeout):
                 results = await self._shielded(sending)
@@ -226,6 +230,15 @@ class RabbitBus:
         return set(self._wanted)
 
     # -- internals ---------------------------------------------------------------------------
+
+    @staticmethod
+    async def _publish_one(
+        exchange: AbstractExchange, key: str, message: aio_pika.Message
+    ) -> list[Any]:
+        try:
+            return [await exchange.publish(message, routing_key=key, mandatory=False)]
+        except Exception as exc:
+            return [exc]
 
     async def _shielded(self, aw: Awaitable[T]) -> T:
         """Finish `aw` even if the caller is cancelled.
