@@ -4,7 +4,8 @@
 
 Indexes message-shaped documents into a scratch index with the message store's settings (one shard,
 no replica, translog fsync per request, refresh=false) and prints documents per second for
-single-document requests and for bulks of 100, each with 1 and with 8 requests in flight. The URL
+single-document requests and for bulks of 100, each with 1 and with 8 requests in flight; then the
+same through `ElasticMessageStore.write` (which adds the per-chat head documents). The URL
 defaults to PARLEY_TEST_ELASTICSEARCH_URL or the one in .engines/elasticsearch.env. A benchmark,
 never a test: the numbers go to the README.
 """
@@ -17,12 +18,14 @@ import json
 import os
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from backend.adapters.messages.elastic import MESSAGE_MAPPINGS
+from backend.adapters.messages.elastic import MESSAGE_MAPPINGS, ElasticMessageStore
+from backend.domain.models import Message
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,6 +79,39 @@ async def run(
     return total / (time.perf_counter() - began)
 
 
+async def run_store(url: str, total: int, per_call: int, inflight: int) -> float:
+    """The same through `ElasticMessageStore.write` (heads included): docs/s."""
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    store = ElasticMessageStore(url, prefix)
+    await store.start()
+    counter = iter(range(0, total, per_call))
+    now = datetime.now(UTC)
+
+    async def worker() -> None:
+        for start in counter:
+            await store.write(
+                [
+                    Message(f"chat{n % 100}", n + 1, f"user{n % 7}", doc(n)["text"], now, None)
+                    for n in range(start, min(start + per_call, total))
+                ]
+            )
+
+    try:
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(inflight)))
+        return total / (time.perf_counter() - began)
+    finally:
+        await store.close()
+        es = AsyncElasticsearch(url)
+        try:
+            names = list((await es.indices.get(index=f"{prefix}-*")).body)
+            await es.indices.delete(index=names)
+            for name in (f"{prefix}-messages", f"{prefix}-heads"):
+                await es.indices.delete_index_template(name=name)
+        finally:
+            await es.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=default_url())
@@ -104,6 +140,19 @@ async def main() -> None:
                 finally:
                     await es.indices.delete(index=index)
                 row = {
+                    "path": "raw index/bulk",
+                    "docs_per_request": per_request,
+                    "in_flight": inflight,
+                    "docs": total,
+                    "docs_per_s": round(rate),
+                }
+                results.append(row)
+                print(json.dumps(row), flush=True)
+        for per_request, total in ((1, args.docs), (100, args.bulks * 100)):
+            for inflight in (1, 8):
+                rate = await run_store(args.url, total, per_request, inflight)
+                row = {
+                    "path": "ElasticMessageStore.write",
                     "docs_per_request": per_request,
                     "in_flight": inflight,
                     "docs": total,
