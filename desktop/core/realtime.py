@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 AUTH_FAILED = 4401
 READY_TIMEOUT_S = 10.0
+MAX_INFLIGHT = 16  # unacknowledged sends per socket; the server refuses more than 32
+RETRYABLE = {"too_many_inflight", "rate_limited", "unavailable"}
 
 TokenProvider = Callable[[bool], Awaitable[str]]
 """Returns an access token; `True` asks for a fresh one (the last was refused)."""
@@ -93,6 +95,7 @@ class RealtimeClient:
         self.backoff = backoff or Backoff()
         self._outbox: OrderedDict[str, Outgoing] = OrderedDict()
         self._sent_here: set[str] = set()  # client_msg_ids written on the current connection
+        self._inflight: set[str] = set()  # written here and not yet acknowledged
         self._ws: ClientConnection | None = None
         self._live = False
         self._stopping = False
@@ -192,6 +195,7 @@ class RealtimeClient:
         if cursor:
             await ws.send(json.dumps({"type": "resume", "chats": cursor}))
         self._sent_here.clear()
+        self._inflight.clear()
         self.connections += 1
         self.backoff.reset()
         self._set_live(True)
@@ -205,18 +209,29 @@ class RealtimeClient:
             if kind == "message.ack":
                 cid = str(frame.get("client_msg_id", ""))
                 self._outbox.pop(cid, None)
+                self._inflight.discard(cid)
                 self._handler.on_ack(frame)
+                await self._write_pending()
             elif kind == "error" and frame.get("client_msg_id"):
-                cid = str(frame["client_msg_id"])
-                self._outbox.pop(cid, None)
-                self._handler.on_send_failed(
-                    cid, str(frame.get("code", "error")), str(frame.get("detail", ""))
-                )
+                await self._send_refused(frame)
             elif kind == "pong":
                 continue
             else:
                 self._handler.on_event(frame)
         return False
+
+    async def _send_refused(self, frame: JSON) -> None:
+        cid = str(frame["client_msg_id"])
+        code = str(frame.get("code", "error"))
+        self._inflight.discard(cid)
+        if code in RETRYABLE and cid in self._outbox:
+            # Not a verdict on the message: it stays queued and goes out after the next ack
+            # or on the next connection.
+            self._sent_here.discard(cid)
+            log.info("send deferred by the server (%s)", code)
+            return
+        self._outbox.pop(cid, None)
+        self._handler.on_send_failed(cid, code, str(frame.get("detail", "")))
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -224,9 +239,12 @@ class RealtimeClient:
         if not self._live:
             return
         for item in list(self._outbox.values()):
+            if len(self._inflight) >= MAX_INFLIGHT:
+                return
             if item.client_msg_id in self._sent_here:
                 continue
             self._sent_here.add(item.client_msg_id)
+            self._inflight.add(item.client_msg_id)
             if not await self._write(item.frame()):
                 return
 

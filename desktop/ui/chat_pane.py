@@ -23,7 +23,7 @@ from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui.composer import Composer
 from desktop.ui.delegates import MessageDelegate
 from desktop.ui.models import MessageModel
-from desktop.ui.signin import named
+from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
 
@@ -71,7 +71,7 @@ class ChatPane(QWidget):
         self.composer = Composer()
         named(self.composer, "Message")
         self.send = named(QPushButton("Send"), "Send")
-        self.placeholder = QLabel("Choose a chat on the left, or start a new one.")
+        self.placeholder = label("Choose a chat on the left, or start a new one.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         header = QHBoxLayout()

@@ -116,13 +116,16 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._heights: dict[tuple[str, int], int] = {}
         self._font: QFont | None = None
+        self._derived: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        """The body, sender and footer fonts; derived once per view font, not per row."""
         font: QFont = option.font
         if self._font is None or self._font != font:
             self._font = QFont(font)
+            self._derived = (self._font, _bold(font), _small(font))
             self._heights.clear()
-        return font, _bold(font), _small(font)
+        return self._derived
 
     @staticmethod
     def _bubble_width(view_width: int) -> int:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.wire import User
-from desktop.ui.signin import named
+from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
 
@@ -52,8 +52,8 @@ class NewChatDialog(QDialog):
         named(self.title, "Chat title")
         named(self.members, "Members")
         form = QFormLayout(self)
-        form.addRow("Title", self.title)
-        form.addRow("Members", self.members)
+        form.addRow(label("Title"), self.title)
+        form.addRow(label("Members"), self.members)
         self.buttons = _buttons(self, "Create")
         form.addRow(self.buttons)
 
@@ -124,7 +124,7 @@ class InviteDialog(QDialog):
         self.username = QLineEdit()
         named(self.username, "Invite username")
         form = QFormLayout(self)
-        form.addRow("Username", self.username)
+        form.addRow(label("Username"), self.username)
         self.buttons = _buttons(self, "Invite")
         form.addRow(self.buttons)
 
@@ -146,10 +146,10 @@ class ProfileDialog(QDialog):
         form = QFormLayout(self)
         who = QLabel(f"@{me.username}")
         who.setTextFormat(Qt.TextFormat.PlainText)
-        form.addRow("Username", who)
-        form.addRow("Display name", self.display_name)
-        form.addRow("Email", self.email)
-        form.addRow("Current password", self.current_password)
-        form.addRow("New password", self.new_password)
+        form.addRow(label("Username"), who)
+        form.addRow(label("Display name"), self.display_name)
+        form.addRow(label("Email"), self.email)
+        form.addRow(label("Current password"), self.current_password)
+        form.addRow(label("New password"), self.new_password)
         self.buttons = _buttons(self, "Save")
         form.addRow(self.buttons)

@@ -25,6 +25,13 @@ def named(widget: W, name: str) -> W:
     return widget
 
 
+def label(text: str) -> QLabel:
+    """A label that never interprets markup (Qt guesses rich text unless told not to)."""
+    widget = QLabel(text)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    return widget
+
+
 class SignInPage(QWidget):
     """Emits `sign_in_requested` or `sign_up_requested`; the window runs the call."""
 
@@ -62,11 +69,11 @@ class SignInPage(QWidget):
         title.setStyleSheet("font-size: 22pt; font-weight: 600;")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         form = QFormLayout()
-        form.addRow("Server", self.server)
-        form.addRow("Username", self.username)
-        form.addRow("Password", self.password)
-        form.addRow("Email", self.email)
-        form.addRow("Display name", self.display_name)
+        form.addRow(label("Server"), self.server)
+        form.addRow(label("Username"), self.username)
+        form.addRow(label("Password"), self.password)
+        form.addRow(label("Email"), self.email)
+        form.addRow(label("Display name"), self.display_name)
         buttons = QHBoxLayout()
         buttons.addWidget(self.create_account)
         buttons.addStretch(1)

@@ -26,20 +26,20 @@ T = TypeVar("T")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop that counts as running while pytest-qt spins the Qt event loop."""
+    """One qasync loop for the session, counted as running while pytest-qt spins Qt's loop.
+
+    (A second qasync loop in the same process never gets its timers run, so it is shared.)
+    """
     from qasync import QEventLoop
 
     loop = QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
+    for task in asyncio.all_tasks(loop):
         task.cancel()
-    loop.stop()
     asyncio.events._set_running_loop(None)
-    loop.close()
     asyncio.set_event_loop(None)
 
 

@@ -10,7 +10,7 @@ import websockets
 
 
 async def seed_messages(
-    ws_url: str, token: str, chat_id: str, count: int, *, window: int = 500, text: str = "msg {i}"
+    ws_url: str, token: str, chat_id: str, count: int, *, window: int = 24, text: str = "msg {i}"
 ) -> None:
     """Send `count` messages with at most `window` unacknowledged; fail on any error frame."""
     async with websockets.connect(ws_url, max_size=1 << 22, compression=None) as ws:

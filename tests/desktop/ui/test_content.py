@@ -45,9 +45,7 @@ def test_markup_is_shown_as_its_characters(
     for text in HOSTILE:
         send(qtbot, alice, text)
     qtbot.waitUntil(lambda: texts(alice) == HOSTILE, timeout=10_000)
-    qtbot.waitUntil(
-        lambda: all(e.state is SendState.SENT for e in entries(alice)), timeout=10_000
-    )
+    qtbot.waitUntil(lambda: all(e.state is SendState.SENT for e in entries(alice)), timeout=10_000)
     # Every label that shows user text is plain text; the list rows are painted with drawText.
     title = alice.window.pane.title
     assert title.text() == "<b>Bold</b> title"
@@ -113,6 +111,7 @@ def test_ten_thousand_message_history_opens_and_scrolls_back(
     assert timeline is not None
     while timeline.has_more_before:
         rows = w.pane.model.rowCount()
+        bar.setValue(bar.maximum())
         bar.setValue(0)
         qtbot.waitUntil(lambda rows=rows: w.pane.model.rowCount() > rows, timeout=10_000)
     seqs = [e.seq for e in entries(app)]
