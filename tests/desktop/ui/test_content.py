@@ -1,4 +1,4 @@
-"""What users write is shown as written: markup stays text, long messages and long histories load."""
+"""What users write is shown as written: markup stays text; long messages and histories load."""
 
 from __future__ import annotations
 
