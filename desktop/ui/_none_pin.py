@@ -1,12 +1,12 @@
 """Work around PySide6 6.12.0 dropping references to `None`/`True`/`False` (Python < 3.12).
 
 Measured here: each call of a method returning nothing (`QFont.setBold`, `QPainter.setPen`,
-`QLabel.setText`, `QModelIndex.data` returning None, ...) lowers `None`'s reference count by one,
-and every `Signal.emit` does the same to `True` or `False`.
-Python 3.12 made these objects immortal, so the wheel's authors never see it; on 3.11 a busy
-app reaches zero within minutes and aborts with "Fatal Python error: none_dealloc". Until the
-pinned PySide6 is fixed or the project moves to Python 3.12, these singletons get a reference count so large
-that no session can use it up (2**40 calls), which is what 3.12 does by design.
+`QLabel.setText`, `QModelIndex.data` returning None, ...) lowers `None`'s reference count by
+one, and every `Signal.emit` does the same to `True` or `False`. Python 3.12 made these objects
+immortal, so the wheel's authors never see it; on 3.11 a busy app reaches zero within minutes
+and aborts with "Fatal Python error: none_dealloc". Until the pinned PySide6 is fixed or the
+project moves to Python 3.12, these singletons get a reference count so large that no session
+can use it up (2**40 calls), which is what 3.12 does by design.
 """
 
 from __future__ import annotations
