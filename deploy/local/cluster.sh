@@ -130,29 +130,38 @@ free_slot() {
 ready() { curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$1/readyz"; }
 lb_up() { [ "$(slot_status "$1")" = "UP" ]; }
 
+# Start one replica in a free slot; `try` again (up to 3 times) if it exits at start, as an
+# orchestrator would: an engine that is restarting refuses the first connection.
 start_replica() {
-    local name port pid log
+    local name port pid log try
     name="$(free_slot)"
-    port="$(free_port)"
     log="$DIR/$name.log"
     mkdir -p "$DIR/data"
-    (
-        set -a
-        # shellcheck disable=SC1091
-        . "$DIR/cluster.env"
-        set +a
-        export PARLEY_REPLICA_ID="$name-$port"
-        cd "$REPO"
-        exec setsid "$PYTHON" -m backend --host 127.0.0.1 --port "$port" --data-dir "$DIR/data" \
-            </dev/null >>"$log" 2>&1 9>&-
-    ) &
-    pid=$!
-    printf 'NAME=%s\nPORT=%s\nPID=%s\nLOG=%s\n' "$name" "$port" "$pid" "$log" >"$DIR/replicas/$name.env"
-    local deadline=$((SECONDS + TIMEOUT))
-    until ready "$port"; do
-        alive "$pid" || { rm -f "$DIR/replicas/$name.env"; die "$name exited at start; see $log"; }
-        [ $SECONDS -lt $deadline ] || die "$name not ready after ${TIMEOUT}s; see $log"
-        sleep 0.1
+    for try in 1 2 3; do
+        port="$(free_port)"
+        (
+            set -a
+            # shellcheck disable=SC1091
+            . "$DIR/cluster.env"
+            set +a
+            export PARLEY_REPLICA_ID="$name-$port"
+            cd "$REPO"
+            exec setsid "$PYTHON" -m backend --host 127.0.0.1 --port "$port" --data-dir "$DIR/data" \
+                </dev/null >>"$log" 2>&1 9>&-
+        ) &
+        pid=$!
+        printf 'NAME=%s\nPORT=%s\nPID=%s\nLOG=%s\n' "$name" "$port" "$pid" "$log" >"$DIR/replicas/$name.env"
+        local deadline=$((SECONDS + TIMEOUT))
+        until ready "$port"; do
+            alive "$pid" || break
+            [ $SECONDS -lt $deadline ] || die "$name not ready after ${TIMEOUT}s; see $log"
+            sleep 0.1
+        done
+        alive "$pid" && break
+        rm -f "$DIR/replicas/$name.env"
+        [ "$try" -lt 3 ] || die "$name exited at start 3 times; see $log"
+        echo "cluster: $name exited at start (try $try); starting it again" >&2
+        sleep 1
     done
     lb "set server parley/$name addr 127.0.0.1 port $port" >/dev/null
     lb "set server parley/$name state ready" >/dev/null
