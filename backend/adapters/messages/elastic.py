@@ -37,6 +37,9 @@ from backend.domain.models import Message
 
 log = logging.getLogger(__name__)
 
+# The stable code clients see (503) when a message could not be stored or read; the pipeline uses
+# the same one for any store failure.
+STORE_UNAVAILABLE = "store_unavailable"
 # Beyond this many seqs to check by id, `history` refreshes the index and searches again instead.
 GAP_LIMIT = 512
 # How often a write item refused by a write block (a reindex just moved the alias) is resent.
@@ -110,7 +113,9 @@ def _engine_errors(what: str) -> Iterator[None]:
         if not _retryable(e):
             raise
         log.warning("elasticsearch %s failed: %s", what, type(e).__name__)
-        raise Unavailable(f"the message store is unavailable ({what})") from e
+        raise Unavailable(
+            f"the message store is unavailable ({what})", code=STORE_UNAVAILABLE
+        ) from e
 
 
 class ElasticMessageStore:
@@ -233,11 +238,13 @@ class ElasticMessageStore:
                     len(ops) // 2,
                     sorted(set(failed)),
                 )
-                raise Unavailable(f"the message store refused {len(failed)} writes")
+                raise Unavailable(
+                    f"the message store refused {len(failed)} writes", code=STORE_UNAVAILABLE
+                )
             if not blocked:
                 return
             ops = blocked
-        raise Unavailable("the message store's index is read-only")
+        raise Unavailable("the message store's index is read-only", code=STORE_UNAVAILABLE)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -255,7 +262,7 @@ class ElasticMessageStore:
             if d.get("found"):
                 found.setdefault(d["_id"], d["_source"])  # the alias's answer comes first
             elif "error" in d and d["_index"] != self.previous_alias:
-                raise Unavailable("the message store is unavailable (read)")
+                raise Unavailable("the message store is unavailable (read)", code=STORE_UNAVAILABLE)
         return found
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
@@ -356,7 +363,9 @@ class ElasticMessageStore:
         out: dict[str, int] = {}
         for (chat_id, _), r in zip(markers, resp["responses"], strict=True):
             if "error" in r:
-                raise Unavailable("the message store is unavailable (count)")
+                raise Unavailable(
+                    "the message store is unavailable (count)", code=STORE_UNAVAILABLE
+                )
             out[chat_id] = int(r["hits"]["total"]["value"])
         return out
 
@@ -395,7 +404,10 @@ class ElasticMessageStore:
             stale = await self._indices_of(self.previous_alias)
             current = await self._indices_of(self.alias)
             if len(current) != 1:
-                raise Unavailable(f"alias {self.alias} names {len(current)} indices, expected 1")
+                raise Unavailable(
+                    f"alias {self.alias} names {len(current)} indices, expected 1",
+                    code=STORE_UNAVAILABLE,
+                )
             if stale:
                 log.warning("finishing an interrupted reindex of %s", stale[0])
                 await self._catch_up(stale[0], current[0], {}, stats, batch)
@@ -415,7 +427,9 @@ class ElasticMessageStore:
                 for h, item in zip(hits, resp["items"], strict=True):
                     r = item["index"]
                     if "error" in r:
-                        raise Unavailable(f"reindex copy failed: {r['error'].get('type')}")
+                        raise Unavailable(
+                            f"reindex copy failed: {r['error'].get('type')}", code=STORE_UNAVAILABLE
+                        )
                     copied[h["_id"]] = (h["_seq_no"], r["_seq_no"], r["_primary_term"])
             stats["copied"] = len(copied)
             await self._es.indices.update_aliases(
@@ -509,7 +523,9 @@ class ElasticMessageStore:
                 elif error.get("type") == "version_conflict_engine_exception":
                     stats["kept_newer"] += 1
                 else:
-                    raise Unavailable(f"reindex catch-up failed: {error.get('type')}")
+                    raise Unavailable(
+                        f"reindex catch-up failed: {error.get('type')}", code=STORE_UNAVAILABLE
+                    )
 
     async def _retire(self, old: str) -> None:
         await self._es.indices.update_aliases(

@@ -371,8 +371,9 @@ async def test_unavailable_while_the_node_is_down_and_recovers(
     await es_store.write([msg(c, 1)])
     await asyncio.to_thread(run_engine, "elasticsearch", "stop")
     try:
-        with pytest.raises(Unavailable):
+        with pytest.raises(Unavailable) as refused:
             await es_store.write([msg(c, 2)])
+        assert refused.value.code == "store_unavailable"
         with pytest.raises(Unavailable):
             await es_store.get([(c, 1)])
         with pytest.raises(Unavailable):
