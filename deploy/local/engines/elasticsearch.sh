@@ -87,7 +87,7 @@ build() {
     if [ -f "$stamp" ] && [ -z "$(find "$LAUNCHER/pom.xml" "$LAUNCHER/src" -newer "$stamp" -print -quit)" ]; then
         return 0
     fi
-    echo "$NAME: building the launcher (Maven; the first build downloads about 60 MB)"
+    echo "$NAME: building the launcher (Maven; the first build downloads about 80 MB)"
     local repo_args=()
     [ -n "${PARLEY_MAVEN_REPO:-}" ] && repo_args=("-Dmaven.repo.local=$PARLEY_MAVEN_REPO")
     (cd "$LAUNCHER" && mvn -B -q "${repo_args[@]}" -DskipTests package) >"$DIR/build.log" 2>&1 ||
