@@ -339,6 +339,7 @@ async def test_an_interrupted_reindex_is_finished_by_the_next(
     finally:
         await es.close()
     assert len(await es_store.get([(c, s) for s in PAGED])) == len(PAGED)  # read through previous
+    await check_pages(es_store, c)  # the new index's search finds nothing yet; pages stay whole
     await es_store.write([replace(msg(c, 1), text="written after the switch")])
 
     stats = await es_store.reindex()
@@ -407,6 +408,7 @@ async def test_reindex_under_writes_loses_and_duplicates_nothing(
     c = chat()
     written: list[Message] = []
     edits: dict[int, Message] = {}
+    unseen: list[int] = []
     stop = asyncio.Event()
 
     async def writer() -> None:
@@ -425,6 +427,13 @@ async def test_reindex_under_writes_loses_and_duplicates_nothing(
                 edits[old] = edit
             await es_store.write(batch)
             written.append(batch[0])
+            # real-time reads stay complete while the alias moves
+            if (c, seq) not in await es_store.get([(c, seq)]):
+                unseen.append(seq)
+            if seq % 5 == 0:
+                latest, _ = await es_store.history(c, before=None, after=None, limit=3)
+                if latest[-1].seq != seq:
+                    unseen.append(seq)
 
     task = asyncio.create_task(writer())
     try:
@@ -441,6 +450,7 @@ async def test_reindex_under_writes_loses_and_duplicates_nothing(
 
     print("reindex stats", stats, "writes during", during)
     assert during > 0, "no write overlapped the reindex; the test proved nothing"
+    assert unseen == []
     assert stats["generation"] == 2 and stats["copied"] >= before
     expected = {m.seq: edits.get(m.seq, m) for m in written}
     got = await es_store.get([(c, s) for s in expected])
