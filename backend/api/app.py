@@ -104,6 +104,7 @@ def _ops_routes(app: Sanic[Any, Any]) -> None:
         m: Metrics = request.app.ctx.metrics
         m.sockets.set(len(request.app.ctx.hub.connections))
         m.deliveries.set(request.app.ctx.hub.delivered)
+        m.bus_received.set(getattr(request.app.ctx.container.bus, "received", 0))
         return raw(generate_latest(m.registry), content_type="text/plain; version=0.0.4")
 
     @app.get("/api/v1/openapi.json")

@@ -20,6 +20,10 @@ class Metrics:
             "parley_write_batch_size", "Changes per write batch",
             buckets=(1, 2, 5, 10, 20, 50, 100), registry=self.registry,
         )
+        self.bus_received = Gauge(
+            "parley_bus_events_received", "Events the bus delivered to this replica since start",
+            registry=self.registry,
+        )
         self.deliveries = Gauge(
             "parley_ws_deliveries", "Frames delivered to sockets since start", registry=self.registry
         )

@@ -21,7 +21,7 @@ from backend.domain.models import (
 from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, Presence, UserRepo
 from backend.services import wire
 from backend.services.auth import new_id
-from backend.services.pipeline import Pipeline
+from backend.services.pipeline import Pipeline, publish_after_commit
 
 MAX_GROUP_MEMBERS = 1000
 
@@ -84,9 +84,8 @@ class ChatService:
         return await self.get(user_id, chat.id), created
 
     async def _announce(self, chat: Chat, members: Sequence[Member]) -> None:
-        await self._bus.publish(
-            [ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat)) for m in members]
-        )
+        events = [ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat)) for m in members]
+        await publish_after_commit(self._bus, events)
 
     async def summaries(self, user_id: str, only: str | None = None) -> list[dict[str, Any]]:
         pairs = await self._chats.memberships(user_id)

@@ -14,7 +14,7 @@ from backend.domain.models import ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, RateLimiter
 from backend.services import wire
 from backend.services.chats import ChatService
-from backend.services.pipeline import Pipeline
+from backend.services.pipeline import Pipeline, publish_after_commit
 
 # A `seq` whose message content never landed (the store failed and the sender never retried)
 # is declared void after this long, so resuming clients are not held back by it forever.
@@ -158,7 +158,7 @@ class MessageService:
         if chat is None or seq < 0 or seq > chat.last_seq:
             raise InvalidInput("seq is beyond the end of the chat.", code="bad_seq")
         stored = await self._repo.mark_read(chat_id, user_id, seq)
-        await self._bus.publish([ev.to_chat(chat_id, "read", user_id=user_id, seq=stored)])
+        await publish_after_commit(self._bus, [ev.to_chat(chat_id, "read", user_id=user_id, seq=stored)])
         return stored
 
     async def typing(self, user_id: str, chat_id: str) -> None:

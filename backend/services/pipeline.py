@@ -26,6 +26,17 @@ BuildMessage = Callable[[ChatEvent], Message | None]
 BuildEvents = Callable[[ChatEvent, Message | None], list[Event]]
 
 
+async def publish_after_commit(bus: EventBus, events: Sequence[Event]) -> None:
+    """Publish what is already stored. A bus failure here is logged, not raised: the change
+    happened, and clients that miss the live push get it when they resume by `seq`."""
+    if not events:
+        return
+    try:
+        await bus.publish(events)
+    except Exception as exc:
+        log.warning("publish of %d events failed: %s", len(events), exc)
+
+
 @dataclass
 class _Job:
     request: EventRequest
@@ -110,12 +121,7 @@ class Pipeline:
                 job.future.set_result((result, msg))
             if result.event is not None and not result.duplicate:
                 events.extend(job.publish(result.event, msg))
-        if events:
-            try:
-                await self._bus.publish(events)
-            except Exception as exc:
-                # Stored and acknowledged: clients that miss the live push get it on resume.
-                log.warning("publish of %d events failed: %s", len(events), exc)
+        await publish_after_commit(self._bus, events)
 
     async def _store_batch(
         self, jobs: Sequence[_Job], results: Sequence[Appended]
