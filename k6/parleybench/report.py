@@ -69,6 +69,15 @@ def _server(usage: dict[str, Any]) -> tuple[str, str, str]:
     return f"{cpu_avg:.0f}%", f"{cpu_max:.0f}%", f"{rss:.0f}"
 
 
+def _others(usage: dict[str, Any]) -> str:
+    """CPU the machine spent outside the sampled processes (other people's work, the kernel)."""
+    machine = usage.get("machine", {}).get("cpu_avg_pct")
+    if machine is None:
+        return "-"
+    ours = sum(v.get("cpu_avg_pct", 0.0) for k, v in usage.items() if k != "machine" and v)
+    return f"{max(0.0, machine - ours):.0f}%"
+
+
 def _usage_rows(title: str, usage: dict[str, Any]) -> list[str]:
     rows = []
     for label, s in usage.items():
@@ -117,8 +126,9 @@ def markdown(r: dict[str, Any]) -> str:
             f"share = sends/s ÷ {pname or 'path limit'})",
             "",
             "| run | sends/s | errors | delivered / expected | delivery p50 | p90 | p99 | max "
-            "| ack p99 | server CPU avg / max | server RSS MiB | k6 CPU avg | share |",
-            "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+            "| ack p99 | write batch | server CPU avg / max | server RSS MiB | k6 CPU "
+            "| others' CPU | share |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
         ]
         for f in rt:
             cpu_avg, cpu_max, rss = _server(f["usage"])
@@ -128,8 +138,8 @@ def markdown(r: dict[str, Any]) -> str:
                 f"| {f['delivered']:,} / {f['expected']:,} | {_f(f['delivery_p50_ms'])} "
                 f"| {_f(f['delivery_p90_ms'])} | {_f(f['delivery_p99_ms'])} "
                 f"| {_f(f['delivery_max_ms'])} "
-                f"| {_f(f['ack_p99_ms'])} | {cpu_avg} / {cpu_max} | {rss} "
-                f"| {_f(k6.get('cpu_avg_pct'), '%')} "
+                f"| {_f(f['ack_p99_ms'])} | {_f(f.get('avg_write_batch'))} | {cpu_avg} / {cpu_max} "
+                f"| {rss} | {_f(k6.get('cpu_avg_pct'), '%')} | {_others(f['usage'])} "
                 f"| {_share(f['sends_per_s'], plimit)} |"
             )
         out += [

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from parleybench.k6run import K6Result, run_k6
 from parleybench.targets import Target
 
@@ -69,6 +71,21 @@ def realtime_figures(r: K6Result, users: int, timing: Timing, **extra: Any) -> d
     }
 
 
+def write_batches(base_url: str) -> tuple[float, float]:
+    """(sum, count) of the server's `parley_write_batch_size` histogram (one replica's view)."""
+    try:
+        text = httpx.get(f"{base_url}/metrics", timeout=5.0).text
+    except httpx.HTTPError:
+        return 0.0, 0.0
+    total = count = 0.0
+    for line in text.splitlines():
+        if line.startswith("parley_write_batch_size_sum"):
+            total = float(line.split()[-1])
+        elif line.startswith("parley_write_batch_size_count"):
+            count = float(line.split()[-1])
+    return total, count
+
+
 def realtime(
     target: Target,
     seed_path: Path,
@@ -87,6 +104,7 @@ def realtime(
         name = f"{rate:g} msg/s"
     # k6 takes about a second to start its VUs before setup() stamps the timeline's zero.
     start = 1.0 + timing.connect_s + timing.warmup_s
+    before = write_batches(target.base_url)
     r = run_k6(
         name,
         "realtime.js",
@@ -96,7 +114,12 @@ def realtime(
         timeout=timing.total + 120,
         window=(start, start + timing.duration_s),
     )
-    return realtime_figures(r, users, timing, rate=rate, concurrency=concurrency)
+    after = write_batches(target.base_url)
+    batches = after[1] - before[1]
+    avg_batch = round((after[0] - before[0]) / batches, 2) if batches > 0 else None
+    return realtime_figures(
+        r, users, timing, rate=rate, concurrency=concurrency, avg_write_batch=avg_batch
+    )
 
 
 def held(fig: dict[str, Any]) -> tuple[bool, str]:
