@@ -24,12 +24,20 @@ class ServerUnreachableError(ClientError):
 class ApiError(ClientError):
     """The server answered with an RFC 9457 problem; `code` is the stable part."""
 
-    def __init__(self, status: int, code: str, detail: str = "", context: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str = "",
+        context: str = "",
+        fields: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(f"{status} {code}")
         self.status = status
         self.code = code
         self.detail = detail
         self.context = context
+        self.fields = fields  # names of the fields a 422 complained about
 
 
 class SessionExpiredError(ClientError):
@@ -42,25 +50,49 @@ class MessageTooLongError(ClientError):
         self.length = length
 
 
+_BY_CODE = {
+    "invalid_credentials": "Wrong username or password.",
+    "username_taken": "That username or email is already taken.",
+    "email_taken": "That username or email is already taken.",
+    "wrong_password": "The current password is wrong.",
+    "text_too_long": f"Message is too long (at most {MAX_TEXT_CHARS:,} characters).",
+    "text_empty": "A message needs some text.",
+    "user_not_found": "No user with that name.",
+    "chat_not_found": "That chat is gone, or you are no longer a member.",
+    "not_admin": "Only the owner or an admin can do that.",
+    "too_many_members": "That chat is full.",
+    "refresh_invalid": "Your session has ended. Please sign in again.",
+    "refresh_reused": "Your session has ended. Please sign in again.",
+    "store_unavailable": "The server could not store the message. Try again.",
+}
+
 _BY_CONTEXT = {
     ("login", "unauthorized"): "Wrong username or password.",
     ("login", "rate_limited"): "Too many sign-in attempts. Wait a minute and try again.",
     ("register", "conflict"): "That username or email is already taken.",
     ("register", "rate_limited"): "Too many new accounts from here. Try again later.",
-    ("password", "unauthorized"): "The current password is wrong.",
-    ("invite", "not_found"): "No user with that name.",
-    ("send", "payload_too_large"): f"Message is too long (at most {MAX_TEXT_CHARS:,} characters).",
     ("send", "rate_limited"): "You are sending too fast. The message was not sent.",
+    ("send", "payload_too_large"): _BY_CODE["text_too_long"],
 }
 
-_BY_CODE = {
-    "unauthorized": "Your session has ended. Please sign in again.",
-    "forbidden": "You are not allowed to do that.",
-    "not_found": "Not found (it may have been deleted, or you are no longer a member).",
-    "conflict": "That is already taken.",
-    "rate_limited": "Too many requests. Please wait a moment.",
-    "payload_too_large": "That is too large for the server.",
-    "unavailable": "The server is busy or one of its parts is down. Try again shortly.",
+_BY_STATUS = {
+    401: "Your session has ended. Please sign in again.",
+    403: "You are not allowed to do that.",
+    404: "Not found (it may have been deleted, or you are no longer a member).",
+    409: "That is already taken.",
+    413: "That is too large for the server.",
+    429: "Too many requests. Please wait a moment and try again.",
+    503: "The server is busy or restarting. Try again shortly.",
+}
+
+_FIELDS = {
+    "username": "a username of 3 to 32 letters, digits, dots, dashes or underscores",
+    "email": "a valid email address",
+    "password": "a password of at least 8 characters",
+    "new_password": "a new password of at least 8 characters",
+    "display_name": "a shorter display name",
+    "title": "a chat title",
+    "text": "a shorter message",
 }
 
 
@@ -76,14 +108,19 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, MessageTooLongError):
         return f"Message is too long: {exc.length:,} characters (at most {MAX_TEXT_CHARS:,})."
     if isinstance(exc, ApiError):
-        text = _BY_CONTEXT.get((exc.context, exc.code)) or _BY_CODE.get(exc.code)
-        if text is None and exc.status == 422:
-            text = f"The server did not accept that: {exc.detail or 'invalid input'}."
-        if text is None:
-            text = f"The server refused the request ({exc.detail or exc.code})."
-        if exc.context == "send" and exc.code == "invalid_input" and "long" in exc.detail:
-            text = _BY_CONTEXT[("send", "payload_too_large")]
-        return text
+        return _describe_api(exc)
     if isinstance(exc, TimeoutError):
         return "The server took too long to answer. Try again."
     return f"Something went wrong: {type(exc).__name__}."
+
+
+def _describe_api(exc: ApiError) -> str:
+    known = _BY_CODE.get(exc.code) or _BY_CONTEXT.get((exc.context, exc.code))
+    if known:
+        return known
+    if exc.fields:
+        wanted = [_FIELDS.get(f, f) for f in exc.fields]
+        return "Please enter " + ", ".join(wanted) + "."
+    if exc.status >= 500 and exc.status != 503:
+        return "The server ran into a problem. Try again shortly."
+    return _BY_STATUS.get(exc.status) or exc.detail or f"The server refused that ({exc.code})."

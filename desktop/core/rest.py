@@ -246,6 +246,7 @@ class RestClient:
 
 def _api_error(resp: httpx.Response, context: str) -> ApiError:
     code, detail = "error", ""
+    fields: tuple[str, ...] = ()
     try:
         body = resp.json()
     except ValueError:
@@ -253,10 +254,13 @@ def _api_error(resp: httpx.Response, context: str) -> ApiError:
     if isinstance(body, dict):
         code = str(body.get("code") or code)
         detail = str(body.get("detail") or body.get("title") or "")
-    elif resp.status_code == 401:
-        code = "unauthorized"
+        errors = body.get("errors")
+        if isinstance(errors, list):
+            fields = tuple(
+                str(e["field"]) for e in errors if isinstance(e, dict) and e.get("field")
+            )
     if code == "error":
         code = {401: "unauthorized", 404: "not_found", 409: "conflict", 429: "rate_limited"}.get(
             resp.status_code, code
         )
-    return ApiError(resp.status_code, code, detail, context)
+    return ApiError(resp.status_code, code, detail, context, fields)

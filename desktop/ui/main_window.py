@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         self.filter.setPlaceholderText("Filter chats")
         self.filter.setClearButtonEnabled(True)
         named(self.filter, "Filter chats")
+        for clear in self.filter.findChildren(QToolButton):  # Qt's own clear button
+            clear.setAccessibleName("Clear filter")
         self.new_chat = named(QPushButton("New chat"), "New chat")
         self.new_direct = named(QPushButton("New direct chat"), "New direct chat")
         self.chat_model = ChatListModel(self.messenger, self)
@@ -199,7 +203,8 @@ class MainWindow(QMainWindow):
         try:
             await coro
         finally:
-            self.signin.set_busy(False)
+            if shiboken6.isValid(self.signin):  # the window may be gone if the app quit meanwhile
+                self.signin.set_busy(False)
 
     def _signed_in(self, me: User) -> None:
         self.clear_error()

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QPushButton
+from PySide6.QtWidgets import QLineEdit, QListWidget, QPushButton
 
 from desktop.core.timeline import SendState
 from desktop.ui.app import DesktopApp
+from desktop.ui.models import PRESENCE_ROLE
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import (
     chat_rows,
     click,
     entries,
     find,
+    screenshot,
     send,
     sign_up,
     texts,
@@ -28,7 +31,10 @@ pytestmark = pytest.mark.desktop
 
 
 def test_two_people_chat_live_in_order_with_unread_badges(
-    qtbot: Any, make_app: Callable[[str], DesktopApp], desktop_server: ServerProcess
+    qtbot: Any,
+    make_app: Callable[[str], DesktopApp],
+    desktop_server: ServerProcess,
+    artifacts: Path,
 ) -> None:
     alice, bob = make_app(desktop_server.url), make_app(desktop_server.url)
     alice_name, bob_name = unique("alice"), unique("bob")
@@ -63,15 +69,40 @@ def test_two_people_chat_live_in_order_with_unread_badges(
     qtbot.waitUntil(lambda: len(bob.window.notifications) == 3, timeout=10_000)
     assert bob.window.notifications[0] == ("Weekend plans", f"{alice_name.title()}: one")
 
+    # Alice finds Bob by a prefix of his name and writes to him directly.
+    click(qtbot, find(alice.window, QPushButton, "New direct chat"))
+    type_into(qtbot, find(alice.window, QLineEdit, "Search users"), bob_name[:-1])
+    users = find(alice.window, QListWidget, "Users")
+    qtbot.waitUntil(lambda: users.count() >= 1, timeout=10_000)
+    items = [users.item(i) for i in range(users.count())]
+    users.setCurrentItem(next(i for i in items if f"@{bob_name})" in i.text()))
+    click(qtbot, find(alice.window, QPushButton, "Start chat"))
+    qtbot.waitUntil(lambda: alice.window.current_chat() not in (None, chat_id), timeout=10_000)
+    direct_id = alice.window.current_chat()
+    assert direct_id is not None
+    send(qtbot, alice, "just between us")
+    qtbot.waitUntil(lambda: unread(bob, direct_id) == 1, timeout=10_000)
+    rows = chat_rows(bob)
+    assert [r[0] for r in rows] == [direct_id, chat_id], "sorted by latest activity"
+    direct_row = bob.window.chat_proxy.index(0, 0)
+    assert direct_row.data() == alice_name.title()
+    qtbot.waitUntil(lambda: direct_row.data(PRESENCE_ROLE) is True, timeout=10_000)
+    screenshot(bob, artifacts / "chat_list_unread.png")
+    assert bob.window.windowTitle() == "Parley (4)"
+
     # Bob opens the chat: the messages are there, in order, and the badge clears.
     assert bob.window.select_chat(chat_id)
     qtbot.waitUntil(lambda: texts(bob) == ["one", "two", "three"], timeout=10_000)
+    assert unread(bob, direct_id) == 1
     bob.messenger.set_focus(chat_id, True)
     qtbot.waitUntil(lambda: unread(bob, chat_id) == 0, timeout=10_000)
 
     # With the chat open, new messages arrive live, in order, each once.
+    assert alice.window.select_chat(chat_id)
+    qtbot.waitUntil(lambda: texts(alice) == ["one", "two", "three"], timeout=10_000)
     for text in ("four", "five"):
         send(qtbot, alice, text)
+    qtbot.waitUntil(lambda: texts(bob)[-2:] == ["four", "five"], timeout=10_000)
     send(qtbot, bob, "six")
     qtbot.waitUntil(lambda: texts(bob)[-3:] == ["four", "five", "six"], timeout=10_000)
     qtbot.waitUntil(lambda: texts(alice) == texts(bob), timeout=10_000)
