@@ -239,7 +239,7 @@ class ResilientClient:
         cid = frame.get("client_msg_id")
         if not isinstance(cid, str) or cid not in self.pending:
             return
-        if frame.get("code") in TRANSIENT:
+        if code in TRANSIENT or code.endswith("_unavailable"):
             self.pending[cid].last_sent = time.monotonic() - RESEND_AFTER_S + 0.2  # retry soon
             return
         p = self.pending.pop(cid)

@@ -46,6 +46,8 @@ from backend.domain.ports import EventHandler
 
 log = logging.getLogger(__name__)
 
+BUS_UNAVAILABLE = "bus_unavailable"  # the stable code clients see while the broker is away
+
 ReconnectHandler = Callable[[], Awaitable[None]]
 T = TypeVar("T")
 
@@ -112,7 +114,9 @@ class RabbitBus:
                 client_properties={"connection_name": self._replica_id},
             )
         except _BROKER_ERRORS as exc:
-            raise Unavailable(f"message broker unreachable: {type(exc).__name__}") from None
+            raise Unavailable(
+                f"message broker unreachable: {type(exc).__name__}", code=BUS_UNAVAILABLE
+            ) from None
         self._connection = connection
         self._dispatcher = asyncio.create_task(self._dispatch(), name=f"bus-{self.queue_name}")
         try:
@@ -131,7 +135,9 @@ class RabbitBus:
             await queue.consume(self._on_message)
         except _BROKER_ERRORS as exc:
             await self.close()
-            raise Unavailable(f"message broker refused the set-up: {type(exc).__name__}") from None
+            raise Unavailable(
+                f"message broker refused the set-up: {type(exc).__name__}", code=BUS_UNAVAILABLE
+            ) from None
         self._queue = queue
         connection.reconnect_callbacks.add(self._on_reconnected)
         log.info("bus connected, queue %s on exchange %s", self.queue_name, self._exchange_name)
@@ -160,7 +166,7 @@ class RabbitBus:
             return
         exchange = self._exchange
         if exchange is None or not self.connected:
-            raise Unavailable("message broker unreachable")
+            raise Unavailable("message broker unreachable", code=BUS_UNAVAILABLE)
         messages = [
             (
                 event.key,
@@ -186,18 +192,22 @@ class RabbitBus:
             async with asyncio.timeout(self._publish_timeout):
                 results = await self._shielded(sending)
         except TimeoutError:
-            raise Unavailable("message broker did not confirm in time") from None
+            raise Unavailable(
+                "message broker did not confirm in time", code=BUS_UNAVAILABLE
+            ) from None
         for result in results:
             if isinstance(
                 result, aiormq.exceptions.DeliveryError | aio_pika.exceptions.DeliveryError
             ):
-                raise Unavailable("message broker refused an event")
+                raise Unavailable("message broker refused an event", code=BUS_UNAVAILABLE)
             if isinstance(result, _BROKER_ERRORS):
-                raise Unavailable(f"message broker unreachable: {type(result).__name__}")
+                raise Unavailable(
+                    f"message broker unreachable: {type(result).__name__}", code=BUS_UNAVAILABLE
+                )
             if isinstance(result, BaseException):
                 raise result
             if isinstance(result, aiormq.spec.Basic.Nack):
-                raise Unavailable("message broker refused an event")
+                raise Unavailable("message broker refused an event", code=BUS_UNAVAILABLE)
 
     async def bind(self, keys: Iterable[str]) -> None:
         changed = []

@@ -134,7 +134,9 @@ async def _guard(what: str, call: Awaitable[T]) -> T:
     try:
         return await call
     except (RedisError, OSError) as exc:
-        raise Unavailable(f"redis unavailable ({what}): {type(exc).__name__}") from None
+        raise Unavailable(
+            f"redis unavailable ({what}): {type(exc).__name__}", code="presence_unavailable"
+        ) from None
 
 
 class _RedisPort:
