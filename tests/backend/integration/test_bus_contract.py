@@ -206,10 +206,29 @@ async def test_rabbitmq_restart_delivery_resumes_by_itself() -> None:
     sub.bus.on_reconnect(on_reconnect)
     await pub.bus.start()
     await sub.bus.start()
+    confirmed: list[tuple[int, float]] = []  # (seq, when its publish started) on chat.load
+    stop_load = asyncio.Event()
+
+    async def load() -> None:
+        """A steady publisher across the restart: ~100 events/s, paced, never synchronising."""
+        seq = 0
+        while not stop_load.is_set():
+            seq += 1
+            started = time.monotonic()
+            try:
+                await pub.bus.publish([to_chat("load", "x", seq=seq)])
+                confirmed.append((seq, started))
+            except Unavailable:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.01)
+
+    load_task: asyncio.Task[None] | None = None
     try:
-        await sub.bus.bind(["chat.a", "chat.gone"])
+        await sub.bus.bind(["chat.a", "chat.gone", "chat.load"])
         await pub.bus.publish([to_chat("a", "x", seq=1)])
         await eventually(lambda: sub.has("chat.a", 1), 10, "delivery before the restart")
+        load_task = asyncio.create_task(load())
+        await eventually(lambda: len(sub.seqs("chat.load")) >= 10, 10, "load before the restart")
 
         await asyncio.to_thread(run_engine, "rabbitmq", "stop")
         try:
@@ -241,7 +260,21 @@ async def test_rabbitmq_restart_delivery_resumes_by_itself() -> None:
         assert sub.seqs("chat.gone") == []
         assert 2 not in sub.seqs("chat.a"), "an unconfirmed publish must not arrive"
         assert sub.bus.reconnects >= 1
+
+        # Under load: every event confirmed after the subscriber re-bound arrives, in order.
+        await eventually(
+            lambda: len(confirmed) > 0 and confirmed[-1][1] > reconnected[0] + 1, 30, "load after"
+        )
+        stop_load.set()
+        await load_task
+        needed = {seq for seq, started in confirmed if started > reconnected[0]}
+        await eventually(lambda: needed <= set(sub.seqs("chat.load")), 30, "every later event")
+        got = sub.seqs("chat.load")
+        assert got == sorted(set(got)), "one publisher's order is kept, each event once"
     finally:
+        stop_load.set()
+        if load_task is not None:
+            await asyncio.gather(load_task, return_exceptions=True)
         await pub.bus.close()
         await sub.bus.close()
 
