@@ -249,19 +249,31 @@ class ElasticMessageStore:
     # -- reads ---------------------------------------------------------------------------------
 
     async def _mget(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Real-time reads by id through the alias, falling back to the index a running reindex is
-        replacing (it may still hold writes that reached it just before the alias moved)."""
+        """Real-time reads by id through the alias; ids it lacks are looked up in the index a
+        running reindex is replacing (it may hold writes that reached it just before the alias
+        moved; without a reindex that alias does not exist and the lookup finds nothing)."""
+        found = await self._mget_from(self.alias, ids, required=True)
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        if missing:
+            found.update(await self._mget_from(self.previous_alias, missing, required=False))
+        return found
+
+    async def _mget_from(
+        self, index: str, ids: Sequence[str], *, required: bool
+    ) -> dict[str, dict[str, Any]]:
         if not ids:
             return {}
-        docs = [{"_index": self.alias, "_id": i} for i in ids]
-        docs += [{"_index": self.previous_alias, "_id": i} for i in ids]
         with _engine_errors("read"):
-            resp = await self._es.mget(docs=docs, realtime=True)
+            resp = await self._es.mget(
+                docs=[{"_index": index, "_id": i} for i in ids],
+                realtime=True,
+                filter_path=["docs._id", "docs.found", "docs._source", "docs.error.type"],
+            )
         found: dict[str, dict[str, Any]] = {}
-        for d in resp["docs"]:
+        for d in resp.body.get("docs", []):
             if d.get("found"):
-                found.setdefault(d["_id"], d["_source"])  # the alias's answer comes first
-            elif "error" in d and d["_index"] != self.previous_alias:
+                found[d["_id"]] = d["_source"]
+            elif "error" in d and required:
                 raise Unavailable("the message store is unavailable (read)", code=STORE_UNAVAILABLE)
         return found
 
