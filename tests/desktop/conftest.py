@@ -27,18 +27,27 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="session")
-def qloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """One qasync loop for the session, counted as running while pytest-qt spins Qt's loop.
-
-    (A second qasync loop in the same process never gets its timers run, so it is shared.)
-    """
+def _qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """One qasync loop for the session (a second one in a process never gets its timers run)."""
     from qasync import QEventLoop
 
     loop = QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(None)  # only while a Qt test runs, see `qloop`
     yield loop
     for task in asyncio.all_tasks(loop):
         task.cancel()
+
+
+@pytest.fixture
+def qloop(_qasync_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """The qasync loop, counted as running while this test spins Qt's event loop.
+
+    It is unset again afterwards so that plain asyncio tests later in the session can start
+    their own loops.
+    """
+    asyncio.events._set_running_loop(_qasync_loop)
+    asyncio.set_event_loop(_qasync_loop)
+    yield _qasync_loop
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 

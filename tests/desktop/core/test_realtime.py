@@ -1,0 +1,121 @@
+"""The realtime client against a real server: an offline outbox goes out in order, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from desktop.core.backoff import Backoff
+from desktop.core.realtime import MAX_INFLIGHT, RealtimeClient
+from desktop.core.rest import RestClient
+from desktop.core.wire import JSON
+from tests.desktop.conftest import unique
+from tests.support.server import ServerProcess
+
+PASSWORD = "correct horse 1"
+
+
+async def eventually(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+class Handler:
+    """Records what the realtime client reports."""
+
+    def __init__(self) -> None:
+        self.acks: list[JSON] = []
+        self.failed: list[tuple[str, str]] = []
+        self.events: list[JSON] = []
+        self.online: list[bool] = []
+        self.cursor: list[JSON] = []
+
+    def resume_cursor(self, ready: JSON) -> list[JSON]:
+        return self.cursor
+
+    def on_event(self, frame: JSON) -> None:
+        self.events.append(frame)
+
+    def on_ack(self, ack: JSON) -> None:
+        self.acks.append(ack)
+
+    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
+        self.failed.append((client_msg_id, code))
+
+    def on_connection(self, online: bool) -> None:
+        self.online.append(online)
+
+    def on_session_expired(self) -> None:
+        raise AssertionError("the session should not expire here")
+
+
+async def test_offline_outbox_is_delivered_in_order_exactly_once(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    srv = server_factory("embedded")
+    rest = RestClient(srv.url)
+    name = unique("rt")
+    await rest.register(name, f"{name}@example.org", PASSWORD, "")
+    await rest.login(name, PASSWORD)
+    chat = await rest.create_chat("outbox", [])
+    await asyncio.to_thread(srv.stop)
+
+    handler = Handler()
+
+    async def token(fresh: bool) -> str:
+        return await rest.access_token()
+
+    client = RealtimeClient(srv.url, token, handler, backoff=Backoff(base=0.05, cap=0.3))
+    running = asyncio.create_task(client.run())
+    count = 2 * MAX_INFLIGHT + 8  # more than the server lets one socket have in flight
+    ids = [uuid.uuid4().hex for _ in range(count)]
+    for i, cid in enumerate(ids):
+        await client.send_message(chat.id, cid, f"queued {i}")
+    assert not client.online and len(client.queued) == count
+
+    await asyncio.to_thread(srv.start)
+    await eventually(lambda: len(handler.acks) == count, 30, "every queued message acknowledged")
+    assert client.queued == [] and handler.failed == []
+    assert [a["client_msg_id"] for a in handler.acks] == ids
+    seqs = [a["seq"] for a in handler.acks]
+    assert seqs == sorted(seqs) and len(set(seqs)) == count
+
+    messages, _ = await rest.history(chat.id, limit=100)
+    assert [m.text for m in messages] == [f"queued {i}" for i in range(count)]
+    assert [m.client_msg_id for m in messages] == ids
+
+    await client.stop()
+    await asyncio.wait_for(running, 10)
+    await rest.aclose()
+
+
+async def test_a_message_the_server_refuses_is_reported_not_retried(
+    desktop_server: ServerProcess,
+) -> None:
+    rest = RestClient(desktop_server.url)
+    name = unique("rt")
+    await rest.register(name, f"{name}@example.org", PASSWORD, "")
+    await rest.login(name, PASSWORD)
+    handler = Handler()
+
+    async def token(fresh: bool) -> str:
+        return await rest.access_token()
+
+    client = RealtimeClient(desktop_server.url, token, handler)
+    running = asyncio.create_task(client.run())
+    await eventually(lambda: client.online, 10, "connected")
+    await client.send_message("no-such-chat", "c1", "hello?")
+    await eventually(lambda: bool(handler.failed), 10, "the refusal")
+    assert handler.failed[0][0] == "c1" and client.queued == []
+    await client.stop()
+    await asyncio.wait_for(running, 10)
+    await rest.aclose()
+
+
+def _unused(_: Any) -> None: ...
