@@ -1,0 +1,122 @@
+"""The same load against 1 and 3 replicas behind HAProxy: a benchmark, never a test.
+
+    .venv/bin/python -m tests.cluster.bench [--replicas 1 3] [--seconds 20] [--rate 100]
+
+For each replica count it brings up its own cluster (deploy/local/cluster.sh), signs up 50 users in
+10 chats, sends `rate` messages a second in total for `seconds` through HAProxy, and reports
+sends/s (acknowledged), delivery latency p50/p99 (send → each member's socket), and the CPU time
+the replica processes (and HAProxy) spent per delivered message, read with psutil before and
+after the load. Results go to tests/artifacts/cluster-bench.json. The engines are shared with
+whatever else runs on the machine, so only the replicas' own CPU is charged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+
+from tests.cluster.harness import ARTIFACTS, Cluster, Load, _read_env
+
+
+def _cpu(pid: int) -> float:
+    t = psutil.Process(pid).cpu_times()
+    return float(t.user + t.system)
+
+
+async def _deliveries(url: str) -> float:
+    async with httpx.AsyncClient(timeout=5) as http:
+        text = (await http.get(f"{url}/metrics")).text
+    return float(
+        next(ln.split()[1] for ln in text.splitlines() if ln.startswith("parley_ws_deliveries "))
+    )
+
+
+async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
+        cluster = Cluster(Path(tmp) / "cluster")
+        cluster.up(replicas)
+        try:
+            load = Load(cluster.lb_url, rate=rate)
+            await load.setup()
+            procs = cluster.replicas()
+            lb_pid = int(_read_env(cluster.dir / "lb.env")["LB_PID"])
+            lb_pids = [lb_pid, *(c.pid for c in psutil.Process(lb_pid).children(recursive=True))]
+            cpu0 = {n: _cpu(r.pid) for n, r in procs.items()}
+            lb0 = sum(_cpu(p) for p in lb_pids)
+            dl0 = {n: await _deliveries(r.url) for n, r in procs.items()}
+            for c in load.clients:
+                c.stats.latencies_s.clear()
+            started = time.monotonic()
+            await load.run(seconds)
+            await load.settle()
+            elapsed = time.monotonic() - started
+            cpu1 = {n: _cpu(r.pid) for n, r in procs.items()}
+            lb1 = sum(_cpu(p) for p in lb_pids)
+            dl1 = {n: await _deliveries(r.url) for n, r in procs.items()}
+            report = load.report(await load.store_history())
+            delivered = report["deliveries"]
+            per_replica = {
+                n: {
+                    "cpu_s": round(cpu1[n] - cpu0[n], 2),
+                    "frames_pushed": int(dl1[n] - dl0[n]),
+                    "cpu_per_frame_us": round(
+                        1e6 * (cpu1[n] - cpu0[n]) / max(1.0, dl1[n] - dl0[n]), 1
+                    ),
+                }
+                for n in procs
+            }
+            replica_cpu = sum(cpu1[n] - cpu0[n] for n in procs)
+            await load.close()
+            return {
+                "replicas": replicas,
+                "rate_offered": rate,
+                "seconds": round(elapsed, 1),
+                "sends_per_s": round(len([a for c in load.clients for a in c.acks]) / elapsed, 1),
+                "delivered_messages": delivered,
+                "delivery_p50_ms": report["delivery_p50_ms"],
+                "delivery_p99_ms": report["delivery_p99_ms"],
+                "replica_cpu_s": round(replica_cpu, 2),
+                "replica_cpu_per_delivery_us": round(1e6 * replica_cpu / max(1, delivered), 1),
+                "haproxy_cpu_per_delivery_us": round(1e6 * (lb1 - lb0) / max(1, delivered), 1),
+                "per_replica": per_replica,
+            }
+        finally:
+            cluster.down()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--replicas", type=int, nargs="+", default=[1, 3])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=100.0)
+    ns = parser.parse_args()
+    results = [await run_one(n, ns.seconds, ns.rate) for n in ns.replicas]
+    base = results[0]["replica_cpu_per_delivery_us"]
+    for r in results:
+        r["cpu_per_delivery_vs_first"] = (
+            round(r["replica_cpu_per_delivery_us"] / base, 2) if base else None
+        )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS / "cluster-bench.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    for r in results:
+        print(
+            f"{r['replicas']} replica(s): {r['sends_per_s']} sends/s, "
+            f"delivery p50 {r['delivery_p50_ms']} ms "
+            f"p99 {r['delivery_p99_ms']} ms, {r['replica_cpu_per_delivery_us']} µs replica CPU per "
+            f"delivered message ({r['cpu_per_delivery_vs_first']}x the first), HAProxy "
+            f"{r['haproxy_cpu_per_delivery_us']} µs"
+        )
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,135 @@
+"""The deployment files say what they must, checked without a Docker engine or a Kubernetes cluster.
+
+- HAProxy's config passes `haproxy -c` both as the local cluster fills it (runtime-API slots) and
+  as compose fills it (DNS slots); it checks /readyz and holds WebSockets with `timeout tunnel`.
+- The K3S manifests pass strict schema validation (kubernetes-validate's bundled schemas); the
+  Deployment has readiness on /readyz, a preStop hook and a grace period longer than the drain,
+  and every secret is referenced, none is committed.
+- The compose files parse, use the same HAProxy config, and take every password from the
+  environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate  # type: ignore[import-untyped]
+import pytest
+import yaml  # type: ignore[import-untyped]
+
+from tests.support.engines import REPO
+
+pytestmark = pytest.mark.cluster
+
+HAPROXY_CFG = REPO / "deploy" / "haproxy" / "haproxy.cfg"
+K3S = REPO / "deploy" / "k3s"
+
+
+def _haproxy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PARLEY_LB_STATS_SOCKET": str(tmp_path / "admin.sock"), **env}
+    return subprocess.run(
+        ["haproxy", "-c", "-f", str(HAPROXY_CFG)],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {
+            "PARLEY_LB_BIND": "127.0.0.1:18080",
+            "PARLEY_LB_SLOTS": "10",
+            "PARLEY_LB_SERVER_ADDR": "127.0.0.1:1",
+            "PARLEY_LB_SLOT_STATE": "disabled",
+        },
+        {
+            "PARLEY_LB_BIND": ":8080",
+            "PARLEY_LB_SLOTS": "10",
+            "PARLEY_LB_SERVER_ADDR": "backend:8080",
+            "PARLEY_LB_SLOT_STATE": "enabled",
+        },
+    ],
+    ids=["local-runtime-api", "compose-dns"],
+)
+def test_haproxy_config_is_valid(tmp_path: Path, slots: dict[str, str]) -> None:
+    try:
+        done = _haproxy_check(tmp_path, **slots)
+    except FileNotFoundError:
+        pytest.fail(
+            "haproxy is not installed: deploy/local/apt/cluster.txt lists it", pytrace=False
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = HAPROXY_CFG.read_text()
+    assert re.search(r"http-check send meth GET uri /readyz", text)
+    assert re.search(r"^\s*timeout tunnel\s+\S+", text, re.M)
+    directives = [ln.split("#", 1)[0].split() for ln in text.splitlines()]
+    sticky = [d for d in directives if d and d[0] in ("cookie", "stick", "stick-table")]
+    balance = {d[1] for d in directives if d and d[0] == "balance"}
+    assert not sticky and balance == {"leastconn"}, "no sticky sessions"
+    assert re.search(r"stats socket .* level admin", text), "the runtime API adds replicas"
+
+
+def _k3s_docs() -> list[tuple[Path, dict[str, Any]]]:
+    out = []
+    for path in sorted(K3S.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                out.append((path, doc))
+    return out
+
+
+def test_k3s_manifests_pass_strict_schema_validation() -> None:
+    checked = 0
+    for _, doc in _k3s_docs():
+        if doc["kind"] == "Kustomization":
+            for res in doc["resources"]:
+                assert (K3S / res).is_file(), f"kustomization lists a missing file {res}"
+            continue
+        kubernetes_validate.validate(doc, "1.31.0", strict=True)
+        checked += 1
+    assert checked >= 7
+
+
+def test_k3s_deployment_drains_gracefully_and_commits_no_secret() -> None:
+    docs = {doc["kind"]: doc for _, doc in _k3s_docs()}
+    assert "Secret" not in docs, "secrets are created by the operator, never committed"
+    pod = docs["Deployment"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["lifecycle"]["preStop"]
+    config = docs["ConfigMap"]["data"]
+    drain = float(config["PARLEY_DRAIN_GRACE"]) + float(config["PARLEY_DRAIN_TIMEOUT"])
+    pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + drain
+    refs = [e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e]
+    assert refs == ["parley-secrets"]
+    strategy = docs["Deployment"]["spec"]["strategy"]["rollingUpdate"]
+    assert strategy["maxUnavailable"] == 0
+    assert docs["Service"]["spec"]["sessionAffinity"] == "None"
+    assert docs["HorizontalPodAutoscaler"]["spec"]["minReplicas"] >= 2
+
+
+def test_compose_files_take_secrets_from_the_environment() -> None:
+    env_file = yaml.safe_load((REPO / "docker-compose.environment.yml").read_text())
+    app = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert {"mysql", "elasticsearch", "rabbitmq", "redis", "minio"} <= set(env_file["services"])
+    assert app["include"] == ["docker-compose.environment.yml"]
+    backend, lb = app["services"]["backend"], app["services"]["haproxy"]
+    assert backend["deploy"]["replicas"]
+    assert "./deploy/haproxy/haproxy.cfg:" in lb["volumes"][0]
+    for doc in (env_file, app):
+        for name, service in doc["services"].items():
+            environment = service.get("environment") or {}
+            for key, value in environment.items():
+                if re.search(r"PASSWORD|SECRET|_KEY$", key) and value:
+                    assert "${" in str(value), f"{name}.{key} holds a literal secret"
+        for key, value in (doc.get("x-backend-env") or {}).items():
+            if re.search(r"PASSWORD|SECRET|_KEY$", key) or "@" in str(value):
+                assert "${" in str(value), f"x-backend-env.{key} holds a literal secret"
