@@ -31,9 +31,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--log-level", default=os.environ.get("PARLEY_LOG_LEVEL", "WARNING"))
     parser.add_argument(
-        "--quit-when-ready",
+        "--print-ready",
         action="store_true",
-        help="exit as soon as the chat list (or sign-in page) is usable; for benchmarks",
+        help="print 'ready' once the chat list (or the sign-in page) is usable; for scripts",
+    )
+    parser.add_argument(
+        "--quit-when-ready", action="store_true", help="exit once ready (a start-up smoke test)"
     )
     known, _qt_args = parser.parse_known_args(argv)
     return known
@@ -68,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> None:
         await desktop.start()
+        if args.print_ready or args.quit_when_ready:
+            app.processEvents()  # the chat list is laid out and painted before we say so
+            chats = len(desktop.messenger.chats)
+            print(f"ready chats={chats}", flush=True)
         if args.quit_when_ready:
-            print("ready", flush=True)
             quit_event.set()
         await quit_event.wait()
         await desktop.close()
