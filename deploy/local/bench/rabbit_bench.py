@@ -78,10 +78,11 @@ async def main() -> None:
             if delay > 0:
                 await asyncio.sleep(delay)
             await pub.publish([to_chat("bench", "x", seq=i, text=text, t=time.perf_counter())])
+        achieved = n / (time.perf_counter() - start)
         await until_received(base + n)
         q = statistics.quantiles(latencies, n=100)
         print(
-            f"paced {args.rate:.0f} msg/s for {args.seconds:.0f} s: "
+            f"paced {args.rate:.0f} msg/s (achieved {achieved:.0f}) for {n} events: "
             f"latency p50 {q[49] * 1000:.2f} ms, p99 {q[98] * 1000:.2f} ms "
             "(publish incl. confirm -> consumer handler)"
         )
