@@ -58,7 +58,7 @@ running_pid() {
 }
 
 # The admin account authenticates by the OS user over the private socket: no admin password exists.
-admin() { timeout 30 mariadb --no-defaults --socket="$SOCKET" -u "$OS_USER" "$@"; }
+admin() { timeout 30 mariadb --no-defaults --socket="$SOCKET" -u "$OS_USER"; }
 ping() { timeout 5 mariadb-admin --no-defaults --socket="$SOCKET" -u "$OS_USER" ping >/dev/null 2>&1; }
 
 write_env() {
