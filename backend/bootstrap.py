@@ -96,16 +96,16 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     await open_database(settings)
     stack.push_async_callback(close_database)
     store = await _message_store(settings)
+    stack.push_async_callback(store.close)  # closed even when start fails half-way
     await store.start()
-    stack.push_async_callback(store.close)
     bus = await _bus(settings)
+    stack.push_async_callback(bus.close)  # closed even when start fails half-way
     await bus.start()
-    stack.push_async_callback(bus.close)
     presence, limiter = await _presence(settings)
+    stack.push_async_callback(presence.close)  # closed even when start fails half-way
     await presence.start()
-    stack.push_async_callback(presence.close)
+    stack.push_async_callback(limiter.close)  # closed even when start fails half-way
     await limiter.start()
-    stack.push_async_callback(limiter.close)
     hasher = Argon2Hasher(settings.hash_concurrency, settings.hash_queue)
     stack.callback(hasher.close)
     tokens = JwtIssuer(settings)
