@@ -319,15 +319,18 @@ class RabbitBus:
         self._inbox.put_nowait((message, event))
 
     async def _dispatch(self) -> None:
+        unacked = 0
         while True:
             message, event = await self._inbox.get()
+            unacked += 1
             if event.type:
                 for handler in list(self._handlers):
                     try:
                         await handler(event)
                     except Exception:
                         log.exception("event handler failed for %s (%s)", event.type, event.key)
-            if self._inbox.empty() or self.received % 64 == 0:
+            if self._inbox.empty() or unacked >= max(self._prefetch // 4, 1):
+                unacked = 0
                 # One ack covers every earlier delivery of the channel. A delivery from a channel
                 # that died meanwhile cannot be acknowledged; the broker forgot it anyway.
                 with contextlib.suppress(*_BROKER_ERRORS):

@@ -151,6 +151,20 @@ async def test_order_of_one_publisher_is_kept(make_process: MakeProcess) -> None
     assert sub.seqs("chat.o") == list(range(1, 301))
 
 
+async def test_a_slow_consumer_gets_everything(make_process: MakeProcess) -> None:
+    """Acknowledgements keep flowing: a small prefetch window never stalls delivery."""
+    pub, sub = await make_process(), await make_process(prefetch=8)
+
+    async def slow(event: Event) -> None:
+        await asyncio.sleep(0.001)
+
+    sub.bus.on_event(slow)
+    await sub.bus.bind(["chat.s"])
+    await pub.bus.publish([to_chat("s", "x", seq=s) for s in range(1, 101)])
+    await eventually(lambda: len(sub.seqs("chat.s")) == 100, 20, "100 events")
+    assert sub.seqs("chat.s") == list(range(1, 101))
+
+
 async def test_body_is_json(make_process: MakeProcess) -> None:
     pub, sub = await make_process(), await make_process()
     await sub.bus.bind(["chat.j"])
