@@ -19,6 +19,7 @@ import asyncio
 import datetime as dt
 import json
 import shlex
+import signal
 import sys
 import tempfile
 import time
@@ -50,6 +51,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--target",
         default="embedded",
         help="embedded | production (a server this runner starts) | a base URL (http://host:port)",
+    )
+    p.add_argument(
+        "--engines-dir",
+        type=Path,
+        default=None,
+        help="engines of a private folder (default: the shared .engines/); with --start-engines "
+        "the runner starts them there on free ports",
+    )
+    p.add_argument(
+        "--stop-engines", action="store_true", help="stop the engines afterwards (--start-engines)"
     )
     p.add_argument(
         "--start-engines",
@@ -112,7 +123,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def open_target(ns: argparse.Namespace) -> targets.Target:
     if ns.start_engines:
-        targets.start_engines()
+        targets.engines("start")
     if ns.target in ("embedded", "production"):
         return targets.start_server(ns.target)
     return targets.external(ns.target, ns.sample_match)
@@ -126,9 +137,12 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         "chat_size": ns.chat_size,
         "notes": ns.notes,
     }
-    engines = targets.engine_urls() if targets.engines_up() else None
+    if ns.engines_dir is not None:
+        targets.use_engines_dir(ns.engines_dir)
     print(f"bench: starting target {ns.target}", flush=True)
     target = open_target(ns)
+    engines = targets.engine_urls() if targets.engines_up() else None
+    result["engines_dir"] = str(targets.ENGINES_DIR) if engines else None
     kind = target.kind
     label = ns.label or {
         "embedded": "embedded default (SQLite, in-process bus), 1 replica",
@@ -201,10 +215,17 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
             seed_file.unlink()
         tmp.rmdir()
         target.stop()
+        if ns.start_engines and ns.stop_engines:
+            targets.engines("stop")
     return result
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(f"bench: stopped by signal {signum}")  # so the target is stopped and cleaned
+
+
 def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     ns = parse(argv)
     if ns.render is not None:
         print(report.markdown(json.loads(ns.render.read_text())))

@@ -89,6 +89,10 @@ def run_k6(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 code = proc.wait(10)
+            except BaseException:  # interrupted: take k6 down with us
+                proc.kill()
+                proc.wait(10)
+                raise
     seconds = time.monotonic() - started
     if not summary.exists():
         tail = log.read_text(errors="replace")[-2000:]
