@@ -47,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
     from qasync import QEventLoop
 
     from desktop.core.session import default_config_dir
-    from desktop.ui.app import build
+    from desktop.ui.app import build  # imports desktop.ui first: see desktop/ui/_none_pin.py
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
@@ -69,14 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     quit_event = asyncio.Event()
     app.aboutToQuit.connect(quit_event.set)
 
+    def report_ready(chats: int) -> None:
+        print(f"ready chats={chats}", flush=True)
+        if args.quit_when_ready:
+            quit_event.set()
+
     async def run() -> None:
         await desktop.start()
         if args.print_ready or args.quit_when_ready:
-            app.processEvents()  # the chat list is laid out and painted before we say so
-            chats = len(desktop.messenger.chats)
-            print(f"ready chats={chats}", flush=True)
-        if args.quit_when_ready:
-            quit_event.set()
+            # From the Qt loop, after the chat list's layout and paint events queued so far.
+            QTimer.singleShot(0, lambda: report_ready(len(desktop.messenger.chats)))
+
         await quit_event.wait()
         await desktop.close()
 

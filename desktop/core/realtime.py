@@ -16,15 +16,17 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import websockets
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed, WebSocketException
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ClientError, SessionExpiredError
 from desktop.core.wire import JSON
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
+# `websockets` is imported when the first connection starts, not at app start: it costs ~80 ms of
+# imports that would otherwise sit between launching the app and a usable chat list.
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,8 @@ class RealtimeClient:
 
     async def run(self) -> None:
         """Connect, serve, reconnect — until `stop()` or the session expires."""
+        from websockets.exceptions import WebSocketException
+
         while not self._stopping:
             obeyed = False
             try:
@@ -166,6 +170,9 @@ class RealtimeClient:
 
     async def _serve_once(self) -> bool:
         """Serve one connection; True when it ended because the server said `reconnect`."""
+        import websockets
+        from websockets.exceptions import ConnectionClosed
+
         fresh = False
         while True:
             token = await self._tokens(fresh)
@@ -249,6 +256,8 @@ class RealtimeClient:
                 return
 
     async def _write(self, frame: JSON) -> bool:
+        from websockets.exceptions import ConnectionClosed
+
         ws = self._ws
         if ws is None:
             return False

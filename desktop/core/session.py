@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -109,6 +110,8 @@ def write_private(path: Path, text: str) -> None:
 
 def keyring_available() -> bool:
     """True when a real OS keyring backend is present (not the `fail` or a plaintext one)."""
+    if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return False  # no session bus, so no Secret Service: skip importing keyring's backends
     try:
         import keyring
         from keyring.backends import fail

@@ -57,8 +57,8 @@ class Tray:
     def notify(self, title: str, body: str) -> None:
         """Plain text only: notification servers may read markup, so it is neutralised."""
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
-            safe = body.replace("<", "‹").replace(">", "›").replace("&", "＆")  # noqa: RUF001
-            title = title.replace("<", "‹").replace(">", "›").replace("&", "＆")  # noqa: RUF001
+            safe = body.replace("<", "‹").replace(">", "›").replace("&", "＆")
+            title = title.replace("<", "‹").replace(">", "›").replace("&", "＆")
             self.icon.showMessage(title, safe, QSystemTrayIcon.MessageIcon.Information, 5000)
 
     def hide(self) -> None:
