@@ -74,7 +74,9 @@ async def _presence(settings: Settings) -> tuple[Any, Any]:
         from backend.adapters.presence.redis import RedisPresence, RedisRateLimiter
 
         return (
-            RedisPresence(str(settings.redis_url), settings.redis_prefix, settings.presence_heartbeat_s),
+            RedisPresence(
+                str(settings.redis_url), settings.redis_prefix, settings.presence_heartbeat_s
+            ),
             RedisRateLimiter(str(settings.redis_url), settings.redis_prefix),
         )
     from backend.adapters.presence.memory import MemoryPresence, MemoryRateLimiter
@@ -124,12 +126,28 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     )
     kid, keys = load_keys(settings)
     rotation_key = hashlib.sha256(b"refresh-rotation\x00" + keys[kid].encode()).digest()
-    auth = AuthService(users, SqlSessionRepo(), hasher, tokens, limiter, clock, limits, rotation_key)
+    auth = AuthService(
+        users, SqlSessionRepo(), hasher, tokens, limiter, clock, limits, rotation_key
+    )
     chats = ChatService(chats_repo, users, store, bus, presence, pipeline, clock)
     msg_limits = MessageLimits(
-        settings.max_text_chars, settings.max_page, settings.sends_per_user, settings.resume_max_events
+        settings.max_text_chars,
+        settings.max_page,
+        settings.sends_per_user,
+        settings.resume_max_events,
     )
     messages = MessageService(chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits)
     return Container(
-        settings, auth, chats, messages, users, bus, presence, limiter, tokens, pipeline, store, stack
+        settings,
+        auth,
+        chats,
+        messages,
+        users,
+        bus,
+        presence,
+        limiter,
+        tokens,
+        pipeline,
+        store,
+        stack,
     )

@@ -184,7 +184,9 @@ class Settings:
             elif isinstance(value, Secret):
                 out[f.name] = "***" if value else ""
             else:
-                out[f.name] = _mask_url(value) if isinstance(value, str) and "@" in value else str(value)
+                out[f.name] = (
+                    _mask_url(value) if isinstance(value, str) and "@" in value else str(value)
+                )
         return out
 
 

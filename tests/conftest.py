@@ -1,4 +1,4 @@
-"""Shared fixtures: real servers on real sockets, on the embedded default or the production engines."""
+"""Shared fixtures: real servers on real sockets, on the embedded default or production engines."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ MODES = ["embedded", pytest.param("production", marks=pytest.mark.engines)]
 
 
 @pytest.fixture(scope="session")
-def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServerProcess]]:
+def server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., ServerProcess]]:
     """Start servers; every one is stopped at the end of the session."""
     started: list[ServerProcess] = []
 
-    def start(mode: str = "embedded", env: dict[str, str] | None = None, data_dir: Path | None = None) -> ServerProcess:
+    def start(
+        mode: str = "embedded", env: dict[str, str] | None = None, data_dir: Path | None = None
+    ) -> ServerProcess:
         full = production_env("t") if mode == "production" else {}
         full.update(env or {})
         # Limits that would throttle a test run of many sign-ins from one address.
@@ -37,7 +41,9 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
 
 
 @pytest.fixture(scope="module", params=MODES)
-def server(request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+def server(
+    request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
+) -> ServerProcess:
     """One server per test module and mode: the same suite runs on both engine sets."""
     return server_factory(request.param)
 

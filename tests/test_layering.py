@@ -9,8 +9,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAMEWORKS = {"sanic", "tortoise", "aio_pika", "aiormq", "redis", "elasticsearch", "miniopy_async",
-              "argon2", "jwt", "pydantic", "prometheus_client", "PySide6", "qasync", "httpx", "websockets"}
+FRAMEWORKS = {
+    "sanic",
+    "tortoise",
+    "aio_pika",
+    "aiormq",
+    "redis",
+    "elasticsearch",
+    "miniopy_async",
+    "argon2",
+    "jwt",
+    "pydantic",
+    "prometheus_client",
+    "PySide6",
+    "qasync",
+    "httpx",
+    "websockets",
+}
 
 
 def imports(folder: str) -> list[tuple[Path, str]]:
@@ -27,8 +42,21 @@ def imports(folder: str) -> list[tuple[Path, str]]:
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        ("backend/domain", {"backend.services", "backend.adapters", "backend.api", "backend.bootstrap", "desktop", *FRAMEWORKS}),
-        ("backend/services", {"backend.adapters", "backend.api", "backend.bootstrap", "desktop", *FRAMEWORKS}),
+        (
+            "backend/domain",
+            {
+                "backend.services",
+                "backend.adapters",
+                "backend.api",
+                "backend.bootstrap",
+                "desktop",
+                *FRAMEWORKS,
+            },
+        ),
+        (
+            "backend/services",
+            {"backend.adapters", "backend.api", "backend.bootstrap", "desktop", *FRAMEWORKS},
+        ),
         ("backend/adapters", {"backend.api", "backend.services.messages", "desktop", "sanic"}),
         ("desktop", {"backend"}),
     ],

@@ -50,12 +50,20 @@ def status_of(error: de.DomainError) -> int:
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> HTTPResponse:
-    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
-            "code": code, "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
     headers = {}
     if "retry_after" in extra:
         headers["Retry-After"] = str(max(1, round(float(extra["retry_after"]))))
-    return json_response(body, status=status, headers=headers, content_type="application/problem+json")
+    return json_response(
+        body, status=status, headers=headers, content_type="application/problem+json"
+    )
 
 
 def validation_problem(exc: ValidationError) -> HTTPResponse:

@@ -9,7 +9,9 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "parley_http_requests_total", "HTTP requests", ["method", "route", "status"],
+            "parley_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
@@ -17,13 +19,18 @@ class Metrics:
         )
         self.sockets = Gauge("parley_ws_connections", "Open WebSockets", registry=self.registry)
         self.batch = Histogram(
-            "parley_write_batch_size", "Changes per write batch",
-            buckets=(1, 2, 5, 10, 20, 50, 100), registry=self.registry,
+            "parley_write_batch_size",
+            "Changes per write batch",
+            buckets=(1, 2, 5, 10, 20, 50, 100),
+            registry=self.registry,
         )
         self.bus_received = Gauge(
-            "parley_bus_events_received", "Events the bus delivered to this replica since start",
+            "parley_bus_events_received",
+            "Events the bus delivered to this replica since start",
             registry=self.registry,
         )
         self.deliveries = Gauge(
-            "parley_ws_deliveries", "Frames delivered to sockets since start", registry=self.registry
+            "parley_ws_deliveries",
+            "Frames delivered to sockets since start",
+            registry=self.registry,
         )

@@ -24,23 +24,39 @@ ROUTES: list[RouteDoc] = []
 def document(routes: list[RouteDoc]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
-    problem = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    problem = {
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    }
     for r in routes:
         op: dict[str, Any] = {
             "summary": r.summary,
-            "responses": {str(r.status): {"description": "Success"}, "default": {"description": "Problem", **problem}},
+            "responses": {
+                str(r.status): {"description": "Success"},
+                "default": {"description": "Problem", **problem},
+            },
         }
         if r.auth:
             op["security"] = [{"bearer": []}]
         if r.body is not None:
-            schemas[r.body.__name__] = r.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas[r.body.__name__] = r.body.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             op["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{r.body.__name__}"}}},
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{r.body.__name__}"}
+                    }
+                },
             }
         params = [p.strip("{}") for p in r.path.split("/") if p.startswith("{")]
         if params:
-            op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+            op["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                for p in params
+            ]
         paths.setdefault(r.path, {})[r.method.lower()] = op
     schemas["Problem"] = {
         "type": "object",
@@ -60,6 +76,8 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }

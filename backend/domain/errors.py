@@ -1,7 +1,7 @@
 """The one error type of the backend.
 
-Every failure a client can meet is a `DomainError` with a stable `code`; the API maps the class to an
-HTTP status in one place (`backend.api.errors`). Clients branch on `code`, never on `detail`.
+Every failure a client can meet is a `DomainError` with a stable `code`; the API maps the class to
+an HTTP status in one place (`backend.api.errors`). Clients branch on `code`, never on `detail`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Events that leave a replica: what the bus carries and the WebSocket pushes.
 
-An event has one routing key: `chat.<id>` for what every member of a chat sees, `user.<id>` for what
-one user's devices see. Replicas bind the keys of their connected users, so they receive nothing else.
+An event has one routing key: `chat.<id>` for what every member of a chat sees, `user.<id>` for
+what one user's devices see. Replicas bind the keys of their connected users, so they receive
+nothing else.
 """
 
 from __future__ import annotations

@@ -143,6 +143,7 @@ class MessageStore(Protocol):
     ) -> tuple[list[Message], bool]:
         """A page in ascending `seq` and whether more lie beyond it; the latest page by default."""
 
+
 EventHandler = Callable[[Event], Awaitable[None]]
 
 

@@ -1,9 +1,10 @@
 """Accounts and sessions: registration, sign-in, refresh-token rotation, sign-out, password change.
 
 Refresh tokens are opaque and stored only as SHA-256 hashes. Each refresh rotates the token; the
-successor is derived with an HMAC from the old token, so a client that sends the same refresh twice
+successor is derived with an HMAC from the old token, so a client that sends one refresh twice
 within the grace window (two parallel requests, a retry after a lost response) gets the very same
-successor instead of tripping reuse detection. Outside that window a reused token revokes its family.
+successor instead of tripping reuse detection. Outside that window a reused token revokes its
+family.
 """
 
 from __future__ import annotations
@@ -134,10 +135,14 @@ class AuthService:
             raise Unauthorized("The session has ended; sign in again.", code="refresh_invalid")
         successor_token = self._successor(refresh_token)
         if session.rotated_at is None:
-            new = self._session(session.user_id, session.family_id, successor_token, session.device_name)
+            new = self._session(
+                session.user_id, session.family_id, successor_token, session.device_name
+            )
             if not await self._sessions.rotate(session, new, now):
                 session = await self._sessions.by_id(session.id) or session
-        if session.rotated_at is not None and not await self._within_grace(session, successor_token):
+        if session.rotated_at is not None and not await self._within_grace(
+            session, successor_token
+        ):
             await self._sessions.revoke_family(session.family_id, now)
             raise Unauthorized(
                 "This refresh token was already used; every session of its family is revoked.",

@@ -18,7 +18,15 @@ from backend.domain.models import (
     Message,
     Role,
 )
-from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, Presence, UserRepo
+from backend.domain.ports import (
+    ChatRepo,
+    Clock,
+    EventBus,
+    EventRequest,
+    MessageStore,
+    Presence,
+    UserRepo,
+)
 from backend.services import wire
 from backend.services.auth import new_id
 from backend.services.pipeline import Pipeline, publish_after_commit
@@ -52,17 +60,22 @@ class ChatService:
             raise NotFound("No such chat.", code="chat_not_found")
         return member
 
-    async def create_group(self, owner_id: str, title: str, member_ids: Sequence[str]) -> dict[str, Any]:
+    async def create_group(
+        self, owner_id: str, title: str, member_ids: Sequence[str]
+    ) -> dict[str, Any]:
         ids = list(dict.fromkeys([owner_id, *member_ids]))
         if len(ids) > MAX_GROUP_MEMBERS:
-            raise InvalidInput(f"A chat has at most {MAX_GROUP_MEMBERS} members.", code="too_many_members")
+            raise InvalidInput(
+                f"A chat has at most {MAX_GROUP_MEMBERS} members.", code="too_many_members"
+            )
         found = await self._users.by_ids(ids)
         if len(found) != len(ids):
             raise InvalidInput("Some member_ids are not users.", code="unknown_user")
         now = self._clock.now()
         chat = Chat(new_id(), ChatKind.GROUP, title, now, 0, 0)
         members = [
-            Member(chat.id, uid, Role.OWNER if uid == owner_id else Role.MEMBER, now, 0) for uid in ids
+            Member(chat.id, uid, Role.OWNER if uid == owner_id else Role.MEMBER, now, 0)
+            for uid in ids
         ]
         await self._chats.create(chat, members)
         await self._announce(chat, members)
@@ -76,7 +89,10 @@ class ChatService:
         a, b = sorted((user_id, peer_id))
         now = self._clock.now()
         candidate = Chat(new_id(), ChatKind.DIRECT, "", now, 0, 0)
-        members = [Member(candidate.id, a, Role.MEMBER, now, 0), Member(candidate.id, b, Role.MEMBER, now, 0)]
+        members = [
+            Member(candidate.id, a, Role.MEMBER, now, 0),
+            Member(candidate.id, b, Role.MEMBER, now, 0),
+        ]
         chat = await self._chats.create_direct(candidate, members, f"{a}:{b}")
         created = chat.id == candidate.id
         if created:
@@ -84,15 +100,22 @@ class ChatService:
         return await self.get(user_id, chat.id), created
 
     async def _announce(self, chat: Chat, members: Sequence[Member]) -> None:
-        events = [ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat)) for m in members]
+        events = [
+            ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat))
+            for m in members
+        ]
         await publish_after_commit(self._bus, events)
 
     async def summaries(self, user_id: str, only: str | None = None) -> list[dict[str, Any]]:
         pairs = await self._chats.memberships(user_id)
         if only is not None:
             pairs = [(c, m) for c, m in pairs if c.id == only]
-        last = await self._store.get([(c.id, c.last_message_seq) for c, _ in pairs if c.last_message_seq])
-        unread = await self._chats.unread_counts(user_id, [(c.id, m.last_read_seq) for c, m in pairs])
+        last = await self._store.get(
+            [(c.id, c.last_message_seq) for c, _ in pairs if c.last_message_seq]
+        )
+        unread = await self._chats.unread_counts(
+            user_id, [(c.id, m.last_read_seq) for c, m in pairs]
+        )
         direct = [c.id for c, _ in pairs if c.kind is ChatKind.DIRECT]
         peers = await self._chats.direct_peers(user_id, direct)
         peer_users = await self._users.by_ids(peers.values())
@@ -115,7 +138,10 @@ class ChatService:
 
     async def positions(self, user_id: str) -> list[dict[str, Any]]:
         """For the WebSocket `ready` frame: each chat and its last `seq`."""
-        return [{"chat_id": c.id, "last_seq": c.last_seq} for c, _ in await self._chats.memberships(user_id)]
+        return [
+            {"chat_id": c.id, "last_seq": c.last_seq}
+            for c, _ in await self._chats.memberships(user_id)
+        ]
 
     async def members(self, user_id: str, chat_id: str) -> list[dict[str, Any]]:
         await self.require_member(user_id, chat_id)
@@ -123,20 +149,38 @@ class ChatService:
         users = await self._users.by_ids(m.user_id for m in members)
         return [wire.member(m, users.get(m.user_id)) for m in members]
 
-    async def add_member(self, actor_id: str, chat_id: str, *, user_id: str | None, username: str | None) -> dict[str, Any]:
+    async def add_member(
+        self, actor_id: str, chat_id: str, *, user_id: str | None, username: str | None
+    ) -> dict[str, Any]:
         await self.require_member(actor_id, chat_id)
-        target = await (self._users.by_id(user_id) if user_id else self._users.by_login(username or ""))
+        target = await (
+            self._users.by_id(user_id) if user_id else self._users.by_login(username or "")
+        )
         if target is None:
             raise NotFound("No such user.", code="user_not_found")
         request = EventRequest(
-            chat_id, EventType.MEMBER_ADDED, actor_id, self._clock.now(), data={"user_id": target.id, "role": Role.MEMBER.value}
+            chat_id,
+            EventType.MEMBER_ADDED,
+            actor_id,
+            self._clock.now(),
+            data={"user_id": target.id, "role": Role.MEMBER.value},
         )
 
         def publish(event: ChatEvent, _: Message | None) -> list[Event]:
-            body = {"seq": event.seq, "user_id": target.id, "actor_id": actor_id, "user": wire.user(target)}
+            body = {
+                "seq": event.seq,
+                "user_id": target.id,
+                "actor_id": actor_id,
+                "user": wire.user(target),
+            }
             return [
                 ev.to_chat(chat_id, "member.added", **body),
-                ev.to_user(target.id, "chat.created", chat_id=chat_id, chat={"id": chat_id, "last_seq": event.seq}),
+                ev.to_user(
+                    target.id,
+                    "chat.created",
+                    chat_id=chat_id,
+                    chat={"id": chat_id, "last_seq": event.seq},
+                ),
             ]
 
         result, _ = await self._pipeline.submit(request, lambda _e: None, publish)
@@ -154,10 +198,20 @@ class ChatService:
                 raise NotFound("Not a member of this chat.", code="member_not_found")
             if actor.role is Role.MEMBER or target.role is Role.OWNER:
                 raise Forbidden("Only the owner or an admin can remove others.", code="not_admin")
-        request = EventRequest(chat_id, EventType.MEMBER_REMOVED, actor_id, self._clock.now(), data={"user_id": user_id})
+        request = EventRequest(
+            chat_id,
+            EventType.MEMBER_REMOVED,
+            actor_id,
+            self._clock.now(),
+            data={"user_id": user_id},
+        )
 
         def publish(event: ChatEvent, _: Message | None) -> list[Event]:
-            return [ev.to_chat(chat_id, "member.removed", seq=event.seq, user_id=user_id, actor_id=actor_id)]
+            return [
+                ev.to_chat(
+                    chat_id, "member.removed", seq=event.seq, user_id=user_id, actor_id=actor_id
+                )
+            ]
 
         result, _ = await self._pipeline.submit(request, lambda _e: None, publish)
         if result.error is not None:

@@ -79,7 +79,12 @@ class MessageService:
             )
 
     async def send(
-        self, user_id: str, chat_id: str, client_msg_id: str, text: str, reply_to_seq: int | None = None
+        self,
+        user_id: str,
+        chat_id: str,
+        client_msg_id: str,
+        text: str,
+        reply_to_seq: int | None = None,
     ) -> tuple[Message, bool]:
         """Store a message; a retry with the same `client_msg_id` returns the first one (True)."""
         self._check_text(text)
@@ -106,7 +111,9 @@ class MessageService:
                 reply_to_seq=reply_to_seq,
             )
 
-        result, message = await self._pipeline.submit(request, build, lambda e, m: [message_event(e, m)])
+        result, message = await self._pipeline.submit(
+            request, build, lambda e, m: [message_event(e, m)]
+        )
         if result.error is not None:
             raise result.error
         assert message is not None
@@ -117,7 +124,9 @@ class MessageService:
     ) -> tuple[list[Message], bool]:
         await self._chats.require_member(user_id, chat_id)
         if not 1 <= limit <= self._limits.max_page:
-            raise InvalidInput(f"limit must be between 1 and {self._limits.max_page}.", code="bad_limit")
+            raise InvalidInput(
+                f"limit must be between 1 and {self._limits.max_page}.", code="bad_limit"
+            )
         return await self._store.history(chat_id, before=before, after=after, limit=limit)
 
     async def _own_message(self, user_id: str, chat_id: str, seq: int) -> Message:
@@ -138,15 +147,23 @@ class MessageService:
         current = await self._own_message(user_id, chat_id, seq)
         return await self._change(user_id, current, EventType.MESSAGE_DELETED, text=None)
 
-    async def _change(self, user_id: str, current: Message, kind: EventType, text: str | None) -> Message:
-        request = EventRequest(current.chat_id, kind, user_id, self._clock.now(), target_seq=current.seq)
+    async def _change(
+        self, user_id: str, current: Message, kind: EventType, text: str | None
+    ) -> Message:
+        request = EventRequest(
+            current.chat_id, kind, user_id, self._clock.now(), target_seq=current.seq
+        )
 
         def build(event: ChatEvent) -> Message:
             if kind is EventType.MESSAGE_DELETED:
-                return replace(current, text=None, attachments=(), deleted=True, edited_at=event.created_at)
+                return replace(
+                    current, text=None, attachments=(), deleted=True, edited_at=event.created_at
+                )
             return replace(current, text=text, edited_at=event.created_at)
 
-        result, message = await self._pipeline.submit(request, build, lambda e, m: [message_event(e, m)])
+        result, message = await self._pipeline.submit(
+            request, build, lambda e, m: [message_event(e, m)]
+        )
         if result.error is not None:
             raise result.error
         assert message is not None
@@ -158,7 +175,9 @@ class MessageService:
         if chat is None or seq < 0 or seq > chat.last_seq:
             raise InvalidInput("seq is beyond the end of the chat.", code="bad_seq")
         stored = await self._repo.mark_read(chat_id, user_id, seq)
-        await publish_after_commit(self._bus, [ev.to_chat(chat_id, "read", user_id=user_id, seq=stored)])
+        await publish_after_commit(
+            self._bus, [ev.to_chat(chat_id, "read", user_id=user_id, seq=stored)]
+        )
         return stored
 
     async def typing(self, user_id: str, chat_id: str) -> None:
@@ -176,7 +195,9 @@ class MessageService:
         if chat.last_seq - last_seq > self._limits.resume_max_events:
             return Resume([], last_seq, resync=True)
         events = await self._repo.events(chat_id, last_seq, chat.last_seq)
-        targets = [(chat_id, e.target_seq or e.seq) for e in events if e.type.value.startswith("message.")]
+        targets = [
+            (chat_id, e.target_seq or e.seq) for e in events if e.type.value.startswith("message.")
+        ]
         stored = await self._store.get(targets)
         frames: list[dict[str, Any]] = []
         reached = last_seq
@@ -188,10 +209,17 @@ class MessageService:
             reached = event.seq
         return Resume(frames, reached)
 
-    async def _frame(self, event: ChatEvent, stored: dict[tuple[str, int], Message]) -> dict[str, Any] | None:
+    async def _frame(
+        self, event: ChatEvent, stored: dict[tuple[str, int], Message]
+    ) -> dict[str, Any] | None:
         if event.type.value.startswith("member."):
-            return {"type": event.type.value, "chat_id": event.chat_id, "seq": event.seq,
-                    "user_id": event.data.get("user_id"), "actor_id": event.actor_id}
+            return {
+                "type": event.type.value,
+                "chat_id": event.chat_id,
+                "seq": event.seq,
+                "user_id": event.data.get("user_id"),
+                "actor_id": event.actor_id,
+            }
         key = (event.chat_id, event.target_seq or event.seq)
         message = stored.get(key)
         if message is None:

@@ -101,8 +101,12 @@ class Pipeline:
                 await self._run(jobs)
             except Exception as exc:  # an engine failed: nothing in this batch is acknowledged
                 log.warning("batch of %d failed: %s", len(jobs), exc)
-                error = exc if isinstance(exc, Unavailable) else Unavailable(
-                    "The message could not be stored; try again.", code="store_unavailable"
+                error = (
+                    exc
+                    if isinstance(exc, Unavailable)
+                    else Unavailable(
+                        "The message could not be stored; try again.", code="store_unavailable"
+                    )
                 )
                 for job in jobs:
                     if not job.future.done():

@@ -55,7 +55,9 @@ def chat(c: Chat) -> dict[str, Any]:
     }
 
 
-def summary(s: ChatSummary, *, peer: User | None = None, online: bool | None = None) -> dict[str, Any]:
+def summary(
+    s: ChatSummary, *, peer: User | None = None, online: bool | None = None
+) -> dict[str, Any]:
     out = chat(s.chat)
     out.update(
         role=s.member.role.value,

@@ -39,8 +39,12 @@ class Api:
         username = name or f"u{uuid.uuid4().hex[:12]}"
         r = await self.http.post(
             "/auth/register",
-            json={"username": username, "email": f"{username}@example.org", "password": password,
-                  "display_name": username.title()},
+            json={
+                "username": username,
+                "email": f"{username}@example.org",
+                "password": password,
+                "display_name": username.title(),
+            },
         )
         assert r.status_code == 201, r.text
         return await self.login(username, password)
@@ -49,19 +53,26 @@ class Api:
         r = await self.http.post("/auth/login", json={"login": login, "password": password})
         assert r.status_code == 200, r.text
         b = r.json()
-        return User(b["user"]["id"], b["user"]["username"], password, b["access_token"], b["refresh_token"])
+        return User(
+            b["user"]["id"], b["user"]["username"], password, b["access_token"], b["refresh_token"]
+        )
 
     async def group(self, owner: User, *members: User, title: str = "team") -> str:
         r = await self.http.post(
-            "/chats", headers=owner.auth, json={"title": title, "member_ids": [m.id for m in members]}
+            "/chats",
+            headers=owner.auth,
+            json={"title": title, "member_ids": [m.id for m in members]},
         )
         assert r.status_code == 201, r.text
         chat_id: str = r.json()["chat"]["id"]
         return chat_id
 
-    async def send(self, user: User, chat_id: str, text: str, cid: str | None = None) -> httpx.Response:
+    async def send(
+        self, user: User, chat_id: str, text: str, cid: str | None = None
+    ) -> httpx.Response:
         return await self.http.post(
-            f"/chats/{chat_id}/messages", headers=user.auth,
+            f"/chats/{chat_id}/messages",
+            headers=user.auth,
             json={"client_msg_id": cid or uuid.uuid4().hex, "text": text},
         )
 
@@ -102,28 +113,44 @@ class Socket:
         await self.ws.send(json.dumps(frame))
 
     def of(self, type_: str, chat_id: str | None = None) -> list[dict[str, Any]]:
-        return [f for f in self.frames if f.get("type") == type_ and (chat_id is None or f.get("chat_id") == chat_id)]
+        return [
+            f
+            for f in self.frames
+            if f.get("type") == type_ and (chat_id is None or f.get("chat_id") == chat_id)
+        ]
 
     async def until(self, predicate: Any, timeout: float = 10.0, what: str = "a frame") -> None:
         """Wait until `predicate(frames)` holds; fail after `timeout`."""
+
         async def loop() -> None:
             while not predicate(self.frames):
                 if self._reader is not None and self._reader.done():
-                    raise AssertionError(f"socket closed while waiting for {what}: {self.ws.close_code}")
+                    raise AssertionError(
+                        f"socket closed while waiting for {what}: {self.ws.close_code}"
+                    )
                 self._arrived.clear()
                 await self._arrived.wait()
 
         try:
             await asyncio.wait_for(loop(), timeout)
         except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}; last frames: {self.frames[-5:]}") from None
+            raise AssertionError(
+                f"timed out waiting for {what}; last frames: {self.frames[-5:]}"
+            ) from None
 
     async def next(self, type_: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
         def found(frames: list[dict[str, Any]]) -> bool:
-            return any(f.get("type") == type_ and all(f.get(k) == v for k, v in match.items()) for f in frames)
+            return any(
+                f.get("type") == type_ and all(f.get(k) == v for k, v in match.items())
+                for f in frames
+            )
 
         await self.until(found, timeout, f"{type_} {match}")
-        return next(f for f in self.frames if f.get("type") == type_ and all(f.get(k) == v for k, v in match.items()))
+        return next(
+            f
+            for f in self.frames
+            if f.get("type") == type_ and all(f.get(k) == v for k, v in match.items())
+        )
 
     async def closed(self, timeout: float = 10.0) -> int | None:
         assert self._reader is not None

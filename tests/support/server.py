@@ -60,12 +60,26 @@ class ServerProcess:
         self.log_path = self.data_dir / f"server-{self.port}.log"
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "backend",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
-        wait_until(self._ready, timeout, f"parley-server on {self.port} to be ready ({self.log_path})")
+        wait_until(
+            self._ready, timeout, f"parley-server on {self.port} to be ready ({self.log_path})"
+        )
         return self
 
     def _ready(self) -> bool:

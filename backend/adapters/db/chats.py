@@ -196,7 +196,7 @@ class SqlChatRepo:
         row = await MemberRow.get_or_none(chat_id=chat_id, user_id=user_id)
         if row is None:
             raise NotFound("No such chat.", code="chat_not_found")
-        return row.last_read_seq
+        return int(row.last_read_seq)
 
     async def set_role(self, chat_id: str, user_id: str, role: Role) -> None:
         await MemberRow.filter(chat_id=chat_id, user_id=user_id).update(role=role.value)
@@ -251,14 +251,18 @@ class SqlChatRepo:
         for chat_id, user_id in batch.removed:
             await MemberRow.filter(chat_id=chat_id, user_id=user_id).using_db(conn).delete()
         for chat in batch.chats.values():
-            await ChatRow.filter(id=chat.id).using_db(conn).update(
-                last_seq=chat.last_seq, last_message_seq=chat.last_message_seq
+            await (
+                ChatRow.filter(id=chat.id)
+                .using_db(conn)
+                .update(last_seq=chat.last_seq, last_message_seq=chat.last_message_seq)
             )
         return [r if isinstance(r, Appended) else Appended(_event(r)) for r in results]
 
     async def _lock(self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]) -> _Batch:
         chat_ids = sorted({r.chat_id for r in requests})
-        rows = await ChatRow.filter(id__in=chat_ids).order_by("id").select_for_update().using_db(conn)
+        rows = (
+            await ChatRow.filter(id__in=chat_ids).order_by("id").select_for_update().using_db(conn)
+        )
         users = {r.actor_id for r in requests} | {
             str(r.data["user_id"]) for r in requests if "user_id" in r.data
         }

@@ -48,7 +48,9 @@ async def open_database(settings: Settings) -> None:
     await Tortoise.close_connections()
     # Sanic runs handlers in tasks that do not inherit this one's context: share it process-wide.
     await Tortoise.init(config=config, _enable_global_fallback=True)
-    log.info("relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite")
+    log.info(
+        "relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite"
+    )
 
 
 async def close_database() -> None:

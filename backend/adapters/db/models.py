@@ -6,6 +6,8 @@ expand/contract-friendly and lets old and new replicas share a schema.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -78,7 +80,7 @@ class EventRow(Model):
     target_seq = fields.BigIntField(null=True)
     client_msg_id = fields.CharField(max_length=64, null=True)
     content_hash = fields.CharField(max_length=64, null=True)
-    data = fields.JSONField(default=dict)
+    data: dict[str, Any] = fields.JSONField(default=dict)
 
     class Meta:
         table = "chat_events"
@@ -97,7 +99,7 @@ class MessageRow(Model):
     edited_at = fields.DatetimeField(null=True)
     deleted = fields.BooleanField(default=False)
     client_msg_id = fields.CharField(max_length=64, null=True)
-    attachments = fields.JSONField(default=list)
+    attachments: list[dict[str, Any]] = fields.JSONField(default=list)
     reply_to_seq = fields.BigIntField(null=True)
 
     class Meta:

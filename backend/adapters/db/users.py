@@ -80,7 +80,9 @@ class SqlUserRepo:
 
     async def search(self, prefix: str, limit: int) -> list[User]:
         key = prefix.lower()
-        rows = await UserRow.filter(username_key__startswith=key).order_by("username_key").limit(limit)
+        rows = (
+            await UserRow.filter(username_key__startswith=key).order_by("username_key").limit(limit)
+        )
         return [_user(r) for r in rows]
 
     async def update(

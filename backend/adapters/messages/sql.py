@@ -57,21 +57,26 @@ class SqlMessageStore:
             return
         latest = {m.id: m for m in messages}  # the last state of each id in this batch wins
         async with in_transaction() as conn:
-            existing = set(
-                await MessageRow.filter(id__in=list(latest)).using_db(conn).values_list(
-                    "id", flat=True
-                )
+            found = (
+                await MessageRow.filter(id__in=list(latest))
+                .using_db(conn)
+                .values_list("id", flat=True)
             )
+            existing = {str(i) for i in found}
             new = [_row(m) for i, m in latest.items() if i not in existing]
             if new:
                 await MessageRow.bulk_create(new, using_db=conn)
             for i in existing:
                 m = latest[i]
-                await MessageRow.filter(id=i).using_db(conn).update(
-                    text=m.text,
-                    edited_at=m.edited_at,
-                    deleted=m.deleted,
-                    attachments=list(m.attachments),
+                await (
+                    MessageRow.filter(id=i)
+                    .using_db(conn)
+                    .update(
+                        text=m.text,
+                        edited_at=m.edited_at,
+                        deleted=m.deleted,
+                        attachments=list(m.attachments),
+                    )
                 )
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:

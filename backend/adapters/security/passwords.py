@@ -1,9 +1,9 @@
 """argon2id password hashing off the event loop, with bounded concurrency.
 
-argon2 costs ~26 ms of CPU and 19 MiB per hash here; running it on the loop would stall every socket,
-and running unboundedly many at once would exhaust memory. A thread pool of `2 × cores` does the
-work (argon2-cffi releases the GIL) and a bounded queue in front of it turns overload into a clear
-`Unavailable` instead of unbounded waiting.
+argon2 costs ~26 ms of CPU and 19 MiB per hash here; running it on the loop would stall every
+socket, and running unboundedly many at once would exhaust memory. A thread pool of `2 × cores`
+does the work (argon2-cffi releases the GIL) and a bounded queue in front of it turns overload
+into a clear `Unavailable` instead of unbounded waiting.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from sanic.response import empty
 
 from backend.api.http.common import body, client_ip, container, ok, route, user_id
 from backend.api.schemas import Login, PasswordChange, ProfilePatch, Refresh, Register
-from backend.services import wire
 from backend.domain.errors import InvalidInput, Unauthorized
+from backend.services import wire
 from backend.services.auth import TokenPair
 
 bp = Blueprint("auth")
@@ -38,7 +38,9 @@ async def register(request: Request) -> HTTPResponse:
 @route(bp, "POST", "/auth/login", "Sign in by username or email", model=Login, auth=False)
 async def login(request: Request) -> HTTPResponse:
     b = body(request, Login)
-    pair = await container(request).auth.login(b.login, b.password, b.device_name, client_ip(request))
+    pair = await container(request).auth.login(
+        b.login, b.password, b.device_name, client_ip(request)
+    )
     return _pair(pair)
 
 
@@ -72,11 +74,20 @@ async def patch_me(request: Request) -> HTTPResponse:
     return ok({"user": wire.user(user, private=True)})
 
 
-@route(bp, "POST", "/me/password", "Change password; ends the other sessions", model=PasswordChange, status=204)
+@route(
+    bp,
+    "POST",
+    "/me/password",
+    "Change password; ends the other sessions",
+    model=PasswordChange,
+    status=204,
+)
 async def change_password(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, PasswordChange)
-    await container(request).auth.change_password(uid, b.current_password, b.new_password, b.refresh_token)
+    await container(request).auth.change_password(
+        uid, b.current_password, b.new_password, b.refresh_token
+    )
     return empty()
 
 

@@ -20,7 +20,13 @@ async def create_chat(request: Request) -> HTTPResponse:
     return ok({"chat": chat}, status=201)
 
 
-@route(bp, "POST", "/chats/direct", "The direct chat with a user (created on first use)", model=NewDirect)
+@route(
+    bp,
+    "POST",
+    "/chats/direct",
+    "The direct chat with a user (created on first use)",
+    model=NewDirect,
+)
 async def direct_chat(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewDirect)
@@ -46,17 +52,28 @@ async def list_members(request: Request, chat_id: str) -> HTTPResponse:
     return ok({"members": await container(request).chats.members(uid, chat_id)})
 
 
-@route(bp, "POST", "/chats/<chat_id>/members", "Add a member by user id or username", model=NewMember, status=201)
+@route(
+    bp,
+    "POST",
+    "/chats/<chat_id>/members",
+    "Add a member by user id or username",
+    model=NewMember,
+    status=201,
+)
 async def add_member(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewMember)
     if bool(b.user_id) == bool(b.username):
         raise InvalidInput("Give exactly one of user_id and username.", code="invalid_input")
-    member = await container(request).chats.add_member(uid, chat_id, user_id=b.user_id, username=b.username)
+    member = await container(request).chats.add_member(
+        uid, chat_id, user_id=b.user_id, username=b.username
+    )
     return ok({"member": member}, status=201)
 
 
-@route(bp, "DELETE", "/chats/<chat_id>/members/<member_id>", "Remove a member, or leave", status=204)
+@route(
+    bp, "DELETE", "/chats/<chat_id>/members/<member_id>", "Remove a member, or leave", status=204
+)
 async def remove_member(request: Request, chat_id: str, member_id: str) -> HTTPResponse:
     uid = user_id(request)
     await container(request).chats.remove_member(uid, chat_id, member_id)

@@ -59,7 +59,8 @@ def route(
     """Register a handler on the blueprint and describe it in the OpenAPI document."""
 
     def wrap(handler: H) -> H:
-        bp.add_route(handler, path, methods=[method], name=f"{method.lower()}_{handler.__name__}")
+        name = f"{method.lower()}_{handler.__name__}"
+        bp.add_route(handler, path, methods=[method], name=name)  # type: ignore[arg-type]
         doc_path = re.sub(r"<(\w+)(:\w+)?>", r"{\1}", path)
         ROUTES.append(RouteDoc(method, doc_path, summary, model, status, auth))
         return handler

@@ -25,7 +25,14 @@ def _int_arg(request: Request, name: str, default: int | None) -> int | None:
     return value
 
 
-@route(bp, "POST", "/chats/<chat_id>/messages", "Send a message (idempotent by client_msg_id)", model=NewMessage, status=201)
+@route(
+    bp,
+    "POST",
+    "/chats/<chat_id>/messages",
+    "Send a message (idempotent by client_msg_id)",
+    model=NewMessage,
+    status=201,
+)
 async def send(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewMessage)

@@ -49,6 +49,7 @@ class TokenBucket:
 
 class Connection:
     __slots__ = (
+        "_closer",
         "_held",
         "_outbox",
         "_writer",
@@ -70,6 +71,7 @@ class Connection:
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(outbox_frames)
         self._held: dict[str, list[tuple[int, str]]] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
@@ -111,7 +113,7 @@ class Connection:
         self.closed = True
         if self._writer is not None:
             self._writer.cancel()
-        asyncio.ensure_future(self._close(code, reason))
+        self._closer = asyncio.create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
         try:
@@ -119,7 +121,7 @@ class Connection:
         except Exception as exc:
             log.debug("close of %s failed: %s", self.id, exc)
 
-    async def finish(self, code: int, reason: str, timeout: float = 2.0) -> None:
+    async def finish(self, code: int, reason: str, grace: float = 2.0) -> None:
         """Flush what is queued (e.g. a `reconnect` frame), then close."""
         if self.closed:
             return
@@ -127,7 +129,7 @@ class Connection:
         if self._writer is not None:
             self._outbox.put_nowait(None) if not self._outbox.full() else None
             try:
-                await asyncio.wait_for(asyncio.shield(self._writer), timeout)
+                await asyncio.wait_for(asyncio.shield(self._writer), grace)
             except (TimeoutError, asyncio.CancelledError):
                 self._writer.cancel()
         await self._close(code, reason)

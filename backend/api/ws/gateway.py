@@ -118,20 +118,36 @@ def _spawn_send(frame: dict[str, Any], conn: Connection, c: Container) -> None:
     client_msg_id = frame.get("client_msg_id")
     chat_id, text = frame.get("chat_id"), frame.get("text")
     if not (isinstance(client_msg_id, str) and 0 < len(client_msg_id) <= 64):
-        conn.push(_error("invalid_input", "client_msg_id must be 1 to 64 characters.", client_msg_id=client_msg_id))
+        conn.push(
+            _error(
+                "invalid_input",
+                "client_msg_id must be 1 to 64 characters.",
+                client_msg_id=client_msg_id,
+            )
+        )
         return
     if not isinstance(chat_id, str) or not isinstance(text, str):
-        conn.push(_error("invalid_input", "chat_id and text are strings.", client_msg_id=client_msg_id))
+        conn.push(
+            _error("invalid_input", "chat_id and text are strings.", client_msg_id=client_msg_id)
+        )
         return
     if conn.inflight >= MAX_INFLIGHT:
-        conn.push(_error("too_many_inflight", "Wait for acks before sending more.", client_msg_id=client_msg_id))
+        conn.push(
+            _error(
+                "too_many_inflight",
+                "Wait for acks before sending more.",
+                client_msg_id=client_msg_id,
+            )
+        )
         return
     conn.inflight += 1
     task = asyncio.ensure_future(_send(conn, c, chat_id, client_msg_id, text))
     task.add_done_callback(lambda _t: setattr(conn, "inflight", conn.inflight - 1))
 
 
-async def _send(conn: Connection, c: Container, chat_id: str, client_msg_id: str, text: str) -> None:
+async def _send(
+    conn: Connection, c: Container, chat_id: str, client_msg_id: str, text: str
+) -> None:
     try:
         message, _ = await c.messages.send(conn.user_id, chat_id, client_msg_id, text)
     except DomainError as exc:
@@ -139,8 +155,13 @@ async def _send(conn: Connection, c: Container, chat_id: str, client_msg_id: str
         return
     conn.push(
         frame_json(
-            {"type": "message.ack", "client_msg_id": client_msg_id, "chat_id": chat_id,
-             "seq": message.seq, "id": message.id}
+            {
+                "type": "message.ack",
+                "client_msg_id": client_msg_id,
+                "chat_id": chat_id,
+                "seq": message.seq,
+                "id": message.id,
+            }
         )
     )
 

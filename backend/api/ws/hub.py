@@ -149,7 +149,9 @@ class Hub:
                 conn.push(data, chat_id, seq if isinstance(seq, int) else None)
                 self.delivered += 1
         if event.type == "member.removed" and isinstance(subject, str) and subject in self.by_user:
-            asyncio.ensure_future(self._leave(subject, [chat_id]))
+            task = asyncio.create_task(self._leave(subject, [chat_id]))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
 
     async def _to_user(self, event: Event, data: str) -> None:
         uid = event.key.removeprefix("user.")

@@ -12,11 +12,18 @@ async def test_register_then_login_by_username_and_email(api: Api) -> None:
     name = f"u{uuid.uuid4().hex[:10]}"
     r = await api.http.post(
         "/auth/register",
-        json={"username": name, "email": f"{name}@example.org", "password": "long enough 1", "display_name": "Ann"},
+        json={
+            "username": name,
+            "email": f"{name}@example.org",
+            "password": "long enough 1",
+            "display_name": "Ann",
+        },
     )
     assert r.status_code == 201
     user = r.json()["user"]
-    assert user["username"] == name and user["display_name"] == "Ann" and "password_hash" not in user
+    assert (
+        user["username"] == name and user["display_name"] == "Ann" and "password_hash" not in user
+    )
     for login in (name, f"{name}@example.org", name.upper()):
         r = await api.http.post("/auth/login", json={"login": login, "password": "long enough 1"})
         assert r.status_code == 200, login
@@ -29,16 +36,30 @@ async def test_register_then_login_by_username_and_email(api: Api) -> None:
 
 async def test_taken_username_and_email_conflict(api: Api) -> None:
     u = await api.user()
-    r = await api.http.post("/auth/register", json={"username": u.username, "email": "other@example.org", "password": "long enough 1"})
+    r = await api.http.post(
+        "/auth/register",
+        json={"username": u.username, "email": "other@example.org", "password": "long enough 1"},
+    )
     assert (r.status_code, r.json()["code"]) == (409, "username_taken")
-    r = await api.http.post("/auth/register", json={"username": "someone_else_" + u.id[:6], "email": f"{u.username}@example.org", "password": "long enough 1"})
+    r = await api.http.post(
+        "/auth/register",
+        json={
+            "username": "someone_else_" + u.id[:6],
+            "email": f"{u.username}@example.org",
+            "password": "long enough 1",
+        },
+    )
     assert (r.status_code, r.json()["code"]) == (409, "email_taken")
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(api: Api) -> None:
     u = await api.user()
-    wrong = await api.http.post("/auth/login", json={"login": u.username, "password": "not it at all"})
-    unknown = await api.http.post("/auth/login", json={"login": "nobody_" + u.id[:8], "password": "not it at all"})
+    wrong = await api.http.post(
+        "/auth/login", json={"login": u.username, "password": "not it at all"}
+    )
+    unknown = await api.http.post(
+        "/auth/login", json={"login": "nobody_" + u.id[:8], "password": "not it at all"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.headers["content-type"].startswith("application/problem+json")
@@ -86,20 +107,35 @@ async def test_password_change_revokes_other_sessions(api: Api) -> None:
     u = await api.user(password="first password")
     other = await api.login(u.username, "first password")
     r = await api.http.post(
-        "/me/password", headers=u.auth,
-        json={"current_password": "first password", "new_password": "second password", "refresh_token": u.refresh_token},
+        "/me/password",
+        headers=u.auth,
+        json={
+            "current_password": "first password",
+            "new_password": "second password",
+            "refresh_token": u.refresh_token,
+        },
     )
     assert r.status_code == 204
-    assert (await api.http.post("/auth/refresh", json={"refresh_token": other.refresh_token})).status_code == 401
-    assert (await api.http.post("/auth/refresh", json={"refresh_token": u.refresh_token})).status_code == 200
-    old = await api.http.post("/auth/login", json={"login": u.username, "password": "first password"})
+    assert (
+        await api.http.post("/auth/refresh", json={"refresh_token": other.refresh_token})
+    ).status_code == 401
+    assert (
+        await api.http.post("/auth/refresh", json={"refresh_token": u.refresh_token})
+    ).status_code == 200
+    old = await api.http.post(
+        "/auth/login", json={"login": u.username, "password": "first password"}
+    )
     assert old.status_code == 401
     await api.login(u.username, "second password")
 
 
 async def test_wrong_current_password_changes_nothing(api: Api) -> None:
     u = await api.user(password="first password")
-    r = await api.http.post("/me/password", headers=u.auth, json={"current_password": "nope nope", "new_password": "second password"})
+    r = await api.http.post(
+        "/me/password",
+        headers=u.auth,
+        json={"current_password": "nope nope", "new_password": "second password"},
+    )
     assert (r.status_code, r.json()["code"]) == (422, "wrong_password")
     await api.login(u.username, "first password")
 

@@ -21,12 +21,48 @@ REGISTER = [
     ("POST", "/auth/register", b"{not json", 400, "malformed_json"),
     ("POST", "/auth/register", b"[1,2]", 400, "malformed_json"),
     ("POST", "/auth/register", {}, 422, "invalid_input"),
-    ("POST", "/auth/register", {"username": "ab", "email": "a@b.co", "password": "long enough"}, 422, "invalid_input"),
-    ("POST", "/auth/register", {"username": "has space", "email": "a@b.co", "password": "long enough"}, 422, "invalid_input"),
-    ("POST", "/auth/register", {"username": "fine_name", "email": "not-an-email", "password": "long enough"}, 422, "invalid_input"),
-    ("POST", "/auth/register", {"username": "fine_name", "email": "a@b.co", "password": "short"}, 422, "invalid_input"),
-    ("POST", "/auth/register", {"username": 12345, "email": "a@b.co", "password": "long enough"}, 422, "invalid_input"),
-    ("POST", "/auth/register", {"username": "fine_name", "email": "a@b.co", "password": BIG}, 413, "body_too_large"),
+    (
+        "POST",
+        "/auth/register",
+        {"username": "ab", "email": "a@b.co", "password": "long enough"},
+        422,
+        "invalid_input",
+    ),
+    (
+        "POST",
+        "/auth/register",
+        {"username": "has space", "email": "a@b.co", "password": "long enough"},
+        422,
+        "invalid_input",
+    ),
+    (
+        "POST",
+        "/auth/register",
+        {"username": "fine_name", "email": "not-an-email", "password": "long enough"},
+        422,
+        "invalid_input",
+    ),
+    (
+        "POST",
+        "/auth/register",
+        {"username": "fine_name", "email": "a@b.co", "password": "short"},
+        422,
+        "invalid_input",
+    ),
+    (
+        "POST",
+        "/auth/register",
+        {"username": 12345, "email": "a@b.co", "password": "long enough"},
+        422,
+        "invalid_input",
+    ),
+    (
+        "POST",
+        "/auth/register",
+        {"username": "fine_name", "email": "a@b.co", "password": BIG},
+        413,
+        "body_too_large",
+    ),
     ("POST", "/auth/login", {"login": "x"}, 422, "invalid_input"),
     ("POST", "/auth/login", {"login": "", "password": "x"}, 422, "invalid_input"),
     ("POST", "/auth/refresh", {"refresh_token": "made-up"}, 401, "refresh_invalid"),
@@ -47,12 +83,30 @@ AUTHED = [
     ("POST", "/chats/direct", {"user_id": "no-such-user"}, 404, "user_not_found"),
     ("GET", "/chats/no-such-chat", None, 404, "chat_not_found"),
     ("POST", "/chats/{chat}/messages", {"text": "no id"}, 422, "invalid_input"),
-    ("POST", "/chats/{chat}/messages", {"client_msg_id": "a b", "text": "bad id"}, 422, "invalid_input"),
+    (
+        "POST",
+        "/chats/{chat}/messages",
+        {"client_msg_id": "a b", "text": "bad id"},
+        422,
+        "invalid_input",
+    ),
     ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": ""}, 422, "invalid_input"),
     ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": "   "}, 422, "text_empty"),
-    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": "y" * 4001}, 422, "text_too_long"),
+    (
+        "POST",
+        "/chats/{chat}/messages",
+        {"client_msg_id": "c1", "text": "y" * 4001},
+        422,
+        "text_too_long",
+    ),
     ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": 42}, 422, "invalid_input"),
-    ("POST", "/chats/{chat}/messages", {"client_msg_id": "c1", "text": "z", "reply_to_seq": -1}, 422, "invalid_input"),
+    (
+        "POST",
+        "/chats/{chat}/messages",
+        {"client_msg_id": "c1", "text": "z", "reply_to_seq": -1},
+        422,
+        "invalid_input",
+    ),
     ("GET", "/chats/{chat}/messages?limit=0", None, 422, "bad_limit"),
     ("GET", "/chats/{chat}/messages?limit=101", None, 422, "bad_limit"),
     ("GET", "/chats/{chat}/messages?before=abc", None, 422, "bad_query"),
@@ -76,7 +130,9 @@ def _kw(body: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "code"), REGISTER)
-async def test_public_endpoints(api: Api, method: str, path: str, body: Any, status: int, code: str) -> None:
+async def test_public_endpoints(
+    api: Api, method: str, path: str, body: Any, status: int, code: str
+) -> None:
     r = await api.http.request(method, path, **_kw(body))
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -85,7 +141,9 @@ async def test_public_endpoints(api: Api, method: str, path: str, body: Any, sta
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "code"), AUTHED)
-async def test_authed_endpoints(api: Api, method: str, path: str, body: Any, status: int, code: str | None) -> None:
+async def test_authed_endpoints(
+    api: Api, method: str, path: str, body: Any, status: int, code: str | None
+) -> None:
     u = await api.user()
     chat = await api.group(u)
     assert (await api.send(u, chat, "only message", cid="only")).status_code == 201
@@ -111,8 +169,19 @@ def _forged(user: User, **changes: Any) -> str:
 async def test_bad_tokens_are_refused(api: Api) -> None:
     u = await api.user()
     none_alg = jwt.encode({"sub": u.id, "exp": time.time() + 60}, key="", algorithm="none")
-    other_key = jwt.encode({"sub": u.id, "iss": "parley", "aud": "parley-clients", "exp": time.time() + 60,
-                            "iat": time.time(), "jti": "x"}, key="k" * 40, algorithm="HS256", headers={"kid": "nope"})
+    other_key = jwt.encode(
+        {
+            "sub": u.id,
+            "iss": "parley",
+            "aud": "parley-clients",
+            "exp": time.time() + 60,
+            "iat": time.time(),
+            "jti": "x",
+        },
+        key="k" * 40,
+        algorithm="HS256",
+        headers={"kid": "nope"},
+    )
     for token, code in [
         ("", "token_missing"),
         ("garbage", "token_invalid"),
@@ -146,8 +215,13 @@ async def test_expired_token_is_refused(server_factory: Any) -> None:
         await api.close()
 
 
-@pytest.mark.parametrize("first", [None, "not json", {"type": "auth"}, {"type": "auth", "token": "bad"}, {"type": "ping"}])
-async def test_socket_without_valid_auth_is_closed_4401(api: Api, server: ServerProcess, first: Any) -> None:
+@pytest.mark.parametrize(
+    "first",
+    [None, "not json", {"type": "auth"}, {"type": "auth", "token": "bad"}, {"type": "ping"}],
+)
+async def test_socket_without_valid_auth_is_closed_4401(
+    api: Api, server: ServerProcess, first: Any
+) -> None:
     ws = await websockets.connect(server.ws_url)
     if first is not None:
         await ws.send(first if isinstance(first, str) else json.dumps(first))
@@ -160,7 +234,9 @@ async def test_oversized_frame_closes_with_1009(api: Api, server: ServerProcess)
     u = await api.user()
     chat = await api.group(u)
     sock = await Socket.connect(server.ws_url, u.access_token)
-    await sock.send({"type": "message.send", "chat_id": chat, "client_msg_id": "big", "text": "x" * 40_000})
+    await sock.send(
+        {"type": "message.send", "chat_id": chat, "client_msg_id": "big", "text": "x" * 40_000}
+    )
     assert await sock.closed() == 1009
     assert (await api.history(u, chat)).json()["messages"] == []
 
@@ -173,11 +249,19 @@ async def test_bad_frames_get_error_frames(api: Api, server: ServerProcess) -> N
         await sock.ws.send("{oops")
         await sock.send({"type": "teleport"})
         await sock.send({"type": "message.send", "chat_id": chat, "client_msg_id": "", "text": "x"})
-        await sock.send({"type": "message.send", "chat_id": chat, "client_msg_id": "long", "text": "y" * 4001})
-        await sock.send({"type": "message.send", "chat_id": "nope", "client_msg_id": "nochat", "text": "z"})
+        await sock.send(
+            {"type": "message.send", "chat_id": chat, "client_msg_id": "long", "text": "y" * 4001}
+        )
+        await sock.send(
+            {"type": "message.send", "chat_id": "nope", "client_msg_id": "nochat", "text": "z"}
+        )
         await sock.until(lambda f: len(sock.of("error")) >= 5, what="5 errors")
         assert [f["code"] for f in sock.of("error")] == [
-            "malformed_json", "unknown_type", "invalid_input", "text_too_long", "chat_not_found"
+            "malformed_json",
+            "unknown_type",
+            "invalid_input",
+            "text_too_long",
+            "chat_not_found",
         ]
         assert sock.of("message.ack") == []
     finally:

@@ -16,7 +16,11 @@ async def test_direct_chat_is_one_per_pair(api: Api) -> None:
     assert r1.status_code == 201 and r2.status_code == r3.status_code == 200
     assert r1.json()["chat"]["id"] == r2.json()["chat"]["id"] == r3.json()["chat"]["id"]
     assert r1.json()["chat"]["kind"] == "direct"
-    r = await api.http.post(f"/chats/{r1.json()['chat']['id']}/members", headers=a.auth, json={"user_id": (await api.user()).id})
+    r = await api.http.post(
+        f"/chats/{r1.json()['chat']['id']}/members",
+        headers=a.auth,
+        json={"user_id": (await api.user()).id},
+    )
     assert (r.status_code, r.json()["code"]) == (403, "direct_chat")
 
 
@@ -40,17 +44,27 @@ async def test_chat_list_has_last_message_and_unread_count(api: Api) -> None:
 async def test_members_add_by_username_and_roles(api: Api) -> None:
     owner, m1, m2 = await api.user(), await api.user(), await api.user()
     chat = await api.group(owner, m1)
-    r = await api.http.post(f"/chats/{chat}/members", headers=m1.auth, json={"username": m2.username})
+    r = await api.http.post(
+        f"/chats/{chat}/members", headers=m1.auth, json={"username": m2.username}
+    )
     assert r.status_code == 201 and r.json()["member"]["user_id"] == m2.id
     r = await api.http.post(f"/chats/{chat}/members", headers=m1.auth, json={"user_id": m2.id})
     assert (r.status_code, r.json()["code"]) == (409, "already_member")
     members = (await api.http.get(f"/chats/{chat}/members", headers=m2.auth)).json()["members"]
-    assert {m["user_id"]: m["role"] for m in members} == {owner.id: "owner", m1.id: "member", m2.id: "member"}
+    assert {m["user_id"]: m["role"] for m in members} == {
+        owner.id: "owner",
+        m1.id: "member",
+        m2.id: "member",
+    }
     # A plain member cannot remove others; the owner can; anyone can leave.
     r = await api.http.delete(f"/chats/{chat}/members/{m2.id}", headers=m1.auth)
     assert (r.status_code, r.json()["code"]) == (403, "not_admin")
-    assert (await api.http.delete(f"/chats/{chat}/members/{m2.id}", headers=owner.auth)).status_code == 204
-    assert (await api.http.delete(f"/chats/{chat}/members/{m1.id}", headers=m1.auth)).status_code == 204
+    assert (
+        await api.http.delete(f"/chats/{chat}/members/{m2.id}", headers=owner.auth)
+    ).status_code == 204
+    assert (
+        await api.http.delete(f"/chats/{chat}/members/{m1.id}", headers=m1.auth)
+    ).status_code == 204
     members = (await api.http.get(f"/chats/{chat}/members", headers=owner.auth)).json()["members"]
     assert [m["user_id"] for m in members] == [owner.id]
 
@@ -64,7 +78,9 @@ async def test_non_member_gets_404_everywhere(api: Api) -> None:
         api.http.get(f"/chats/{chat}", headers=h),
         api.http.get(f"/chats/{chat}/members", headers=h),
         api.http.get(f"/chats/{chat}/messages", headers=h),
-        api.http.post(f"/chats/{chat}/messages", headers=h, json={"client_msg_id": "x1", "text": "hi"}),
+        api.http.post(
+            f"/chats/{chat}/messages", headers=h, json={"client_msg_id": "x1", "text": "hi"}
+        ),
         api.http.patch(f"/chats/{chat}/messages/1", headers=h, json={"text": "mine now"}),
         api.http.delete(f"/chats/{chat}/messages/1", headers=h),
         api.http.post(f"/chats/{chat}/read", headers=h, json={"seq": 1}),
@@ -77,7 +93,9 @@ async def test_non_member_gets_404_everywhere(api: Api) -> None:
     assert [m["text"] for m in history] == ["private"]
 
 
-async def test_non_member_socket_receives_nothing_of_the_chat(api: Api, server: ServerProcess) -> None:
+async def test_non_member_socket_receives_nothing_of_the_chat(
+    api: Api, server: ServerProcess
+) -> None:
     a, b, stranger = await api.user(), await api.user(), await api.user()
     chat = await api.group(a, b)
     sa = await Socket.connect(server.ws_url, a.access_token)
@@ -105,7 +123,9 @@ async def test_removed_member_stops_receiving(api: Api, server: ServerProcess) -
     try:
         await api.send(owner, chat, "before")
         await sg.next("message.created", chat_id=chat)
-        assert (await api.http.delete(f"/chats/{chat}/members/{gone.id}", headers=owner.auth)).status_code == 204
+        assert (
+            await api.http.delete(f"/chats/{chat}/members/{gone.id}", headers=owner.auth)
+        ).status_code == 204
         await sg.next("member.removed", chat_id=chat, timeout=1.0)
         await api.send(owner, chat, "after")
         own = await api.group(gone, title="own")
@@ -123,7 +143,9 @@ async def test_new_member_starts_receiving_live(api: Api, server: ServerProcess)
     chat = await api.group(owner)
     sn = await Socket.connect(server.ws_url, newcomer.access_token)
     try:
-        r = await api.http.post(f"/chats/{chat}/members", headers=owner.auth, json={"user_id": newcomer.id})
+        r = await api.http.post(
+            f"/chats/{chat}/members", headers=owner.auth, json={"user_id": newcomer.id}
+        )
         assert r.status_code == 201
         await sn.next("chat.created", chat_id=chat)
         await api.send(owner, chat, "welcome")

@@ -13,7 +13,9 @@ from tests.support.client import Api, Socket
 from tests.support.server import ServerProcess
 
 
-async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(server_factory: Any) -> None:
+async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(
+    server_factory: Any,
+) -> None:
     srv: ServerProcess = server_factory(env={"PARLEY_DRAIN_GRACE": "2"})
     api = Api(srv.url)
     try:
@@ -68,7 +70,9 @@ async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any)
             closed_code = exc.rcvd.code if exc.rcvd else None
         assert closed_code == 4408
         # Everyone else kept receiving.
-        await fast.until(lambda f: len(fast.of("message.created")) >= 100, what="the fast reader's messages")
+        await fast.until(
+            lambda f: len(fast.of("message.created")) >= 100, what="the fast reader's messages"
+        )
         await fast.close()
     finally:
         await api.close()

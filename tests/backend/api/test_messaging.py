@@ -23,11 +23,16 @@ async def test_two_users_every_message_once_in_seq_order(api: Api, server: Serve
         for i in range(20):
             sender = sa if i % 2 == 0 else sb
             cid = f"c{i}-{uuid.uuid4().hex[:6]}"
-            await sender.send({"type": "message.send", "chat_id": chat, "client_msg_id": cid, "text": f"m{i}"})
+            await sender.send(
+                {"type": "message.send", "chat_id": chat, "client_msg_id": cid, "text": f"m{i}"}
+            )
             ack = await sender.next("message.ack", client_msg_id=cid)
             acks[cid] = ack["seq"]
         for sock in (sa, sb):
-            await sock.until(lambda f: len([x for x in f if x.get("type") == "message.created"]) >= 20, what="20 messages")
+            await sock.until(
+                lambda f: len([x for x in f if x.get("type") == "message.created"]) >= 20,
+                what="20 messages",
+            )
             frames = created(sock, chat)
             assert [f["seq"] for f in frames] == list(range(1, 21))
             assert [f["message"]["text"] for f in frames] == [f"m{i}" for i in range(20)]
@@ -37,7 +42,9 @@ async def test_two_users_every_message_once_in_seq_order(api: Api, server: Serve
         await sb.close()
 
 
-async def test_200_concurrent_sends_from_4_senders_have_no_gaps(api: Api, server: ServerProcess) -> None:
+async def test_200_concurrent_sends_from_4_senders_have_no_gaps(
+    api: Api, server: ServerProcess
+) -> None:
     senders = [await api.user() for _ in range(4)]
     listener = await api.user()
     chat = await api.group(senders[0], *senders[1:], listener)
@@ -52,7 +59,9 @@ async def test_200_concurrent_sends_from_4_senders_have_no_gaps(api: Api, server
         await sl.until(lambda f: len(created(sl, chat)) >= 200, timeout=20, what="200 deliveries")
         assert [f["seq"] for f in created(sl, chat)] == list(range(1, 201))
         by_seq = {r.json()["message"]["seq"]: r.json()["message"]["text"] for r in results}
-        assert [f["message"]["text"] for f in created(sl, chat)] == [by_seq[s] for s in range(1, 201)]
+        assert [f["message"]["text"] for f in created(sl, chat)] == [
+            by_seq[s] for s in range(1, 201)
+        ]
     finally:
         await sl.close()
 
@@ -75,7 +84,14 @@ async def test_socket_send_is_idempotent_too(api: Api, server: ServerProcess) ->
     sa = await Socket.connect(server.ws_url, a.access_token)
     try:
         for _ in range(3):
-            await sa.send({"type": "message.send", "chat_id": chat, "client_msg_id": "ws-dup", "text": "hello"})
+            await sa.send(
+                {
+                    "type": "message.send",
+                    "chat_id": chat,
+                    "client_msg_id": "ws-dup",
+                    "text": "hello",
+                }
+            )
         await sa.until(lambda f: len(sa.of("message.ack")) >= 3, what="3 acks")
         assert {f["seq"] for f in sa.of("message.ack")} == {1}
         await sa.send({"type": "ping"})
@@ -100,22 +116,36 @@ async def test_history_pages_before_and_after(api: Api) -> None:
     assert [m["seq"] for m in newer["messages"]] == [21, 22, 23, 24, 25] and not newer["has_more"]
 
 
-async def test_edit_and_delete_are_events_with_their_own_seq(api: Api, server: ServerProcess) -> None:
+async def test_edit_and_delete_are_events_with_their_own_seq(
+    api: Api, server: ServerProcess
+) -> None:
     a, b = await api.user(), await api.user()
     chat = await api.group(a, b)
     sb = await Socket.connect(server.ws_url, b.access_token)
     try:
         await api.send(a, chat, "first draft")
-        r = await api.http.patch(f"/chats/{chat}/messages/1", headers=a.auth, json={"text": "final"})
+        r = await api.http.patch(
+            f"/chats/{chat}/messages/1", headers=a.auth, json={"text": "final"}
+        )
         assert r.status_code == 200 and r.json()["message"]["edited_at"]
-        r = await api.http.patch(f"/chats/{chat}/messages/1", headers=b.auth, json={"text": "hijack"})
+        r = await api.http.patch(
+            f"/chats/{chat}/messages/1", headers=b.auth, json={"text": "hijack"}
+        )
         assert (r.status_code, r.json()["code"]) == (403, "not_sender")
         r = await api.http.delete(f"/chats/{chat}/messages/1", headers=a.auth)
         assert r.status_code == 200 and r.json()["message"]["deleted"]
         updated = await sb.next("message.updated", chat_id=chat)
         deleted = await sb.next("message.deleted", chat_id=chat)
-        assert (updated["seq"], updated["message"]["seq"], updated["message"]["text"]) == (2, 1, "final")
-        assert (deleted["seq"], deleted["message"]["text"], deleted["message"]["deleted"]) == (3, None, True)
+        assert (updated["seq"], updated["message"]["seq"], updated["message"]["text"]) == (
+            2,
+            1,
+            "final",
+        )
+        assert (deleted["seq"], deleted["message"]["text"], deleted["message"]["deleted"]) == (
+            3,
+            None,
+            True,
+        )
         (tomb,) = (await api.history(b, chat)).json()["messages"]
         assert tomb["deleted"] and tomb["text"] is None and tomb["attachments"] == []
         r = await api.http.delete(f"/chats/{chat}/messages/1", headers=a.auth)

@@ -8,7 +8,9 @@ from tests.support.client import Api, Socket
 from tests.support.server import ServerProcess
 
 
-async def test_resume_brings_missed_messages_edits_and_deletions_in_order(api: Api, server: ServerProcess) -> None:
+async def test_resume_brings_missed_messages_edits_and_deletions_in_order(
+    api: Api, server: ServerProcess
+) -> None:
     a, b = await api.user(), await api.user()
     chat = await api.group(a, b)
     await api.send(a, chat, "seen before going away")
@@ -21,16 +23,26 @@ async def test_resume_brings_missed_messages_edits_and_deletions_in_order(api: A
     for i in range(50):
         assert (await api.send(a, chat, f"missed {i}")).status_code == 201
     for seq in (2, 3, 4):
-        assert (await api.http.patch(f"/chats/{chat}/messages/{seq}", headers=a.auth, json={"text": f"edited {seq}"})).status_code == 200
+        assert (
+            await api.http.patch(
+                f"/chats/{chat}/messages/{seq}", headers=a.auth, json={"text": f"edited {seq}"}
+            )
+        ).status_code == 200
     for seq in (5, 6):
-        assert (await api.http.delete(f"/chats/{chat}/messages/{seq}", headers=a.auth)).status_code == 200
+        assert (
+            await api.http.delete(f"/chats/{chat}/messages/{seq}", headers=a.auth)
+        ).status_code == 200
 
     sb = await Socket.connect(server.ws_url, b.access_token)
     try:
         await sb.send({"type": "resume", "chats": [{"chat_id": chat, "last_seq": last_seen}]})
         resumed = await sb.next("resumed")
         assert resumed["chats"] == [{"chat_id": chat, "last_seq": 56}]
-        events = [f for f in sb.frames if f.get("chat_id") == chat and "seq" in f and f["type"].startswith("message.")]
+        events = [
+            f
+            for f in sb.frames
+            if f.get("chat_id") == chat and "seq" in f and f["type"].startswith("message.")
+        ]
         assert [f["seq"] for f in events] == list(range(2, 57))
         types = [f["type"] for f in events]
         assert types == ["message.created"] * 50 + ["message.updated"] * 3 + ["message.deleted"] * 2
@@ -65,7 +77,12 @@ async def test_client_too_far_behind_gets_resync(server_factory: object, tmp_pat
         for i in range(25):
             await api.send(a, chat, f"m{i}", cid=uuid.uuid4().hex)
         sa = await Socket.connect(srv.ws_url, a.access_token)
-        await sa.send({"type": "resume", "chats": [{"chat_id": chat, "last_seq": 5}, {"chat_id": chat, "last_seq": 20}]})
+        await sa.send(
+            {
+                "type": "resume",
+                "chats": [{"chat_id": chat, "last_seq": 5}, {"chat_id": chat, "last_seq": 20}],
+            }
+        )
         await sa.next("resumed")
         assert sa.of("resync") == [{"type": "resync", "chat_id": chat}]
         assert [f["seq"] for f in sa.of("message.created", chat)] == [21, 22, 23, 24, 25]

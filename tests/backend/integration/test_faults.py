@@ -29,7 +29,9 @@ async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_message_store_outage_refuses_sends_then_heals(server_factory: Callable[..., ServerProcess]) -> None:
+async def test_message_store_outage_refuses_sends_then_heals(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
     srv = server_factory("embedded", env=production_env("esdown"))
     api = Api(srv.url)
     results: dict[str, httpx.Response] = {}
@@ -52,12 +54,18 @@ async def test_message_store_outage_refuses_sends_then_heals(server_factory: Cal
         await until(lambda: len(failures()) >= 5, 60, "sends refused during the outage")
         await asyncio.to_thread(run_engine, "elasticsearch", "start")
         seen = len(results)
-        await until(lambda: any(r.status_code == 201 for r in list(results.values())[seen:]), 120, "a send after recovery")
+        await until(
+            lambda: any(r.status_code == 201 for r in list(results.values())[seen:]),
+            120,
+            "a send after recovery",
+        )
         stop.set()
         await task
 
         failed = failures()
-        assert {(results[c].status_code, results[c].json()["code"]) for c in failed} == {(503, "store_unavailable")}
+        assert {(results[c].status_code, results[c].json()["code"]) for c in failed} == {
+            (503, "store_unavailable")
+        }
         acked = {c for c, r in results.items() if r.status_code == 201}
         stored = await _history(api, a.auth, chat)
         assert acked <= {m["client_msg_id"] for m in stored}, "an acknowledged message is missing"
@@ -78,14 +86,20 @@ async def _history(api: Api, auth: dict[str, str], chat: str) -> list[dict]:
     out: list[dict] = []
     after = 0
     while True:
-        page = (await api.http.get(f"/chats/{chat}/messages", headers=auth, params={"after": after, "limit": 100})).json()
+        page = (
+            await api.http.get(
+                f"/chats/{chat}/messages", headers=auth, params={"after": after, "limit": 100}
+            )
+        ).json()
         out += page["messages"]
         if not page["has_more"]:
             return out
         after = out[-1]["seq"]
 
 
-async def test_broker_restart_under_load_loses_nothing(server_factory: Callable[..., ServerProcess]) -> None:
+async def test_broker_restart_under_load_loses_nothing(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
     env = production_env("mqdown")
     env.update({"PARLEY_JWT_SECRET": "broker-test-secret-" + "y" * 24, "PARLEY_JWT_KID": "k1"})
     replicas = [server_factory("embedded", env=dict(env)) for _ in range(2)]
@@ -117,21 +131,27 @@ async def test_broker_restart_under_load_loses_nothing(server_factory: Callable[
         await send_for(3)
         await until(lambda: not sender.pending, 60, "every send acknowledged")
         acked = sorted(sender.acks.values(), key=lambda ack: ack.seq)
-        await until(lambda: len(reader.history(chat)) >= len(acked), 60, "the reader to hold every message")
+        await until(
+            lambda: len(reader.history(chat)) >= len(acked), 60, "the reader to hold every message"
+        )
         assert sender.stats.failures == []
         assert reader.history(chat) == [ack.id for ack in acked]
         assert len(set(reader.history(chat))) == len(acked) == n
         # Live delivery came back by itself: the last message reached the reader through the bus.
         before = len(reader.history(chat))
         await sender.send(chat, text_with_time(n))
-        await until(lambda: len(reader.history(chat)) == before + 1, 10, "a live message after the restart")
+        await until(
+            lambda: len(reader.history(chat)) == before + 1, 10, "a live message after the restart"
+        )
     finally:
         for c in clients:
             await c.stop()
         await api.close()
 
 
-async def test_redis_restart_presence_and_limits_recover(server_factory: Callable[..., ServerProcess]) -> None:
+async def test_redis_restart_presence_and_limits_recover(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
     env = production_env("rdown")
     env.update({"PARLEY_PRESENCE_HEARTBEAT": "1", "PARLEY_LOGIN_PER_ACCOUNT": "3"})
     srv = server_factory("embedded", env=env)
@@ -152,11 +172,15 @@ async def test_redis_restart_presence_and_limits_recover(server_factory: Callabl
         await asyncio.to_thread(run_engine, "redis", "restart")
         restarted = time.monotonic()
         while not await b_online():
-            assert time.monotonic() - restarted < 2 * 1.0 + 2.0, "presence not back within two heartbeats"
+            assert time.monotonic() - restarted < 2 * 1.0 + 2.0, (
+                "presence not back within two heartbeats"
+            )
             await asyncio.sleep(0.1)
         codes = []
         for _ in range(4):
-            r = await api.http.post("/auth/login", json={"login": a.username, "password": "wrong password"})
+            r = await api.http.post(
+                "/auth/login", json={"login": a.username, "password": "wrong password"}
+            )
             codes.append(r.status_code)
         assert codes == [401, 401, 401, 429]
         assert int(r.headers["Retry-After"]) >= 1

@@ -38,17 +38,28 @@ def bus_received(server: ServerProcess) -> int:
     return int(float(match.group(1)))
 
 
-async def test_users_on_different_replicas_see_each_other(replicas: list[ServerProcess], apis: list[Api]) -> None:
+async def test_users_on_different_replicas_see_each_other(
+    replicas: list[ServerProcess], apis: list[Api]
+) -> None:
     a, b = await apis[0].user(), await apis[1].user()
     chat = await apis[0].group(a, b)
     sa = await Socket.connect(replicas[0].ws_url, a.access_token)
     sb = await Socket.connect(replicas[1].ws_url, b.access_token)
     try:
         await sa.next("presence", user_id=b.id, online=True)
-        await sa.send({"type": "message.send", "chat_id": chat, "client_msg_id": "x1", "text": "from replica 0"})
+        await sa.send(
+            {
+                "type": "message.send",
+                "chat_id": chat,
+                "client_msg_id": "x1",
+                "text": "from replica 0",
+            }
+        )
         got = await sb.next("message.created", chat_id=chat)
         assert got["message"]["text"] == "from replica 0"
-        r = await apis[1].http.patch(f"/chats/{chat}/messages/1", headers=a.auth, json={"text": "edited on 1"})
+        r = await apis[1].http.patch(
+            f"/chats/{chat}/messages/1", headers=a.auth, json={"text": "edited on 1"}
+        )
         assert r.status_code == 200
         assert (await sb.next("message.updated", chat_id=chat))["message"]["text"] == "edited on 1"
         await sb.send({"type": "typing", "chat_id": chat})
@@ -61,7 +72,9 @@ async def test_users_on_different_replicas_see_each_other(replicas: list[ServerP
         await sa.close()
 
 
-async def test_a_replica_gets_no_events_of_chats_its_users_are_not_in(replicas: list[ServerProcess], apis: list[Api]) -> None:
+async def test_a_replica_gets_no_events_of_chats_its_users_are_not_in(
+    replicas: list[ServerProcess], apis: list[Api]
+) -> None:
     a, b, outsider = await apis[0].user(), await apis[1].user(), await apis[2].user()
     chat = await apis[0].group(a, b)
     sa = await Socket.connect(replicas[0].ws_url, a.access_token)
@@ -71,14 +84,18 @@ async def test_a_replica_gets_no_events_of_chats_its_users_are_not_in(replicas: 
         before = bus_received(replicas[2])
         for i in range(30):
             assert (await apis[0].send(a, chat, f"n{i}")).status_code == 201
-        await sb.until(lambda f: len(sb.of("message.created", chat)) >= 30, what="30 messages on replica 1")
+        await sb.until(
+            lambda f: len(sb.of("message.created", chat)) >= 30, what="30 messages on replica 1"
+        )
         # A marker through replica 2's own user proves its queue is flowing before we count.
         own = await apis[2].group(outsider, title="own")
         await apis[2].send(outsider, own, "marker")
         await so.next("message.created", chat_id=own)
         received = bus_received(replicas[2]) - before
         # Exactly its own user's two events: `chat.created` for "own" and the marker message.
-        assert received == 2, f"replica 2 got {received} events; only its own user's 2 were expected"
+        assert received == 2, (
+            f"replica 2 got {received} events; only its own user's 2 were expected"
+        )
     finally:
         for s in (sa, sb, so):
             await s.close()

@@ -15,7 +15,9 @@ def test_defaults_are_the_embedded_engines() -> None:
 
 
 def test_cli_overrides_win_over_environment() -> None:
-    s = Settings.from_env({"PARLEY_PORT": "9000", "PARLEY_DATA_DIR": "/a"}, port=9100, data_dir=Path("/b"))
+    s = Settings.from_env(
+        {"PARLEY_PORT": "9000", "PARLEY_DATA_DIR": "/a"}, port=9100, data_dir=Path("/b")
+    )
     assert (s.port, s.data_dir) == (9100, Path("/b"))
 
 
@@ -35,10 +37,14 @@ def test_bad_settings_stop_start_up_with_a_clear_message(env: dict[str, str], me
 
 
 def test_secrets_are_masked() -> None:
-    s = Settings.from_env({
-        "PARLEY_JWT_SECRET": "a" * 40, "PARLEY_JWT_KID": "k1",
-        "PARLEY_AMQP_URL": "amqp://u:hunter2@h/", "PARLEY_DATABASE_URL": "mysql://u:hunter2@h/db",
-    })
+    s = Settings.from_env(
+        {
+            "PARLEY_JWT_SECRET": "a" * 40,
+            "PARLEY_JWT_KID": "k1",
+            "PARLEY_AMQP_URL": "amqp://u:hunter2@h/",
+            "PARLEY_DATABASE_URL": "mysql://u:hunter2@h/db",
+        }
+    )
     shown = repr(s) + str(s.describe())
     assert "hunter2" not in shown and "a" * 40 not in shown
     assert s.describe()["database_url"] == "mysql://u:***@h/db"
