@@ -23,7 +23,9 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from tests.cluster.harness import ARTIFACTS, Cluster, Load, _read_env
+from tests.cluster.harness import ARTIFACTS, Cluster, Load, read_env
+
+IDLE_S = 5.0
 
 
 def _cpu(pid: int) -> float:
@@ -47,8 +49,12 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
             load = Load(cluster.lb_url, rate=rate)
             await load.setup()
             procs = cluster.replicas()
-            lb_pid = int(_read_env(cluster.dir / "lb.env")["LB_PID"])
+            lb_pid = int(read_env(cluster.dir / "lb.env")["LB_PID"])
             lb_pids = [lb_pid, *(c.pid for c in psutil.Process(lb_pid).children(recursive=True))]
+            # What the replicas burn with sockets open and nothing sent (heartbeats, pings).
+            idle0 = {n: _cpu(r.pid) for n, r in procs.items()}
+            await asyncio.sleep(IDLE_S)
+            idle = {n: (_cpu(r.pid) - idle0[n]) / IDLE_S for n, r in procs.items()}
             cpu0 = {n: _cpu(r.pid) for n, r in procs.items()}
             lb0 = sum(_cpu(p) for p in lb_pids)
             dl0 = {n: await _deliveries(r.url) for n, r in procs.items()}
@@ -66,6 +72,7 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
             per_replica = {
                 n: {
                     "cpu_s": round(cpu1[n] - cpu0[n], 2),
+                    "idle_cpu_per_s": round(idle[n], 3),
                     "frames_pushed": int(dl1[n] - dl0[n]),
                     "cpu_per_frame_us": round(
                         1e6 * (cpu1[n] - cpu0[n]) / max(1.0, dl1[n] - dl0[n]), 1
@@ -85,6 +92,10 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
                 "delivery_p99_ms": report["delivery_p99_ms"],
                 "replica_cpu_s": round(replica_cpu, 2),
                 "replica_cpu_per_delivery_us": round(1e6 * replica_cpu / max(1, delivered), 1),
+                # The same without the idle cost of keeping a replica up (the fixed part).
+                "replica_busy_cpu_per_delivery_us": round(
+                    1e6 * (replica_cpu - sum(idle.values()) * elapsed) / max(1, delivered), 1
+                ),
                 "haproxy_cpu_per_delivery_us": round(1e6 * (lb1 - lb0) / max(1, delivered), 1),
                 "per_replica": per_replica,
             }

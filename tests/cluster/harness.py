@@ -40,7 +40,7 @@ LOAD_LIMITS = {
 }
 
 
-def _read_env(path: Path) -> dict[str, str]:
+def read_env(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in path.read_text().splitlines():
         key, sep, value = line.partition("=")
@@ -103,17 +103,17 @@ class Cluster:
 
     @property
     def lb_url(self) -> str:
-        return _read_env(self.dir / "lb.env")["LB_URL"]
+        return read_env(self.dir / "lb.env")["LB_URL"]
 
     @property
     def settings(self) -> dict[str, str]:
         """The replicas' shared settings (holds the cluster's secrets: never print it)."""
-        return _read_env(self.dir / "cluster.env")
+        return read_env(self.dir / "cluster.env")
 
     def replicas(self) -> dict[str, Replica]:
         out: dict[str, Replica] = {}
         for f in sorted((self.dir / "replicas").glob("*.env")):
-            e = _read_env(f)
+            e = read_env(f)
             out[e["NAME"]] = Replica(e["NAME"], int(e["PORT"]), int(e["PID"]), Path(e["LOG"]))
         return out
 
@@ -351,6 +351,9 @@ class Load:
             "resends": sum(c.stats.resends for c in self.clients),
             "duplicate_deliveries_dropped": sum(c.stats.duplicates for c in self.clients),
             "gaps_asked_again": sum(c.stats.gaps_asked for c in self.clients),
+            "events_out_of_order": sum(c.stats.out_of_order for c in self.clients),
+            "longest_hole_s": round(max(c.stats.longest_hole_s for c in self.clients), 3),
+            "frames_before_ready": sum(c.stats.early_frames for c in self.clients),
             "resyncs": sum(c.stats.resyncs for c in self.clients),
             "disconnects": disconnects,
             "error_frames": errors,

@@ -64,7 +64,8 @@ class ChatState:
     contiguous: int  # every seq up to here is held
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # seq -> message
     ahead: set[int] = field(default_factory=set)  # seqs held above a gap
-    gap_since: float | None = None
+    gap_since: float | None = None  # when the current hole opened
+    asked_at: float = 0.0  # when we last asked for it again
 
 
 @dataclass
@@ -80,6 +81,8 @@ class Stats:
     disconnects: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)  # every error frame, by code
     early_frames: int = 0  # frames that arrived before `ready`
+    out_of_order: int = 0  # events that arrived above a hole in their chat's seqs
+    longest_hole_s: float = 0.0  # the longest time a hole stayed open
 
 
 def backoff(attempt: int, base: float = 0.1, cap: float = 2.0) -> float:
@@ -261,11 +264,17 @@ class ResilientClient:
             self._delivered(now, message)
         elif isinstance(message, dict):  # an edit or deletion replaces the message of its seq
             chat.messages[int(message["seq"])] = message
+        if seq > chat.contiguous + 1:
+            self.stats.out_of_order += 1
         chat.ahead.add(seq)
         while chat.contiguous + 1 in chat.ahead:
             chat.contiguous += 1
             chat.ahead.discard(chat.contiguous)
-        chat.gap_since = (chat.gap_since or now) if chat.ahead else None
+        if chat.ahead:
+            chat.gap_since = chat.gap_since or now
+        elif chat.gap_since is not None:
+            self.stats.longest_hole_s = max(self.stats.longest_hole_s, now - chat.gap_since)
+            chat.gap_since = None
 
     def _delivered(self, now: float, message: dict[str, Any]) -> None:
         sent = _sent_at(message.get("text"))
@@ -278,15 +287,18 @@ class ResilientClient:
     async def _check_gaps(self, ws: ClientConnection) -> None:
         now = time.monotonic()
         stale = [
-            {"chat_id": cid, "last_seq": c.contiguous}
+            cid
             for cid, c in self.chats.items()
-            if c.gap_since is not None and now - c.gap_since > GAP_RESUME_S
+            if c.gap_since is not None
+            and now - c.gap_since > GAP_RESUME_S
+            and now - c.asked_at > GAP_RESUME_S
         ]
         if stale:
             self.stats.gaps_asked += len(stale)
-            for item in stale:
-                self.chats[str(item["chat_id"])].gap_since = now
-            await ws.send(json.dumps({"type": "resume", "chats": stale}))
+            for cid in stale:
+                self.chats[cid].asked_at = now
+            chats = [{"chat_id": cid, "last_seq": self.chats[cid].contiguous} for cid in stale]
+            await ws.send(json.dumps({"type": "resume", "chats": chats}))
 
     async def _resync(self, chat_id: str) -> None:
         """Too far behind for a resume: page the chat's history over REST from where we are."""
