@@ -1,10 +1,21 @@
-"""Opening and migrating the relational store (SQLite or MySQL) through Tortoise."""
+"""Opening and migrating the relational store (SQLite or MySQL) through Tortoise.
+
+Every replica applies pending migrations on start. On MySQL several replicas may start at once, so
+the migration runs under a named server lock (`GET_LOCK`): one applies, the others wait and then
+find nothing to do.
+
+Migrations are expand/contract so old and new replicas share a schema during a rolling upgrade:
+a release only adds (nullable or defaulted columns, new tables, new indexes); a column or table the
+old code still reads is dropped by a later release, once no replica of the old code runs.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
@@ -44,13 +55,43 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 async def open_database(settings: Settings) -> None:
     """Apply pending migrations, then open the connections the repositories use."""
     config = tortoise_config(settings)
-    await migrate(config=config)
+    async with _migration_lock(settings):
+        await migrate(config=config)
     await Tortoise.close_connections()
     # Sanic runs handlers in tasks that do not inherit this one's context: share it process-wide.
     await Tortoise.init(config=config, _enable_global_fallback=True)
     log.info(
         "relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite"
     )
+
+
+@asynccontextmanager
+async def _migration_lock(settings: Settings) -> AsyncIterator[None]:
+    if not settings.db_url.startswith("mysql://"):
+        yield  # SQLite serves one process
+        return
+    import aiomysql
+
+    parts = urlsplit(settings.db_url)
+    conn = await aiomysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        db=parts.path.lstrip("/"),
+        connect_timeout=10,
+    )
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT GET_LOCK('parley_migrate', 120)")
+            (got,) = await cur.fetchone()
+            if got != 1:
+                raise RuntimeError("another replica held the migration lock for 120 s")
+        yield
+    finally:
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT RELEASE_LOCK('parley_migrate')")
+        conn.close()
 
 
 async def close_database() -> None:

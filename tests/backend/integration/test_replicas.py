@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.engines
 def replicas(server_factory: Callable[..., ServerProcess]) -> list[ServerProcess]:
     env = production_env("rep")
     env.update({"PARLEY_JWT_SECRET": "replica-test-secret-" + "x" * 24, "PARLEY_JWT_KID": "k1"})
-    return [server_factory("embedded", env=dict(env)) for _ in range(3)]
+    # Started at once: three replicas race to migrate one fresh database (a named lock orders them).
+    with ThreadPoolExecutor(3) as pool:
+        return list(pool.map(lambda _: server_factory("embedded", env=dict(env)), range(3)))
 
 
 @pytest.fixture
