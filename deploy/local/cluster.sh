@@ -2,7 +2,8 @@
 # A local Parley cluster: the production engines, N replicas and HAProxy in front, on loopback.
 #
 #   deploy/local/cluster.sh up [N]        engines (reused if running), N replicas (default 3), HAProxy
-#   deploy/local/cluster.sh down          stop the replicas and HAProxy (the engines keep running)
+#   deploy/local/cluster.sh down          stop the replicas and HAProxy, drop this cluster's database,
+#                                         indices, exchange and keys (the engines keep running)
 #   deploy/local/cluster.sh add           one more replica, put into the running HAProxy (no restart)
 #   deploy/local/cluster.sh remove [rK]   drain one replica gracefully (default: the newest) and stop it
 #   deploy/local/cluster.sh status        the balancer's address and each replica's state
@@ -253,6 +254,73 @@ down() {
         say "HAProxy stopped"
     fi
     rm -f "$DIR/lb.env" "$DIR/haproxy.sock"
+    drop_namespaces
+}
+
+# `up` always makes new namespaces, so `down` drops this cluster's: its database, Elasticsearch
+# indices and templates, AMQP exchange and Redis keys (the engines themselves keep running).
+drop_namespaces() {
+    [ -f "$DIR/cluster.env" ] || return 0
+    (
+        set -a
+        # shellcheck disable=SC1091
+        . "$DIR/cluster.env"
+        set +a
+        "$PYTHON" - <<'PY'
+import asyncio, json, os, urllib.request
+from urllib.parse import urlsplit
+
+import aio_pika, pymysql, redis
+
+run = os.environ["PARLEY_CLUSTER_RUN"]
+
+def warn(what, exc):
+    print(f"cluster: could not drop the {what} of {run}: {type(exc).__name__}")
+
+try:
+    db = urlsplit(os.environ["PARLEY_DATABASE_URL"])
+    conn = pymysql.connect(host=db.hostname, port=db.port, user=db.username, password=db.password or "")
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{run}`")
+    conn.close()
+except Exception as exc:
+    warn("database", exc)
+
+es = os.environ["PARLEY_ELASTICSEARCH_URL"].rstrip("/")
+def call(method, path):
+    req = urllib.request.Request(es + path, method=method)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+try:
+    for row in call("GET", f"/_cat/indices/{run}-*?format=json&expand_wildcards=all"):
+        call("DELETE", f"/{row['index']}")
+    templates = call("GET", f"/_index_template/{run}-*").get("index_templates", [])
+    for t in templates:
+        call("DELETE", f"/_index_template/{t['name']}")
+except Exception as exc:
+    warn("Elasticsearch indices", exc)
+
+async def drop_exchange():
+    conn = await aio_pika.connect(os.environ["PARLEY_AMQP_URL"], timeout=10)
+    async with conn:
+        channel = await conn.channel()
+        await channel.exchange_delete(os.environ["PARLEY_AMQP_EXCHANGE"])
+try:
+    asyncio.run(drop_exchange())
+except Exception as exc:
+    warn("AMQP exchange", exc)
+
+try:
+    r = redis.Redis.from_url(os.environ["PARLEY_REDIS_URL"], socket_timeout=10)
+    keys = list(r.scan_iter(match=f"{os.environ['PARLEY_REDIS_PREFIX']}*", count=1000))
+    for i in range(0, len(keys), 500):
+        r.delete(*keys[i:i + 500])
+except Exception as exc:
+    warn("Redis keys", exc)
+PY
+    ) || true
+    rm -f "$DIR/cluster.env"
+    say "namespaces dropped"
 }
 
 status() {
