@@ -97,6 +97,7 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
                     1e6 * (replica_cpu - sum(idle.values()) * elapsed) / max(1, delivered), 1
                 ),
                 "haproxy_cpu_per_delivery_us": round(1e6 * (lb1 - lb0) / max(1, delivered), 1),
+                "events_out_of_order": report["events_out_of_order"],
                 "per_replica": per_replica,
             }
         finally:
