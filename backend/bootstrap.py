@@ -63,7 +63,9 @@ async def _bus(settings: Settings) -> Any:
     if settings.amqp_url:
         from backend.adapters.bus.rabbit import RabbitBus
 
-        return RabbitBus(str(settings.amqp_url), settings.amqp_exchange)
+        return RabbitBus(
+            str(settings.amqp_url), settings.amqp_exchange, replica_id=settings.replica_id
+        )
     from backend.adapters.bus.memory import MemoryBus
 
     return MemoryBus()
@@ -113,8 +115,7 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     tokens = JwtIssuer(settings)
     clock = SystemClock()
     chats_repo, users = SqlChatRepo(), SqlUserRepo()
-    workers = 4 if settings.db_url.startswith("mysql") else 1
-    pipeline = Pipeline(chats_repo, store, bus, workers=workers)
+    pipeline = Pipeline(chats_repo, store, bus)
     pipeline.start()
     stack.push_async_callback(pipeline.close)
     limits = Limits(

@@ -82,6 +82,7 @@ async def drain(app: Sanic[Any, Any]) -> None:
     app.ctx.hub.broadcast({"type": "reconnect", "reason": "server restarting"})
     deadline = time.monotonic() + settings.drain_timeout_s
     await asyncio.sleep(settings.drain_grace_s)  # give the load balancer time to see readyz 503
+
     # Two counters owned elsewhere; polling them every 50 ms during a shutdown costs nothing.
     def busy() -> bool:
         return bool(app.ctx.inflight) or not app.ctx.container.pipeline.idle

@@ -1,8 +1,8 @@
 """The write path of every chat change: allocate `seq`, store, acknowledge, then publish.
 
-Changes are queued and a worker takes whatever is waiting (up to `max_batch`) as one batch: one
-relational transaction allocates the `seq`s, one message-store write stores the contents, and only
-then are the callers answered and the events published. Under light load a batch holds one change;
+Changes are queued and whatever is waiting (up to `max_batch`) forms one batch: one relational
+transaction allocates the `seq`s, one message-store write stores the contents, and only then are
+the callers answered and the events published. Under light load a batch holds one change;
 under heavy load the cost per change falls without adding a timer's latency.
 """
 
@@ -48,13 +48,19 @@ class _Job:
 
 
 class Pipeline:
+    """Two stages joined by a short queue: allocate (relational transaction) → store + publish.
+
+    Each stage handles one batch at a time, so within a replica the batches of a chat are stored
+    and published in `seq` order, while the next batch's transaction overlaps this batch's store
+    write. (Across replicas, order comes from `seq`: clients place events by it.)
+    """
+
     def __init__(
         self,
         chats: ChatRepo,
         store: MessageStore,
         bus: EventBus,
         *,
-        workers: int = 1,
         max_batch: int = 100,
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
@@ -62,7 +68,7 @@ class Pipeline:
         self._store = store
         self._bus = bus
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._workers = workers
+        self._allocated: asyncio.Queue[tuple[list[_Job], list[Appended]]] = asyncio.Queue(4)
         self._max_batch = max_batch
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
@@ -70,7 +76,8 @@ class Pipeline:
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._work(), name=f"pipeline-{i}") for i in range(self._workers)
+            asyncio.create_task(self._allocate_loop(), name="pipeline-allocate"),
+            asyncio.create_task(self._store_loop(), name="pipeline-store"),
         ]
 
     async def close(self) -> None:
@@ -81,7 +88,7 @@ class Pipeline:
 
     @property
     def idle(self) -> bool:
-        return self._queue.empty() and self._busy == 0
+        return self._queue.empty() and self._allocated.empty() and self._busy == 0
 
     async def submit(
         self, request: EventRequest, build: BuildMessage, publish: BuildEvents
@@ -91,33 +98,34 @@ class Pipeline:
         self._queue.put_nowait(job)
         return await job.future
 
-    async def _work(self) -> None:
+    async def _allocate_loop(self) -> None:
         while True:
             jobs = [await self._queue.get()]
             while len(jobs) < self._max_batch and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             self._busy += 1
             try:
-                await self._run(jobs)
-            except Exception as exc:  # an engine failed: nothing in this batch is acknowledged
-                log.warning("batch of %d failed: %s", len(jobs), exc)
-                error = (
-                    exc
-                    if isinstance(exc, Unavailable)
-                    else Unavailable(
-                        "The message could not be stored; try again.", code="store_unavailable"
-                    )
-                )
-                for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(error)
+                if self._on_batch is not None:
+                    self._on_batch(len(jobs))
+                results = await self._chats.append([j.request for j in jobs])
+                await self._allocated.put((jobs, results))
+            except Exception as exc:  # nothing was allocated: nothing is acknowledged
+                _fail(jobs, exc, "database_unavailable", "The database is unavailable; try again.")
             finally:
                 self._busy -= 1
 
-    async def _run(self, jobs: Sequence[_Job]) -> None:
-        if self._on_batch is not None:
-            self._on_batch(len(jobs))
-        results = await self._chats.append([j.request for j in jobs])
+    async def _store_loop(self) -> None:
+        while True:
+            jobs, results = await self._allocated.get()
+            self._busy += 1
+            try:
+                await self._store_and_publish(jobs, results)
+            except Exception as exc:  # seqs taken, contents not stored: the retry fills them
+                _fail(jobs, exc, "store_unavailable", "The message could not be stored; try again.")
+            finally:
+                self._busy -= 1
+
+    async def _store_and_publish(self, jobs: Sequence[_Job], results: Sequence[Appended]) -> None:
         messages = await self._store_batch(jobs, results)
         events: list[Event] = []
         for job, result, msg in zip(jobs, results, messages, strict=True):
@@ -148,3 +156,11 @@ class Pipeline:
         if to_write:
             await self._store.write(to_write)
         return messages
+
+
+def _fail(jobs: Sequence[_Job], exc: Exception, code: str, detail: str) -> None:
+    log.warning("batch of %d failed (%s): %s", len(jobs), code, type(exc).__name__)
+    error = exc if isinstance(exc, Unavailable) else Unavailable(detail, code=code)
+    for job in jobs:
+        if not job.future.done():
+            job.future.set_exception(error)

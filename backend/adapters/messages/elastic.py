@@ -346,41 +346,6 @@ class ElasticMessageStore:
         page = ordered[:limit] if ascending else ordered[-limit:]
         return page, len(ordered) > limit
 
-    async def unread_counts(
-        self, reader_id: str, markers: Sequence[tuple[str, int]]
-    ) -> dict[str, int]:
-        if not markers:
-            return {}
-        searches: list[dict[str, Any]] = []
-        for chat_id, last_read in markers:
-            searches.append({})
-            searches.append(
-                {
-                    "size": 0,
-                    "track_total_hits": True,
-                    "query": {
-                        "bool": {
-                            "filter": [
-                                {"term": {"chat_id": chat_id}},
-                                {"range": {"seq": {"gt": last_read}}},
-                                {"term": {"deleted": False}},
-                            ],
-                            "must_not": [{"term": {"sender_id": reader_id}}],
-                        }
-                    },
-                }
-            )
-        with _engine_errors("count"):
-            resp = await self._es.msearch(index=self.alias, searches=searches)
-        out: dict[str, int] = {}
-        for (chat_id, _), r in zip(markers, resp["responses"], strict=True):
-            if "error" in r:
-                raise Unavailable(
-                    "the message store is unavailable (count)", code=STORE_UNAVAILABLE
-                )
-            out[chat_id] = int(r["hits"]["total"]["value"])
-        return out
-
     # -- reindex -------------------------------------------------------------------------------
 
     async def reindex(self, *, batch: int = 500) -> dict[str, int]:

@@ -99,15 +99,3 @@ class SqlMessageStore:
         has_more = len(rows) > limit
         page = sorted(rows[:limit], key=lambda r: r.seq)
         return [_message(r) for r in page], has_more
-
-    async def unread_counts(
-        self, reader_id: str, markers: Sequence[tuple[str, int]]
-    ) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chat_id, last_read in markers:
-            out[chat_id] = (
-                await MessageRow.filter(chat_id=chat_id, seq__gt=last_read, deleted=False)
-                .exclude(sender_id=reader_id)
-                .count()
-            )
-        return out

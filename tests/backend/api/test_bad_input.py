@@ -194,8 +194,8 @@ async def test_bad_tokens_are_refused(api: Api) -> None:
         assert (r.status_code, r.json()["code"]) == (401, code), token
 
 
-async def test_expired_token_is_refused(server_factory: Any) -> None:
-    srv: ServerProcess = server_factory(env={"PARLEY_ACCESS_TTL": "1"})
+async def test_expired_token_is_refused(server_factory: Any, mode: str) -> None:
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_ACCESS_TTL": "1"})
     api = Api(srv.url)
     try:
         u = await api.user()
@@ -268,8 +268,8 @@ async def test_bad_frames_get_error_frames(api: Api, server: ServerProcess) -> N
         await sock.close()
 
 
-async def test_flooding_socket_is_throttled_then_closed(server_factory: Any) -> None:
-    srv: ServerProcess = server_factory(env={"PARLEY_WS_FRAMES_PER_S": "20"})
+async def test_flooding_socket_is_throttled_then_closed(server_factory: Any, mode: str) -> None:
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_WS_FRAMES_PER_S": "20"})
     api = Api(srv.url)
     try:
         u = await api.user()

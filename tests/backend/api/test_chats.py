@@ -39,6 +39,10 @@ async def test_chat_list_has_last_message_and_unread_count(api: Api) -> None:
     assert r.json()["last_read_seq"] == 2
     r = await api.http.get(f"/chats/{chat}", headers=b.auth)
     assert r.json()["chat"]["unread_count"] == 1
+    # A deleted message is no longer unread.
+    assert (await api.http.delete(f"/chats/{chat}/messages/3", headers=a.auth)).status_code == 200
+    r = await api.http.get(f"/chats/{chat}", headers=b.auth)
+    assert r.json()["chat"]["unread_count"] == 0
 
 
 async def test_members_add_by_username_and_roles(api: Api) -> None:

@@ -15,8 +15,9 @@ from tests.support.server import ServerProcess
 
 async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(
     server_factory: Any,
+    mode: str,
 ) -> None:
-    srv: ServerProcess = server_factory(env={"PARLEY_DRAIN_GRACE": "2"})
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_DRAIN_GRACE": "2"})
     api = Api(srv.url)
     try:
         a, b = await api.user(), await api.user()
@@ -49,8 +50,8 @@ async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(
         again.stop()
 
 
-async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any) -> None:
-    srv: ServerProcess = server_factory(env={"PARLEY_WS_OUTBOX_FRAMES": "20"})
+async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any, mode: str) -> None:
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_WS_OUTBOX_FRAMES": "20"})
     api = Api(srv.url)
     try:
         a, slow = await api.user(), await api.user()

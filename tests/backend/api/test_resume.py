@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tests.support.client import Api, Socket
 from tests.support.server import ServerProcess
@@ -68,8 +69,8 @@ async def test_resume_with_nothing_missed_is_empty(api: Api, server: ServerProce
         await sa.close()
 
 
-async def test_client_too_far_behind_gets_resync(server_factory: object, tmp_path: object) -> None:
-    srv: ServerProcess = server_factory(env={"PARLEY_RESUME_MAX_EVENTS": "10"})  # type: ignore[operator]
+async def test_client_too_far_behind_gets_resync(server_factory: Any, mode: str) -> None:
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_RESUME_MAX_EVENTS": "10"})
     api = Api(srv.url)
     try:
         a = await api.user()

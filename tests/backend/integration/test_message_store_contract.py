@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,14 +35,9 @@ STORES = ["sql", pytest.param("elastic", marks=pytest.mark.engines)]
 
 
 class Store(MessageStore, Protocol):
-    """The port plus what both implementations also offer (unread counts are moving to ChatRepo;
-    both stores still answer them, so the suite keeps them honest)."""
+    """The port plus what both implementations also offer."""
 
     async def close(self) -> None: ...
-
-    async def unread_counts(
-        self, reader_id: str, markers: Sequence[tuple[str, int]]
-    ) -> dict[str, int]: ...
 
 
 def msg(chat_id: str, seq: int, sender: str = "alice", text: str | None = None) -> Message:
@@ -218,31 +213,6 @@ async def test_tombstones_stay_in_history_without_content(store: Store) -> None:
     assert [(m.seq, m.deleted) for m in page] == [(1, True), (2, False)]
 
 
-async def test_unread_counts_skip_own_and_deleted_messages(store: Store) -> None:
-    a, b, empty = chat(), chat(), chat()
-    await store.write(
-        [
-            msg(a, 1, "bob"),
-            msg(a, 2, "bob"),
-            msg(a, 3, "alice"),  # the reader's own
-            tombstone(msg(a, 4, "bob")),  # deleted
-            msg(a, 6, "carol"),
-            msg(b, 1, "bob"),
-            msg(b, 2, "bob"),
-        ]
-    )
-    want = {a: 2, b: 0, empty: 0}  # a: after seq 1 → 2 (bob) and 6 (carol)
-
-    got = await eventually(
-        lambda: store.unread_counts("alice", [(a, 1), (b, 2), (empty, 0)]), lambda v: v == want
-    )
-
-    assert got == want
-    assert await store.unread_counts("alice", []) == {}
-    everything = await store.unread_counts("bob", [(a, 0)])
-    assert everything == {a: 2}  # alice's 3 and carol's 6; bob's own and the deleted one excluded
-
-
 async def test_a_write_that_returned_is_visible_at_once(store: Store) -> None:
     """`get` and the latest history page are real-time: no refresh, no waiting."""
     c = chat()
@@ -379,8 +349,6 @@ async def test_unavailable_while_the_node_is_down_and_recovers(
             await es_store.get([(c, 1)])
         with pytest.raises(Unavailable):
             await es_store.history(c, before=None, after=None, limit=10)
-        with pytest.raises(Unavailable):
-            await es_store.unread_counts("bob", [(c, 0)])
     finally:
         await asyncio.to_thread(run_engine, "elasticsearch", "start")
 
