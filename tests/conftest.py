@@ -40,6 +40,12 @@ def server_factory(
         srv.stop()
 
 
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """For tests that start a server of their own: once per engine set."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module", params=MODES)
 def server(
     request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
