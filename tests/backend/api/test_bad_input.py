@@ -206,10 +206,10 @@ async def test_expired_token_is_refused(server_factory: Any, mode: str) -> None:
                 break
         r = await api.http.get("/me", headers=u.auth)
         assert (r.status_code, r.json()["code"]) == (401, "token_expired")
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            ws = await websockets.connect(srv.ws_url)
+        async with websockets.connect(srv.ws_url) as ws:
             await ws.send(json.dumps({"type": "auth", "token": u.access_token}))
-            await ws.recv()
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
     finally:
         await api.close()
@@ -222,11 +222,11 @@ async def test_expired_token_is_refused(server_factory: Any, mode: str) -> None:
 async def test_socket_without_valid_auth_is_closed_4401(
     api: Api, server: ServerProcess, first: Any
 ) -> None:
-    ws = await websockets.connect(server.ws_url)
-    if first is not None:
-        await ws.send(first if isinstance(first, str) else json.dumps(first))
-    with pytest.raises(websockets.ConnectionClosed) as closed:
-        await ws.recv()  # the server's auth timeout (5 s) bounds this wait when nothing is sent
+    async with websockets.connect(server.ws_url) as ws:
+        if first is not None:
+            await ws.send(first if isinstance(first, str) else json.dumps(first))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()  # the server's auth timeout (5 s) bounds this wait if nothing is sent
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 

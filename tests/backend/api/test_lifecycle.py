@@ -69,6 +69,7 @@ async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any,
                 await asyncio.wait_for(ws.recv(), 10)
         except websockets.ConnectionClosed as exc:
             closed_code = exc.rcvd.code if exc.rcvd else None
+        await ws.close()
         assert closed_code == 4408
         # Everyone else kept receiving.
         await fast.until(
