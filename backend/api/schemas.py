@@ -6,7 +6,7 @@ Each model also feeds the OpenAPI document, so the published contract and the va
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -68,6 +68,10 @@ class NewDirect(Body):
 class NewMember(Body):
     user_id: Id | None = None
     username: Username | None = None
+
+
+class RoleChange(Body):
+    role: Literal["admin", "member"]
 
 
 class NewMessage(Body):

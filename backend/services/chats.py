@@ -190,6 +190,25 @@ class ChatService:
         assert member is not None
         return wire.member(member, target)
 
+    async def set_role(
+        self, actor_id: str, chat_id: str, user_id: str, role: Role
+    ) -> dict[str, Any]:
+        """Only the owner appoints or demotes admins; the owner's own role does not change."""
+        actor = await self.require_member(actor_id, chat_id)
+        target = await self._chats.member(chat_id, user_id)
+        if target is None:
+            raise NotFound("Not a member of this chat.", code="member_not_found")
+        if actor.role is not Role.OWNER:
+            raise Forbidden("Only the owner can change roles.", code="not_owner")
+        if role is Role.OWNER or target.role is Role.OWNER:
+            raise InvalidInput("The owner's role cannot be given or taken.", code="owner_role")
+        await self._chats.set_role(chat_id, user_id, role)
+        event = ev.to_chat(chat_id, "member.updated", user_id=user_id, role=role.value)
+        await publish_after_commit(self._bus, [event])
+        updated = await self._chats.member(chat_id, user_id)
+        assert updated is not None
+        return wire.member(updated, await self._users.by_id(user_id))
+
     async def remove_member(self, actor_id: str, chat_id: str, user_id: str) -> None:
         actor = await self.require_member(actor_id, chat_id)
         if user_id != actor_id:

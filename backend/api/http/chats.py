@@ -6,8 +6,9 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import empty
 
 from backend.api.http.common import body, container, ok, route, user_id
-from backend.api.schemas import NewChat, NewDirect, NewMember
+from backend.api.schemas import NewChat, NewDirect, NewMember, RoleChange
 from backend.domain.errors import InvalidInput
+from backend.domain.models import Role
 
 bp = Blueprint("chats")
 
@@ -69,6 +70,20 @@ async def add_member(request: Request, chat_id: str) -> HTTPResponse:
         uid, chat_id, user_id=b.user_id, username=b.username
     )
     return ok({"member": member}, status=201)
+
+
+@route(
+    bp,
+    "PATCH",
+    "/chats/<chat_id>/members/<member_id>",
+    "Make a member admin or not (owner)",
+    model=RoleChange,
+)
+async def change_role(request: Request, chat_id: str, member_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    b = body(request, RoleChange)
+    member = await container(request).chats.set_role(uid, chat_id, member_id, Role(b.role))
+    return ok({"member": member})
 
 
 @route(

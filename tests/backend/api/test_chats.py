@@ -60,6 +60,25 @@ async def test_members_add_by_username_and_roles(api: Api) -> None:
         m1.id: "member",
         m2.id: "member",
     }
+    # Only the owner appoints admins; an admin may then remove plain members.
+    r = await api.http.patch(
+        f"/chats/{chat}/members/{m1.id}", headers=m2.auth, json={"role": "admin"}
+    )
+    assert (r.status_code, r.json()["code"]) == (403, "not_owner")
+    r = await api.http.patch(
+        f"/chats/{chat}/members/{owner.id}", headers=owner.auth, json={"role": "member"}
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "owner_role")
+    r = await api.http.patch(
+        f"/chats/{chat}/members/{m2.id}", headers=owner.auth, json={"role": "admin"}
+    )
+    assert r.json()["member"]["role"] == "admin"
+    r = await api.http.delete(f"/chats/{chat}/members/{owner.id}", headers=m2.auth)
+    assert (r.status_code, r.json()["code"]) == (403, "not_admin")
+    r = await api.http.patch(
+        f"/chats/{chat}/members/{m2.id}", headers=owner.auth, json={"role": "member"}
+    )
+    assert r.json()["member"]["role"] == "member"
     # A plain member cannot remove others; the owner can; anyone can leave.
     r = await api.http.delete(f"/chats/{chat}/members/{m2.id}", headers=m1.auth)
     assert (r.status_code, r.json()["code"]) == (403, "not_admin")
