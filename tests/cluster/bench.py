@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -42,66 +43,67 @@ async def _deliveries(url: str) -> float:
 
 
 async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
-        cluster = Cluster(Path(tmp) / "cluster")
-        cluster.up(replicas)
-        try:
-            load = Load(cluster.lb_url, rate=rate)
-            await load.setup()
-            procs = cluster.replicas()
-            lb_pid = int(read_env(cluster.dir / "lb.env")["LB_PID"])
-            lb_pids = [lb_pid, *(c.pid for c in psutil.Process(lb_pid).children(recursive=True))]
-            # What the replicas burn with sockets open and nothing sent (heartbeats, pings).
-            idle0 = {n: _cpu(r.pid) for n, r in procs.items()}
-            await asyncio.sleep(IDLE_S)
-            idle = {n: (_cpu(r.pid) - idle0[n]) / IDLE_S for n, r in procs.items()}
-            cpu0 = {n: _cpu(r.pid) for n, r in procs.items()}
-            lb0 = sum(_cpu(p) for p in lb_pids)
-            dl0 = {n: await _deliveries(r.url) for n, r in procs.items()}
-            for c in load.clients:
-                c.stats.latencies_s.clear()
-            started = time.monotonic()
-            await load.run(seconds)
-            await load.settle()
-            elapsed = time.monotonic() - started
-            cpu1 = {n: _cpu(r.pid) for n, r in procs.items()}
-            lb1 = sum(_cpu(p) for p in lb_pids)
-            dl1 = {n: await _deliveries(r.url) for n, r in procs.items()}
-            report = load.report(await load.store_history())
-            delivered = report["deliveries"]
-            per_replica = {
-                n: {
-                    "cpu_s": round(cpu1[n] - cpu0[n], 2),
-                    "idle_cpu_per_s": round(idle[n], 3),
-                    "frames_pushed": int(dl1[n] - dl0[n]),
-                    "cpu_per_frame_us": round(
-                        1e6 * (cpu1[n] - cpu0[n]) / max(1.0, dl1[n] - dl0[n]), 1
-                    ),
-                }
-                for n in procs
+    # Kept after a failure (the replicas' and HAProxy's logs are there), removed after a success.
+    tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    cluster = Cluster(tmp / "cluster")
+    cluster.up(replicas)
+    try:
+        load = Load(cluster.lb_url, rate=rate)
+        await load.setup()
+        procs = cluster.replicas()
+        lb_pid = int(read_env(cluster.dir / "lb.env")["LB_PID"])
+        lb_pids = [lb_pid, *(c.pid for c in psutil.Process(lb_pid).children(recursive=True))]
+        # What the replicas burn with sockets open and nothing sent (heartbeats, pings).
+        idle0 = {n: _cpu(r.pid) for n, r in procs.items()}
+        await asyncio.sleep(IDLE_S)
+        idle = {n: (_cpu(r.pid) - idle0[n]) / IDLE_S for n, r in procs.items()}
+        cpu0 = {n: _cpu(r.pid) for n, r in procs.items()}
+        lb0 = sum(_cpu(p) for p in lb_pids)
+        dl0 = {n: await _deliveries(r.url) for n, r in procs.items()}
+        for c in load.clients:
+            c.stats.latencies_s.clear()
+        started = time.monotonic()
+        await load.run(seconds)
+        await load.settle()
+        elapsed = time.monotonic() - started
+        cpu1 = {n: _cpu(r.pid) for n, r in procs.items()}
+        lb1 = sum(_cpu(p) for p in lb_pids)
+        dl1 = {n: await _deliveries(r.url) for n, r in procs.items()}
+        report = load.report(await load.store_history())
+        delivered = report["deliveries"]
+        per_replica = {
+            n: {
+                "cpu_s": round(cpu1[n] - cpu0[n], 2),
+                "idle_cpu_per_s": round(idle[n], 3),
+                "frames_pushed": int(dl1[n] - dl0[n]),
+                "cpu_per_frame_us": round(1e6 * (cpu1[n] - cpu0[n]) / max(1.0, dl1[n] - dl0[n]), 1),
             }
-            replica_cpu = sum(cpu1[n] - cpu0[n] for n in procs)
-            await load.close()
-            return {
-                "replicas": replicas,
-                "rate_offered": rate,
-                "seconds": round(elapsed, 1),
-                "sends_per_s": round(len([a for c in load.clients for a in c.acks]) / elapsed, 1),
-                "delivered_messages": delivered,
-                "delivery_p50_ms": report["delivery_p50_ms"],
-                "delivery_p99_ms": report["delivery_p99_ms"],
-                "replica_cpu_s": round(replica_cpu, 2),
-                "replica_cpu_per_delivery_us": round(1e6 * replica_cpu / max(1, delivered), 1),
-                # The same without the idle cost of keeping a replica up (the fixed part).
-                "replica_busy_cpu_per_delivery_us": round(
-                    1e6 * (replica_cpu - sum(idle.values()) * elapsed) / max(1, delivered), 1
-                ),
-                "haproxy_cpu_per_delivery_us": round(1e6 * (lb1 - lb0) / max(1, delivered), 1),
-                "events_out_of_order": report["events_out_of_order"],
-                "per_replica": per_replica,
-            }
-        finally:
-            cluster.down()
+            for n in procs
+        }
+        replica_cpu = sum(cpu1[n] - cpu0[n] for n in procs)
+        await load.close()
+        result = {
+            "replicas": replicas,
+            "rate_offered": rate,
+            "seconds": round(elapsed, 1),
+            "sends_per_s": round(len([a for c in load.clients for a in c.acks]) / elapsed, 1),
+            "delivered_messages": delivered,
+            "delivery_p50_ms": report["delivery_p50_ms"],
+            "delivery_p99_ms": report["delivery_p99_ms"],
+            "replica_cpu_s": round(replica_cpu, 2),
+            "replica_cpu_per_delivery_us": round(1e6 * replica_cpu / max(1, delivered), 1),
+            # The same without the idle cost of keeping a replica up (the fixed part).
+            "replica_busy_cpu_per_delivery_us": round(
+                1e6 * (replica_cpu - sum(idle.values()) * elapsed) / max(1, delivered), 1
+            ),
+            "haproxy_cpu_per_delivery_us": round(1e6 * (lb1 - lb0) / max(1, delivered), 1),
+            "events_out_of_order": report["events_out_of_order"],
+            "per_replica": per_replica,
+        }
+    finally:
+        cluster.down()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return result
 
 
 async def main() -> None:
