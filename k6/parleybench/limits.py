@@ -158,6 +158,9 @@ def elasticsearch_rate(url: str, clients: int = 4, batch: int = 500) -> dict[str
         return batch if r.status_code == 200 and not r.json().get("errors") else 0
 
     try:
+        for _ in range(20):  # warm up: the first writes to a new index pay for its creation
+            single()
+        bulk()
         return {
             f"es_single_docs_per_s_{clients}_clients": round(_threads_rate(single, clients), 1),
             f"es_bulk_docs_per_s_batches_of_{batch}": round(_threads_rate(bulk, 1), 1),

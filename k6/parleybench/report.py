@@ -46,14 +46,16 @@ def _share(value: float | None, limit: float | None) -> str:
 def path_limit(limits: dict[str, float], kind: str) -> tuple[float | None, str]:
     """The raw ceiling of the send path on this target's engines, and what it is."""
     if kind == "production":
+        # The server batches its writes (one transaction and one bulk request per batch), so the
+        # raw path is bulk indexing, concurrent commits and pipelined publish->consume.
         parts = {
             k: v
             for k, v in limits.items()
-            if k.startswith(("es_single", "mariadb_commits_per_s_8", "rabbitmq"))
+            if k.startswith(("es_bulk", "mariadb_commits_per_s_8", "rabbitmq"))
         }
         if parts:
             name = min(parts, key=lambda k: parts[k])
-            return parts[name], f"slowest of ES single-doc, MariaDB commits, RabbitMQ: {name}"
+            return parts[name], f"slowest of ES bulk, MariaDB commits, RabbitMQ: {name}"
         return None, ""
     v = limits.get("sqlite_commits_per_s_wal")
     return v, "SQLite durable commits (WAL)"
