@@ -136,6 +136,7 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         "users": ns.users,
         "chat_size": ns.chat_size,
         "notes": ns.notes,
+        "revision": report.revision(),
     }
     if ns.engines_dir is not None:
         targets.use_engines_dir(ns.engines_dir)

@@ -5,9 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import subprocess
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # ships no type information
+
+
+def revision() -> str:
+    """The commit the server ran from, and whether backend/ had uncommitted edits."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "backend"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}{' + uncommitted backend edits' if dirty else ''}"
 
 
 def machine() -> dict[str, Any]:
@@ -108,7 +126,7 @@ def markdown(r: dict[str, Any]) -> str:
         "the load generator runs on the same cores). Users: "
         f"{r['users']} in chats of {r['chat_size']}.",
         "",
-        f"Command: `{r['command']}`",
+        f"Command: `{r['command']}` (backend at {r.get('revision', 'unknown')})",
         "",
     ]
     if limits:
