@@ -72,6 +72,7 @@ class Messenger:
         self._last_typing_sent: dict[str, float] = {}
         self._read_sent: dict[str, int] = {}
         self._chats_refresh: asyncio.Task[None] | None = None
+        self._older: dict[str, asyncio.Future[int]] = {}
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -238,7 +239,17 @@ class Messenger:
         return tl
 
     async def load_older(self, chat_id: str, limit: int = 100) -> int:
-        """Fetch the page before the oldest loaded message; returns how many arrived."""
+        """Fetch the page before the oldest loaded message; returns how many arrived.
+
+        Concurrent calls for one chat (scrolling fires often) share the one request in flight.
+        """
+        running = self._older.get(chat_id)
+        if running is None or running.done():
+            running = asyncio.ensure_future(self._load_older(chat_id, limit))
+            self._older[chat_id] = running
+        return await asyncio.shield(running)
+
+    async def _load_older(self, chat_id: str, limit: int) -> int:
         assert self.rest is not None
         tl = self.timeline(chat_id)
         if not tl.has_more_before or tl.oldest_seq is None:

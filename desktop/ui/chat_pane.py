@@ -110,6 +110,10 @@ class ChatPane(QWidget):
         self._typing_timer.setInterval(1000)
         self._typing_timer.timeout.connect(self.refresh_typing)
 
+    @property
+    def loading_older(self) -> bool:
+        return self._loading_older
+
     # -- opening ----------------------------------------------------------------------------
 
     def show_chat(self, chat_id: str | None) -> None:
@@ -228,3 +232,6 @@ class ChatPane(QWidget):
             await self._messenger.load_older(chat_id)
         finally:
             self._loading_older = False
+        if self.chat_id == chat_id:
+            # Still at the top (the user kept scrolling, or the page was short): go on.
+            QTimer.singleShot(0, lambda: self._scrolled(self.view.verticalScrollBar().value()))

@@ -13,12 +13,9 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.core.timeline import Entry, SendState
 from desktop.ui.models import (
-    ENTRY_ROLE,
-    MINE_ROLE,
-    NEW_DAY_ROLE,
+    LAYOUT_ROLE,
     PRESENCE_ROLE,
     PREVIEW_ROLE,
-    SENDER_ROLE,
     UNREAD_ROLE,
 )
 
@@ -117,6 +114,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._heights: dict[tuple[str, int], int] = {}
         self._font: QFont | None = None
         self._derived: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
+        self._fixed = self._day_h = self._sender_h = 0
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -125,6 +123,10 @@ class MessageDelegate(QStyledItemDelegate):
             self._font = QFont(font)
             self._derived = (self._font, _bold(font), _small(font))
             self._heights.clear()
+            small_h = QFontMetrics(self._derived[2]).height()
+            self._fixed = PAD + 2 * BUBBLE_PAD + small_h + 2  # margins, padding, footer line
+            self._day_h = small_h + 14
+            self._sender_h = QFontMetrics(self._derived[1]).height() + 2
         return self._derived
 
     @staticmethod
@@ -146,32 +148,31 @@ class MessageDelegate(QStyledItemDelegate):
         return "Message deleted" if entry.deleted else entry.text
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
-        entry = index.data(ENTRY_ROLE)
-        if not isinstance(entry, Entry):
+        layout = index.data(LAYOUT_ROLE)
+        if layout is None:
             return QSize(0, 0)
-        font, bold, small = self._fonts(option)
+        entry, new_day, sender, _mine = layout
+        font, _bold_font, _small_font = self._fonts(option)
         view_width = option.rect.width() or 600
         inner = self._bubble_width(view_width) - 2 * BUBBLE_PAD
-        h = PAD // 2
-        if index.data(NEW_DAY_ROLE):
-            h += QFontMetrics(small).height() + 14
-        if index.data(SENDER_ROLE):
-            h += QFontMetrics(bold).height() + 2
-        h += 2 * BUBBLE_PAD + self._text_height(self._body(entry), inner, font)
-        h += QFontMetrics(small).height() + 2
-        return QSize(view_width, h + PAD // 2)
+        h = self._fixed + self._text_height(self._body(entry), inner, font)
+        if new_day:
+            h += self._day_h
+        if sender:
+            h += self._sender_h
+        return QSize(view_width, h)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        entry = index.data(ENTRY_ROLE)
-        if not isinstance(entry, Entry):
+        layout = index.data(LAYOUT_ROLE)
+        if layout is None:
             return
+        entry, new_day, sender, mine = layout
         painter.save()
         font, bold, small = self._fonts(option)
         rect = QRect(option.rect)
         palette: QPalette = option.palette
-        mine = bool(index.data(MINE_ROLE))
         y = rect.top() + PAD // 2
-        if index.data(NEW_DAY_ROLE):
+        if new_day:
             h = QFontMetrics(small).height()
             painter.setFont(small)
             painter.setPen(MUTED)
@@ -191,7 +192,6 @@ class MessageDelegate(QStyledItemDelegate):
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
         used_w = min(bubble_w, max(used_w, 60))
         x = rect.right() - PAD - used_w if mine else rect.left() + PAD
-        sender = str(index.data(SENDER_ROLE) or "")
         if sender:
             painter.setFont(bold)
             painter.setPen(ACCENT)

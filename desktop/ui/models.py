@@ -33,6 +33,7 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 10
 SENDER_ROLE = Qt.ItemDataRole.UserRole + 11  # display name, or "" when the previous row is his
 NEW_DAY_ROLE = Qt.ItemDataRole.UserRole + 12  # True when this row starts a new day
 MINE_ROLE = Qt.ItemDataRole.UserRole + 13
+LAYOUT_ROLE = Qt.ItemDataRole.UserRole + 14  # (entry, new_day, sender, mine) in one call
 
 
 class ChatListModel(QAbstractListModel):
@@ -123,6 +124,10 @@ class MessageModel(QAbstractListModel):
         super().__init__(parent)
         self._messenger = messenger
         self._timeline: Timeline | None = None
+        # Row looks by entry identity: the view asks for every row's size after each insert,
+        # and a page of history at the top of 10,000 rows must not recompute all of them.
+        self._layouts: dict[int, tuple[Entry, bool, str, bool]] = {}
+        self._inserting: tuple[int, int] = (0, -1)
 
     @property
     def timeline(self) -> Timeline | None:
@@ -130,6 +135,7 @@ class MessageModel(QAbstractListModel):
 
     def show(self, timeline: Timeline | None) -> None:
         self.beginResetModel()
+        self._layouts.clear()
         if self._timeline is not None:
             self._timeline.observer = _Detached()
         self._timeline = timeline
@@ -144,31 +150,43 @@ class MessageModel(QAbstractListModel):
     # -- TimelineObserver -------------------------------------------------------------------
 
     def begin_insert(self, first: int, last: int) -> None:
+        self._inserting = (first, last)
         self.beginInsertRows(QModelIndex(), first, last)
 
     def end_insert(self) -> None:
         self.endInsertRows()
-        self._neighbours_changed()
+        self._forget_row(self._inserting[1] + 1)  # its predecessor changed
 
     def begin_remove(self, first: int, last: int) -> None:
+        self._inserting = (first, last)
         self.beginRemoveRows(QModelIndex(), first, last)
 
     def end_remove(self) -> None:
         self.endRemoveRows()
+        self._forget_row(self._inserting[0])
 
     def row_changed(self, row: int) -> None:
+        self._forget_row(row)
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
     def begin_reset(self) -> None:
         self.beginResetModel()
+        self._layouts.clear()
 
     def end_reset(self) -> None:
         self.endResetModel()
 
-    def _neighbours_changed(self) -> None:
-        """A row's day separator and sender line depend on its predecessor; the delegate's
-        size cache is keyed on them, so nothing else needs to be told."""
+    def names_changed(self) -> None:
+        """Display names were learnt: repaint (sizes do not depend on the names)."""
+        self._layouts.clear()
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1))
+
+    def _forget_row(self, row: int) -> None:
+        entry = self.entry(row)
+        if entry is not None:
+            self._layouts.pop(id(entry), None)
 
     # -- QAbstractListModel -----------------------------------------------------------------
 
@@ -184,25 +202,33 @@ class MessageModel(QAbstractListModel):
             return entry
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.text
-        prev = self.entry(index.row() - 1)
-        new_day = prev is None or prev.created_at.astimezone().date() != (
-            entry.created_at.astimezone().date()
-        )
-        if role == NEW_DAY_ROLE:
-            return new_day
-        if role == MINE_ROLE:
-            return self._is_mine(entry)
-        if role == SENDER_ROLE:
-            if self._is_mine(entry) or (
-                not new_day and prev is not None and prev.sender_id == entry.sender_id
-            ):
-                return ""
-            return self._messenger.users.label(entry.sender_id)
+        if role in (LAYOUT_ROLE, NEW_DAY_ROLE, SENDER_ROLE, MINE_ROLE):
+            layout = self._layout(index.row(), entry)
+            if role == LAYOUT_ROLE:
+                return layout
+            return layout[{NEW_DAY_ROLE: 1, SENDER_ROLE: 2, MINE_ROLE: 3}[role]]
         if role == Qt.ItemDataRole.AccessibleTextRole:
             who = "You" if self._is_mine(entry) else self._messenger.users.label(entry.sender_id)
             body = "Message deleted" if entry.deleted else entry.text
             return f"{who}: {body} ({entry.state.value})"
         return None
+
+    def _layout(self, row: int, entry: Entry) -> tuple[Entry, bool, str, bool]:
+        """What a row's look depends on: a day line when the day changes, the sender's name
+        when the sender changes (never for our own messages), and whether it is ours."""
+        cached = self._layouts.get(id(entry))
+        if cached is not None and cached[0] is entry:
+            return cached
+        prev = self.entry(row - 1)
+        new_day = prev is None or prev.created_at.astimezone().date() != (
+            entry.created_at.astimezone().date()
+        )
+        mine = self._is_mine(entry)
+        same_sender = not new_day and prev is not None and prev.sender_id == entry.sender_id
+        sender = "" if mine or same_sender else self._messenger.users.label(entry.sender_id)
+        layout = (entry, new_day, sender, mine)
+        self._layouts[id(entry)] = layout
+        return layout
 
     def _is_mine(self, entry: Entry) -> bool:
         me = self._messenger.me

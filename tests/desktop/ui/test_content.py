@@ -111,6 +111,7 @@ def test_ten_thousand_message_history_opens_and_scrolls_back(
     assert timeline is not None
     while timeline.has_more_before:
         rows = w.pane.model.rowCount()
+        qtbot.waitUntil(lambda: not w.pane.loading_older, timeout=10_000)
         bar.setValue(bar.maximum())
         bar.setValue(0)
         qtbot.waitUntil(lambda rows=rows: w.pane.model.rowCount() > rows, timeout=10_000)
