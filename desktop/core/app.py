@@ -28,7 +28,7 @@ from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, Tokens, User
 log = logging.getLogger(__name__)
 
 TYPING_SHOW_S = 5.0
-TYPING_SEND_EVERY_S = 3.0
+TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
 
 
 class AppListener(Protocol):

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QListWidget, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton
 
 from desktop.core.timeline import SendState
 from desktop.ui.app import DesktopApp
@@ -109,3 +111,29 @@ def test_two_people_chat_live_in_order_with_unread_badges(
     seqs = [e.seq for e in entries(bob)]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert unread(bob, chat_id) == 0
+
+    # Typing shows on the other side; Shift+Enter makes a new line instead of sending.
+    composer = find(alice.window, QPlainTextEdit, "Message")
+    composer.setFocus()
+    qtbot.keyClicks(composer, "first line")
+    qtbot.keyClick(composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert composer.toPlainText() == "first line\n", "Shift+Enter is a new line, not a send"
+    typing = find(bob.window, QLabel, "Typing indicator")
+
+    def alice_types_on() -> bool:  # like a person: a key now and then until Bob sees it
+        qtbot.keyClicks(composer, "-")
+        return typing.text() == f"{alice_name.title()} is typing…"
+
+    qtbot.waitUntil(alice_types_on, timeout=10_000)
+    composer.setPlainText("first line\nsecond line")
+    composer.moveCursor(QTextCursor.MoveOperation.End)
+    assert composer.toPlainText() == "first line\nsecond line"
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: texts(bob)[-1] == "first line\nsecond line", timeout=10_000)
+    qtbot.waitUntil(lambda: typing.text() == "", timeout=10_000)
+
+    # Bob leaves the group: it disappears from his list, Alice's chat goes on.
+    click(qtbot, find(bob.window, QPushButton, "Leave chat"))
+    qtbot.waitUntil(lambda: chat_id not in dict(chat_rows(bob)), timeout=10_000)
+    assert bob.window.current_chat() is None
+    assert chat_id in dict(chat_rows(alice))
