@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,16 +18,17 @@ from PySide6.QtWidgets import (
 
 from desktop.core.app import Messenger
 from desktop.core.errors import MessageTooLongError, describe
-from desktop.core.timeline import SendState
+from desktop.core.timeline import Entry, SendState
 from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui.composer import Composer
 from desktop.ui.delegates import MessageDelegate
-from desktop.ui.models import MessageModel
+from desktop.ui.message_model import MessageModel
 from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
 
 LOAD_OLDER_AT_PX = 400  # start fetching the previous page this close to the top
+SLIDE_AT_PX = 300  # slide the model's window this close to either end
 
 
 class ChatPane(QWidget):
@@ -42,7 +43,7 @@ class ChatPane(QWidget):
         self._messenger, self._run = messenger, run
         self.chat_id: str | None = None
         self._loading_older = False
-        self._anchor_from_bottom: int | None = None
+        self._anchor: tuple[Entry, int] | None = None
         self._stick_to_bottom = False
 
         self.title = QLabel("")
@@ -106,13 +107,15 @@ class ChatPane(QWidget):
         bar.valueChanged.connect(self._scrolled)
         bar.rangeChanged.connect(self._range_changed)
         self.model.rowsAboutToBeInserted.connect(self._before_insert)
+        self.model.rowsAboutToBeRemoved.connect(self._before_remove)
         self._typing_timer = QTimer(self)
         self._typing_timer.setInterval(1000)
         self._typing_timer.timeout.connect(self.refresh_typing)
 
     @property
-    def loading_older(self) -> bool:
-        return self._loading_older
+    def busy(self) -> bool:
+        """Fetching an older page, or still putting the view back after rows moved."""
+        return self._loading_older or self._anchor is not None
 
     # -- opening ----------------------------------------------------------------------------
 
@@ -184,6 +187,8 @@ class ChatPane(QWidget):
             self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
             return
         self.composer.clear()
+        self.model.jump_to_newest()
+        self.view.scrollToBottom()
         self._stick_to_bottom = True
         self._run(self._messenger.send(self.chat_id, text))
 
@@ -201,28 +206,56 @@ class ChatPane(QWidget):
     def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
         bar = self.view.verticalScrollBar()
         if first == 0 and self.model.rowCount() > 0:
-            self._anchor_from_bottom = bar.maximum() - bar.value()
-        elif bar.value() >= bar.maximum() - 8:
+            self._remember_anchor()
+        elif bar.value() >= bar.maximum() - 8 and self.model.at_newest:
             self._stick_to_bottom = True
 
-    def _range_changed(self, _minimum: int, maximum: int) -> None:
+    def _before_remove(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        if first == 0 and not self._stick_to_bottom:
+            self._remember_anchor()
+
+    def _remember_anchor(self) -> None:
+        """Keep the message at the top of the viewport where it is while rows come and go
+        above it (an older page, or the window sliding)."""
+        if self._anchor is not None:
+            return
+        index = self.view.indexAt(QPoint(4, 4))
+        entry = self.model.entry(index.row()) if index.isValid() else None
+        if entry is not None:
+            self._anchor = (entry, self.view.visualRect(index).top())
+            QTimer.singleShot(0, self._restore_anchor)
+
+    def _restore_anchor(self) -> None:
+        anchor, self._anchor = self._anchor, None
+        if anchor is None or self._stick_to_bottom:
+            return
+        entry, offset = anchor
+        self.view.doItemsLayout()
+        row = self.model.row_of(entry)
+        if row is None:
+            return
         bar = self.view.verticalScrollBar()
-        if self._anchor_from_bottom is not None:
-            bar.setValue(maximum - self._anchor_from_bottom)
-            self._anchor_from_bottom = None
-        elif self._stick_to_bottom:
-            bar.setValue(maximum)
+        bar.setValue(bar.value() + self.view.visualRect(self.model.index(row)).top() - offset)
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._stick_to_bottom:
+            self.view.verticalScrollBar().setValue(maximum)
             self._stick_to_bottom = False
 
     def _scrolled(self, value: int) -> None:
         tl = self.model.timeline
-        if (
+        bar = self.view.verticalScrollBar()
+        if tl is None or self.chat_id is None or bar.maximum() <= 0 or self._anchor is not None:
+            return
+        if value > bar.maximum() - SLIDE_AT_PX:
+            self.model.slide_down()
+        elif value < SLIDE_AT_PX and self.model.slide_up():
+            return
+        elif (
             value < LOAD_OLDER_AT_PX
-            and tl is not None
             and tl.has_more_before
             and not self._loading_older
-            and self.chat_id is not None
-            and self.view.verticalScrollBar().maximum() > 0
+            and self.model.at_oldest_loaded
         ):
             self._loading_older = True
             self._run(self._load_older(self.chat_id))

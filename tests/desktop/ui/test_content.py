@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel
 from desktop.core.timeline import SendState
 from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui.app import DesktopApp
+from desktop.ui.message_model import WINDOW
 from tests.desktop.conftest import unique
 from tests.desktop.seed import seed_messages
 from tests.desktop.ui.helpers import (
@@ -105,19 +106,38 @@ def test_ten_thousand_message_history_opens_and_scrolls_back(
     assert texts(app)[-1] == "msg 10000"
     screenshot(app, artifacts / "chat_with_history.png")
 
-    # Scroll to the top again and again: each time the previous page is fetched.
-    bar = w.pane.view.verticalScrollBar()
-    timeline = w.pane.model.timeline
+    # Scroll to the top again and again: pages come from the server until the first message;
+    # the list model keeps a bounded window of rows however much history is loaded.
+    pane = w.pane
+    model = pane.model
+    bar = pane.view.verticalScrollBar()
+    timeline = model.timeline
     assert timeline is not None
-    while timeline.has_more_before:
-        rows = w.pane.model.rowCount()
-        qtbot.waitUntil(lambda: not w.pane.loading_older, timeout=10_000)
-        bar.setValue(bar.maximum())
-        bar.setValue(0)
-        qtbot.waitUntil(lambda rows=rows: w.pane.model.rowCount() > rows, timeout=10_000)
-    seqs = [e.seq for e in entries(app)]
-    assert len(seqs) == 10_000
-    assert seqs == sorted(seqs) and len(set(seqs)) == 10_000
+
+    def scroll_to(value: Callable[[], int]) -> None:
+        qtbot.waitUntil(lambda: not pane.busy, timeout=10_000)
+        bar.setValue(bar.maximum() // 2)
+        bar.setValue(value())
+
+    while timeline.has_more_before or model.start > 0:
+        before = (len(timeline), model.start)
+        scroll_to(lambda: 0)
+        qtbot.waitUntil(
+            lambda before=before: (len(timeline), model.start) != before, timeout=10_000
+        )
+        assert model.rowCount() <= WINDOW
     assert texts(app)[0] == "msg 1"
+    stored = [timeline.row(i) for i in range(len(timeline))]
+    seqs = [e.seq for e in stored]
+    assert len(seqs) == 10_000 and seqs == sorted(seqs) and len(set(seqs)) == 10_000
+    assert stored[0].text == "msg 1" and stored[-1].text == "msg 10000"
+
+    # And back down to the newest message, sliding the window through memory.
+    while not model.at_newest:
+        start = model.start
+        scroll_to(bar.maximum)
+        qtbot.waitUntil(lambda start=start: model.start != start, timeout=10_000)
+        assert model.rowCount() <= WINDOW
+    assert texts(app)[-1] == "msg 10000"
     assert w.error_banner.text() == ""
     print(f"opened a 10,000-message chat in {opened_ms:.0f} ms")
