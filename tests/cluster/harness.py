@@ -155,10 +155,10 @@ class Load:
     users: int = 50
     chats: int = 10
     rate: float = 100.0
-    clients: list[ResilientClient] = field(default_factory=list)
-    chat_of: dict[str, str] = field(default_factory=dict)  # user id -> its chat
-    members: dict[str, list[str]] = field(default_factory=dict)  # chat id -> user ids
-    tokens: dict[str, str] = field(default_factory=dict)
+    clients: list[ResilientClient] = field(default_factory=list, repr=False)
+    chat_of: dict[str, str] = field(default_factory=dict, repr=False)  # user id -> its chat
+    members: dict[str, list[str]] = field(default_factory=dict, repr=False)  # chat id -> user ids
+    tokens: dict[str, str] = field(default_factory=dict, repr=False)  # never shown
     sent: int = 0
     elapsed: float = 0.0
 

@@ -37,7 +37,19 @@ SEQ_TYPES = frozenset(
     {"message.created", "message.updated", "message.deleted", "member.added", "member.removed"}
 )
 # Errors after which the same send is tried again later; any other error is final.
-TRANSIENT = frozenset({"unavailable", "rate_limited", "too_many_inflight", "internal_error"})
+# (The `*_unavailable` ones are 503s whose detail says "try again".)
+TRANSIENT = frozenset(
+    {
+        "unavailable",
+        "database_unavailable",
+        "store_unavailable",
+        "bus_unavailable",
+        "presence_unavailable",
+        "rate_limited",
+        "too_many_inflight",
+        "internal_error",
+    }
+)
 GAP_RESUME_S = 1.0  # a hole in a chat's seqs not filled within this long is asked for again
 RESEND_AFTER_S = 5.0  # an unacknowledged send on a live socket is sent again after this long
 
