@@ -248,6 +248,7 @@ class ChatPane(QWidget):
         if tl is None or self.chat_id is None or bar.maximum() <= 0 or self._anchor is not None:
             return
         if value > bar.maximum() - SLIDE_AT_PX:
+            self.model.keep_top = False
             self.model.slide_down()
         elif value < SLIDE_AT_PX and self.model.slide_up():
             return
@@ -258,6 +259,7 @@ class ChatPane(QWidget):
             and self.model.at_oldest_loaded
         ):
             self._loading_older = True
+            self.model.keep_top = True
             self._run(self._load_older(self.chat_id))
 
     async def _load_older(self, chat_id: str) -> None:

@@ -43,6 +43,9 @@ class MessageModel(QAbstractListModel):
         # Row looks by entry identity, so a relayout after an insert is a look-up per row.
         self._layouts: dict[int, tuple[Entry, bool, str, bool]] = {}
         self._pending_op: tuple[str, int, int] | None = None
+        # Set while the reader is at the top asking for older pages: a page arriving then is
+        # shown even if the newest rows must leave the window for it.
+        self.keep_top = False
 
     # -- what is shown ----------------------------------------------------------------------
 
@@ -71,10 +74,12 @@ class MessageModel(QAbstractListModel):
         self._timeline = timeline
         if timeline is not None:
             timeline.observer = self
+        self.keep_top = False
         self._show_newest()
         self.endResetModel()
 
     def jump_to_newest(self) -> None:
+        self.keep_top = False
         if not self.at_newest:
             self.beginResetModel()
             self._show_newest()
@@ -153,7 +158,8 @@ class MessageModel(QAbstractListModel):
     def begin_insert(self, first: int, last: int) -> None:
         n = last - first + 1
         end = self._start + self._count
-        older_page_at_top = first == 0 and self._start == 0
+        room = self._count + n <= WINDOW or self.keep_top
+        older_page_at_top = first == 0 and self._start == 0 and room
         following = first == end and self.at_newest
         if older_page_at_top or following or self._start < first < end:
             self._pending_op = ("insert", first - self._start, n)

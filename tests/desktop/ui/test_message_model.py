@@ -73,6 +73,7 @@ def test_sliding_up_and_down_through_memory_and_an_older_page_at_the_top(
     while model.slide_up():
         assert model.rowCount() <= WINDOW
     assert model.start == 0 and seqs(model)[0] == 501 and not model.at_newest
+    model.keep_top = True  # the reader is at the top and asked for more
     tl.merge([msg(s) for s in range(401, 501)])  # a page fetched because we are at the top
     assert seqs(model)[:2] == [401, 402] and model.rowCount() == WINDOW
     tl.upsert(msg(3001))  # the window is far from the newest: not shown yet
@@ -82,6 +83,22 @@ def test_sliding_up_and_down_through_memory_and_an_older_page_at_the_top(
     assert model.at_newest and seqs(model)[-1] == 3001
     assert seqs(model) == list(range(3001 - WINDOW + 1, 3002))
     assert SLIDE < WINDOW
+
+
+def test_an_older_page_fetched_while_reading_the_newest_does_not_move_the_window(
+    model: MessageModel,
+) -> None:
+    tl = Timeline("c")
+    tl.replace([msg(s) for s in range(901, 1001)], has_more_before=True)
+    model.show(tl)
+    for low in range(801, 0, -100):
+        tl.merge([msg(s) for s in range(low, low + 100)])
+    assert model.at_newest and seqs(model) == list(range(1, 1001))
+    tl.replace([msg(s) for s in range(1101, 1201)], has_more_before=True)  # a resync
+    tl.merge([msg(s) for s in range(1001, 1101)])
+    tl.merge([msg(s) for s in range(2, 1001)])  # too big to fit: stays above the window
+    assert model.at_newest and seqs(model) == list(range(1001, 1201))
+    assert model.start == len(tl) - 200
 
 
 def test_jumping_back_to_the_newest_after_reading_old_messages(model: MessageModel) -> None:
