@@ -27,8 +27,8 @@ from desktop.ui.models import (
 
 Index = QModelIndex | QPersistentModelIndex
 
-WINDOW = 1000  # rows Qt lays out at most
-SLIDE = 200  # rows a slide brings in (and drops on the far side)
+WINDOW = 500  # rows Qt lays out at most (about 40 screens)
+SLIDE = 125  # rows a slide brings in (and drops on the far side)
 
 
 class MessageModel(QAbstractListModel):
