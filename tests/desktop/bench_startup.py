@@ -32,7 +32,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs in the pinned dev set
 
 from desktop.core.rest import RestClient
 from desktop.core.session import FileStore, SavedSession, SessionStore

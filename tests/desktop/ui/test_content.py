@@ -128,7 +128,7 @@ def test_ten_thousand_message_history_opens_and_scrolls_back(
         assert model.rowCount() <= WINDOW
     assert texts(app)[0] == "msg 1"
     stored = [timeline.row(i) for i in range(len(timeline))]
-    seqs = [e.seq for e in stored]
+    seqs = [e.seq or 0 for e in stored]
     assert len(seqs) == 10_000 and seqs == sorted(seqs) and len(set(seqs)) == 10_000
     assert stored[0].text == "msg 1" and stored[-1].text == "msg 10000"
 
