@@ -16,7 +16,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from desktop.core.backoff import Backoff
-from desktop.core.errors import ApiError, ClientError, MessageTooLongError, describe
+from desktop.core.errors import (
+    ApiError,
+    ClientError,
+    MessageTooLongError,
+    SessionExpiredError,
+    describe,
+)
 from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient, normalize_server
 from desktop.core.session import SavedSession, SessionStore
@@ -128,6 +134,10 @@ class Messenger:
         rest.restore(refresh_token)
         try:
             me = await rest.me()
+        except SessionExpiredError:
+            await rest.aclose()
+            self.sessions.clear(saved)  # revoked or expired: a password is needed again
+            raise
         except BaseException:
             await rest.aclose()
             raise
@@ -153,6 +163,7 @@ class Messenger:
         await self.shutdown()
         if saved is not None:
             self.sessions.clear(saved)
+        self.rest, self.saved = None, None
         if rest is not None:
             try:
                 await rest.logout()
@@ -431,16 +442,17 @@ class Messenger:
         elif kind == "chat.created":
             self._refresh_chats_soon()
         elif kind == "presence":
-            self.presence[str(frame.get("user_id"))] = bool(frame.get("online"))
-            self.listener.chats_reset()
+            user_id = str(frame.get("user_id"))
+            self.presence[user_id] = bool(frame.get("online"))
+            for chat in self.chats.values():
+                if chat.peer_id == user_id:
+                    self.listener.chat_changed(chat.id)
         elif kind == "typing":
             self._on_typing(chat_id, str(frame.get("user_id", "")))
         elif kind == "read":
             self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
         elif kind == "resync":
             self.tasks.spawn(self._resync(chat_id), "resync")
-        elif kind == "resumed":
-            self.listener.chats_reset()
 
     def _on_message(self, kind: str, m: Message) -> None:
         chat = self.chats.get(m.chat_id)

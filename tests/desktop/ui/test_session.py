@@ -69,6 +69,34 @@ def test_profile_sign_out_and_session_restore(
     assert PASSWORD not in "".join(p.read_text() for p in config.iterdir() if p.is_file())
 
 
+def test_a_saved_session_waits_for_an_unreachable_server(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[..., DesktopApp],
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    srv = server_factory("embedded")
+    first = make_app(srv.url)
+    name = unique("gus")
+    sign_up(qtbot, first, srv.url, name)
+    config = first.messenger.sessions.config_dir
+    run(first.close())
+    srv.stop()
+
+    app = build(srv.url, config, secrets=FileStore(config / "credentials.json"))
+    qtbot.addWidget(app.window)
+    app.window.show()
+    run(app.start())
+    assert app.window.error_banner.text().startswith(f"Cannot reach the server at {srv.url}.")
+    assert find(app.window, QLineEdit, "Username").text() == name
+    srv.start()
+    qtbot.waitUntil(
+        lambda: app.window.stack.currentWidget() is app.window.chats_page, timeout=20_000
+    )
+    assert app.window.error_banner.text() == ""
+    run(app.close())
+
+
 @pytest.mark.parametrize("command", [["-m", "desktop"], ["parley"]], ids=["python-m", "script"])
 def test_the_app_starts_from_both_entry_points(tmp_path: Path, command: list[str]) -> None:
     if command[0] == "parley":
