@@ -13,44 +13,30 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Protocol
 
 from desktop.core.backoff import Backoff
 from desktop.core.errors import (
-    ApiError,
     ClientError,
     MessageTooLongError,
     SessionExpiredError,
     describe,
 )
+from desktop.core.listener import AppListener
+from desktop.core.live import LiveEvents
 from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient, normalize_server
 from desktop.core.session import SavedSession, SessionStore
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState, Timeline
 from desktop.core.users import Directory
-from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, Tokens, User
+from desktop.core.wire import MAX_TEXT_CHARS, Chat, Tokens, User
 
 log = logging.getLogger(__name__)
 
-TYPING_SHOW_S = 5.0
 TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
 
 
-class AppListener(Protocol):
-    """What the UI learns from the core; every method is called on the event loop thread."""
-
-    def signed_in(self, me: User) -> None: ...
-    def signed_out(self, reason: str) -> None: ...
-    def chats_reset(self) -> None: ...
-    def chat_changed(self, chat_id: str) -> None: ...
-    def connection_changed(self, online: bool) -> None: ...
-    def typing_changed(self, chat_id: str) -> None: ...
-    def notify(self, chat_id: str, title: str, body: str) -> None: ...
-    def error(self, text: str) -> None: ...
-
-
-class Messenger:
+class Messenger(LiveEvents):
     """The signed-in session: state plus use cases. One instance per app."""
 
     def __init__(
@@ -393,142 +379,3 @@ class Messenger:
         now = time.monotonic()
         who = self.typing.get(chat_id, {})
         return [self.users.label(u) for u, until in who.items() if until > now]
-
-    # -- RealtimeHandler --------------------------------------------------------------------
-
-    def resume_cursor(self, ready: JSON) -> list[JSON]:
-        server = {str(c["chat_id"]): int(c.get("last_seq", 0)) for c in ready.get("chats", [])}
-        if set(server) - set(self.chats):
-            self._refresh_chats_soon()
-        return [
-            {"chat_id": chat_id, "last_seq": chat.last_seq}
-            for chat_id, chat in self.chats.items()
-            if chat_id in server and server[chat_id] > chat.last_seq
-        ]
-
-    def on_connection(self, online: bool) -> None:
-        self.listener.connection_changed(online)
-
-    def on_session_expired(self) -> None:
-        self.tasks.spawn(self.sign_out("Your session has ended. Please sign in again."))
-
-    def on_ack(self, ack: JSON) -> None:
-        chat_id = str(ack.get("chat_id", ""))
-        seq = int(ack.get("seq", 0))
-        self.timeline(chat_id).acknowledge(
-            str(ack.get("client_msg_id")), seq, str(ack.get("id") or f"{chat_id}:{seq}")
-        )
-        chat = self.chats.get(chat_id)
-        if chat is not None and self.current_chat == chat_id:
-            self._maybe_mark_read(chat_id)
-
-    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
-        error = describe(ApiError(0, code, detail, "send"))
-        for tl in self.timelines.values():
-            if tl.entry(client_msg_id) is not None:
-                tl.set_state(client_msg_id, SendState.FAILED, error)
-        self.listener.error(error)
-
-    def on_event(self, frame: JSON) -> None:
-        kind = str(frame.get("type", ""))
-        chat_id = str(frame.get("chat_id", ""))
-        chat = self.chats.get(chat_id)
-        if "seq" in frame and chat is not None:
-            chat.last_seq = max(chat.last_seq, int(frame["seq"]))
-        if kind.startswith("message.") and isinstance(frame.get("message"), dict):
-            self._on_message(kind, Message.from_json(frame["message"]))
-        elif kind in ("member.added", "member.removed"):
-            self._on_member(kind, chat_id, str(frame.get("user_id", "")), frame)
-        elif kind == "chat.created":
-            self._refresh_chats_soon()
-        elif kind == "presence":
-            user_id = str(frame.get("user_id"))
-            self.presence[user_id] = bool(frame.get("online"))
-            for chat in self.chats.values():
-                if chat.peer_id == user_id:
-                    self.listener.chat_changed(chat.id)
-        elif kind == "typing":
-            self._on_typing(chat_id, str(frame.get("user_id", "")))
-        elif kind == "read":
-            self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
-        elif kind == "resync":
-            self.tasks.spawn(self._resync(chat_id), "resync")
-
-    def _on_message(self, kind: str, m: Message) -> None:
-        chat = self.chats.get(m.chat_id)
-        if chat is None:
-            self._refresh_chats_soon()
-            return
-        tl = self.timelines.get(m.chat_id)
-        if tl is not None and tl.loaded:
-            is_new = tl.row_of_seq(m.seq) is None
-        else:
-            is_new = m.seq > (chat.last_message.seq if chat.last_message else 0)
-        if tl is not None and tl.loaded:
-            tl.upsert(m)
-        if kind == "message.created":
-            if chat.last_message is None or m.seq >= chat.last_message.seq:
-                chat.last_message = m
-                chat.activity = m.created_at
-            mine = self.me is not None and m.sender_id == self.me.id
-            if is_new and not mine:
-                self.typing.get(m.chat_id, {}).pop(m.sender_id, None)
-                in_front = self.current_chat == m.chat_id and self.window_active
-                if in_front:
-                    self._maybe_mark_read(m.chat_id)
-                else:
-                    chat.unread += 1
-                    self.tasks.spawn(self._notify(chat, m), "notify")
-        elif chat.last_message is not None and chat.last_message.seq == m.seq:
-            chat.last_message = m
-        self.listener.chat_changed(m.chat_id)
-
-    async def _notify(self, chat: Chat, m: Message) -> None:
-        """A desktop notification; learns the sender's name first if it is new to us."""
-        if self.rest is not None and self.users.get(m.sender_id) is None:
-            await self.users.fetch_members(self.rest, chat.id, force=True)
-            self.listener.chat_changed(chat.id)
-        sender = self.users.label(m.sender_id)
-        self.listener.notify(chat.id, self.chat_title(chat), f"{sender}: {m.text[:200]}")
-
-    async def _learn_senders(self, chats: list[Chat]) -> None:
-        """After the list is shown: names of last-message senders we do not know yet."""
-        assert self.rest is not None
-        for chat in chats:
-            last = chat.last_message
-            if last is not None and self.users.get(last.sender_id) is None:
-                await self.users.fetch_members(self.rest, chat.id, force=True)
-                self.listener.chat_changed(chat.id)
-
-    def _on_member(self, kind: str, chat_id: str, user_id: str, frame: JSON) -> None:
-        user = frame.get("user")
-        if isinstance(user, dict):
-            self.users.add(User.from_json(user))
-        is_me = self.me is not None and user_id == self.me.id
-        if kind == "member.removed" and is_me:
-            self._drop_chat(chat_id)
-        elif chat_id not in self.chats or is_me:
-            self._refresh_chats_soon()
-
-    def _on_typing(self, chat_id: str, user_id: str) -> None:
-        if self.me is not None and user_id == self.me.id:
-            return
-        self.typing.setdefault(chat_id, {})[user_id] = time.monotonic() + TYPING_SHOW_S
-        self.listener.typing_changed(chat_id)
-
-    def _on_read(self, chat_id: str, user_id: str, seq: int) -> None:
-        chat = self.chats.get(chat_id)
-        if chat is None or self.me is None or user_id != self.me.id:
-            return
-        chat.last_read_seq = max(chat.last_read_seq, seq)
-        if chat.last_message is None or seq >= chat.last_message.seq:
-            chat.unread = 0
-            self.listener.chat_changed(chat_id)
-
-    async def _resync(self, chat_id: str) -> None:
-        assert self.rest is not None
-        tl = self.timelines.get(chat_id)
-        if tl is not None and tl.loaded:
-            messages, has_more = await self.rest.history(chat_id)
-            tl.replace(messages, has_more)
-        await self.refresh_chats()

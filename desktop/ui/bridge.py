@@ -11,7 +11,7 @@ from desktop.core.wire import User
 
 
 class Bridge(QObject):
-    """Implements `desktop.core.app.AppListener` by emitting one signal per call."""
+    """Implements `desktop.core.listener.AppListener` by emitting one signal per call."""
 
     user_signed_in = Signal(object)  # User
     user_signed_out = Signal(str)  # reason ("" for a deliberate sign-out)
