@@ -121,6 +121,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return ns
 
 
+def kind_of(ns: argparse.Namespace) -> str:
+    return ns.target if ns.target in ("embedded", "production") else "external"
+
+
 def open_target(ns: argparse.Namespace) -> targets.Target:
     if ns.start_engines:
         targets.engines("start")
@@ -142,7 +146,9 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         targets.use_engines_dir(ns.engines_dir)
     print(f"bench: starting target {ns.target}", flush=True)
     target = open_target(ns)
-    engines = targets.engine_urls() if targets.engines_up() else None
+    engines = targets.engine_urls() if kind_of(ns) != "embedded" and targets.engines_up() else None
+    if engines and target.kind == "external":  # a cluster on these engines: sample them too
+        target.procs.update({f"engine:{n}": p for n, p in targets.engine_processes().items()})
     result["engines_dir"] = str(targets.ENGINES_DIR) if engines else None
     kind = target.kind
     label = ns.label or {
