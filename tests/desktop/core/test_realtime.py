@@ -119,3 +119,40 @@ async def test_a_message_the_server_refuses_is_reported_not_retried(
 
 
 def _unused(_: Any) -> None: ...
+
+
+async def test_an_expired_access_token_is_refreshed_before_the_socket_gives_up(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    srv = server_factory("embedded", env={"PARLEY_ACCESS_TTL": "1"})
+    rest = RestClient(srv.url)
+    name = unique("rt")
+    await rest.register(name, f"{name}@example.org", PASSWORD, "")
+    await rest.login(name, PASSWORD)
+    stale = await rest.access_token()
+
+    async def refused() -> bool:
+        r = await rest._http.get("/me", headers={"Authorization": f"Bearer {stale}"})
+        return r.status_code == 401
+
+    deadline = time.monotonic() + 15
+    while not await refused():  # the one-second token runs out
+        assert time.monotonic() < deadline, "the access token never expired"
+        await asyncio.sleep(0.1)
+
+    handler = Handler()
+    asked_fresh: list[bool] = []
+
+    async def token(fresh: bool) -> str:
+        asked_fresh.append(fresh)
+        if fresh:
+            await rest.refresh(stale_access=rest._access)
+        return await rest.access_token()
+
+    client = RealtimeClient(srv.url, token, handler, backoff=Backoff(base=0.05, cap=0.3))
+    running = asyncio.create_task(client.run())
+    await eventually(lambda: client.online, 15, "connected with a refreshed token")
+    assert asked_fresh[:2] == [False, True]
+    await client.stop()
+    await asyncio.wait_for(running, 10)
+    await rest.aclose()
