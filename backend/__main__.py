@@ -14,7 +14,9 @@ from backend.config import Settings, SettingsError
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="parley-server", description="Run a Parley replica.")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "reindex"])
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "migrate", "reindex"]
+    )
     parser.add_argument("--host", help="address to listen on (PARLEY_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (PARLEY_PORT)")
     parser.add_argument("--data-dir", type=Path, help="embedded engines' data (PARLEY_DATA_DIR)")
@@ -30,6 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     logs.setup(settings.log_level, settings.replica_id)
     if ns.command == "reindex":
         _reindex(settings)
+        return
+    if ns.command == "migrate":
+        asyncio.run(_migrate(settings))
         return
     serve(settings)
 
@@ -54,6 +59,15 @@ def serve(settings: Settings) -> None:
         access_log=False,
         motd=False,
     )
+
+
+async def _migrate(settings: Settings) -> None:
+    """Apply pending migrations and exit (a deploy's one-shot job; replicas also do it on start)."""
+    from backend.adapters.db.connection import close_database, open_database
+
+    await open_database(settings)
+    await close_database()
+    print("migrations applied")
 
 
 def _reindex(settings: Settings) -> None:

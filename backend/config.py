@@ -99,6 +99,7 @@ class Settings:
     login_per_ip: int = 60
     register_per_ip: int = 20
     sends_per_user: int = 50  # per second
+    proxies_count: int = 0  # trusted proxies in front (HAProxy: 1) for the client's address
     drain_grace_s: float = 1.0
     drain_timeout_s: float = 15.0
 
@@ -151,6 +152,7 @@ class Settings:
             sends_per_user=_int(e, "PARLEY_SENDS_PER_USER", 50),
             ws_frames_per_s=_float(e, "PARLEY_WS_FRAMES_PER_S", 50.0),
             drain_grace_s=_float(e, "PARLEY_DRAIN_GRACE", 1.0),
+            proxies_count=_int(e, "PARLEY_PROXIES_COUNT", 0),
             drain_timeout_s=_float(e, "PARLEY_DRAIN_TIMEOUT", 15.0),
             presence_heartbeat_s=_float(e, "PARLEY_PRESENCE_HEARTBEAT", 10.0),
             hash_concurrency=_int(e, "PARLEY_HASH_CONCURRENCY", 0),

@@ -36,6 +36,8 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     app.config.KEEP_ALIVE_TIMEOUT = 75
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = settings.drain_timeout_s
     app.config.OAS = False
+    # Behind a load balancer the peer is the balancer; trust its X-Forwarded-For for limits.
+    app.config.PROXIES_COUNT = settings.proxies_count or None
     app.ctx.settings = settings
     app.ctx.draining = False
     app.ctx.inflight = 0
@@ -78,10 +80,11 @@ async def drain(app: Sanic[Any, Any]) -> None:
         return
     settings: Settings = app.ctx.settings
     app.ctx.draining = True
+    deadline = time.monotonic() + settings.drain_timeout_s
+    # First let the load balancer see readyz 503, so reconnecting clients land elsewhere.
+    await asyncio.sleep(settings.drain_grace_s)
     log.info("draining: %d sockets", len(app.ctx.hub.connections))
     app.ctx.hub.broadcast({"type": "reconnect", "reason": "server restarting"})
-    deadline = time.monotonic() + settings.drain_timeout_s
-    await asyncio.sleep(settings.drain_grace_s)  # give the load balancer time to see readyz 503
 
     # Two counters owned elsewhere; polling them every 50 ms during a shutdown costs nothing.
     def busy() -> bool:

@@ -8,11 +8,14 @@ unique in the schema, so a retry that races its original loses at commit instead
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
@@ -21,6 +24,22 @@ from backend.adapters.db.models import ChatRow, EventRow, MemberRow
 from backend.domain.errors import Conflict, Forbidden, NotFound
 from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, Role
 from backend.domain.ports import Appended, EventRequest
+
+log = logging.getLogger(__name__)
+
+
+RETRIES = 3
+# ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_TABLE_DEF_CHANGED
+RETRYABLE = {1213, 1205, 1412}
+
+
+def _mysql_errno(exc: BaseException) -> int | None:
+    """The server's error number inside Tortoise's wrapper (the driver error is its argument)."""
+    for candidate in (*exc.args, exc.__cause__, exc.__context__):
+        args = getattr(candidate, "args", ())
+        if args and isinstance(args[0], int):
+            return int(args[0])
+    return None
 
 
 def _chat(row: ChatRow) -> Chat:
@@ -205,8 +224,7 @@ class SqlChatRepo:
         if not requests:
             return []
         try:
-            async with in_transaction() as conn:
-                return await self._append(conn, requests)
+            return await self._append_retrying(requests)
         except IntegrityError:
             if len(requests) == 1:
                 # A concurrent retry of the same client_msg_id committed first: report it.
@@ -216,6 +234,24 @@ class SqlChatRepo:
             for req in requests:
                 out.extend(await self.append([req]))
             return out
+
+    async def _append_retrying(self, requests: Sequence[EventRequest]) -> list[Appended]:
+        """MySQL may refuse a transaction it could simply run again: a deadlock, a lock wait
+        timeout, or a table whose definition changed under it (an online migration). The
+        transaction rolled back whole, so running it again is safe."""
+        for attempt in range(RETRIES + 1):
+            try:
+                async with in_transaction() as conn:
+                    return await self._append(conn, requests)
+            except IntegrityError:
+                raise
+            except OperationalError as exc:
+                code = _mysql_errno(exc)
+                if code not in RETRYABLE or attempt == RETRIES:
+                    raise
+                log.warning("append retried after MySQL error %s (attempt %d)", code, attempt + 1)
+                await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))  # noqa: S311
+        raise AssertionError("unreachable")
 
     async def _duplicate_or_error(self, req: EventRequest) -> Appended:
         if req.client_msg_id:

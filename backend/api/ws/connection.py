@@ -50,6 +50,7 @@ class TokenBucket:
 class Connection:
     __slots__ = (
         "_closer",
+        "_early",
         "_held",
         "_outbox",
         "_writer",
@@ -72,6 +73,9 @@ class Connection:
         self._held: dict[str, list[tuple[int, str]]] = {}
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        # Until `ready` goes out, live events wait here: the socket is subscribed before its
+        # positions are read, so events can come first, and a client must see `ready` first.
+        self._early: list[tuple[str, str | None, int | None]] | None = []
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
@@ -87,6 +91,11 @@ class Connection:
         """Queue a serialised frame; frames of a chat being resumed wait until it is done."""
         if self.closed:
             return
+        if self._early is not None:
+            if len(self._early) >= self._outbox.maxsize:
+                self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
+            self._early.append((data, chat_id, seq))
+            return
         if chat_id is not None and seq is not None and chat_id in self._held:
             self._held[chat_id].append((seq, data))
             return
@@ -95,6 +104,13 @@ class Connection:
         except asyncio.QueueFull:
             log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
             self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
+
+    def ready(self, data: str) -> None:
+        """Send the `ready` frame, then whatever arrived before it."""
+        early, self._early = self._early or [], None
+        self.push(data)
+        for frame, chat_id, seq in early:
+            self.push(frame, chat_id, seq)
 
     def hold(self, chat_id: str) -> None:
         self._held[chat_id] = []

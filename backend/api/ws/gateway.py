@@ -58,7 +58,7 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
         positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
-        conn.push(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
+        conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
         await _read_loop(ws, conn, c)
     except DomainError as exc:
         log.warning("socket of %s ended: %s", user_id, exc.code)

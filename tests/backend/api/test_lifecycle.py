@@ -26,11 +26,16 @@ async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(
         # Sends in flight while the signal lands must all complete.
         sends = [asyncio.create_task(api.send(a, chat, f"in flight {i}")) for i in range(30)]
         srv.terminate()
-        frame = await sb.next("reconnect", timeout=10)
-        assert frame["type"] == "reconnect"
+        # Readiness turns off first (the balancer stops sending new clients), still alive...
         ready = await api.http.get(srv.url + "/readyz")
+        while ready.status_code == 200:
+            ready = await api.http.get(srv.url + "/readyz")
         assert (ready.status_code, ready.json()["code"]) == (503, "draining")
         assert (await api.http.get(srv.url + "/healthz")).status_code == 200
+        assert sb.of("reconnect") == []
+        # ...then, after the grace period, the sockets are told to go elsewhere.
+        frame = await sb.next("reconnect", timeout=10)
+        assert frame["type"] == "reconnect"
         results = await asyncio.gather(*sends, return_exceptions=True)
         ok = [r for r in results if isinstance(r, httpx.Response) and r.status_code == 201]
         assert len(ok) == 30, results
@@ -51,7 +56,7 @@ async def test_graceful_shutdown_tells_sockets_to_reconnect_and_finishes_sends(
 
 
 async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any, mode: str) -> None:
-    srv: ServerProcess = server_factory(mode, env={"PARLEY_WS_OUTBOX_FRAMES": "20"})
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_WS_OUTBOX_FRAMES": "200"})
     api = Api(srv.url)
     try:
         a, slow = await api.user(), await api.user()
@@ -61,8 +66,10 @@ async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any,
         ws = await websockets.connect(srv.ws_url, max_queue=1, max_size=2**22)
         await ws.send(json.dumps({"type": "auth", "token": slow.access_token}))
         text = "w" * 3900
-        for batch in range(30):  # ~6 MB: more than socket buffers and a 20-frame outbox hold
-            await asyncio.gather(*(api.send(a, chat, f"{batch}.{j} {text}") for j in range(50)))
+        # ~8 MB in bursts of 20 (a reading client keeps up with a 200-frame outbox): more than
+        # the socket buffers and the outbox of a client that never reads can hold.
+        for batch in range(100):
+            await asyncio.gather(*(api.send(a, chat, f"{batch}.{j} {text}") for j in range(20)))
         closed_code = None
         try:
             while True:
