@@ -146,6 +146,7 @@ start_replica() {
             . "$DIR/cluster.env"
             set +a
             export PARLEY_REPLICA_ID="$name-$port"
+            export PARLEY_PROXIES_COUNT=1  # HAProxy is in front: its X-Forwarded-For is the client
             cd "$REPO"
             exec setsid "$PYTHON" -m backend --host 127.0.0.1 --port "$port" --data-dir "$DIR/data" \
                 </dev/null >>"$log" 2>&1 9>&-
