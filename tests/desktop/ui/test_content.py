@@ -15,6 +15,7 @@ from desktop.core.timeline import SendState
 from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui.app import DesktopApp
 from desktop.ui.message_model import WINDOW
+from desktop.ui.models import SENDER_ROLE
 from tests.desktop.conftest import unique
 from tests.desktop.seed import seed_messages
 from tests.desktop.ui.helpers import (
@@ -38,7 +39,10 @@ HOSTILE = [
 
 
 def test_markup_is_shown_as_its_characters(
-    qtbot: Any, make_app: Callable[..., DesktopApp], desktop_server: ServerProcess
+    qtbot: Any,
+    make_app: Callable[..., DesktopApp],
+    desktop_server: ServerProcess,
+    artifacts: Path,
 ) -> None:
     alice = make_app(desktop_server.url)
     sign_up(qtbot, alice, desktop_server.url, unique("alice"))
@@ -57,6 +61,7 @@ def test_markup_is_shown_as_its_characters(
     index = view.model().index(0, 0)
     assert index.data(Qt.ItemDataRole.AccessibleTextRole).startswith("You: <b>bold?</b>")
     assert chat_id in alice.messenger.chats
+    screenshot(alice, artifacts / "markup_as_text.png")
 
 
 def test_a_4000_character_message_and_a_too_long_one(
@@ -141,3 +146,52 @@ def test_ten_thousand_message_history_opens_and_scrolls_back(
     assert texts(app)[-1] == "msg 10000"
     assert w.error_banner.text() == ""
     print(f"opened a 10,000-message chat in {opened_ms:.0f} ms")
+
+
+def test_edits_deletions_and_sender_names_from_someone_else(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[..., DesktopApp],
+    desktop_server: ServerProcess,
+    artifacts: Path,
+) -> None:
+    app = make_app(desktop_server.url)
+    name = unique("hana")
+    sign_up(qtbot, app, desktop_server.url, name)
+    assert app.messenger.me is not None
+    api = Api(desktop_server.url)
+    ivan = run(api.user(unique("ivan")))
+    me = app.messenger.me
+    chat_id = run(api.group(ivan, title="Edits"))
+    r = run(api.http.post(f"/chats/{chat_id}/members", headers=ivan.auth, json={"user_id": me.id}))
+    assert r.status_code == 201, r.text
+    qtbot.waitUntil(lambda: chat_id in app.messenger.chats, timeout=10_000)
+    assert app.window.select_chat(chat_id)
+    for text in ("first draft", "regrettable", "still here"):
+        assert run(api.send(ivan, chat_id, text)).status_code == 201
+    qtbot.waitUntil(
+        lambda: texts(app) == ["first draft", "regrettable", "still here"], timeout=10_000
+    )
+    send(qtbot, app, "my reply")
+    qtbot.waitUntil(lambda: len(texts(app)) == 4, timeout=10_000)
+
+    first, second = entries(app)[0].seq, entries(app)[1].seq
+    headers = ivan.auth
+    r = run(
+        api.http.patch(
+            f"/chats/{chat_id}/messages/{first}", headers=headers, json={"text": "final wording"}
+        )
+    )
+    assert r.status_code == 200, r.text
+    r = run(api.http.delete(f"/chats/{chat_id}/messages/{second}", headers=headers))
+    assert r.status_code in (200, 204), r.text
+    qtbot.waitUntil(lambda: entries(app)[0].text == "final wording", timeout=10_000)
+    qtbot.waitUntil(lambda: entries(app)[1].deleted, timeout=10_000)
+    assert entries(app)[0].edited and entries(app)[1].text == ""
+    assert [e.seq for e in entries(app)][:2] == [first, second], "edits keep their place"
+
+    model = app.window.pane.model
+    sender = [model.index(r, 0).data(SENDER_ROLE) for r in range(model.rowCount())]
+    assert sender == [ivan.username.title(), "", "", ""], "name once per run, never on mine"
+    screenshot(app, artifacts / "chat_edits_and_names.png")
+    run(api.close())
