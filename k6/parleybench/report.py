@@ -63,7 +63,9 @@ def _share(value: float | None, limit: float | None) -> str:
 
 def path_limit(limits: dict[str, float], kind: str) -> tuple[float | None, str]:
     """The raw ceiling of the send path on this target's engines, and what it is."""
-    if kind == "production":
+    if kind == "production" or (
+        kind != "embedded" and any(k.startswith("es_bulk") for k in limits)
+    ):
         # The server batches its writes (one transaction and one bulk request per batch), so the
         # raw path is bulk indexing, concurrent commits and pipelined publish->consume.
         parts = {
@@ -170,10 +172,16 @@ def markdown(r: dict[str, Any]) -> str:
         ]
     c = r.get("ceiling")
     if c:
+        top = c["highest_held_per_s"]
+        held_text = (
+            f"highest rate that held **{_f(top)} msg/s** ({_share(top, plimit)} of "
+            f"{pname or 'path limit'})"
+            if top
+            else "**none held** (not even the first step)"
+        )
         out += [
             f"**Ceiling search** (step up until p99 > 250 ms, errors or missed deliveries): "
-            f"highest rate that held **{_f(c['highest_held_per_s'])} msg/s** "
-            f"({_share(c['highest_held_per_s'], plimit)} of {pname or 'path limit'})",
+            f"{held_text}",
             "",
             "| step | sends/s | delivered / expected | p99 ms | verdict |",
             "|---|---:|---|---:|---|",

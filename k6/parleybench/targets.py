@@ -7,6 +7,7 @@ with such limits by whoever started it (see k6/README.md).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -179,10 +180,16 @@ class Target:
         found = dict(self.procs)
         if self.sample_match:
             pattern = re.compile(self.sample_match)
-            for p in psutil.process_iter(["pid", "cmdline"]):
+            matched: dict[int, str] = {}
+            parents: dict[int, int] = {}
+            for p in psutil.process_iter(["pid", "ppid", "cmdline"]):
                 cmd = " ".join(p.info.get("cmdline") or [])
                 if cmd and pattern.search(cmd) and p.info["pid"] != os.getpid():
-                    found[f"{p.info['pid']}:{cmd[:40]}"] = p.info["pid"]
+                    matched[p.info["pid"]] = cmd
+                    parents[p.info["pid"]] = p.info["ppid"]
+            for pid, cmd in matched.items():
+                if parents[pid] not in matched:  # a matched child (HAProxy's worker) is in its tree
+                    found[f"{pid}:{cmd[:40]}"] = pid
         return found
 
     def stop(self) -> None:
@@ -197,6 +204,9 @@ class Target:
             try:
                 _drop_mysql_database(engine_urls()["PARLEY_TEST_MYSQL_URL"], self._run)
                 _drop_es_indices(engine_urls()["PARLEY_TEST_ELASTICSEARCH_URL"], self._run.lower())
+                asyncio.run(
+                    _drop_exchange(engine_urls()["PARLEY_TEST_AMQP_URL"], f"{self._run}.events")
+                )
             except Exception as exc:
                 print(f"bench: cleanup of {self._run} failed: {exc}", file=sys.stderr)
         if self._tmp is not None:
@@ -206,6 +216,17 @@ class Target:
         if self._log is None or not self._log.exists():
             return ""
         return self._log.read_text(errors="replace")[-3000:]
+
+
+async def _drop_exchange(url: str, name: str) -> None:
+    import aio_pika
+
+    conn = await aio_pika.connect(url)
+    try:
+        channel = await conn.channel()
+        await channel.exchange_delete(name)
+    finally:
+        await conn.close()
 
 
 def _drop_es_indices(url: str, prefix: str) -> None:
