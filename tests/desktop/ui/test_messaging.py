@@ -91,6 +91,8 @@ def test_two_people_chat_live_in_order_with_unread_badges(
     qtbot.waitUntil(lambda: direct_row.data(PRESENCE_ROLE) is True, timeout=10_000)
     screenshot(bob, artifacts / "chat_list_unread.png")
     assert bob.window.windowTitle() == "Parley (4)"
+    assert bob.window.tray.unread == 4
+    assert bob.window.tray.icon.toolTip() == "Parley — 4 unread"
 
     # Bob opens the chat: the messages are there, in order, and the badge clears.
     assert bob.window.select_chat(chat_id)
