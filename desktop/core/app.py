@@ -65,6 +65,7 @@ class Messenger(LiveEvents):
         self._read_sent: dict[str, int] = {}
         self._chats_refresh: asyncio.Task[None] | None = None
         self._older: dict[str, asyncio.Future[int]] = {}
+        self._notify_lock = asyncio.Lock()
 
     # -- errors -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ message/member/presence/typing/read events, resume cursors and resyncs. It is a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -37,6 +38,7 @@ class LiveEvents:
     typing: dict[str, dict[str, float]]
     current_chat: str | None
     window_active: bool
+    _notify_lock: asyncio.Lock
 
     def resume_cursor(self, ready: JSON) -> list[JSON]:
         server = {str(c["chat_id"]): int(c.get("last_seq", 0)) for c in ready.get("chats", [])}
@@ -126,12 +128,17 @@ class LiveEvents:
         self.listener.chat_changed(m.chat_id)
 
     async def _notify(self, chat: Chat, m: Message) -> None:
-        """A desktop notification; learns the sender's name first if it is new to us."""
-        if self.rest is not None and self.users.get(m.sender_id) is None:
-            await self.users.fetch_members(self.rest, chat.id, force=True)
-            self.listener.chat_changed(chat.id)
-        sender = self.users.label(m.sender_id)
-        self.listener.notify(chat.id, self.chat_title(chat), f"{sender}: {m.text[:200]}")
+        """A desktop notification; learns the sender's name first if it is new to us.
+
+        Notifications leave in message order: the lock is taken first thing, and asyncio's
+        locks are fair, so a later message never overtakes one still waiting for a name.
+        """
+        async with self._notify_lock:
+            if self.rest is not None and self.users.get(m.sender_id) is None:
+                await self.users.fetch_members(self.rest, chat.id, force=True)
+                self.listener.chat_changed(chat.id)
+            sender = self.users.label(m.sender_id)
+            self.listener.notify(chat.id, self.chat_title(chat), f"{sender}: {m.text[:200]}")
 
     async def _learn_senders(self, chats: list[Chat]) -> None:
         """After the list is shown: names of last-message senders we do not know yet."""
