@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from desktop.core.backoff import Backoff
 from desktop.core.realtime import MAX_INFLIGHT, RealtimeClient
 from desktop.core.rest import RestClient
@@ -55,6 +57,7 @@ class Handler:
         raise AssertionError("the session should not expire here")
 
 
+@pytest.mark.slow
 async def test_offline_outbox_is_delivered_in_order_exactly_once(
     server_factory: Callable[..., ServerProcess],
 ) -> None:
@@ -121,6 +124,7 @@ async def test_a_message_the_server_refuses_is_reported_not_retried(
 def _unused(_: Any) -> None: ...
 
 
+@pytest.mark.slow
 async def test_an_expired_access_token_is_refreshed_before_the_socket_gives_up(
     server_factory: Callable[..., ServerProcess],
 ) -> None:

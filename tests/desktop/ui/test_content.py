@@ -83,6 +83,7 @@ def test_a_4000_character_message_and_a_too_long_one(
     assert len(entries(alice)) == 1
 
 
+@pytest.mark.slow
 def test_ten_thousand_message_history_opens_and_scrolls_back(
     qtbot: Any,
     run: Callable[..., Any],

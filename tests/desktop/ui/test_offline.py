@@ -33,6 +33,7 @@ def manual_backoff() -> Backoff:
     return Backoff(base=600.0, cap=600.0)
 
 
+@pytest.mark.slow
 def test_offline_queue_and_resume_after_server_restart(
     qtbot: Any,
     run: Callable[..., Any],

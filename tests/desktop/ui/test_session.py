@@ -69,6 +69,7 @@ def test_profile_sign_out_and_session_restore(
     assert PASSWORD not in "".join(p.read_text() for p in config.iterdir() if p.is_file())
 
 
+@pytest.mark.slow
 def test_a_saved_session_waits_for_an_unreachable_server(
     qtbot: Any,
     run: Callable[..., Any],
