@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.client import Api
-from tests.support.engines import production_env
+from tests.support.engines import drop_production, production_env
 from tests.support.server import ServerProcess
 
 MODES = ["embedded", pytest.param("production", marks=pytest.mark.engines)]
@@ -20,12 +20,15 @@ def server_factory(
 ) -> Iterator[Callable[..., ServerProcess]]:
     """Start servers; every one is stopped at the end of the session."""
     started: list[ServerProcess] = []
+    namespaces: list[dict[str, str]] = []
 
     def start(
         mode: str = "embedded", env: dict[str, str] | None = None, data_dir: Path | None = None
     ) -> ServerProcess:
         full = production_env("t") if mode == "production" else {}
         full.update(env or {})
+        if "PARLEY_DATABASE_URL" in full:
+            namespaces.append(dict(full))
         # Limits that would throttle a test run of many sign-ins from one address.
         full.setdefault("PARLEY_LOGIN_PER_IP", "100000")
         full.setdefault("PARLEY_REGISTER_PER_IP", "100000")
@@ -38,6 +41,8 @@ def server_factory(
     yield start
     for srv in started:
         srv.stop()
+    for ns in {n["PARLEY_DATABASE_URL"]: n for n in namespaces}.values():
+        drop_production(ns)
 
 
 @pytest.fixture(params=MODES)

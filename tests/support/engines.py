@@ -75,6 +75,30 @@ def mysql_database(base_url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def drop_production(env: dict[str, str]) -> None:
+    """Remove a test namespace: its MySQL database and its Elasticsearch indices."""
+    import httpx
+    import pymysql
+
+    db = urlsplit(env["PARLEY_DATABASE_URL"])
+    conn = pymysql.connect(
+        host=db.hostname or "127.0.0.1",
+        port=db.port or 3306,
+        user=db.username or "root",
+        password=db.password or "",
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{db.path.lstrip('/')}`")
+    finally:
+        conn.close()
+    es, prefix = env["PARLEY_ELASTICSEARCH_URL"], env["PARLEY_ELASTICSEARCH_PREFIX"]
+    listed = httpx.get(f"{es}/_cat/indices/{prefix}-*", params={"format": "json"}, timeout=30)
+    names = [i["index"] for i in listed.json()] if listed.status_code == 200 else []
+    if names:
+        httpx.delete(f"{es}/{','.join(names)}", timeout=60)
+
+
 def production_env(tag: str) -> dict[str, str]:
     """Settings for a server on every production engine, in namespaces of its own."""
     run = unique(tag)

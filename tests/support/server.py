@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -14,6 +15,13 @@ from pathlib import Path
 import httpx
 
 from tests.support.engines import REPO
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child when the test process dies, however it dies."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -75,6 +83,7 @@ class ServerProcess:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # a crashed test run leaves no server behind
         )
         log.close()
         wait_until(
