@@ -143,7 +143,8 @@ class Connection:
             return
         self.closed = True
         if self._writer is not None:
-            self._outbox.put_nowait(None) if not self._outbox.full() else None
+            if not self._outbox.full():
+                self._outbox.put_nowait(None)  # the writer stops after what is queued
             try:
                 await asyncio.wait_for(asyncio.shield(self._writer), grace)
             except (TimeoutError, asyncio.CancelledError):
