@@ -23,6 +23,7 @@ from desktop.core.errors import (
 )
 from desktop.core.listener import AppListener
 from desktop.core.live import LiveEvents
+from desktop.core.positions import Positions
 from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient, normalize_server
 from desktop.core.session import SavedSession, SessionStore
@@ -66,6 +67,8 @@ class Messenger(LiveEvents):
         self._chats_refresh: asyncio.Task[None] | None = None
         self._older: dict[str, asyncio.Future[int]] = {}
         self._notify_lock = asyncio.Lock()
+        self.positions = Positions()
+        self._gap_task: asyncio.Task[None] | None = None
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -171,6 +174,7 @@ class Messenger(LiveEvents):
         self.me = None
         self.chats.clear()
         self.timelines.clear()
+        self.positions.clear()
         self.current_chat = None
         self.listener.chats_reset()
 
@@ -208,6 +212,7 @@ class Messenger(LiveEvents):
                 chat.last_seq = old.last_seq  # events overtook the list
         self.chats = fresh
         for chat in chats:
+            self.positions.start(chat.id, chat.last_seq)
             if chat.peer is not None:
                 self.users.add(chat.peer)
                 self.presence[chat.peer.id] = chat.online
@@ -305,6 +310,7 @@ class Messenger(LiveEvents):
             chat.unread, chat.last_message = known.unread, known.last_message
             chat.last_seq = max(known.last_seq, chat.last_seq)
         self.chats[chat.id] = chat
+        self.positions.start(chat.id, chat.last_seq)
         self.listener.chats_reset()
 
     async def invite(self, chat_id: str, username: str) -> None:
@@ -319,6 +325,7 @@ class Messenger(LiveEvents):
     def _drop_chat(self, chat_id: str) -> None:
         self.chats.pop(chat_id, None)
         self.timelines.pop(chat_id, None)
+        self.positions.forget(chat_id)
         if self.current_chat == chat_id:
             self.current_chat = None
         self.listener.chats_reset()

@@ -13,6 +13,8 @@ import time
 
 from desktop.core.errors import ApiError, describe
 from desktop.core.listener import AppListener
+from desktop.core.positions import SEQ_TYPES, Positions
+from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState, Timeline
@@ -39,16 +41,21 @@ class LiveEvents:
     current_chat: str | None
     window_active: bool
     _notify_lock: asyncio.Lock
+    positions: Positions
+    realtime: RealtimeClient | None
+    _gap_task: asyncio.Task[None] | None
 
     def resume_cursor(self, ready: JSON) -> list[JSON]:
+        """Resume every chat from its contiguous position (never from above a hole)."""
         server = {str(c["chat_id"]): int(c.get("last_seq", 0)) for c in ready.get("chats", [])}
         if set(server) - set(self.chats):
             self._refresh_chats_soon()
-        return [
-            {"chat_id": chat_id, "last_seq": chat.last_seq}
-            for chat_id, chat in self.chats.items()
-            if chat_id in server and server[chat_id] > chat.last_seq
-        ]
+        cursor: list[JSON] = []
+        for chat_id in self.chats:
+            held = self.positions.contiguous(chat_id)
+            if held is not None and chat_id in server and server[chat_id] > held:
+                cursor.append({"chat_id": chat_id, "last_seq": held})
+        return cursor
 
     def on_connection(self, online: bool) -> None:
         self.listener.connection_changed(online)
@@ -77,10 +84,14 @@ class LiveEvents:
         kind = str(frame.get("type", ""))
         chat_id = str(frame.get("chat_id", ""))
         chat = self.chats.get(chat_id)
-        if "seq" in frame and chat is not None:
-            chat.last_seq = max(chat.last_seq, int(frame["seq"]))
+        fresh: bool | None = None  # whether this seq is new to us; None: not tracked
+        if kind in SEQ_TYPES and chat is not None and "seq" in frame:
+            seq = int(frame["seq"])
+            chat.last_seq = max(chat.last_seq, seq)
+            fresh = self.positions.record(chat_id, seq, time.monotonic())
+            self._watch_gaps()
         if kind.startswith("message.") and isinstance(frame.get("message"), dict):
-            self._on_message(kind, Message.from_json(frame["message"]))
+            self._on_message(kind, Message.from_json(frame["message"]), fresh)
         elif kind in ("member.added", "member.removed"):
             self._on_member(kind, chat_id, str(frame.get("user_id", "")), frame)
         elif kind == "chat.created":
@@ -98,7 +109,7 @@ class LiveEvents:
         elif kind == "resync":
             self.tasks.spawn(self._resync(chat_id), "resync")
 
-    def _on_message(self, kind: str, m: Message) -> None:
+    def _on_message(self, kind: str, m: Message, fresh: bool | None = None) -> None:
         chat = self.chats.get(m.chat_id)
         if chat is None:
             self._refresh_chats_soon()
@@ -106,6 +117,8 @@ class LiveEvents:
         tl = self.timelines.get(m.chat_id)
         if tl is not None and tl.loaded:
             is_new = tl.row_of_seq(m.seq) is None
+        elif fresh is not None:
+            is_new = fresh  # out of order or replayed after a resume: the seq record knows
         else:
             is_new = m.seq > (chat.last_message.seq if chat.last_message else 0)
         if tl is not None and tl.loaded:
@@ -174,8 +187,25 @@ class LiveEvents:
             chat.unread = 0
             self.listener.chat_changed(chat_id)
 
+    def _watch_gaps(self) -> None:
+        """Make sure a task asks again for holes that stay open (one task for all chats)."""
+        if self.positions.has_gaps() and (self._gap_task is None or self._gap_task.done()):
+            self._gap_task = self.tasks.spawn(self._ask_for_gaps(), "gaps")
+
+    async def _ask_for_gaps(self) -> None:
+        while (wait := self.positions.next_due(time.monotonic())) is not None:
+            if wait > 0:
+                await asyncio.sleep(wait)  # a timer, not synchronisation: holes usually fill
+                continue
+            due = self.positions.take_due(time.monotonic())
+            if due and self.realtime is not None:
+                log.info("asking again for %d chat(s) with a hole in their seqs", len(due))
+                await self.realtime.resume([{"chat_id": c, "last_seq": s} for c, s in due])
+
     async def _resync(self, chat_id: str) -> None:
+        """Too far behind for a resume: reload the chat and start its seqs where the server is."""
         assert self.rest is not None
+        self.positions.forget(chat_id)
         tl = self.timelines.get(chat_id)
         if tl is not None and tl.loaded:
             messages, has_more = await self.rest.history(chat_id)

@@ -127,6 +127,16 @@ class RealtimeClient:
         if self._live:
             await self._write({"type": "typing", "chat_id": chat_id})
 
+    async def resume(self, chats: list[JSON]) -> bool:
+        """Ask again for the events after `[{chat_id, last_seq}]` (a hole that stayed open).
+
+        The server answers with the missing events as ordinary frames, then `resumed`. False
+        when offline: the next connection resumes from the same positions anyway.
+        """
+        if not self._live or not chats:
+            return False
+        return await self._write({"type": "resume", "chats": chats})
+
     def reconnect_now(self) -> None:
         """Skip the rest of the backoff wait (the user pressed "Reconnect now")."""
         self.backoff.reset()
