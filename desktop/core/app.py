@@ -30,7 +30,7 @@ from desktop.core.session import SavedSession, SessionStore
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState, Timeline
 from desktop.core.users import Directory
-from desktop.core.wire import MAX_TEXT_CHARS, Chat, Tokens, User
+from desktop.core.wire import MAX_TEXT_CHARS, Chat, Message, Tokens, User
 
 log = logging.getLogger(__name__)
 
@@ -372,6 +372,35 @@ class Messenger(LiveEvents):
             return
         tl.set_state(client_msg_id, SendState.PENDING)
         await self.realtime.send_message(chat_id, client_msg_id, entry.text)
+
+    def is_mine(self, sender_id: str) -> bool:
+        return self.me is not None and sender_id == self.me.id
+
+    async def edit_message(self, chat_id: str, seq: int, text: str) -> None:
+        """Replace the text of one of my messages; everyone sees it by `message.updated`."""
+        assert self.rest is not None
+        text = text.strip("\n")
+        if not text.strip():
+            return
+        if len(text) > MAX_TEXT_CHARS:
+            raise MessageTooLongError(len(text))
+        self._apply_own_change(await self.rest.edit_message(chat_id, seq, text))
+
+    async def delete_message(self, chat_id: str, seq: int) -> None:
+        """Delete one of my messages; a tombstone stays (`message.deleted` for everyone)."""
+        assert self.rest is not None
+        self._apply_own_change(await self.rest.delete_message(chat_id, seq))
+
+    def _apply_own_change(self, m: Message) -> None:
+        # The event follows over the socket; showing the answer now saves the reader a round
+        # trip, and applying the same message twice changes nothing.
+        tl = self.timelines.get(m.chat_id)
+        if tl is not None and tl.loaded:
+            tl.upsert(m)
+        chat = self.chats.get(m.chat_id)
+        if chat is not None and chat.last_message is not None and chat.last_message.seq == m.seq:
+            chat.last_message = m
+            self.listener.chat_changed(m.chat_id)
 
     async def typed(self, chat_id: str) -> None:
         """The composer changed; tell the chat, at most every few seconds."""

@@ -240,6 +240,15 @@ class RestClient:
         data = await self._call("POST", f"/chats/{chat_id}/messages", json=body, context="send")
         return Message.from_json(data["message"])
 
+    async def edit_message(self, chat_id: str, seq: int, text: str) -> Message:
+        path = f"/chats/{chat_id}/messages/{seq}"
+        data = await self._call("PATCH", path, json={"text": text}, context="send")
+        return Message.from_json(data["message"])
+
+    async def delete_message(self, chat_id: str, seq: int) -> Message:
+        data = await self._call("DELETE", f"/chats/{chat_id}/messages/{seq}")
+        return Message.from_json(data["message"])
+
     async def mark_read(self, chat_id: str, seq: int) -> None:
         await self._call("POST", f"/chats/{chat_id}/read", json={"seq": seq})
 

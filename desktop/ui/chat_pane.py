@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -45,6 +47,9 @@ class ChatPane(QWidget):
         self._loading_older = False
         self._anchor: tuple[Entry, int] | None = None
         self._stick_to_bottom = False
+        self.editing: Entry | None = None  # my message whose text the composer holds
+        self.menu: QMenu | None = None  # the open context menu, if any
+        self.confirm: QMessageBox | None = None  # the open "Delete message?" box, if any
 
         self.title = QLabel("")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -72,6 +77,17 @@ class ChatPane(QWidget):
         self.composer = Composer()
         named(self.composer, "Message")
         self.send = named(QPushButton("Send"), "Send")
+        self.edit_note = label("Editing your message: Enter saves, Esc cancels.")
+        self.edit_note.setStyleSheet("color: #6b6f76;")
+        named(self.edit_note, "Editing message")
+        self.cancel_edit = named(QPushButton("Cancel edit"), "Cancel edit")
+        edit_bar = QHBoxLayout()
+        edit_bar.addWidget(self.edit_note, 1)
+        edit_bar.addWidget(self.cancel_edit)
+        self._edit_bar = QWidget()
+        self._edit_bar.setLayout(edit_bar)
+        edit_bar.setContentsMargins(0, 0, 0, 0)
+        self._edit_bar.hide()
         self.placeholder = label("Choose a chat on the left, or start a new one.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -88,6 +104,7 @@ class ChatPane(QWidget):
         body.addLayout(header)
         body.addWidget(self.view, 1)
         body.addWidget(self.typing)
+        body.addWidget(self._edit_bar)
         body.addLayout(compose)
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder, 1)
@@ -97,6 +114,11 @@ class ChatPane(QWidget):
         self.send.clicked.connect(self.submit)
         self.composer.submitted.connect(self.submit)
         self.composer.textChanged.connect(self._typed)
+        self.composer.edit_last_requested.connect(self.edit_last)
+        self.composer.cancelled.connect(self.end_edit)
+        self.cancel_edit.clicked.connect(self.end_edit)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.invite.clicked.connect(
             lambda: self.chat_id and self.invite_requested.emit(self.chat_id)
         )
@@ -123,6 +145,7 @@ class ChatPane(QWidget):
         """Switch to a chat (None: nothing open); loads its latest page the first time."""
         if chat_id == self.chat_id:
             return
+        self.end_edit()
         self.chat_id = chat_id
         self._loading_older = False
         if chat_id is None:
@@ -186,6 +209,12 @@ class ChatPane(QWidget):
         if len(text.strip("\n")) > MAX_TEXT_CHARS:
             self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
             return
+        editing = self.editing
+        if editing is not None:
+            self.end_edit()
+            if editing.seq is not None and text.strip("\n") != editing.text:
+                self._run(self._messenger.edit_message(editing.chat_id, editing.seq, text))
+            return
         self.composer.clear()
         self.model.jump_to_newest()
         self.view.scrollToBottom()
@@ -193,13 +222,103 @@ class ChatPane(QWidget):
         self._run(self._messenger.send(self.chat_id, text))
 
     def _typed(self) -> None:
-        if self.chat_id is not None and self.composer.toPlainText():
+        if self.chat_id is not None and self.editing is None and self.composer.toPlainText():
             self._run(self._messenger.typed(self.chat_id))
 
     def _retry_if_failed(self, index: QModelIndex) -> None:
         entry = self.model.entry(index.row())
         if entry is not None and entry.state is SendState.FAILED and entry.client_msg_id:
             self._run(self._messenger.retry(entry.chat_id, entry.client_msg_id))
+
+    # -- editing and deleting my messages ----------------------------------------------------
+
+    def can_change(self, entry: Entry | None) -> bool:
+        """Mine, stored (it has a seq) and not deleted: it can be edited or deleted."""
+        return (
+            entry is not None
+            and entry.seq is not None
+            and not entry.deleted
+            and self._messenger.is_mine(entry.sender_id)
+        )
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        entry = self.model.entry(index.row()) if index.isValid() else None
+        if entry is None or not self.can_change(entry):
+            return
+        menu = QMenu(self)
+        named(menu, "Message actions")
+        edit = menu.addAction("Edit message")
+        delete = menu.addAction("Delete message")
+        edit.triggered.connect(lambda: self.start_edit(entry))
+        delete.triggered.connect(lambda: self.ask_delete(entry))
+        menu.aboutToHide.connect(menu.deleteLater)
+        self.menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def start_edit(self, entry: Entry) -> None:
+        """Put one of my messages into the composer; Enter saves it, Escape cancels."""
+        if not self.can_change(entry):
+            return
+        self.editing = entry
+        self.composer.setPlainText(entry.text)
+        cursor = self.composer.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.composer.setTextCursor(cursor)
+        self.send.setText("Save")
+        self.send.setAccessibleName("Save edit")
+        self._edit_bar.show()
+        self.composer.setFocus()
+
+    def edit_last(self) -> None:
+        """Up in the empty composer: edit my newest message that can still be changed."""
+        tl = self.model.timeline
+        if tl is None or self.editing is not None:
+            return
+        for row in range(len(tl) - 1, max(-1, len(tl) - 201), -1):
+            entry = tl.row(row)
+            if self.can_change(entry):
+                self.start_edit(entry)
+                return
+
+    def end_edit(self) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self.composer.clear()
+        self.send.setText("Send")
+        self.send.setAccessibleName("Send")
+        self._edit_bar.hide()
+
+    def ask_delete(self, entry: Entry) -> None:
+        """Confirm first (a deletion cannot be undone), without blocking the event loop."""
+        if not self.can_change(entry):
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete message?",
+            "Delete this message for everyone? A note that it was deleted stays in the chat.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        named(box, "Delete message?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        named(box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole), "Delete")
+        named(box.addButton(QMessageBox.StandardButton.Cancel), "Cancel")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def done() -> None:
+            self.confirm = None
+            chosen = box.buttonRole(box.clickedButton())
+            if chosen is QMessageBox.ButtonRole.DestructiveRole and entry.seq is not None:
+                if self.editing is entry:
+                    self.end_edit()
+                self._run(self._messenger.delete_message(entry.chat_id, entry.seq))
+            box.deleteLater()
+
+        box.finished.connect(done)
+        self.confirm = box
+        box.open()
 
     # -- scrolling --------------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""The message composer: Enter sends, Shift+Enter starts a new line."""
+"""The message composer: Enter sends, Shift+Enter starts a new line.
+
+Up in an empty composer asks to edit my last message; Escape cancels an edit.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ class Composer(QPlainTextEdit):
     """Plain text only (pasted HTML arrives as its characters)."""
 
     submitted = Signal()
+    edit_last_requested = Signal()
+    cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -19,11 +24,17 @@ class Composer(QPlainTextEdit):
         self.setMaximumHeight(76)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        key = event.key()
+        enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()
             return
         if enter:
             self.insertPlainText("\n")
             return
+        if key == Qt.Key.Key_Up and not self.toPlainText():
+            self.edit_last_requested.emit()
+            return
+        if key == Qt.Key.Key_Escape:
+            self.cancelled.emit()  # and on to the parent, as before
         super().keyPressEvent(event)
