@@ -50,7 +50,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--target",
         default="embedded",
-        help="embedded | production (a server this runner starts) | a base URL (http://host:port)",
+        help="embedded | production (a server this runner starts) | cluster (the running "
+        "`make cluster`: its HAProxy URL, replicas and HAProxy sampled by pid) | a base URL",
     )
     p.add_argument(
         "--engines-dir",
@@ -69,8 +70,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--sample-match",
-        default=r"parley-server|-m backend|haproxy",
+        default="",
         help="for a URL target: regex over command lines of the processes to sample",
+    )
+    p.add_argument(
+        "--sample-pid",
+        action="append",
+        default=[],
+        metavar="LABEL=PID",
+        help="for a URL target: a process to sample by pid (with its children); repeatable",
     )
     p.add_argument("--label", default="", help="a title for the results section")
     p.add_argument(
@@ -130,6 +138,8 @@ def open_target(ns: argparse.Namespace) -> targets.Target:
         targets.engines("start")
     if ns.target in ("embedded", "production"):
         return targets.start_server(ns.target)
+    if ns.target == "cluster":
+        return targets.cluster()
     return targets.external(ns.target, ns.sample_match)
 
 
@@ -147,6 +157,9 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
     print(f"bench: starting target {ns.target}", flush=True)
     target = open_target(ns)
     engines = targets.engine_urls() if kind_of(ns) != "embedded" and targets.engines_up() else None
+    for item in ns.sample_pid:
+        label, _, pid = item.partition("=")
+        target.procs[label] = int(pid)
     if engines and target.kind == "external":  # a cluster on these engines: sample them too
         target.procs.update({f"engine:{n}": p for n, p in targets.engine_processes().items()})
     result["engines_dir"] = str(targets.ENGINES_DIR) if engines else None
@@ -155,6 +168,9 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         "embedded": "embedded default (SQLite, in-process bus), 1 replica",
         "production": "production engines (MariaDB, Elasticsearch, RabbitMQ, Redis), 1 replica",
     }.get(kind, f"external target {target.base_url}")
+    if ns.target == "cluster" and not ns.label:
+        replicas = sum(1 for k in target.procs if k.startswith("replica "))
+        label = f"cluster: {replicas} replicas behind HAProxy on the production engines"
     result["target"] = {"kind": kind, "base_url": target.base_url, "label": label}
     tmp = Path(tempfile.mkdtemp(prefix="parley-seed-"))
     try:

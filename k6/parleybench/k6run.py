@@ -36,6 +36,7 @@ class K6Result:
     metrics: dict[str, dict[str, float]]
     usage: dict[str, Any] = field(default_factory=dict)
     exit_code: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
 
     def count(self, metric: str) -> float:
         return float(self.metrics.get(metric, {}).get("count", 0.0))
@@ -99,9 +100,21 @@ def run_k6(
         shutil.rmtree(out_dir, ignore_errors=True)
         raise RuntimeError(f"k6 {name} wrote no summary (exit {code}):\n{tail}")
     data = json.loads(summary.read_text())
+    errors = _error_lines(log.read_text(errors="replace"))
     shutil.rmtree(out_dir, ignore_errors=True)
     metrics = {
         k: {kk: float(vv) for kk, vv in v.get("values", {}).items()}
         for k, v in data.get("metrics", {}).items()
     }
-    return K6Result(name, seconds, metrics, sampler.summary(), code)
+    return K6Result(name, seconds, metrics, sampler.summary(), code, errors)
+
+
+def _error_lines(log: str) -> dict[str, int]:
+    """Counts of the scenarios' `bench-error <kind> <code>` warnings (error codes by kind)."""
+    found: dict[str, int] = {}
+    for line in log.splitlines():
+        at = line.find("bench-error ")
+        if at >= 0:
+            key = line[at + len("bench-error ") :].split('"')[0].strip()[:80]
+            found[key] = found.get(key, 0) + 1
+    return found

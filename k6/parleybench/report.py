@@ -81,8 +81,15 @@ def path_limit(limits: dict[str, float], kind: str) -> tuple[float | None, str]:
     return v, "SQLite durable commits (WAL)"
 
 
+def _is_server(label: str) -> bool:
+    """Parley's own processes: the server, the replicas, HAProxy (not engines, not k6)."""
+    if label.startswith("engine:") or label in ("machine", "k6 (load generator)"):
+        return False
+    return label in ("server", "haproxy") or label.startswith("replica ") or ":" in label
+
+
 def _server(usage: dict[str, Any]) -> tuple[str, str, str]:
-    servers = [v for k, v in usage.items() if k == "server" or (":" in k and "engine" not in k)]
+    servers = [v for k, v in usage.items() if _is_server(k) and v]
     if not servers:
         return "-", "-", "-"
     cpu_avg = sum(s.get("cpu_avg_pct", 0) for s in servers)
@@ -164,6 +171,9 @@ def markdown(r: dict[str, Any]) -> str:
                 f"| {rss} | {_f(k6.get('cpu_avg_pct'), '%')} | {_others(f['usage'])} "
                 f"| {_share(f['sends_per_s'], plimit)} |"
             )
+        codes = [f"{f['name']}: {f['error_codes']}" for f in rt if f.get("error_codes")]
+        if codes:
+            out += ["", "Error codes: " + "; ".join(codes)]
         out += [
             "",
             "Latencies in ms. Duplicates / out of order: "

@@ -68,6 +68,7 @@ def realtime_figures(r: K6Result, users: int, timing: Timing, **extra: Any) -> d
         "deliveries_per_s": round(delivered / timing.duration_s, 1),
         "usage": r.usage,
         "k6_exit": r.exit_code,
+        "error_codes": r.errors,
     }
 
 
@@ -126,7 +127,8 @@ def held(fig: dict[str, Any]) -> tuple[bool, str]:
     """Did a fixed-rate step hold: p99 under the ceiling, no errors, every delivery, the rate?"""
     p99 = fig.get("delivery_p99_ms")
     if fig["send_errors"] or fig["ws_errors"]:
-        return False, f"{fig['send_errors'] + fig['ws_errors']} errors"
+        codes = ", ".join(f"{k} x{v}" for k, v in fig.get("error_codes", {}).items())
+        return False, f"{fig['send_errors'] + fig['ws_errors']} errors ({codes})"
     if fig["sockets_ready"] < fig["users"] or fig["closed_early"]:
         return False, "sockets dropped"
     if fig["delivered_share"] is None or fig["delivered_share"] < 1.0:

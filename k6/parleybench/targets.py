@@ -286,6 +286,31 @@ def start_server(kind: str, extra_env: dict[str, str] | None = None) -> Target:
     raise SystemExit("bench: parley-server did not become ready within 120 s")
 
 
+def _env_file(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip()] = value.strip().strip("'\"")
+    return out
+
+
+def cluster() -> Target:
+    """The cluster of deploy/local/cluster.sh (`make cluster`): HAProxy's URL, and its replicas
+    and HAProxy by pid from the cluster's state folder."""
+    folder = Path(os.environ.get("PARLEY_CLUSTER_DIR", ENGINES_DIR / "cluster"))
+    lb_env = folder / "lb.env"
+    if not lb_env.exists():
+        raise SystemExit(f"bench: no cluster state in {folder}; start one with `make cluster`")
+    lb = _env_file(lb_env)
+    target = external(lb["LB_URL"], "")
+    target.procs["haproxy"] = int(lb["LB_PID"])
+    for replica in sorted((folder / "replicas").glob("*.env")):
+        r = _env_file(replica)
+        target.procs[f"replica {r.get('NAME', replica.stem)}"] = int(r["PID"])
+    return target
+
+
 def external(base_url: str, sample_match: str) -> Target:
     url = base_url.rstrip("/")
     r = httpx.get(f"{url}/readyz", timeout=5.0)

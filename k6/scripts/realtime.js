@@ -131,11 +131,16 @@ export default function (data) {
   function onError(f) {
     if (f.client_msg_id === undefined || pending[f.client_msg_id] === undefined) {
       wsErrors.add(1, { code: String(f.code) });
+      // The runner counts these lines by code (the summary keeps no per-code breakdown).
+      console.warn(`bench-error ws ${f.code}`);
       return;
     }
     const t = pending[f.client_msg_id];
     delete pending[f.client_msg_id];
-    if (t >= windowStart && t < windowEnd) sendErrors.add(1, { code: String(f.code) });
+    if (t >= windowStart && t < windowEnd) {
+      sendErrors.add(1, { code: String(f.code) });
+      console.warn(`bench-error send ${f.code}`);
+    }
     if (MODE === 'max') setTimeout(sendOne, 10);
   }
 
@@ -181,8 +186,9 @@ export default function (data) {
         break;
     }
   };
-  ws.onerror = () => {
+  ws.onerror = (e) => {
     wsErrors.add(1, { code: 'socket' });
+    console.warn(`bench-error socket ${e && e.error ? String(e.error).slice(0, 60) : 'error'}`);
   };
   ws.onclose = () => {
     if (!done) closedEarly.add(1, { ready: String(ready) });
