@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from qasync import QEventLoop
 
     from desktop.core.session import default_config_dir
-    from desktop.ui.app import build  # imports desktop.ui first: see desktop/ui/_none_pin.py
+    from desktop.ui.app import build
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
