@@ -19,57 +19,31 @@
 set -euo pipefail
 
 NAME=elasticsearch
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 LAUNCHER="$REPO/deploy/elasticsearch"
-ENGINES_DIR="${PARLEY_ENGINES_DIR:-$REPO/.engines}"
-DIR="$ENGINES_DIR/$NAME"
-ENV_FILE="$ENGINES_DIR/$NAME.env"
-STATE="$DIR/state"
 PIDFILE="$DIR/node.pid"
 LOG="$DIR/node.log"
 TIMEOUT="${PARLEY_ENGINE_TIMEOUT:-120}"
 HEAP="${PARLEY_ELASTICSEARCH_HEAP:-1g}"
 MAIN=org.elasticsearch.node.ParleyLocalNode
+PROC_MATCH="$MAIN"
 BASE_PORT=29200
+USAGE="{start|stop|restart|status|reset}"
 
-die() { echo "$NAME.sh: $*" >&2; exit 1; }
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
-pick_port() {
-    local p=$1
-    while port_busy "$p" || [ "$p" = "${2:-}" ]; do
-        p=$((p + 1))
-        [ "$p" -lt $(($1 + 500)) ] || die "no free port in $1..$p"
-    done
-    echo "$p"
-}
-
-load_state() {
-    mkdir -p "$DIR"
-    chmod 700 "$DIR"
-    if [ ! -f "$STATE" ]; then
-        local http transport
-        http="$(pick_port $BASE_PORT)"
-        transport="$(pick_port $((BASE_PORT + 100)) "$http")"
-        printf 'PORT=%s\nTRANSPORT_PORT=%s\n' "$http" "$transport" >"$STATE"
-    fi
-    # shellcheck disable=SC1090
-    . "$STATE"
-}
-
-running_pid() {
-    [ -f "$PIDFILE" ] || return 1
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    grep -q "$MAIN" "/proc/$pid/cmdline" 2>/dev/null || return 1
-    echo "$pid"
+# No password here, so the state file is not made private.
+new_state() {
+    local http transport
+    http="$(pick_port $BASE_PORT)"
+    transport="$(pick_port $((BASE_PORT + 100)) "$http")"
+    printf 'PORT=%s\nTRANSPORT_PORT=%s\n' "$http" "$transport" >"$STATE"
 }
 
 url() { echo "http://127.0.0.1:$PORT"; }
+address() { url; }
 
 # Yellow or green: every primary shard is assigned, so writes to existing indices can succeed.
-healthy() {
+ready() {
     curl -sf --max-time 3 "$(url)/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null |
         grep -q '"status":"\(yellow\|green\)"'
 }
@@ -97,7 +71,7 @@ build() {
 
 start() {
     load_state
-    if running_pid >/dev/null && healthy; then
+    if alive; then
         write_env
         echo "$NAME: already running on $(url)"
         return 0
@@ -115,7 +89,7 @@ start() {
         echo $! >"$PIDFILE"
     fi
     local deadline=$((SECONDS + TIMEOUT))
-    until healthy; do
+    until ready; do
         running_pid >/dev/null || die "the node exited; see $LOG and $DIR/logs/parley-es.log"
         [ $SECONDS -lt $deadline ] || die "not yellow/green after ${TIMEOUT}s; see $DIR/logs/parley-es.log"
         sleep 0.5
@@ -124,44 +98,11 @@ start() {
     echo "$NAME: started on $(url)"
 }
 
-stop() {
-    local pid
-    if ! pid="$(running_pid)"; then
-        echo "$NAME: not running"
-        return 0
-    fi
-    kill -TERM "$pid"
-    local deadline=$((SECONDS + TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then
-            kill -KILL "$pid" 2>/dev/null || true
-            break
-        fi
-        sleep 0.1
-    done
-    rm -f "$PIDFILE"
-    echo "$NAME: stopped"
+more_actions() {
+    case "${1:-}" in
+        reset) stop && rm -rf "$DIR/data" && start ;;
+        *) usage ;;
+    esac
 }
 
-status() {
-    [ -f "$STATE" ] || { echo "$NAME: never started"; return 3; }
-    load_state
-    if running_pid >/dev/null && healthy; then
-        echo "$NAME: running on $(url)"
-    else
-        echo "$NAME: stopped"
-        return 3
-    fi
-}
-
-mkdir -p "$ENGINES_DIR"
-exec 9>"$ENGINES_DIR/$NAME.lock"
-flock -w "$TIMEOUT" 9 || die "another $NAME.sh holds $ENGINES_DIR/$NAME.lock"
-case "${1:-}" in
-    start) start ;;
-    stop) stop ;;
-    restart) stop && start ;;
-    reset) stop && rm -rf "$DIR/data" && start ;;
-    status) status ;;
-    *) echo "usage: $0 {start|stop|restart|status|reset}" >&2; exit 2 ;;
-esac
+dispatch "$@"

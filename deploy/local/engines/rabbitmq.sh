@@ -19,37 +19,22 @@
 set -euo pipefail
 
 NAME=rabbitmq
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../../.." && pwd)"
-ENGINES_DIR="${PARLEY_ENGINES_DIR:-$REPO/.engines}"
-DIR="$ENGINES_DIR/$NAME"
-ENV_FILE="$ENGINES_DIR/$NAME.env"
-STATE="$DIR/state"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PIDFILE="$DIR/rabbit.pid"
+PROC_MATCH=beam
 TIMEOUT="${PARLEY_ENGINE_TIMEOUT:-120}"
 BIN=/usr/lib/rabbitmq/bin
+USAGE="{start|stop|restart|status|vhost-add NAME|vhost-delete NAME}"
 
-die() { echo "$NAME.sh: $*" >&2; exit 1; }
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
-pick_port() {
-    local p=$1
-    while port_busy "$p"; do
-        p=$((p + 1))
-        [ "$p" -lt $(($1 + 500)) ] || die "no free port in $1..$p"
-    done
-    echo "$p"
+new_state() {
+    (umask 077 && printf 'PORT=%s\nDIST_PORT=%s\nEPMD_PORT=%s\nPASSWORD=%s\n' \
+        "$(pick_port 27672)" "$(pick_port 28672)" "$(pick_port 24369)" "$(gen_pass)" >"$STATE")
 }
-gen_pass() { head -c 64 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
 
 load_state() {
     mkdir -p "$DIR/home" "$DIR/mnesia" "$DIR/log"
-    chmod 700 "$DIR"
-    if [ ! -f "$STATE" ]; then
-        (umask 077 && printf 'PORT=%s\nDIST_PORT=%s\nEPMD_PORT=%s\nPASSWORD=%s\n' \
-            "$(pick_port 27672)" "$(pick_port 28672)" "$(pick_port 24369)" "$(gen_pass)" >"$STATE")
-    fi
-    # shellcheck disable=SC1090
-    . "$STATE"
+    read_state
     NODE="parley$PORT@localhost"
     export HOME="$DIR/home"
     export RABBITMQ_NODENAME="$NODE"
@@ -69,26 +54,15 @@ load_state() {
     export RABBITMQ_CONF_ENV_FILE="$DIR/rabbitmq-env.conf"
 }
 
-running_pid() {
-    [ -f "$PIDFILE" ] || return 1
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    grep -q beam "/proc/$pid/cmdline" 2>/dev/null || return 1
-    echo "$pid"
-}
-
 # A cheap readiness check: the AMQP listener answers (rabbitmqctl costs a whole Erlang VM).
-amqp_up() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; }
+ready() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; }
 ctl() { timeout "$TIMEOUT" "$BIN/rabbitmqctl" -n "$NODE" "$@"; }
 
+address() { echo "127.0.0.1:$PORT (node $NODE)"; }
+
 write_env() {
-    (umask 077 && cat >"$ENV_FILE" <<EOF
-PARLEY_ENGINES_DIR=$ENGINES_DIR
-PARLEY_TEST_AMQP_URL=amqp://parley:$PASSWORD@127.0.0.1:$PORT/
-PARLEY_TEST_RABBITMQ_SCRIPT=$HERE/$NAME.sh
-EOF
-    )
+    write_env_file "PARLEY_TEST_AMQP_URL=amqp://parley:$PASSWORD@127.0.0.1:$PORT/" \
+        "PARLEY_TEST_RABBITMQ_SCRIPT=$HERE/$NAME.sh"
 }
 
 write_config() {
@@ -114,7 +88,7 @@ EOF
 
 start() {
     load_state
-    if running_pid >/dev/null && amqp_up; then
+    if alive; then
         write_env
         echo "$NAME: already running on 127.0.0.1:$PORT"
         return 0
@@ -126,11 +100,7 @@ start() {
     "$BIN/rabbitmq-server" -detached </dev/null >>"$DIR/log/stdout.log" 2>&1 9>&-
     ctl wait "$PIDFILE" --timeout "$TIMEOUT" >/dev/null 2>>"$DIR/log/ctl.log" \
         || die "not ready after ${TIMEOUT}s; see $DIR/log/"
-    local deadline=$((SECONDS + TIMEOUT))
-    until amqp_up; do
-        [ $SECONDS -lt $deadline ] || die "AMQP port $PORT not open after ${TIMEOUT}s; see $DIR/log/"
-        sleep 0.2
-    done
+    wait_until "AMQP port $PORT not open after ${TIMEOUT}s; see $DIR/log/" ready
     write_env
     echo "$NAME: started on 127.0.0.1:$PORT (node $NODE)"
 }
@@ -144,29 +114,10 @@ stop() {
     fi
     # `stop <pidfile>` returns once the OS process has exited.
     ctl stop "$PIDFILE" >/dev/null 2>>"$DIR/log/ctl.log" || true
-    local deadline=$((SECONDS + TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then
-            kill -KILL "$pid" 2>/dev/null || true
-            break
-        fi
-        sleep 0.1
-    done
-    rm -f "$PIDFILE"
+    await_exit "$pid"
     # The private epmd (on our own port) has no other node; stop it too.
     epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
     echo "$NAME: stopped"
-}
-
-status() {
-    [ -f "$STATE" ] || { echo "$NAME: never started"; return 3; }
-    load_state
-    if running_pid >/dev/null && amqp_up; then
-        echo "$NAME: running on 127.0.0.1:$PORT (node $NODE)"
-    else
-        echo "$NAME: stopped"
-        return 3
-    fi
 }
 
 vhost_add() {
@@ -182,15 +133,12 @@ vhost_delete() {
     echo "$NAME: vhost $1 deleted"
 }
 
-mkdir -p "$ENGINES_DIR"
-exec 9>"$ENGINES_DIR/$NAME.lock"
-flock -w "$TIMEOUT" 9 || die "another $NAME.sh holds $ENGINES_DIR/$NAME.lock"
-case "${1:-}" in
-    start) start ;;
-    stop) stop ;;
-    restart) stop && start ;;
-    status) status ;;
-    vhost-add) vhost_add "${2:?vhost name}" ;;
-    vhost-delete) vhost_delete "${2:?vhost name}" ;;
-    *) echo "usage: $0 {start|stop|restart|status|vhost-add NAME|vhost-delete NAME}" >&2; exit 2 ;;
-esac
+more_actions() {
+    case "${1:-}" in
+        vhost-add) vhost_add "${2:?vhost name}" ;;
+        vhost-delete) vhost_delete "${2:?vhost name}" ;;
+        *) usage ;;
+    esac
+}
+
+dispatch "$@"

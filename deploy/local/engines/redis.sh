@@ -12,61 +12,33 @@
 set -euo pipefail
 
 NAME=redis
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../../.." && pwd)"
-ENGINES_DIR="${PARLEY_ENGINES_DIR:-$REPO/.engines}"
-DIR="$ENGINES_DIR/$NAME"
-ENV_FILE="$ENGINES_DIR/$NAME.env"
-STATE="$DIR/state"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PIDFILE="$DIR/redis.pid"
+PROC_MATCH=redis-server
 TIMEOUT="${PARLEY_ENGINE_TIMEOUT:-60}"
 BASE_PORT=26379
 
-die() { echo "$NAME.sh: $*" >&2; exit 1; }
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
-pick_port() {
-    local p=$1
-    while port_busy "$p"; do
-        p=$((p + 1))
-        [ "$p" -lt $(($1 + 500)) ] || die "no free port in $1..$p"
-    done
-    echo "$p"
+new_state() {
+    (umask 077 && printf 'PORT=%s\nPASSWORD=%s\n' "$(pick_port $BASE_PORT)" "$(gen_pass)" >"$STATE")
 }
-gen_pass() { head -c 64 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
-
 load_state() {
     mkdir -p "$DIR/data"
-    chmod 700 "$DIR"
-    if [ ! -f "$STATE" ]; then
-        (umask 077 && printf 'PORT=%s\nPASSWORD=%s\n' "$(pick_port $BASE_PORT)" "$(gen_pass)" >"$STATE")
-    fi
-    # shellcheck disable=SC1090
-    . "$STATE"
+    read_state
 }
 
-running_pid() {
-    [ -f "$PIDFILE" ] || return 1
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    grep -q redis-server "/proc/$pid/cmdline" 2>/dev/null || return 1
-    echo "$pid"
-}
+ready() { REDISCLI_AUTH="$PASSWORD" timeout 5 redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null | grep -q PONG; }
 
-ping() { REDISCLI_AUTH="$PASSWORD" timeout 5 redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null | grep -q PONG; }
+address() { echo "127.0.0.1:$PORT"; }
 
 write_env() {
-    (umask 077 && cat >"$ENV_FILE" <<EOF
-PARLEY_ENGINES_DIR=$ENGINES_DIR
-PARLEY_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$PORT/0
-PARLEY_TEST_REDIS_SCRIPT=$HERE/$NAME.sh
-EOF
-    )
+    write_env_file "PARLEY_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$PORT/0" \
+        "PARLEY_TEST_REDIS_SCRIPT=$HERE/$NAME.sh"
 }
 
 start() {
     load_state
-    if running_pid >/dev/null && ping; then
+    if alive; then
         write_env
         echo "$NAME: already running on 127.0.0.1:$PORT"
         return 0
@@ -87,52 +59,9 @@ maxclients 4000
 EOF
     )
     redis-server "$DIR/redis.conf" </dev/null >>"$DIR/redis.log" 2>&1 9>&-
-    local deadline=$((SECONDS + TIMEOUT))
-    until ping; do
-        [ $SECONDS -lt $deadline ] || die "not ready after ${TIMEOUT}s; see $DIR/redis.log"
-        sleep 0.2
-    done
+    wait_until "not ready after ${TIMEOUT}s; see $DIR/redis.log" ready
     write_env
     echo "$NAME: started on 127.0.0.1:$PORT"
 }
 
-stop() {
-    local pid
-    if ! pid="$(running_pid)"; then
-        echo "$NAME: not running"
-        return 0
-    fi
-    kill -TERM "$pid"
-    local deadline=$((SECONDS + TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then
-            kill -KILL "$pid" 2>/dev/null || true
-            break
-        fi
-        sleep 0.1
-    done
-    rm -f "$PIDFILE"
-    echo "$NAME: stopped"
-}
-
-status() {
-    [ -f "$STATE" ] || { echo "$NAME: never started"; return 3; }
-    load_state
-    if running_pid >/dev/null && ping; then
-        echo "$NAME: running on 127.0.0.1:$PORT"
-    else
-        echo "$NAME: stopped"
-        return 3
-    fi
-}
-
-mkdir -p "$ENGINES_DIR"
-exec 9>"$ENGINES_DIR/$NAME.lock"
-flock -w "$TIMEOUT" 9 || die "another $NAME.sh holds $ENGINES_DIR/$NAME.lock"
-case "${1:-}" in
-    start) start ;;
-    stop) stop ;;
-    restart) stop && start ;;
-    status) status ;;
-    *) echo "usage: $0 {start|stop|restart|status}" >&2; exit 2 ;;
-esac
+dispatch "$@"
