@@ -89,7 +89,7 @@ class LiveEvents:
             seq = int(frame["seq"])
             chat.last_seq = max(chat.last_seq, seq)
             fresh = self.positions.record(chat_id, seq, time.monotonic())
-            self._watch_gaps()
+            self._watch_gaps(chat_id)
         if kind.startswith("message.") and isinstance(frame.get("message"), dict):
             self._on_message(kind, Message.from_json(frame["message"]), fresh)
         elif kind in ("member.added", "member.removed"):
@@ -187,9 +187,12 @@ class LiveEvents:
             chat.unread = 0
             self.listener.chat_changed(chat_id)
 
-    def _watch_gaps(self) -> None:
+    def _watch_gaps(self, chat_id: str) -> None:
         """Make sure a task asks again for holes that stay open (one task for all chats)."""
-        if self.positions.has_gaps() and (self._gap_task is None or self._gap_task.done()):
+        pos = self.positions.get(chat_id)
+        if pos is None or pos.gap_since is None:
+            return
+        if self._gap_task is None or self._gap_task.done():
             self._gap_task = self.tasks.spawn(self._ask_for_gaps(), "gaps")
 
     async def _ask_for_gaps(self) -> None:

@@ -75,9 +75,6 @@ class Positions:
         pos = self._chats.get(chat_id)
         return None if pos is None else pos.contiguous
 
-    def has_gaps(self) -> bool:
-        return any(p.gap_since is not None for p in self._chats.values())
-
     def next_due(self, now: float) -> float | None:
         """Seconds until the earliest hole is due to be asked for; None when there is none."""
         dues = [d for p in self._chats.values() if (d := p.due(now)) is not None]
