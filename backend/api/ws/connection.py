@@ -1,4 +1,4 @@
-"""One client's WebSocket: a bounded outbox drained by its own writer task.
+"""One client's WebSocket: a bounded outbox drained by a writer task while it holds frames.
 
 Fan-out never awaits a socket: it appends an already-serialised frame to the outbox. A client
 that reads too slowly fills its outbox and is disconnected with close code 4408 ("resync"), so it
@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Connection:
         "_closer",
         "_early",
         "_held",
+        "_limit",
         "_outbox",
         "_writer",
         "closed",
@@ -69,7 +71,10 @@ class Connection:
         self.closed = False
         self.presence_seen: dict[str, bool] = {}
         self.inflight = 0
-        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(outbox_frames)
+        # A plain deque, and a writer task only while there is something to write: an idle
+        # socket then costs no task and no queue machinery (thousands of idle sockets add up).
+        self._outbox: deque[str] = deque()
+        self._limit = outbox_frames
         self._held: dict[str, list[tuple[int, str]]] = {}
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
@@ -77,13 +82,10 @@ class Connection:
         # positions are read, so events can come first, and a client must see `ready` first.
         self._early: list[tuple[str, str | None, int | None]] | None = []
 
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
-
     async def _write(self) -> None:
         try:
-            while (data := await self._outbox.get()) is not None:
-                await self.ws.send(data)
+            while self._outbox:
+                await self.ws.send(self._outbox.popleft())
         except Exception as exc:  # the peer went away; the reader notices and cleans up
             log.debug("writer of %s stopped: %s", self.id, exc)
 
@@ -92,18 +94,20 @@ class Connection:
         if self.closed:
             return
         if self._early is not None:
-            if len(self._early) >= self._outbox.maxsize:
+            if len(self._early) >= self._limit:
                 self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
             self._early.append((data, chat_id, seq))
             return
         if chat_id is not None and seq is not None and chat_id in self._held:
             self._held[chat_id].append((seq, data))
             return
-        try:
-            self._outbox.put_nowait(data)
-        except asyncio.QueueFull:
+        if len(self._outbox) >= self._limit:
             log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
             self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
+            return
+        self._outbox.append(data)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
 
     def ready(self, data: str) -> None:
         """Send the `ready` frame, then whatever arrived before it."""
@@ -142,9 +146,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        if self._writer is not None:
-            if not self._outbox.full():
-                self._outbox.put_nowait(None)  # the writer stops after what is queued
+        if self._writer is not None and not self._writer.done():
             try:
                 await asyncio.wait_for(asyncio.shield(self._writer), grace)
             except (TimeoutError, asyncio.CancelledError):

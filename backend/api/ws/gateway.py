@@ -53,7 +53,6 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         await ws.close(CLOSE_AUTH, "authentication required")
         return
     conn = Connection(ws, user_id, c.settings.ws_outbox_frames)
-    conn.start()
     try:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
