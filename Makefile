@@ -17,9 +17,13 @@ lint:
 	.venv/bin/ruff check backend desktop tests k6
 	.venv/bin/ruff format --check backend desktop tests k6
 	.venv/bin/mypy
+	cd k6 && ../.venv/bin/mypy --strict bench.py parleybench
 
 cluster:        ## engines + 3 replicas behind HAProxy
 	bash deploy/local/cluster.sh up
 
 cluster-down:
 	bash deploy/local/cluster.sh down
+
+bench:          ## k6 load bench, standard preset on the embedded default (BENCH_ARGS='--target production|cluster|URL')
+	.venv/bin/python k6/bench.py $(BENCH_ARGS)

@@ -60,6 +60,7 @@ async def _start(app: Sanic[Any, Any]) -> None:
     hub = Hub(container.bus, container.presence, app.ctx.settings.presence_heartbeat_s)
     hub.start()
     app.ctx.hub = hub
+    container.pipeline.on_batch = app.ctx.metrics.batch.observe
     on_reconnect = getattr(container.bus, "on_reconnect", None)
     if on_reconnect is not None:
         # The bus lost events while the broker was away: clients reconnect and resume by seq.

@@ -62,7 +62,6 @@ class Pipeline:
         bus: EventBus,
         *,
         max_batch: int = 100,
-        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self._chats = chats
         self._store = store
@@ -72,7 +71,8 @@ class Pipeline:
         self._max_batch = max_batch
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
-        self._on_batch = on_batch
+        # Told each batch's size (the app points it at a metric).
+        self.on_batch: Callable[[int], None] | None = None
 
     def start(self) -> None:
         self._tasks = [
@@ -105,8 +105,8 @@ class Pipeline:
                 jobs.append(self._queue.get_nowait())
             self._busy += 1
             try:
-                if self._on_batch is not None:
-                    self._on_batch(len(jobs))
+                if self.on_batch is not None:
+                    self.on_batch(len(jobs))
                 results = await self._chats.append([j.request for j in jobs])
                 await self._allocated.put((jobs, results))
             except Exception as exc:  # nothing was allocated: nothing is acknowledged
