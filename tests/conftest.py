@@ -23,8 +23,12 @@ def server_factory(
     namespaces: list[dict[str, str]] = []
 
     def start(
-        mode: str = "embedded", env: dict[str, str] | None = None, data_dir: Path | None = None
+        mode: str = "embedded",
+        env: dict[str, str] | None = None,
+        data_dir: Path | None = None,
+        wait: bool = True,
     ) -> ServerProcess:
+        """A server on `mode`'s engines; `wait=False` only launches it (see `wait_ready`)."""
         full = production_env("t") if mode == "production" else {}
         full.update(env or {})
         if "PARLEY_DATABASE_URL" in full:
@@ -36,7 +40,7 @@ def server_factory(
         full.setdefault("PARLEY_WS_FRAMES_PER_S", "100000")
         srv = ServerProcess(data_dir or tmp_path_factory.mktemp(f"srv-{mode}"), full)
         started.append(srv)
-        return srv.start()
+        return srv.launch() if not wait else srv.start()
 
     yield start
     for srv in started:

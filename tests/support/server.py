@@ -62,6 +62,12 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/api/v1/ws"
 
     def start(self, timeout: float = 90.0) -> ServerProcess:
+        self.launch()
+        return self.wait_ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting (to start several at once). Call from the main
+        thread: the child is signalled when the thread that started it ends."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
         env.update({"PARLEY_LOG_LEVEL": "INFO", "PARLEY_DRAIN_GRACE": "0.5", **self.env})
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +92,9 @@ class ServerProcess:
             preexec_fn=_die_with_parent,  # a crashed test run leaves no server behind
         )
         log.close()
+        return self
+
+    def wait_ready(self, timeout: float = 90.0) -> ServerProcess:
         wait_until(
             self._ready, timeout, f"parley-server on {self.port} to be ready ({self.log_path})"
         )

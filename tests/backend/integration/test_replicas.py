@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -21,9 +20,10 @@ pytestmark = pytest.mark.engines
 def replicas(server_factory: Callable[..., ServerProcess]) -> list[ServerProcess]:
     env = production_env("rep")
     env.update({"PARLEY_JWT_SECRET": "replica-test-secret-" + "x" * 24, "PARLEY_JWT_KID": "k1"})
-    # Started at once: three replicas race to migrate one fresh database (a named lock orders them).
-    with ThreadPoolExecutor(3) as pool:
-        return list(pool.map(lambda _: server_factory("embedded", env=dict(env)), range(3)))
+    # Launched at once: three replicas race to migrate one fresh database (a named lock orders
+    # them), then each is waited for.
+    launched = [server_factory("embedded", env=dict(env), wait=False) for _ in range(3)]
+    return [srv.wait_ready() for srv in launched]
 
 
 @pytest.fixture
