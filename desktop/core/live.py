@@ -123,6 +123,8 @@ class LiveEvents:
             is_new = m.seq > (chat.last_message.seq if chat.last_message else 0)
         if tl is not None and tl.loaded:
             tl.upsert(m)
+        elif tl is not None:
+            tl.early.append(m)  # the first page is loading; applied on top of it
         if kind == "message.created":
             if chat.last_message is None or m.seq >= chat.last_message.seq:
                 chat.last_message = m

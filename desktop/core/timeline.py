@@ -93,6 +93,9 @@ class Timeline:
         self._by_cid: dict[str, Entry] = {}
         self.has_more_before = True
         self.loaded = False
+        # Live messages that arrive while the first page is on its way: the page may have been
+        # read before they were stored, so they are applied on top of it once it lands.
+        self.early: list[Message] = []
         self.observer: TimelineObserver = _NoObserver()
 
     # -- reading ----------------------------------------------------------------------------
@@ -132,6 +135,9 @@ class Timeline:
         self.has_more_before = has_more_before
         self.loaded = True
         self.observer.end_reset()
+        early, self.early = self.early, []
+        for m in sorted(early, key=lambda m: m.seq):
+            self.upsert(m)
 
     def merge(self, messages: list[Message]) -> None:
         """Add or update stored messages; a block older than everything is inserted at once."""

@@ -125,3 +125,16 @@ def test_resync_keeps_unsent_messages() -> None:
         (51, "m51", SendState.SENT),
         (None, "still queued", SendState.PENDING),
     ]
+
+
+def test_live_messages_during_the_first_load_are_kept() -> None:
+    """The first page may be read before messages that arrive live while it loads."""
+    tl = Timeline("c")
+    tl.early.extend([msg(3), msg(2)])
+    tl.replace([msg(1), msg(2, "from the page")], has_more_before=False)
+    assert [(e.seq, e.text) for e in (tl.row(i) for i in range(len(tl)))] == [
+        (1, "m1"),
+        (2, "m2"),
+        (3, "m3"),
+    ]
+    assert tl.early == []
