@@ -56,11 +56,11 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-def mysql_database(base_url: str, name: str) -> str:
-    """Create a private database on the test MariaDB and return its URL."""
+def _mysql_execute(url: str, sql: str) -> None:
+    """One statement on the test MariaDB as the URL's user."""
     import pymysql
 
-    parts = urlsplit(base_url)
+    parts = urlsplit(url)
     conn = pymysql.connect(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
@@ -69,29 +69,23 @@ def mysql_database(base_url: str, name: str) -> str:
     )
     try:
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            cur.execute(sql)
     finally:
         conn.close()
-    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def mysql_database(base_url: str, name: str) -> str:
+    """Create a private database on the test MariaDB and return its URL."""
+    _mysql_execute(base_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
 
 
 def drop_production(env: dict[str, str]) -> None:
     """Remove a test namespace: its MySQL database and its Elasticsearch indices."""
     import httpx
-    import pymysql
 
-    db = urlsplit(env["PARLEY_DATABASE_URL"])
-    conn = pymysql.connect(
-        host=db.hostname or "127.0.0.1",
-        port=db.port or 3306,
-        user=db.username or "root",
-        password=db.password or "",
-    )
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{db.path.lstrip('/')}`")
-    finally:
-        conn.close()
+    url = env["PARLEY_DATABASE_URL"]
+    _mysql_execute(url, f"DROP DATABASE IF EXISTS `{urlsplit(url).path.lstrip('/')}`")
     es, prefix = env["PARLEY_ELASTICSEARCH_URL"], env["PARLEY_ELASTICSEARCH_PREFIX"]
     listed = httpx.get(f"{es}/_cat/indices/{prefix}-*", params={"format": "json"}, timeout=30)
     names = [i["index"] for i in listed.json()] if listed.status_code == 200 else []
