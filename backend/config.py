@@ -156,6 +156,7 @@ class Settings:
             drain_timeout_s=_float(e, "PARLEY_DRAIN_TIMEOUT", 15.0),
             presence_heartbeat_s=_float(e, "PARLEY_PRESENCE_HEARTBEAT", 10.0),
             hash_concurrency=_int(e, "PARLEY_HASH_CONCURRENCY", 0),
+            hash_queue=_int(e, "PARLEY_HASH_QUEUE", 64),
             resume_max_events=_int(e, "PARLEY_RESUME_MAX_EVENTS", 1000),
             ws_outbox_frames=_int(e, "PARLEY_WS_OUTBOX_FRAMES", 1000),
             max_frame_bytes=_int(e, "PARLEY_MAX_FRAME_BYTES", 16 * 1024),

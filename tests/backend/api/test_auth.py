@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from tests.support.client import Api
 
@@ -147,3 +148,31 @@ async def test_profile_and_user_search(api: Api) -> None:
     r = await api.http.get("/users", headers=u.auth, params={"query": u.username[:8]})
     assert [x["id"] for x in r.json()["users"]] == [u.id]
     assert "email" not in r.json()["users"][0]
+
+
+async def test_hashing_overload_is_refused_not_queued_without_bound(
+    server_factory: Any, mode: str
+) -> None:
+    """One hashing thread, room for 2 waiting: a burst of sign-ins gets quick 503s for the rest."""
+    env = {
+        "PARLEY_HASH_CONCURRENCY": "1",
+        "PARLEY_HASH_QUEUE": "2",
+        "PARLEY_LOGIN_PER_ACCOUNT": "1000",
+    }
+    srv = server_factory(mode, env=env)
+    api = Api(srv.url)
+    try:
+        u = await api.user()
+        burst = await asyncio.gather(
+            *(
+                api.http.post("/auth/login", json={"login": u.username, "password": "wrong one"})
+                for _ in range(30)
+            )
+        )
+        codes = [(r.status_code, r.json()["code"]) for r in burst]
+        assert (503, "busy") in codes and (401, "invalid_credentials") in codes
+        assert set(codes) == {(503, "busy"), (401, "invalid_credentials")}
+        # Once the burst is over, hashing serves again.
+        await api.login(u.username, u.password)
+    finally:
+        await api.close()
