@@ -71,7 +71,9 @@ class TimelineObserver(Protocol):
     def end_reset(self) -> None: ...
 
 
-class _NoObserver:
+class NoObserver:
+    """A timeline nobody watches (not on screen, or its view went away)."""
+
     def begin_insert(self, first: int, last: int) -> None: ...
     def end_insert(self) -> None: ...
     def begin_remove(self, first: int, last: int) -> None: ...
@@ -96,7 +98,7 @@ class Timeline:
         # Live messages that arrive while the first page is on its way: the page may have been
         # read before they were stored, so they are applied on top of it once it lands.
         self.early: list[Message] = []
-        self.observer: TimelineObserver = _NoObserver()
+        self.observer: TimelineObserver = NoObserver()
 
     # -- reading ----------------------------------------------------------------------------
 

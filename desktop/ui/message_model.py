@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from desktop.core.app import Messenger
-from desktop.core.timeline import Entry, Timeline
+from desktop.core.timeline import Entry, NoObserver, Timeline
 from desktop.ui.models import (
     ENTRY_ROLE,
     LAYOUT_ROLE,
@@ -70,7 +70,7 @@ class MessageModel(QAbstractListModel):
     def show(self, timeline: Timeline | None) -> None:
         self.beginResetModel()
         if self._timeline is not None:
-            self._timeline.observer = _Detached()
+            self._timeline.observer = NoObserver()
         self._timeline = timeline
         if timeline is not None:
             timeline.observer = self
@@ -277,13 +277,3 @@ class MessageModel(QAbstractListModel):
     def _is_mine(self, entry: Entry) -> bool:
         me = self._messenger.me
         return me is not None and entry.sender_id == me.id
-
-
-class _Detached:
-    def begin_insert(self, first: int, last: int) -> None: ...
-    def end_insert(self) -> None: ...
-    def begin_remove(self, first: int, last: int) -> None: ...
-    def end_remove(self) -> None: ...
-    def row_changed(self, row: int) -> None: ...
-    def begin_reset(self) -> None: ...
-    def end_reset(self) -> None: ...

@@ -109,10 +109,10 @@ def engine_processes() -> dict[str, int]:
     return out
 
 
-def _mysql_database(base_url: str, name: str) -> str:
+def _mysql_execute(url: str, sql: str) -> None:
     import pymysql  # type: ignore[import-untyped]  # ships no type information
 
-    parts = urlsplit(base_url)
+    parts = urlsplit(url)
     conn = pymysql.connect(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
@@ -121,27 +121,18 @@ def _mysql_database(base_url: str, name: str) -> str:
     )
     try:
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            cur.execute(sql)
     finally:
         conn.close()
-    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _mysql_database(base_url: str, name: str) -> str:
+    _mysql_execute(base_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
 
 
 def _drop_mysql_database(base_url: str, name: str) -> None:
-    import pymysql
-
-    parts = urlsplit(base_url)
-    conn = pymysql.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    finally:
-        conn.close()
+    _mysql_execute(base_url, f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def production_env(run: str) -> dict[str, str]:
