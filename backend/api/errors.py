@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from sanic import HTTPResponse, Request, Sanic
 from sanic import exceptions as sx
 from sanic.response import json as json_response
-from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from backend.domain import errors as de
 
@@ -104,15 +103,6 @@ def install(app: Sanic[Any, Any]) -> None:
     @app.exception(sx.BadRequest)
     async def on_bad(_: Request, exc: Exception) -> HTTPResponse:
         return problem(400, "bad_request", str(exc) or "The request is malformed.")
-
-    @app.exception(IntegrityError)
-    async def on_integrity(_: Request, exc: Exception) -> HTTPResponse:
-        return problem(409, "conflict", "The change conflicted with another; try again.")
-
-    @app.exception(DBConnectionError, OperationalError)
-    async def on_database(_: Request, exc: Exception) -> HTTPResponse:
-        log.warning("relational store failed: %s", type(exc).__name__)
-        return problem(503, "database_unavailable", "The database is unavailable; try again.")
 
     @app.exception(Exception)
     async def on_any(request: Request, exc: Exception) -> HTTPResponse:

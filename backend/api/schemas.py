@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.domain.errors import BadRequest
+from backend.domain.limits import CLIENT_MSG_ID_MAX_CHARS, ID_MAX_CHARS, SEQ_MAX
 
 Email = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
@@ -18,10 +19,12 @@ Email = Annotated[
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ClientMsgId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,64}$")]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_CHARS)]
+ClientMsgId = Annotated[
+    str, StringConstraints(pattern=rf"^[A-Za-z0-9_:.-]{{1,{CLIENT_MSG_ID_MAX_CHARS}}}$")
+]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Seq = Annotated[int, Field(ge=0, le=2**53)]
+Seq = Annotated[int, Field(ge=0, le=SEQ_MAX)]
 
 
 class Body(BaseModel):
@@ -89,15 +92,40 @@ class ReadMarker(Body):
     seq: Seq
 
 
+class SendFrame(NewMessage):
+    """`message.send` on the socket: the REST body plus the chat it goes to."""
+
+    chat_id: Id
+
+
+class TypingFrame(Body):
+    chat_id: Id
+
+
+class ResumePosition(Body):
+    chat_id: Id
+    last_seq: Seq
+
+
+class ResumeFrame(Body):
+    chats: Annotated[list[ResumePosition], Field(max_length=1000)]
+
+
 M = TypeVar("M", bound=Body)
 
 
 def parse(model: type[M], raw: bytes | None) -> M:
     """JSON body → model; malformed JSON is a 400, wrong fields a 422 (raised by pydantic)."""
+    return model.model_validate(json_object(raw or b"null"))
+
+
+def json_object(raw: str | bytes) -> dict[str, Any]:
+    """Parse a JSON object; anything else (bad UTF-8, bad syntax, nesting deeper than the
+    parser's recursion limit, a non-object) is one 400 `malformed_json`."""
     try:
-        data: Any = json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data: Any = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.", code="malformed_json")
-    return model.model_validate(data)
+    return data

@@ -20,6 +20,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import ChatRow, EventRow, MemberRow
 from backend.domain.errors import Conflict, Forbidden, NotFound
 from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, Role
@@ -106,6 +107,7 @@ class _Batch:
         return row
 
 
+@translated
 class SqlChatRepo:
     async def create(self, chat: Chat, members: Sequence[Member]) -> Chat:
         async with in_transaction() as conn:

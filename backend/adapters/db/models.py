@@ -11,9 +11,11 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from backend.domain.limits import CLIENT_MSG_ID_MAX_CHARS, ID_MAX_CHARS
+
 
 class UserRow(Model):
-    id = fields.CharField(max_length=32, primary_key=True)
+    id = fields.CharField(max_length=ID_MAX_CHARS, primary_key=True)
     username = fields.CharField(max_length=32)
     username_key = fields.CharField(max_length=32, unique=True)
     email = fields.CharField(max_length=254)
@@ -27,23 +29,23 @@ class UserRow(Model):
 
 
 class SessionRow(Model):
-    id = fields.CharField(max_length=32, primary_key=True)
-    family_id = fields.CharField(max_length=32, db_index=True)
-    user_id = fields.CharField(max_length=32, db_index=True)
+    id = fields.CharField(max_length=ID_MAX_CHARS, primary_key=True)
+    family_id = fields.CharField(max_length=ID_MAX_CHARS, db_index=True)
+    user_id = fields.CharField(max_length=ID_MAX_CHARS, db_index=True)
     token_hash = fields.CharField(max_length=64, unique=True)
     device_name = fields.CharField(max_length=64)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     rotated_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
-    replaced_by = fields.CharField(max_length=32, null=True)
+    replaced_by = fields.CharField(max_length=ID_MAX_CHARS, null=True)
 
     class Meta:
         table = "sessions"
 
 
 class ChatRow(Model):
-    id = fields.CharField(max_length=32, primary_key=True)
+    id = fields.CharField(max_length=ID_MAX_CHARS, primary_key=True)
     kind = fields.CharField(max_length=8)
     title = fields.CharField(max_length=128)
     created_at = fields.DatetimeField()
@@ -57,8 +59,8 @@ class ChatRow(Model):
 
 class MemberRow(Model):
     id = fields.BigIntField(primary_key=True)
-    chat_id = fields.CharField(max_length=32)
-    user_id = fields.CharField(max_length=32, db_index=True)
+    chat_id = fields.CharField(max_length=ID_MAX_CHARS)
+    user_id = fields.CharField(max_length=ID_MAX_CHARS, db_index=True)
     role = fields.CharField(max_length=8)
     joined_at = fields.DatetimeField()
     last_read_seq = fields.BigIntField(default=0)
@@ -72,13 +74,13 @@ class EventRow(Model):
     """The per-chat event log: one row per `seq`, committed with the chat's `last_seq`."""
 
     id = fields.BigIntField(primary_key=True)
-    chat_id = fields.CharField(max_length=32)
+    chat_id = fields.CharField(max_length=ID_MAX_CHARS)
     seq = fields.BigIntField()
     type = fields.CharField(max_length=24)
-    actor_id = fields.CharField(max_length=32)
+    actor_id = fields.CharField(max_length=ID_MAX_CHARS)
     created_at = fields.DatetimeField()
     target_seq = fields.BigIntField(null=True)
-    client_msg_id = fields.CharField(max_length=64, null=True)
+    client_msg_id = fields.CharField(max_length=CLIENT_MSG_ID_MAX_CHARS, null=True)
     content_hash = fields.CharField(max_length=64, null=True)
     data: dict[str, Any] = fields.JSONField(default=dict)
 
@@ -91,14 +93,14 @@ class MessageRow(Model):
     """Message contents for the embedded SQL message store (Elasticsearch holds them otherwise)."""
 
     id = fields.CharField(max_length=48, primary_key=True)
-    chat_id = fields.CharField(max_length=32)
+    chat_id = fields.CharField(max_length=ID_MAX_CHARS)
     seq = fields.BigIntField()
-    sender_id = fields.CharField(max_length=32)
+    sender_id = fields.CharField(max_length=ID_MAX_CHARS)
     text = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
     deleted = fields.BooleanField(default=False)
-    client_msg_id = fields.CharField(max_length=64, null=True)
+    client_msg_id = fields.CharField(max_length=CLIENT_MSG_ID_MAX_CHARS, null=True)
     attachments: list[dict[str, Any]] = fields.JSONField(default=list)
     reply_to_seq = fields.BigIntField(null=True)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import SessionRow, UserRow
 from backend.domain.errors import Conflict, NotFound
 from backend.domain.models import Session, User
@@ -39,6 +40,7 @@ def _session(row: SessionRow) -> Session:
     )
 
 
+@translated
 class SqlUserRepo:
     async def create(self, user: User) -> User:
         if await UserRow.filter(username_key=user.username.lower()).exists():
@@ -115,6 +117,7 @@ class SqlUserRepo:
         return user
 
 
+@translated
 class SqlSessionRepo:
     async def create(self, session: Session) -> None:
         await SessionRow.create(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from tortoise.transactions import in_transaction
 
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import MessageRow
 from backend.domain.models import Message
 
@@ -45,6 +46,7 @@ def _row(m: Message) -> MessageRow:
     )
 
 
+@translated
 class SqlMessageStore:
     async def start(self) -> None:
         """The schema comes with the relational store's migrations."""

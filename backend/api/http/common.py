@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -12,7 +13,8 @@ from sanic.response import json as json_response
 from backend.api.openapi import ROUTES, RouteDoc
 from backend.api.schemas import Body, M, parse
 from backend.bootstrap import Container
-from backend.domain.errors import Unauthorized
+from backend.domain.errors import InvalidInput, NotFound, Unauthorized
+from backend.domain.limits import ID_MAX_CHARS, SEQ_MAX
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 H = TypeVar("H", bound=Handler)
@@ -33,9 +35,44 @@ def user_id(request: Request) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Sign in first.", code="token_missing")
+    if not token.isascii():  # a JWT is ASCII; a stray byte in the header is no token at all
+        raise Unauthorized("The access token is invalid.", code="token_invalid")
     uid = container(request).tokens.verify(token.strip())
     request.ctx.user_id = uid
     return uid
+
+
+def int_arg(request: Request, name: str, default: int | None) -> int | None:
+    """A whole-number query argument in 0..SEQ_MAX; anything else is 422 `bad_query`."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if len(raw) <= 20 else SEQ_MAX + 1
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number.", code="bad_query") from None
+    if not 0 <= value <= SEQ_MAX:
+        raise InvalidInput(f"{name} must be between 0 and {SEQ_MAX}.", code="bad_query")
+    return value
+
+
+# What a path parameter names, for the 404 of an id or number that cannot exist.
+NOT_FOUND_CODES = {
+    "chat_id": "chat_not_found",
+    "user_id": "user_not_found",
+    "seq": "message_not_found",
+}
+
+
+def _check_path(params: dict[str, Any]) -> None:
+    """Path values no row can have (an id longer than the id columns, a seq beyond SEQ_MAX)
+    are 404 before any store sees them, like any other id that names nothing."""
+    for name, value in params.items():
+        too_long = isinstance(value, str) and len(value) > ID_MAX_CHARS
+        out_of_range = isinstance(value, int) and not 0 <= value <= SEQ_MAX
+        if too_long or out_of_range:
+            code = NOT_FOUND_CODES.get(name, f"{name.removesuffix('_id')}_not_found")
+            raise NotFound("There is no such resource.", code=code)
 
 
 def body(request: Request, model: type[M]) -> M:
@@ -60,7 +97,13 @@ def route(
 
     def wrap(handler: H) -> H:
         name = f"{method.lower()}_{handler.__name__}"
-        bp.add_route(handler, path, methods=[method], name=name)  # type: ignore[arg-type]
+
+        @functools.wraps(handler)
+        async def checked(request: Request, **params: Any) -> HTTPResponse:
+            _check_path(params)
+            return await handler(request, **params)
+
+        bp.add_route(checked, path, methods=[method], name=name)
         doc_path = re.sub(r"<(\w+)(:\w+)?>", r"{\1}", path)
         ROUTES.append(RouteDoc(method, doc_path, summary, model, status, auth))
         return handler

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from sanic import Blueprint, HTTPResponse, Request
 
-from backend.api.http.common import body, container, ok, route, user_id
+from backend.api.http.common import body, container, int_arg, ok, route, user_id
 from backend.api.schemas import EditMessage, NewMessage, ReadMarker
-from backend.domain.errors import InvalidInput
 from backend.services import wire
 
 bp = Blueprint("messages")
-
-
-def _int_arg(request: Request, name: str, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number.", code="bad_query") from None
-    if value < 0:
-        raise InvalidInput(f"{name} must not be negative.", code="bad_query")
-    return value
 
 
 @route(
@@ -45,10 +31,10 @@ async def send(request: Request, chat_id: str) -> HTTPResponse:
 @route(bp, "GET", "/chats/<chat_id>/messages", "A page of history in ascending seq")
 async def history(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
-    limit = _int_arg(request, "limit", 50)
+    limit = int_arg(request, "limit", 50)
     assert limit is not None
     messages, has_more = await container(request).messages.history(
-        uid, chat_id, _int_arg(request, "before", None), _int_arg(request, "after", None), limit
+        uid, chat_id, int_arg(request, "before", None), int_arg(request, "after", None), limit
     )
     return ok({"messages": [wire.message(m) for m in messages], "has_more": has_more})
 

@@ -21,6 +21,7 @@ CLOSE_AUTH = 4401
 CLOSE_SLOW = 4408
 CLOSE_FLOOD = 1008
 CLOSE_RESTART = 1012
+CLOSE_UNAVAILABLE = 1013  # an engine is down before `ready`: try again later
 
 
 class Socket(Protocol):

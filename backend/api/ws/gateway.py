@@ -9,31 +9,39 @@ the reader never stalls behind the store.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from sanic import Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from backend.api.ws.connection import CLOSE_AUTH, CLOSE_FLOOD, Connection, TokenBucket, frame_json
+from backend.api.schemas import M, ResumeFrame, SendFrame, TypingFrame, json_object
+from backend.api.ws.connection import (
+    CLOSE_AUTH,
+    CLOSE_FLOOD,
+    CLOSE_UNAVAILABLE,
+    Connection,
+    TokenBucket,
+    frame_json,
+)
 from backend.api.ws.hub import Hub
 from backend.bootstrap import Container
-from backend.domain.errors import DomainError
+from backend.domain.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT = 32
-MAX_RESUME_CHATS = 1000
 
 
 async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> str | None:
     try:
         raw = await asyncio.wait_for(ws.recv(), c.settings.ws_auth_timeout_s)
-        frame = json.loads(raw) if raw else None
-        if not isinstance(frame, dict) or frame.get("type") != "auth":
+        frame = json_object(raw) if raw else None
+        token = frame.get("token") if frame is not None and frame.get("type") == "auth" else None
+        if not isinstance(token, str) or not token.isascii():
             return None
-        return c.tokens.verify(str(frame.get("token", "")))
+        return c.tokens.verify(token)
     except (TimeoutError, ValueError, DomainError):
         return None
 
@@ -60,7 +68,10 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
         await _read_loop(ws, conn, c)
     except DomainError as exc:
+        # Before `ready` (the positions could not be read): say why, then ask to come back.
         log.warning("socket of %s ended: %s", user_id, exc.code)
+        conn.ready(_error(exc.code, exc.detail))
+        await conn.finish(CLOSE_UNAVAILABLE, exc.code)
     finally:
         await asyncio.shield(hub.release(conn))
 
@@ -85,72 +96,74 @@ async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) 
 
 
 async def _dispatch(raw: str | bytes, conn: Connection, c: Container) -> None:
+    """One frame; whatever goes wrong answers with an `error` frame and the socket lives on."""
     try:
-        frame = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        conn.push(_error("malformed_json", "Frames are JSON objects."))
-        return
-    if not isinstance(frame, dict):
-        conn.push(_error("malformed_json", "Frames are JSON objects."))
-        return
-    kind = frame.get("type")
-    if kind == "ping":
-        conn.push(frame_json({"type": "pong"}))
-    elif kind == "message.send":
-        _spawn_send(frame, conn, c)
-    elif kind == "typing":
-        await _guard(conn, c.messages.typing(conn.user_id, str(frame.get("chat_id", ""))))
-    elif kind == "resume":
-        await _guard(conn, _resume(frame, conn, c))
-    else:
-        conn.push(_error("unknown_type", f"Unknown frame type {str(kind)[:32]!r}."))
-
-
-async def _guard(conn: Connection, work: Any, **extra: Any) -> None:
-    try:
-        await work
+        frame = json_object(raw)
+        kind = frame.get("type")
+        if kind == "ping":
+            conn.push(frame_json({"type": "pong"}))
+        elif kind == "message.send":
+            _spawn_send(frame, conn, c)
+        elif kind == "typing":
+            await c.messages.typing(conn.user_id, _frame(TypingFrame, frame).chat_id)
+        elif kind == "resume":
+            await _resume(_frame(ResumeFrame, frame), conn, c)
+        else:
+            conn.push(_error("unknown_type", f"Unknown frame type {str(kind)[:32]!r}."))
     except DomainError as exc:
-        conn.push(_error(exc.code, exc.detail, **extra))
+        conn.push(_error(exc.code, exc.detail))
+    except Exception:  # a bug must not close the socket: report it like REST's 500
+        log.exception("frame handling failed for user %s", conn.user_id)
+        conn.push(_error("internal", "Something went wrong on the server."))
+
+
+def _frame(model: type[M], frame: dict[str, Any]) -> M:
+    """Validate a frame with the same pydantic model REST uses for the same input."""
+    try:
+        return model.model_validate(frame)
+    except ValidationError as exc:
+        raise InvalidInput(_first_problem(exc), code="invalid_input") from None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    e = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in e['loc']) or 'frame'}: {e['msg']}"[:200]
 
 
 def _spawn_send(frame: dict[str, Any], conn: Connection, c: Container) -> None:
-    client_msg_id = frame.get("client_msg_id")
-    chat_id, text = frame.get("chat_id"), frame.get("text")
-    if not (isinstance(client_msg_id, str) and 0 < len(client_msg_id) <= 64):
-        conn.push(
-            _error(
-                "invalid_input",
-                "client_msg_id must be 1 to 64 characters.",
-                client_msg_id=client_msg_id,
-            )
-        )
-        return
-    if not isinstance(chat_id, str) or not isinstance(text, str):
-        conn.push(
-            _error("invalid_input", "chat_id and text are strings.", client_msg_id=client_msg_id)
-        )
+    raw_id = frame.get("client_msg_id")
+    echo = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
+    try:
+        send = _frame(SendFrame, frame)
+    except DomainError as exc:
+        conn.push(_error(exc.code, exc.detail, client_msg_id=echo))
         return
     if conn.inflight >= MAX_INFLIGHT:
         conn.push(
             _error(
                 "too_many_inflight",
                 "Wait for acks before sending more.",
-                client_msg_id=client_msg_id,
+                client_msg_id=send.client_msg_id,
             )
         )
         return
     conn.inflight += 1
-    task = asyncio.ensure_future(_send(conn, c, chat_id, client_msg_id, text))
+    task = asyncio.ensure_future(_send(conn, c, send))
     task.add_done_callback(lambda _t: setattr(conn, "inflight", conn.inflight - 1))
 
 
-async def _send(
-    conn: Connection, c: Container, chat_id: str, client_msg_id: str, text: str
-) -> None:
+async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
+    chat_id, client_msg_id = send.chat_id, send.client_msg_id
     try:
-        message, _ = await c.messages.send(conn.user_id, chat_id, client_msg_id, text)
+        message, _ = await c.messages.send(
+            conn.user_id, chat_id, client_msg_id, send.text, send.reply_to_seq
+        )
     except DomainError as exc:
         conn.push(_error(exc.code, exc.detail, client_msg_id=client_msg_id, chat_id=chat_id))
+        return
+    except Exception:
+        log.exception("send failed for user %s", conn.user_id)
+        conn.push(_error("internal", "Something went wrong.", client_msg_id=client_msg_id))
         return
     conn.push(
         frame_json(
@@ -165,22 +178,14 @@ async def _send(
     )
 
 
-async def _resume(frame: dict[str, Any], conn: Connection, c: Container) -> None:
-    wanted = frame.get("chats")
-    if not isinstance(wanted, list) or len(wanted) > MAX_RESUME_CHATS:
-        conn.push(_error("invalid_input", "resume needs chats: [{chat_id, last_seq}]."))
-        return
+async def _resume(frame: ResumeFrame, conn: Connection, c: Container) -> None:
     done = []
-    for item in wanted:
-        if not isinstance(item, dict):
-            continue
-        chat_id, last_seq = str(item.get("chat_id", "")), item.get("last_seq", 0)
-        if not isinstance(last_seq, int) or last_seq < 0:
-            continue
+    for item in frame.chats:
+        chat_id = item.chat_id
         conn.hold(chat_id)
-        reached = last_seq
+        reached = item.last_seq
         try:
-            result = await c.messages.resume(conn.user_id, chat_id, last_seq)
+            result = await c.messages.resume(conn.user_id, chat_id, item.last_seq)
             if result.resync:
                 conn.push(frame_json({"type": "resync", "chat_id": chat_id}))
             for f in result.frames:

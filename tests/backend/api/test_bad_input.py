@@ -15,6 +15,7 @@ from tests.support.client import Api, Socket, User
 from tests.support.server import ServerProcess
 
 BIG = "x" * 70_000
+LONG_ID = "a" * 40
 
 # (method, path, body (dict, raw bytes or None), expected status, expected code)
 REGISTER = [
@@ -118,6 +119,47 @@ AUTHED = [
     ("POST", "/chats/{chat}/members", {}, 422, "invalid_input"),
     ("POST", "/chats/{chat}/members", {"username": "nobody_here"}, 404, "user_not_found"),
     ("DELETE", "/chats/{chat}/members/nobody", None, 404, "member_not_found"),
+    # Ids longer than any id column (the schemas once allowed 64, the columns hold 32).
+    (
+        "POST",
+        f"/chats/{LONG_ID}/messages",
+        {"client_msg_id": "c1", "text": "x"},
+        404,
+        "chat_not_found",
+    ),
+    ("GET", f"/chats/{LONG_ID}/messages", None, 404, "chat_not_found"),
+    ("GET", f"/chats/{LONG_ID}/members", None, 404, "chat_not_found"),
+    ("POST", "/chats/direct", {"user_id": LONG_ID}, 422, "invalid_input"),
+    ("POST", "/chats", {"title": "t", "member_ids": [LONG_ID]}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/members", {"user_id": LONG_ID}, 422, "invalid_input"),
+    ("DELETE", f"/chats/{{chat}}/members/{LONG_ID}", None, 404, "member_not_found"),
+    ("PATCH", f"/chats/{{chat}}/members/{LONG_ID}", {"role": "admin"}, 404, "member_not_found"),
+    # Integers beyond BIGINT (and beyond what JSON numbers hold exactly).
+    ("GET", f"/chats/{{chat}}/messages?before={2**63}", None, 422, "bad_query"),
+    ("GET", f"/chats/{{chat}}/messages?after={2**64}", None, 422, "bad_query"),
+    ("GET", f"/chats/{{chat}}/messages?limit={2**63}", None, 422, "bad_query"),
+    ("GET", "/chats/{chat}/messages?after=" + "9" * 5000, None, 422, "bad_query"),
+    ("PATCH", f"/chats/{{chat}}/messages/{2**63}", {"text": "x"}, 404, "message_not_found"),
+    ("DELETE", f"/chats/{{chat}}/messages/{2**70}", None, 404, "message_not_found"),
+    ("POST", "/chats/{chat}/read", {"seq": 2**63}, 422, "invalid_input"),
+    (
+        "POST",
+        "/chats/{chat}/messages",
+        {"client_msg_id": "c1", "text": "z", "reply_to_seq": 2**64},
+        422,
+        "invalid_input",
+    ),
+    # Deeply nested JSON (beyond the parser's recursion limit), bad UTF-8, wrong types.
+    ("POST", "/chats", b"[" * 30_000 + b"]" * 30_000, 400, "malformed_json"),
+    ("POST", "/chats", b'{"title":' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400, "malformed_json"),
+    ("POST", "/chats", b'{"title": "\xff\xfe"}', 400, "malformed_json"),
+    ("POST", "/chats", {"title": ["t"]}, 422, "invalid_input"),
+    ("POST", "/chats", {"title": {"a": {"b": [1]}}}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/read", {"seq": 1.5}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/read", {"seq": True}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/read", {"seq": None}, 422, "invalid_input"),
+    ("POST", "/chats/{chat}/messages", b"1e999999", 400, "malformed_json"),
+    ("POST", "/chats/{chat}/messages", BIG.encode(), 413, "body_too_large"),
 ]
 
 
@@ -286,3 +328,75 @@ async def test_flooding_socket_is_throttled_then_closed(server_factory: Any, mod
         await again.close()
     finally:
         await api.close()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Bearer \xff\xfe",
+        b"\xff",
+        b"Bearer \xc3",
+        b"Bearer a.b.c\x80",
+        b"Bearer " + b"\xe2\x80\xae",
+    ],
+)
+async def test_non_ascii_authorization_is_401(api: Api, header: bytes) -> None:
+    r = await api.http.get("/me", headers=[(b"Authorization", header)])
+    assert r.status_code == 401, r.text
+    assert r.json()["code"] in {"token_invalid", "token_missing"}
+
+
+async def test_odd_frames_get_error_frames_and_the_socket_lives(
+    api: Api, server: ServerProcess
+) -> None:
+    """The inputs that once closed the socket with 1000 each get an `error` frame instead."""
+    u = await api.user()
+    chat = await api.group(u)
+    sock = await Socket.connect(server.ws_url, u.access_token)
+    odd: list[Any] = [
+        {"type": "message.send", "chat_id": LONG_ID, "client_msg_id": "s1", "text": "x"},
+        {"type": "message.send", "chat_id": chat, "client_msg_id": 7, "text": "x"},
+        {"type": "message.send", "chat_id": chat, "client_msg_id": "s2", "text": ["x"]},
+        {
+            "type": "message.send",
+            "chat_id": chat,
+            "client_msg_id": "s3",
+            "text": "x",
+            "reply_to_seq": 2**64,
+        },
+        {"type": "resume", "chats": [{"chat_id": chat, "last_seq": 2**63}]},
+        {"type": "resume", "chats": [{"chat_id": LONG_ID, "last_seq": 1}]},
+        {"type": "resume", "chats": 5},
+        {"type": "resume", "chats": [{"chat_id": chat, "last_seq": "1"}]},
+        {"type": "typing", "chat_id": LONG_ID},
+        {"type": "typing", "chat_id": {"x": 1}},
+        "[" * 5000 + "]" * 5000,
+        '{"type": "ping", "x": ' + "[" * 5000 + "]" * 5000 + "}",
+        '"just a string"',
+    ]
+    try:
+        for frame in odd:
+            await sock.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        await sock.until(lambda f: len(sock.of("error")) >= len(odd), what="an error per frame")
+        codes = [f["code"] for f in sock.of("error")]
+        assert codes == ["invalid_input"] * 10 + ["malformed_json"] * 3, codes
+        await sock.send({"type": "ping"})
+        await sock.until(lambda _: sock.of("pong"), what="pong after the odd frames")
+        assert sock.of("message.ack") == []
+    finally:
+        await sock.close()
+    assert (await api.history(u, chat)).json()["messages"] == []
+
+
+async def test_socket_auth_with_odd_first_frames_is_4401(api: Api, server: ServerProcess) -> None:
+    for first in [
+        "[" * 5000 + "]" * 5000,
+        '{"type":"auth","token":"\u00ff\u00fe"}',
+        '{"type":"auth","token":5}',
+        '{"type":"auth","token":["a"]}',
+    ]:
+        async with websockets.connect(server.ws_url) as ws:
+            await ws.send(first)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401, first
