@@ -34,7 +34,7 @@ DATABASE_UNAVAILABLE = "database_unavailable"
 
 def domain_error(exc: BaseException) -> DomainError:
     """The `DomainError` a client should see for a Tortoise or driver exception."""
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError | OverflowError):  # OverflowError: sqlite3's int bound
         return InvalidInput("A value is outside what can be stored.", code="invalid_input")
     if isinstance(exc, IntegrityError):
         return Conflict("The change conflicted with another; try again.", code="conflict")
@@ -48,6 +48,7 @@ ENGINE_ERRORS: tuple[type[BaseException], ...] = (
     OperationalError,
     TransactionManagementError,
     sqlite3.Error,
+    OverflowError,
     OSError,  # the driver's socket to MySQL
 )
 
