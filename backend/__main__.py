@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def serve(settings: Settings) -> None:
     from backend.api.app import create_app, drain
+    from backend.api.guard import GuardedProtocol
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
@@ -58,6 +59,7 @@ def serve(settings: Settings) -> None:
         register_sys_signals=False,
         access_log=False,
         motd=False,
+        protocol=GuardedProtocol,
     )
 
 

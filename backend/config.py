@@ -102,6 +102,8 @@ class Settings:
     proxies_count: int = 0  # trusted proxies in front (HAProxy: 1) for the client's address
     drain_grace_s: float = 1.0
     drain_timeout_s: float = 15.0
+    request_deadline_s: float = 10.0  # a request's headers and body arrive whole within this
+    connections_per_ip: int = 256  # open TCP connections per client address; 0 = no cap
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -160,6 +162,8 @@ class Settings:
             resume_max_events=_int(e, "PARLEY_RESUME_MAX_EVENTS", 1000),
             ws_outbox_frames=_int(e, "PARLEY_WS_OUTBOX_FRAMES", 1000),
             max_frame_bytes=_int(e, "PARLEY_MAX_FRAME_BYTES", 16 * 1024),
+            request_deadline_s=_float(e, "PARLEY_REQUEST_DEADLINE", 10.0),
+            connections_per_ip=_int(e, "PARLEY_CONNECTIONS_PER_IP", 256),
         )
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         s.validate()

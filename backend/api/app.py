@@ -16,6 +16,7 @@ from sanic.response import raw
 
 from backend import logs
 from backend.api import errors
+from backend.api.guard import ConnectionGuard
 from backend.api.http import auth, chats, messages
 from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
@@ -42,6 +43,10 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     app.ctx.draining = False
     app.ctx.inflight = 0
     app.ctx.metrics = Metrics()
+    app.config.REQUEST_TIMEOUT = settings.request_deadline_s
+    # Behind a balancer every peer is the balancer: HAProxy caps connections per client there.
+    per_ip = 0 if settings.proxies_count else settings.connections_per_ip
+    app.ctx.connection_guard = ConnectionGuard(per_ip, settings.request_deadline_s)
     for bp in (auth.bp, chats.bp, messages.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)

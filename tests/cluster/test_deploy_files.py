@@ -70,7 +70,8 @@ def test_haproxy_config_is_valid(tmp_path: Path, slots: dict[str, str]) -> None:
     assert re.search(r"http-check send meth GET uri /readyz", text)
     assert re.search(r"^\s*timeout tunnel\s+\S+", text, re.M)
     directives = [ln.split("#", 1)[0].split() for ln in text.splitlines()]
-    sticky = [d for d in directives if d and d[0] in ("cookie", "stick", "stick-table")]
+    # A stick-table alone only counts (connections per address); `stick on`/cookies pin sessions.
+    sticky = [d for d in directives if d and d[0] in ("cookie", "stick")]
     balance = {d[1] for d in directives if d and d[0] == "balance"}
     assert not sticky and balance == {"leastconn"}, "no sticky sessions"
     assert re.search(r"stats socket .* level admin", text), "the runtime API adds replicas"
