@@ -16,6 +16,7 @@ from sanic.response import raw
 
 from backend import logs
 from backend.api import errors
+from backend.api import metrics as metrics_labels
 from backend.api.guard import ConnectionGuard
 from backend.api.http import auth, chats, messages
 from backend.api.metrics import Metrics
@@ -145,9 +146,10 @@ def _middleware(app: Sanic[Any, Any]) -> None:
             request.ctx.counted = False
         response.headers["X-Request-ID"] = getattr(request.ctx, "request_id", "")
         response.headers["X-Content-Type-Options"] = "nosniff"
-        route = request.route.name if request.route else "unmatched"
+        route = request.route.name if request.route else metrics_labels.UNMATCHED
         m: Metrics = request.app.ctx.metrics
-        m.requests.labels(request.method, route, str(response.status)).inc()
+        method = metrics_labels.method_label(request.method)
+        m.requests.labels(method, route, metrics_labels.status_label(response.status)).inc()
         started = getattr(request.ctx, "started", None)
         if started is not None:
             m.latency.labels(route).observe(time.perf_counter() - started)
