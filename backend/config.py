@@ -104,6 +104,8 @@ class Settings:
     drain_timeout_s: float = 15.0
     request_deadline_s: float = 10.0  # a request's headers and body arrive whole within this
     connections_per_ip: int = 256  # open TCP connections per client address; 0 = no cap
+    ws_per_user: int = 16  # open sockets per user; beyond, the oldest is closed (4429)
+    ws_unauth_per_ip: int = 32  # sockets not yet signed in per address; beyond, the oldest goes
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -164,6 +166,8 @@ class Settings:
             max_frame_bytes=_int(e, "PARLEY_MAX_FRAME_BYTES", 16 * 1024),
             request_deadline_s=_float(e, "PARLEY_REQUEST_DEADLINE", 10.0),
             connections_per_ip=_int(e, "PARLEY_CONNECTIONS_PER_IP", 256),
+            ws_per_user=_int(e, "PARLEY_WS_PER_USER", 16),
+            ws_unauth_per_ip=_int(e, "PARLEY_WS_UNAUTH_PER_IP", 32),
         )
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         s.validate()

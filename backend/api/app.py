@@ -22,6 +22,7 @@ from backend.api.http import auth, chats, messages
 from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
+from backend.api.ws.caps import SocketCaps
 from backend.api.ws.hub import Hub
 from backend.bootstrap import build
 from backend.config import Settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     # Behind a balancer every peer is the balancer: HAProxy caps connections per client there.
     per_ip = 0 if settings.proxies_count else settings.connections_per_ip
     app.ctx.connection_guard = ConnectionGuard(per_ip, settings.request_deadline_s)
+    app.ctx.socket_caps = SocketCaps(settings.ws_per_user, settings.ws_unauth_per_ip)
     for bp in (auth.bp, chats.bp, messages.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)

@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from sanic import Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from backend.api.http.common import client_ip
 from backend.api.schemas import M, ResumeFrame, SendFrame, TypingFrame, json_object
+from backend.api.ws.caps import SocketCaps
 from backend.api.ws.connection import (
     CLOSE_AUTH,
     CLOSE_FLOOD,
@@ -42,7 +44,7 @@ async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> str | None:
         if not isinstance(token, str) or not token.isascii():
             return None
         return c.tokens.verify(token)
-    except (TimeoutError, ValueError, DomainError):
+    except Exception:  # a timeout, a bad frame or token, a socket closed meanwhile: not signed in
         return None
 
 
@@ -56,11 +58,18 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     if request.app.ctx.draining:
         await ws.close(1013, "draining")
         return
-    user_id = await _authenticate(ws, c)
+    caps: SocketCaps = request.app.ctx.socket_caps
+    address = client_ip(request)
+    caps.arrive(address, ws)
+    try:
+        user_id = await _authenticate(ws, c)
+    finally:
+        caps.unauthenticated.discard(address, ws)
     if user_id is None:
         await ws.close(CLOSE_AUTH, "authentication required")
         return
     conn = Connection(ws, user_id, c.settings.ws_outbox_frames)
+    caps.signed_in(user_id, conn)
     try:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
@@ -73,6 +82,7 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         conn.ready(_error(exc.code, exc.detail))
         await conn.finish(CLOSE_UNAVAILABLE, exc.code)
     finally:
+        caps.users.discard(user_id, conn)
         await asyncio.shield(hub.release(conn))
 
 

@@ -57,7 +57,7 @@ async def _socket(url: str, source: str, ended: list[float]) -> None:
 
     t0 = time.monotonic()
     with contextlib.suppress(OSError, websockets.WebSocketException, TimeoutError):
-        async with websockets.connect(url, source=(source, 0), open_timeout=60) as ws:
+        async with websockets.connect(url, local_addr=(source, 0), open_timeout=60) as ws:
             await asyncio.wait_for(ws.wait_closed(), 300)
     ended.append(time.monotonic() - t0)
 
