@@ -1,5 +1,5 @@
 # The project's commands; each is a script in deploy/local/ that works without make too.
-.PHONY: run server test test-fast lint cluster cluster-down bench
+.PHONY: run server test test-fast lint cluster cluster-down bench fuzz
 
 run:            ## the messenger on one machine: embedded server + desktop app
 	bash deploy/local/run.sh
@@ -12,6 +12,9 @@ test:           ## install everything, start the real engines, run every test
 
 test-fast:      ## unit and embedded API tests only
 	.venv/bin/python -m pytest -m "not engines and not cluster and not desktop"
+
+fuzz:           ## schemathesis over the OpenAPI document, 1,000 examples per operation (FUZZ_EXAMPLES=N)
+	PARLEY_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} .venv/bin/python -m pytest -s tests/backend/api/test_schemathesis.py
 
 lint:
 	.venv/bin/ruff check backend desktop tests k6

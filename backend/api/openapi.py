@@ -1,11 +1,28 @@
-"""The OpenAPI document, built from the same route table and pydantic models the server uses."""
+"""The OpenAPI document, built from the same route table and pydantic models the server uses.
+
+Every operation lists its success responses with their schemas (and 204s without a body), and a
+`default` problem+json response for every error status; the schemathesis run in the test suite
+holds the server to it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from backend.api.schemas import Body
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A path or query parameter: its JSON Schema and whether it must be present."""
+
+    name: str
+    where: str  # "path" or "query"
+    schema: dict[str, Any]
+    required: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,48 +33,67 @@ class RouteDoc:
     body: type[Body] | None
     status: int
     auth: bool
+    response: type[BaseModel] | None = None
+    also: tuple[int, ...] = ()  # other success statuses with the same body (200 on a replay)
+    params: tuple[Param, ...] = field(default_factory=tuple)
 
 
 ROUTES: list[RouteDoc] = []
+
+PROBLEM = {
+    "description": "Problem (RFC 9457) with a stable `code`",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def _schema(model: type[BaseModel], schemas: dict[str, Any], mode: str) -> dict[str, str]:
+    """Register `model` (and the models it uses) under components; return a reference."""
+    found = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)  # type: ignore[arg-type]
+    for name, sub in found.pop("$defs", {}).items():
+        schemas[name] = sub
+    schemas[model.__name__] = found
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _responses(r: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for status in (r.status, *r.also):
+        if status == 204 or r.response is None:
+            out[str(status)] = {"description": "Success, no body"}
+        else:
+            content = {
+                "application/json": {"schema": _schema(r.response, schemas, "serialization")}
+            }
+            out[str(status)] = {"description": "Success", "content": content}
+    out["default"] = PROBLEM
+    return out
+
+
+def _operation(r: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": r.summary,
+        "responses": _responses(r, schemas),
+    }
+    if r.auth:
+        op["security"] = [{"bearer": []}]
+    if r.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(r.body, schemas, "validation")}},
+        }
+    if r.params:
+        op["parameters"] = [
+            {"name": p.name, "in": p.where, "required": p.required, "schema": p.schema}
+            for p in r.params
+        ]
+    return op
 
 
 def document(routes: list[RouteDoc]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
-    problem = {
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        }
-    }
     for r in routes:
-        op: dict[str, Any] = {
-            "summary": r.summary,
-            "responses": {
-                str(r.status): {"description": "Success"},
-                "default": {"description": "Problem", **problem},
-            },
-        }
-        if r.auth:
-            op["security"] = [{"bearer": []}]
-        if r.body is not None:
-            schemas[r.body.__name__] = r.body.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            op["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{r.body.__name__}"}
-                    }
-                },
-            }
-        params = [p.strip("{}") for p in r.path.split("/") if p.startswith("{")]
-        if params:
-            op["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
-            ]
-        paths.setdefault(r.path, {})[r.method.lower()] = op
+        paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, schemas)
     schemas["Problem"] = {
         "type": "object",
         "required": ["type", "title", "status", "code", "detail"],

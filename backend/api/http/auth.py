@@ -5,7 +5,9 @@ from __future__ import annotations
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import empty
 
+from backend.api import responses as out
 from backend.api.http.common import body, client_ip, container, ok, route, user_id
+from backend.api.openapi import Param
 from backend.api.schemas import Login, PasswordChange, ProfilePatch, Refresh, Register
 from backend.domain.errors import InvalidInput, Unauthorized
 from backend.services import wire
@@ -26,7 +28,16 @@ def _pair(pair: TokenPair) -> HTTPResponse:
     )
 
 
-@route(bp, "POST", "/auth/register", "Create an account", model=Register, status=201, auth=False)
+@route(
+    bp,
+    "POST",
+    "/auth/register",
+    "Create an account",
+    model=Register,
+    status=201,
+    auth=False,
+    response=out.UserResponse,
+)
 async def register(request: Request) -> HTTPResponse:
     b = body(request, Register)
     user = await container(request).auth.register(
@@ -35,7 +46,15 @@ async def register(request: Request) -> HTTPResponse:
     return ok({"user": wire.user(user, private=True)}, status=201)
 
 
-@route(bp, "POST", "/auth/login", "Sign in by username or email", model=Login, auth=False)
+@route(
+    bp,
+    "POST",
+    "/auth/login",
+    "Sign in by username or email",
+    model=Login,
+    auth=False,
+    response=out.TokenResponse,
+)
 async def login(request: Request) -> HTTPResponse:
     b = body(request, Login)
     pair = await container(request).auth.login(
@@ -44,7 +63,15 @@ async def login(request: Request) -> HTTPResponse:
     return _pair(pair)
 
 
-@route(bp, "POST", "/auth/refresh", "Rotate a refresh token", model=Refresh, auth=False)
+@route(
+    bp,
+    "POST",
+    "/auth/refresh",
+    "Rotate a refresh token",
+    model=Refresh,
+    auth=False,
+    response=out.TokenResponse,
+)
 async def refresh(request: Request) -> HTTPResponse:
     b = body(request, Refresh)
     return _pair(await container(request).auth.refresh(b.refresh_token))
@@ -57,7 +84,7 @@ async def logout(request: Request) -> HTTPResponse:
     return empty()
 
 
-@route(bp, "GET", "/me", "The signed-in user")
+@route(bp, "GET", "/me", "The signed-in user", response=out.UserResponse)
 async def me(request: Request) -> HTTPResponse:
     uid = user_id(request)
     user = await container(request).users.by_id(uid)
@@ -66,7 +93,14 @@ async def me(request: Request) -> HTTPResponse:
     return ok({"user": wire.user(user, private=True)})
 
 
-@route(bp, "PATCH", "/me", "Change display name or email", model=ProfilePatch)
+@route(
+    bp,
+    "PATCH",
+    "/me",
+    "Change display name or email",
+    model=ProfilePatch,
+    response=out.UserResponse,
+)
 async def patch_me(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, ProfilePatch)
@@ -91,7 +125,14 @@ async def change_password(request: Request) -> HTTPResponse:
     return empty()
 
 
-@route(bp, "GET", "/users", "Find users by username prefix")
+@route(
+    bp,
+    "GET",
+    "/users",
+    "Find users by username prefix",
+    response=out.UsersResponse,
+    query=(Param("query", "query", {"type": "string", "minLength": 1, "maxLength": 32}),),
+)
 async def search_users(request: Request) -> HTTPResponse:
     user_id(request)
     query = str(request.args.get("query", "")).strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import empty
 
+from backend.api import responses as out
 from backend.api.http.common import body, container, ok, route, user_id
 from backend.api.schemas import NewChat, NewDirect, NewMember, RoleChange
 from backend.domain.errors import InvalidInput
@@ -13,7 +14,15 @@ from backend.domain.models import Role
 bp = Blueprint("chats")
 
 
-@route(bp, "POST", "/chats", "Create a group chat", model=NewChat, status=201)
+@route(
+    bp,
+    "POST",
+    "/chats",
+    "Create a group chat",
+    model=NewChat,
+    status=201,
+    response=out.ChatResponse,
+)
 async def create_chat(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewChat)
@@ -27,6 +36,9 @@ async def create_chat(request: Request) -> HTTPResponse:
     "/chats/direct",
     "The direct chat with a user (created on first use)",
     model=NewDirect,
+    status=201,
+    also=(200,),
+    response=out.ChatResponse,
 )
 async def direct_chat(request: Request) -> HTTPResponse:
     uid = user_id(request)
@@ -35,19 +47,21 @@ async def direct_chat(request: Request) -> HTTPResponse:
     return ok({"chat": chat}, status=201 if created else 200)
 
 
-@route(bp, "GET", "/chats", "My chats with last message and unread count")
+@route(
+    bp, "GET", "/chats", "My chats with last message and unread count", response=out.ChatsResponse
+)
 async def list_chats(request: Request) -> HTTPResponse:
     uid = user_id(request)
     return ok({"chats": await container(request).chats.summaries(uid)})
 
 
-@route(bp, "GET", "/chats/<chat_id>", "One chat")
+@route(bp, "GET", "/chats/<chat_id>", "One chat", response=out.ChatResponse)
 async def get_chat(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     return ok({"chat": await container(request).chats.get(uid, chat_id)})
 
 
-@route(bp, "GET", "/chats/<chat_id>/members", "Members of a chat")
+@route(bp, "GET", "/chats/<chat_id>/members", "Members of a chat", response=out.MembersResponse)
 async def list_members(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     return ok({"members": await container(request).chats.members(uid, chat_id)})
@@ -60,6 +74,7 @@ async def list_members(request: Request, chat_id: str) -> HTTPResponse:
     "Add a member by user id or username",
     model=NewMember,
     status=201,
+    response=out.MemberResponse,
 )
 async def add_member(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
@@ -78,6 +93,7 @@ async def add_member(request: Request, chat_id: str) -> HTTPResponse:
     "/chats/<chat_id>/members/<member_id>",
     "Make a member admin or not (owner)",
     model=RoleChange,
+    response=out.MemberResponse,
 )
 async def change_role(request: Request, chat_id: str, member_id: str) -> HTTPResponse:
     uid = user_id(request)

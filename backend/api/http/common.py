@@ -7,10 +7,11 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import json as json_response
 
-from backend.api.openapi import ROUTES, RouteDoc
+from backend.api.openapi import ROUTES, Param, RouteDoc
 from backend.api.schemas import Body, M, parse
 from backend.bootstrap import Container
 from backend.domain.errors import InvalidInput, NotFound, Unauthorized
@@ -83,6 +84,17 @@ def ok(data: dict[str, Any], status: int = 200) -> HTTPResponse:
     return json_response(data, status=status)
 
 
+def _path_params(path: str) -> list[Param]:
+    """Path parameters with the bounds `_check_path` enforces (beyond them: 404)."""
+    out = []
+    for name, kind in re.findall(r"<(\w+)(?::(\w+))?>", path):
+        if kind == "int":
+            out.append(Param(name, "path", {"type": "integer", "minimum": 0, "maximum": SEQ_MAX}))
+        else:
+            out.append(Param(name, "path", {"type": "string", "minLength": 1}))
+    return out
+
+
 def route(
     bp: Blueprint,
     method: str,
@@ -92,8 +104,12 @@ def route(
     model: type[Body] | None = None,
     status: int = 200,
     auth: bool = True,
+    response: type[BaseModel] | None = None,
+    also: tuple[int, ...] = (),
+    query: tuple[Param, ...] = (),
 ) -> Callable[[H], H]:
-    """Register a handler on the blueprint and describe it in the OpenAPI document."""
+    """Register a handler on the blueprint and describe it in the OpenAPI document: `response`
+    is the body of `status` (and of the `also` statuses), `query` its query parameters."""
 
     def wrap(handler: H) -> H:
         name = f"{method.lower()}_{handler.__name__}"
@@ -105,7 +121,10 @@ def route(
 
         bp.add_route(checked, path, methods=[method], name=name)
         doc_path = re.sub(r"<(\w+)(:\w+)?>", r"{\1}", path)
-        ROUTES.append(RouteDoc(method, doc_path, summary, model, status, auth))
+        params = (*_path_params(path), *query)
+        ROUTES.append(
+            RouteDoc(method, doc_path, summary, model, status, auth, response, also, params)
+        )
         return handler
 
     return wrap

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from sanic import Blueprint, HTTPResponse, Request
 
+from backend.api import responses as out
 from backend.api.http.common import body, container, int_arg, ok, route, user_id
+from backend.api.openapi import Param
 from backend.api.schemas import EditMessage, NewMessage, ReadMarker
+from backend.domain.limits import SEQ_MAX
 from backend.services import wire
 
 bp = Blueprint("messages")
@@ -18,6 +21,8 @@ bp = Blueprint("messages")
     "Send a message (idempotent by client_msg_id)",
     model=NewMessage,
     status=201,
+    also=(200,),
+    response=out.MessageResponse,
 )
 async def send(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
@@ -28,7 +33,18 @@ async def send(request: Request, chat_id: str) -> HTTPResponse:
     return ok({"message": wire.message(message)}, status=200 if duplicate else 201)
 
 
-@route(bp, "GET", "/chats/<chat_id>/messages", "A page of history in ascending seq")
+@route(
+    bp,
+    "GET",
+    "/chats/<chat_id>/messages",
+    "A page of history in ascending seq",
+    response=out.MessagesResponse,
+    query=(
+        Param("before", "query", {"type": "integer", "minimum": 0, "maximum": SEQ_MAX}, False),
+        Param("after", "query", {"type": "integer", "minimum": 0, "maximum": SEQ_MAX}, False),
+        Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100}, False),
+    ),
+)
 async def history(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     limit = int_arg(request, "limit", 50)
@@ -39,7 +55,14 @@ async def history(request: Request, chat_id: str) -> HTTPResponse:
     return ok({"messages": [wire.message(m) for m in messages], "has_more": has_more})
 
 
-@route(bp, "PATCH", "/chats/<chat_id>/messages/<seq:int>", "Edit my message", model=EditMessage)
+@route(
+    bp,
+    "PATCH",
+    "/chats/<chat_id>/messages/<seq:int>",
+    "Edit my message",
+    model=EditMessage,
+    response=out.MessageResponse,
+)
 async def edit(request: Request, chat_id: str, seq: int) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, EditMessage)
@@ -47,14 +70,27 @@ async def edit(request: Request, chat_id: str, seq: int) -> HTTPResponse:
     return ok({"message": wire.message(message)})
 
 
-@route(bp, "DELETE", "/chats/<chat_id>/messages/<seq:int>", "Delete my message (a tombstone stays)")
+@route(
+    bp,
+    "DELETE",
+    "/chats/<chat_id>/messages/<seq:int>",
+    "Delete my message (a tombstone stays)",
+    response=out.MessageResponse,
+)
 async def delete(request: Request, chat_id: str, seq: int) -> HTTPResponse:
     uid = user_id(request)
     message = await container(request).messages.delete(uid, chat_id, seq)
     return ok({"message": wire.message(message)})
 
 
-@route(bp, "POST", "/chats/<chat_id>/read", "Move my read marker", model=ReadMarker)
+@route(
+    bp,
+    "POST",
+    "/chats/<chat_id>/read",
+    "Move my read marker",
+    model=ReadMarker,
+    response=out.ReadResponse,
+)
 async def read(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, ReadMarker)

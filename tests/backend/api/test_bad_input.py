@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -400,3 +401,30 @@ async def test_socket_auth_with_odd_first_frames_is_4401(api: Api, server: Serve
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401, first
+
+
+async def test_one_users_bad_sends_fail_nobody_elses(api: Api, server: ServerProcess) -> None:
+    """Ids the columns cannot hold are refused before the shared write batch, so a socket
+    pouring them in leaves every other user's sends untouched."""
+    bad, good = await api.user(), await api.user()
+    chat = await api.group(good)
+    sock = await Socket.connect(server.ws_url, bad.access_token)
+    try:
+        frames = [
+            json.dumps(
+                {"type": "message.send", "chat_id": LONG_ID, "client_msg_id": f"b{i}", "text": "x"}
+            )
+            for i in range(60)
+        ]
+
+        async def pour() -> None:
+            for f in frames:
+                await sock.ws.send(f)
+
+        sends = [api.send(good, chat, f"fine {i}") for i in range(30)]
+        results = await asyncio.gather(pour(), *sends)
+        assert [r.status_code for r in results[1:]] == [201] * 30
+        await sock.until(lambda _: len(sock.of("error")) >= 60, what="an error per bad send")
+        assert {f["code"] for f in sock.of("error")} == {"invalid_input"}
+    finally:
+        await sock.close()
