@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 
 class Secret(str):
@@ -25,28 +25,31 @@ class SettingsError(ValueError):
     """A missing or malformed setting; start-up stops with this message."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+_NAMED = {"ws_frames_per_s": "PARLEY_WS_FRAMES_PER_S"}  # "per second", not a unit suffix
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+def env_name(field_name: str) -> str:
+    """The variable of a setting: `PARLEY_` + its name in capitals, without a `_s` unit."""
+    return _NAMED.get(field_name) or "PARLEY_" + field_name.removesuffix("_s").upper()
 
 
-def _str(env: Mapping[str, str], name: str, default: str = "") -> str:
-    return env.get(name, default) or default
+def _parse(name: str, kind: Any, raw: str) -> Any:
+    """A variable's text as the field's type; a malformed value names the variable."""
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if kind is Path:
+        return Path(raw)
+    if kind is Secret:
+        return Secret(raw)
+    return raw
 
 
 @dataclass(frozen=True)
@@ -119,56 +122,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Build from `PARLEY_*` variables; `overrides` (CLI flags) win over them."""
+        """Build from `PARLEY_*` variables; `overrides` (CLI flags) win over them.
+
+        Each setting is declared once, as a field above: its variable is `PARLEY_` + the field
+        name in capitals without a trailing `_s` (`access_ttl_s` is `PARLEY_ACCESS_TTL`), its
+        default the field's, its parser the field's type."""
         e = os.environ if env is None else env
-        s = cls(
-            host=_str(e, "PARLEY_HOST", "127.0.0.1"),
-            port=_int(e, "PARLEY_PORT", 8080),
-            data_dir=Path(_str(e, "PARLEY_DATA_DIR", ".data")),
-            replica_id=_str(e, "PARLEY_REPLICA_ID", f"parley-{os.getpid()}"),
-            log_level=_str(e, "PARLEY_LOG_LEVEL", "INFO").upper(),
-            database_url=Secret(_str(e, "PARLEY_DATABASE_URL")),
-            db_pool_min=_int(e, "PARLEY_DB_POOL_MIN", 1),
-            db_pool_max=_int(e, "PARLEY_DB_POOL_MAX", 10),
-            elasticsearch_url=_str(e, "PARLEY_ELASTICSEARCH_URL"),
-            elasticsearch_prefix=_str(e, "PARLEY_ELASTICSEARCH_PREFIX", "parley"),
-            amqp_url=Secret(_str(e, "PARLEY_AMQP_URL")),
-            amqp_exchange=_str(e, "PARLEY_AMQP_EXCHANGE", "parley.events"),
-            redis_url=Secret(_str(e, "PARLEY_REDIS_URL")),
-            redis_prefix=_str(e, "PARLEY_REDIS_PREFIX", "parley"),
-            s3_endpoint=_str(e, "PARLEY_S3_ENDPOINT"),
-            s3_access_key=Secret(_str(e, "PARLEY_S3_ACCESS_KEY")),
-            s3_secret_key=Secret(_str(e, "PARLEY_S3_SECRET_KEY")),
-            s3_bucket=_str(e, "PARLEY_S3_BUCKET", "parley"),
-            jitsi_url=_str(e, "PARLEY_JITSI_URL"),
-            jitsi_app_id=_str(e, "PARLEY_JITSI_APP_ID"),
-            jitsi_app_secret=Secret(_str(e, "PARLEY_JITSI_APP_SECRET")),
-            jwt_secret=Secret(_str(e, "PARLEY_JWT_SECRET")),
-            jwt_kid=_str(e, "PARLEY_JWT_KID"),
-            jwt_previous=Secret(_str(e, "PARLEY_JWT_PREVIOUS")),
-            jwt_issuer=_str(e, "PARLEY_JWT_ISSUER", "parley"),
-            jwt_audience=_str(e, "PARLEY_JWT_AUDIENCE", "parley-clients"),
-            access_ttl_s=_int(e, "PARLEY_ACCESS_TTL", 900),
-            refresh_ttl_s=_int(e, "PARLEY_REFRESH_TTL", 30 * 24 * 3600),
-            login_per_account=_int(e, "PARLEY_LOGIN_PER_ACCOUNT", 10),
-            login_per_ip=_int(e, "PARLEY_LOGIN_PER_IP", 60),
-            register_per_ip=_int(e, "PARLEY_REGISTER_PER_IP", 20),
-            sends_per_user=_int(e, "PARLEY_SENDS_PER_USER", 50),
-            ws_frames_per_s=_float(e, "PARLEY_WS_FRAMES_PER_S", 50.0),
-            drain_grace_s=_float(e, "PARLEY_DRAIN_GRACE", 1.0),
-            proxies_count=_int(e, "PARLEY_PROXIES_COUNT", 0),
-            drain_timeout_s=_float(e, "PARLEY_DRAIN_TIMEOUT", 15.0),
-            presence_heartbeat_s=_float(e, "PARLEY_PRESENCE_HEARTBEAT", 10.0),
-            hash_concurrency=_int(e, "PARLEY_HASH_CONCURRENCY", 0),
-            hash_queue=_int(e, "PARLEY_HASH_QUEUE", 64),
-            resume_max_events=_int(e, "PARLEY_RESUME_MAX_EVENTS", 1000),
-            ws_outbox_frames=_int(e, "PARLEY_WS_OUTBOX_FRAMES", 1000),
-            max_frame_bytes=_int(e, "PARLEY_MAX_FRAME_BYTES", 16 * 1024),
-            request_deadline_s=_float(e, "PARLEY_REQUEST_DEADLINE", 10.0),
-            connections_per_ip=_int(e, "PARLEY_CONNECTIONS_PER_IP", 256),
-            ws_per_user=_int(e, "PARLEY_WS_PER_USER", 16),
-            ws_unauth_per_ip=_int(e, "PARLEY_WS_UNAUTH_PER_IP", 32),
-        )
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {"replica_id": f"parley-{os.getpid()}"}
+        for f in fields(cls):
+            if f.name != "extra" and (raw := e.get(env_name(f.name))):
+                values[f.name] = _parse(env_name(f.name), hints[f.name], raw)
+        s = cls(**values)
+        s = replace(s, log_level=s.log_level.upper())
         s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
         s.validate()
         return s

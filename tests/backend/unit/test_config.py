@@ -48,3 +48,24 @@ def test_secrets_are_masked() -> None:
     shown = repr(s) + str(s.describe())
     assert "hunter2" not in shown and "a" * 40 not in shown
     assert s.describe()["database_url"] == "mysql://u:***@h/db"
+
+
+def test_every_setting_is_read_from_its_one_variable() -> None:
+    s = Settings.from_env(
+        {
+            "PARLEY_ACCESS_TTL": "60",
+            "PARLEY_WS_FRAMES_PER_S": "7.5",
+            "PARLEY_DATA_DIR": "/d",
+            "PARLEY_LOG_LEVEL": "debug",
+            "PARLEY_CONNECTIONS_PER_IP": "3",
+            "PARLEY_REDIS_URL": "redis://:pw@h",
+        }
+    )
+    assert (s.access_ttl_s, s.ws_frames_per_s, s.data_dir, s.log_level) == (
+        60,
+        7.5,
+        Path("/d"),
+        "DEBUG",
+    )
+    assert s.connections_per_ip == 3 and repr(s.redis_url) == "Secret('***')"
+    assert Settings.from_env({"PARLEY_ACCESS_TTL": ""}).access_ttl_s == 900  # empty = default
