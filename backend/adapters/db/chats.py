@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from backend.adapters.db.models import ChatRow, EventRow, MemberRow
-from backend.domain.errors import Conflict, Forbidden, NotFound
+from backend.domain.errors import Conflict, Forbidden, NotFound, Unavailable
 from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, Role
 from backend.domain.ports import Appended, EventRequest
 
@@ -31,6 +31,15 @@ log = logging.getLogger(__name__)
 RETRIES = 3
 # ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_TABLE_DEF_CHANGED
 RETRYABLE = {1213, 1205, 1412}
+# Can't connect (local, remote), server gone away, lost connection, too many connections,
+# server shutting down: the engine is out, not the request at fault.
+OUTAGE = {2002, 2003, 2006, 2013, 1040, 1053}
+
+
+def _is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, DBConnectionError | ConnectionError | OSError):
+        return True
+    return isinstance(exc, OperationalError) and _mysql_errno(exc) in OUTAGE
 
 
 def _mysql_errno(exc: BaseException) -> int | None:
@@ -225,15 +234,21 @@ class SqlChatRepo:
             return []
         try:
             return await self._append_retrying(requests)
-        except IntegrityError:
+        except Exception as exc:
+            if _is_outage(exc):
+                raise Unavailable(
+                    "The database is unavailable; try again.", code="database_unavailable"
+                ) from exc
+            if not isinstance(exc, IntegrityError):
+                raise
             if len(requests) == 1:
                 # A concurrent retry of the same client_msg_id committed first: report it.
                 return [await self._duplicate_or_error(requests[0])]
-            # Retry one by one so one bad request cannot fail the others.
-            out: list[Appended] = []
-            for req in requests:
-                out.extend(await self.append([req]))
-            return out
+        # Retry one by one so one bad request cannot fail the others.
+        out: list[Appended] = []
+        for req in requests:
+            out.extend(await self.append([req]))
+        return out
 
     async def _append_retrying(self, requests: Sequence[EventRequest]) -> list[Appended]:
         """MySQL may refuse a transaction it could simply run again: a deadlock, a lock wait
