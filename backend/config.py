@@ -82,6 +82,10 @@ class Settings:
     access_ttl_s: int = 900
     refresh_ttl_s: int = 30 * 24 * 3600
     refresh_grace_s: float = 10.0
+    refresh_absolute_s: int = (
+        90 * 24 * 3600
+    )  # a sign-in's refresh tokens end after this, rotated or not
+    revocation_sweep_s: float = 1.0  # how often a replica checks its sockets' sessions
 
     max_text_chars: int = 4000
     max_page: int = 100
@@ -98,12 +102,29 @@ class Settings:
     login_per_account: int = 10  # per minute
     login_per_ip: int = 60
     register_per_ip: int = 20
+    login_per_pair: int = 10  # per account and address, a minute
+    password_per_user: int = 10  # password changes a minute
+    profile_per_user: int = 20  # PATCH /me a minute (each may probe whether an email is taken)
+    ws_origins: tuple[
+        str, ...
+    ] = ()  # allowed socket Origin headers; none = only clients without one
     sends_per_user: int = 50  # per second
     proxies_count: int = 0  # trusted proxies in front (HAProxy: 1) for the client's address
     drain_grace_s: float = 1.0
     drain_timeout_s: float = 15.0
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def production(self) -> bool:
+        """Any production engine configured: replicas then share state and must share keys."""
+        return bool(
+            self.database_url.startswith("mysql://")
+            or self.elasticsearch_url
+            or self.amqp_url
+            or self.redis_url
+            or self.s3_endpoint
+        )
 
     @property
     def sqlite_path(self) -> Path:
@@ -146,6 +167,14 @@ class Settings:
             jwt_audience=_str(e, "PARLEY_JWT_AUDIENCE", "parley-clients"),
             access_ttl_s=_int(e, "PARLEY_ACCESS_TTL", 900),
             refresh_ttl_s=_int(e, "PARLEY_REFRESH_TTL", 30 * 24 * 3600),
+            refresh_absolute_s=_int(e, "PARLEY_REFRESH_ABSOLUTE", 90 * 24 * 3600),
+            revocation_sweep_s=_float(e, "PARLEY_REVOCATION_SWEEP", 1.0),
+            login_per_pair=_int(e, "PARLEY_LOGIN_PER_PAIR", 10),
+            password_per_user=_int(e, "PARLEY_PASSWORD_PER_USER", 10),
+            profile_per_user=_int(e, "PARLEY_PROFILE_PER_USER", 20),
+            ws_origins=tuple(
+                o.strip() for o in _str(e, "PARLEY_WS_ORIGINS").split(",") if o.strip()
+            ),
             login_per_account=_int(e, "PARLEY_LOGIN_PER_ACCOUNT", 10),
             login_per_ip=_int(e, "PARLEY_LOGIN_PER_IP", 60),
             register_per_ip=_int(e, "PARLEY_REGISTER_PER_IP", 20),
@@ -175,6 +204,14 @@ class Settings:
         if bool(self.s3_endpoint) != bool(self.s3_access_key and self.s3_secret_key):
             raise SettingsError("PARLEY_S3_ENDPOINT needs PARLEY_S3_ACCESS_KEY and _SECRET_KEY")
 
+    def check_serving(self) -> None:
+        """What a replica needs beyond `validate` (one-shot commands like `migrate` do not)."""
+        if self.production and not self.jwt_secret:
+            raise SettingsError(
+                "PARLEY_JWT_SECRET is required with production engines: every replica must sign "
+                "and verify access tokens with the same key (and set PARLEY_JWT_KID)"
+            )
+
     def describe(self) -> dict[str, str]:
         """For the start-up log: every field, secrets masked."""
         out: dict[str, str] = {}
@@ -201,3 +238,10 @@ def _mask_url(url: str) -> str:
     creds, host = rest.rsplit("@", 1)
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+def private_dir(path: Path) -> Path:
+    """The data dir holds keys and the database: readable by its owner only (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path

@@ -16,11 +16,12 @@ from sanic.response import raw
 
 from backend import logs
 from backend.api import errors
-from backend.api.http import auth, chats, messages
+from backend.api.http import auth, chats, identity, messages, sessions
 from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
 from backend.api.ws.hub import Hub
+from backend.api.ws.sessions import SessionGuard
 from backend.bootstrap import build
 from backend.config import Settings
 
@@ -42,12 +43,13 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     app.ctx.draining = False
     app.ctx.inflight = 0
     app.ctx.metrics = Metrics()
-    for bp in (auth.bp, chats.bp, messages.bp):
+    for bp in (auth.bp, chats.bp, messages.bp, sessions.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)
     app.add_websocket_route(gateway.serve, "/api/v1/ws", name="ws")
     _ops_routes(app)
     _middleware(app)
+    identity.install(app)
     errors.install(app)
     app.register_listener(_start, "before_server_start")
     app.register_listener(_stop, "after_server_stop")
@@ -61,6 +63,8 @@ async def _start(app: Sanic[Any, Any]) -> None:
     hub.start()
     app.ctx.hub = hub
     container.pipeline.on_batch = app.ctx.metrics.batch.observe
+    app.ctx.session_guard = SessionGuard(container.sessions, app.ctx.settings.revocation_sweep_s)
+    app.ctx.session_guard.start()
     on_reconnect = getattr(container.bus, "on_reconnect", None)
     if on_reconnect is not None:
         # The bus lost events while the broker was away: clients reconnect and resume by seq.
@@ -71,6 +75,7 @@ async def _start(app: Sanic[Any, Any]) -> None:
 
 
 async def _stop(app: Sanic[Any, Any]) -> None:
+    await app.ctx.session_guard.close()
     await app.ctx.hub.close()
     await app.ctx.container.close()
 

@@ -146,6 +146,9 @@ def production_env(run: str) -> dict[str, str]:
         "PARLEY_AMQP_EXCHANGE": f"{run}.events",
         "PARLEY_REDIS_URL": urls["PARLEY_TEST_REDIS_URL"],
         "PARLEY_REDIS_PREFIX": run,
+        # Production replicas refuse to start without a shared signing key.
+        "PARLEY_JWT_SECRET": secrets.token_urlsafe(48),
+        "PARLEY_JWT_KID": "bench",
     }
 
 

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import json as json_response
 
+from backend.api.http.identity import claims
 from backend.api.openapi import ROUTES, RouteDoc
 from backend.api.schemas import Body, M, parse
 from backend.bootstrap import Container
-from backend.domain.errors import Unauthorized
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 H = TypeVar("H", bound=Handler)
@@ -28,12 +28,8 @@ def client_ip(request: Request) -> str:
 
 
 def user_id(request: Request) -> str:
-    """The signed-in user of this request; 401 problem otherwise."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Sign in first.", code="token_missing")
-    uid = container(request).tokens.verify(token.strip())
+    """The signed-in user of this request (checked by `identity.identify`); 401 otherwise."""
+    uid = claims(request).user_id
     request.ctx.user_id = uid
     return uid
 

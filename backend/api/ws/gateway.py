@@ -18,8 +18,11 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from backend.api.ws.connection import CLOSE_AUTH, CLOSE_FLOOD, Connection, TokenBucket, frame_json
 from backend.api.ws.hub import Hub
+from backend.api.ws.origin import CLOSE_ORIGIN, origin_allowed
+from backend.api.ws.sessions import SessionGuard, reauthenticate
 from backend.bootstrap import Container
 from backend.domain.errors import DomainError
+from backend.domain.models import AccessClaims
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +30,13 @@ MAX_INFLIGHT = 32
 MAX_RESUME_CHATS = 1000
 
 
-async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> str | None:
+async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> AccessClaims | None:
     try:
         raw = await asyncio.wait_for(ws.recv(), c.settings.ws_auth_timeout_s)
         frame = json.loads(raw) if raw else None
         if not isinstance(frame, dict) or frame.get("type") != "auth":
             return None
-        return c.tokens.verify(str(frame.get("token", "")))
+        return await c.sessions.authenticate(str(frame.get("token", "")))
     except (TimeoutError, ValueError, DomainError):
         return None
 
@@ -45,27 +48,36 @@ def _error(code: str, detail: str, **extra: Any) -> str:
 async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     c: Container = request.app.ctx.container
     hub: Hub = request.app.ctx.hub
+    guard: SessionGuard = request.app.ctx.session_guard
     if request.app.ctx.draining:
         await ws.close(1013, "draining")
         return
-    user_id = await _authenticate(ws, c)
-    if user_id is None:
+    if not origin_allowed(request, c.settings.ws_origins):
+        await ws.close(CLOSE_ORIGIN, "origin not allowed")
+        return
+    claims = await _authenticate(ws, c)
+    if claims is None:
         await ws.close(CLOSE_AUTH, "authentication required")
         return
+    user_id = claims.user_id
     conn = Connection(ws, user_id, c.settings.ws_outbox_frames)
+    guard.track(conn, claims)
     try:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
         positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
-        await _read_loop(ws, conn, c)
+        await _read_loop(ws, conn, c, guard)
     except DomainError as exc:
         log.warning("socket of %s ended: %s", user_id, exc.code)
     finally:
+        guard.forget(conn)
         await asyncio.shield(hub.release(conn))
 
 
-async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) -> None:
+async def _read_loop(
+    ws: WebsocketImplProtocol, conn: Connection, c: Container, guard: SessionGuard
+) -> None:
     bucket = TokenBucket(c.settings.ws_frames_per_s, c.settings.ws_frames_burst)
     strikes = 0
     while not conn.closed:
@@ -81,10 +93,10 @@ async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) 
                 conn.push(_error("rate_limited", "Too many frames; slow down."))
             continue
         strikes = 0
-        await _dispatch(raw, conn, c)
+        await _dispatch(raw, conn, c, guard)
 
 
-async def _dispatch(raw: str | bytes, conn: Connection, c: Container) -> None:
+async def _dispatch(raw: str | bytes, conn: Connection, c: Container, guard: SessionGuard) -> None:
     try:
         frame = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -102,6 +114,8 @@ async def _dispatch(raw: str | bytes, conn: Connection, c: Container) -> None:
         await _guard(conn, c.messages.typing(conn.user_id, str(frame.get("chat_id", ""))))
     elif kind == "resume":
         await _guard(conn, _resume(frame, conn, c))
+    elif kind == "auth":
+        await _guard(conn, reauthenticate(frame, conn, guard))
     else:
         conn.push(_error("unknown_type", f"Unknown frame type {str(kind)[:32]!r}."))
 
