@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from backend.domain import rules
 from backend.domain.errors import Conflict, InvalidInput, RateLimited, Unauthorized
 from backend.domain.models import Session, User
 from backend.domain.ports import Clock, PasswordHasher, RateLimiter, SessionRepo, UserRepo
@@ -98,6 +99,7 @@ class AuthService:
         self, username: str, email: str, password: str, display_name: str, ip: str
     ) -> User:
         await self._limit(f"register:ip:{ip}", self._limits.register_per_ip)
+        rules.check_name(display_name, "display name")
         check_password(password, username, email)
         if await self._users.by_login(username) is not None:
             raise Conflict("That username is taken.", code="username_taken")
