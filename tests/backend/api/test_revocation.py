@@ -174,3 +174,26 @@ async def test_a_sign_out_on_one_replica_reaches_the_other(
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_sign_in_ends_at_its_absolute_lifetime_however_often_refreshed(
+    server_factory: Any, mode: str
+) -> None:
+    srv: ServerProcess = server_factory(mode, env={"PARLEY_REFRESH_ABSOLUTE": "3"})
+    api = Api(srv.url)
+    try:
+        u = await api.user()
+        started = time.time()
+        r = await api.http.post("/auth/refresh", json={"refresh_token": u.refresh_token})
+        assert r.status_code == 200
+        token, access = r.json()["refresh_token"], r.json()["access_token"]
+        listed = (
+            await api.http.get("/me/sessions", headers={"Authorization": f"Bearer {access}"})
+        ).json()["sessions"]
+        assert len(listed) == 1 and listed[0]["current"] is True
+        assert listed[0]["last_used_at"] >= listed[0]["created_at"]
+        await _clock_past(started + 3.5)
+        r = await api.http.post("/auth/refresh", json={"refresh_token": token})
+        assert (r.status_code, r.json()["code"]) == (401, "refresh_invalid")
+    finally:
+        await api.close()
