@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.domain import rules
 from backend.domain.errors import BadRequest
 
 Email = Annotated[
@@ -19,7 +20,7 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ClientMsgId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.-]{1,64}$")]
+ClientMsgId = Annotated[str, StringConstraints(pattern=rules.CLIENT_MSG_ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Seq = Annotated[int, Field(ge=0, le=2**53)]
 

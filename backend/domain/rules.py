@@ -16,8 +16,10 @@ ID_MAX = 32  # the width of every id column
 CLIENT_MSG_ID_MAX = 64
 SEQ_MAX = 2**53  # exact in JSON numbers and well inside BIGINT
 
-_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_CLIENT_MSG_ID = re.compile(r"[A-Za-z0-9_:.-]{1,64}")
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+CLIENT_MSG_ID_PATTERN = r"^[A-Za-z0-9_:.-]{1,64}$"
+_ID = re.compile(ID_PATTERN)
+_CLIENT_MSG_ID = re.compile(CLIENT_MSG_ID_PATTERN)
 # Bidi overrides and isolates can make text read differently from what it is (Trojan Source).
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
