@@ -176,6 +176,7 @@ class AuthService:
         if session.rotated_at is not None and not await self._within_grace(
             session, successor_token
         ):
+            security_event("refresh_reuse_detected", user=session.user_id)
             await self._sessions.revoke_family(session.family_id, now)
             await self._access.revoke(session.user_id, [session.family_id], "refresh_reused")
             raise Unauthorized(
