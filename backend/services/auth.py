@@ -114,6 +114,7 @@ class AuthService:
         return await self._users.create(user)
 
     async def login(self, login: str, password: str, device_name: str, ip: str) -> TokenPair:
+        rules.check_name(device_name, "device name")  # shown in the owner's sessions list
         account = _digest(login.lower())  # keys and logs hold no login name
         await self._limit(f"login:ip:{ip}", self._limits.login_per_ip)
         await self._limit(f"login:pair:{account}:{ip}", self._limits.login_per_pair)

@@ -34,6 +34,9 @@ async def test_control_and_bidi_characters_are_refused(api: Api, bad: str) -> No
     body = {"username": name, "email": f"{name}@example.org", "password": "long enough 1"}
     r = await api.http.post("/auth/register", json={**body, "display_name": f"x{bad}y"})
     assert r.status_code == 422
+    login = {"login": u.username, "password": u.password, "device_name": f"my{bad}pc"}
+    r = await api.http.post("/auth/login", json=login)
+    assert r.status_code == 422
 
 
 async def test_text_keeps_newlines_and_tabs(api: Api) -> None:
