@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from backend import logs
-from backend.config import Settings, SettingsError
+from backend.config import Settings, SettingsError, private_dir
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     ns = _args(argv)
     try:
         settings = Settings.from_env(host=ns.host, port=ns.port, data_dir=ns.data_dir)
+        if ns.command == "serve":
+            settings.check_serving()
     except SettingsError as exc:
         sys.exit(f"parley-server: {exc}")
     logs.setup(settings.log_level, settings.replica_id)
@@ -43,7 +45,7 @@ def serve(settings: Settings) -> None:
     from backend.api.app import create_app, drain
     from backend.api.guard import GuardedProtocol
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     app = create_app(settings)
 
     @app.after_server_start

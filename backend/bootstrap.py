@@ -24,6 +24,8 @@ from backend.services.auth import AuthService, Limits
 from backend.services.chats import ChatService
 from backend.services.messages import MessageLimits, MessageService
 from backend.services.pipeline import Pipeline
+from backend.services.sessions import SessionService
+from backend.services.users import UserService
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ class Container:
     auth: AuthService
     chats: ChatService
     messages: MessageService
-    users: SqlUserRepo
+    users: UserService
+    sessions: SessionService
     bus: EventBus
     presence: Presence
     limiter: RateLimiter
@@ -86,6 +89,16 @@ async def _presence(settings: Settings) -> tuple[Any, Any]:
     return MemoryPresence(settings.presence_heartbeat_s), MemoryRateLimiter()
 
 
+async def _revocations(settings: Settings) -> Any:
+    if settings.redis_url:
+        from backend.adapters.presence.redis_revocations import RedisRevocations
+
+        return RedisRevocations(str(settings.redis_url), settings.redis_prefix)
+    from backend.adapters.presence.memory_revocations import MemoryRevocations
+
+    return MemoryRevocations()
+
+
 async def build(settings: Settings) -> Container:
     stack = AsyncExitStack()
     try:
@@ -110,6 +123,9 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     await presence.start()
     stack.push_async_callback(limiter.close)  # closed even when start fails half-way
     await limiter.start()
+    revocations = await _revocations(settings)
+    stack.push_async_callback(revocations.close)
+    await revocations.start()
     hasher = Argon2Hasher(settings.hash_concurrency, settings.hash_queue)
     stack.callback(hasher.close)
     tokens = JwtIssuer(settings)
@@ -124,12 +140,15 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         register_per_ip=settings.register_per_ip,
         refresh_ttl_s=settings.refresh_ttl_s,
         refresh_grace_s=settings.refresh_grace_s,
+        login_per_pair=settings.login_per_pair,
+        password_per_user=settings.password_per_user,
+        refresh_absolute_s=settings.refresh_absolute_s,
     )
     kid, keys = load_keys(settings)
     rotation_key = hashlib.sha256(b"refresh-rotation\x00" + keys[kid].encode()).digest()
-    auth = AuthService(
-        users, SqlSessionRepo(), hasher, tokens, limiter, clock, limits, rotation_key
-    )
+    session_repo = SqlSessionRepo()
+    sessions = SessionService(session_repo, tokens, revocations, clock, settings.access_ttl_s)
+    auth = AuthService(users, session_repo, hasher, sessions, limiter, clock, limits, rotation_key)
     chats = ChatService(chats_repo, users, store, bus, presence, pipeline, clock)
     msg_limits = MessageLimits(
         settings.max_text_chars,
@@ -143,7 +162,8 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         auth,
         chats,
         messages,
-        users,
+        UserService(users, limiter, settings.profile_per_user),
+        sessions,
         bus,
         presence,
         limiter,

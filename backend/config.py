@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 
 class Secret(str):
@@ -49,6 +49,8 @@ def _parse(name: str, kind: Any, raw: str) -> Any:
         return Path(raw)
     if kind is Secret:
         return Secret(raw)
+    if get_origin(kind) is tuple:  # a comma-separated list
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
 
 
@@ -85,6 +87,10 @@ class Settings:
     access_ttl_s: int = 900
     refresh_ttl_s: int = 30 * 24 * 3600
     refresh_grace_s: float = 10.0
+    refresh_absolute_s: int = (
+        90 * 24 * 3600
+    )  # a sign-in's refresh tokens end after this, rotated or not
+    revocation_sweep_s: float = 1.0  # how often a replica checks its sockets' sessions
 
     max_text_chars: int = 4000
     max_page: int = 100
@@ -101,6 +107,12 @@ class Settings:
     login_per_account: int = 10  # per minute
     login_per_ip: int = 60
     register_per_ip: int = 20
+    login_per_pair: int = 10  # per account and address, a minute
+    password_per_user: int = 10  # password changes a minute
+    profile_per_user: int = 20  # PATCH /me a minute (each may probe whether an email is taken)
+    ws_origins: tuple[
+        str, ...
+    ] = ()  # allowed socket Origin headers; none = only clients without one
     sends_per_user: int = 50  # per second
     proxies_count: int = 0  # trusted proxies in front (HAProxy: 1) for the client's address
     drain_grace_s: float = 1.0
@@ -111,6 +123,17 @@ class Settings:
     ws_unauth_per_ip: int = 32  # sockets not yet signed in per address; beyond, the oldest goes
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def production(self) -> bool:
+        """Any production engine configured: replicas then share state and must share keys."""
+        return bool(
+            self.database_url.startswith("mysql://")
+            or self.elasticsearch_url
+            or self.amqp_url
+            or self.redis_url
+            or self.s3_endpoint
+        )
 
     @property
     def sqlite_path(self) -> Path:
@@ -149,6 +172,14 @@ class Settings:
         if bool(self.s3_endpoint) != bool(self.s3_access_key and self.s3_secret_key):
             raise SettingsError("PARLEY_S3_ENDPOINT needs PARLEY_S3_ACCESS_KEY and _SECRET_KEY")
 
+    def check_serving(self) -> None:
+        """What a replica needs beyond `validate` (one-shot commands like `migrate` do not)."""
+        if self.production and not self.jwt_secret:
+            raise SettingsError(
+                "PARLEY_JWT_SECRET is required with production engines: every replica must sign "
+                "and verify access tokens with the same key (and set PARLEY_JWT_KID)"
+            )
+
     def describe(self) -> dict[str, str]:
         """For the start-up log: every field, secrets masked."""
         out: dict[str, str] = {}
@@ -175,3 +206,10 @@ def _mask_url(url: str) -> str:
     creds, host = rest.rsplit("@", 1)
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+def private_dir(path: Path) -> Path:
+    """The data dir holds keys and the database: readable by its owner only (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path

@@ -35,6 +35,7 @@ def server_factory(
             namespaces.append(dict(full))
         # Limits that would throttle a test run of many sign-ins from one address.
         full.setdefault("PARLEY_LOGIN_PER_IP", "100000")
+        full.setdefault("PARLEY_LOGIN_PER_PAIR", "100000")
         full.setdefault("PARLEY_REGISTER_PER_IP", "100000")
         full.setdefault("PARLEY_SENDS_PER_USER", "100000")
         full.setdefault("PARLEY_WS_FRAMES_PER_S", "100000")

@@ -18,12 +18,13 @@ from backend import logs
 from backend.api import errors
 from backend.api import metrics as metrics_labels
 from backend.api.guard import ConnectionGuard
-from backend.api.http import auth, chats, messages
+from backend.api.http import auth, chats, identity, messages, sessions
 from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
 from backend.api.ws.caps import SocketCaps
 from backend.api.ws.hub import Hub
+from backend.api.ws.sessions import SessionGuard
 from backend.bootstrap import build
 from backend.config import Settings
 
@@ -50,12 +51,13 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     per_ip = 0 if settings.proxies_count else settings.connections_per_ip
     app.ctx.connection_guard = ConnectionGuard(per_ip, settings.request_deadline_s)
     app.ctx.socket_caps = SocketCaps(settings.ws_per_user, settings.ws_unauth_per_ip)
-    for bp in (auth.bp, chats.bp, messages.bp):
+    for bp in (auth.bp, chats.bp, messages.bp, sessions.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)
     app.add_websocket_route(gateway.serve, "/api/v1/ws", name="ws")
     _ops_routes(app)
     _middleware(app)
+    identity.install(app)
     errors.install(app)
     app.register_listener(_start, "before_server_start")
     app.register_listener(_stop, "after_server_stop")
@@ -69,6 +71,8 @@ async def _start(app: Sanic[Any, Any]) -> None:
     hub.start()
     app.ctx.hub = hub
     container.pipeline.on_batch = app.ctx.metrics.batch.observe
+    app.ctx.session_guard = SessionGuard(container.sessions, app.ctx.settings.revocation_sweep_s)
+    app.ctx.session_guard.start()
     on_reconnect = getattr(container.bus, "on_reconnect", None)
     if on_reconnect is not None:
         # The bus lost events while the broker was away: clients reconnect and resume by seq.
@@ -79,6 +83,7 @@ async def _start(app: Sanic[Any, Any]) -> None:
 
 
 async def _stop(app: Sanic[Any, Any]) -> None:
+    await app.ctx.session_guard.close()
     await app.ctx.hub.close()
     await app.ctx.container.close()
 

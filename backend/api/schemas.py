@@ -10,8 +10,9 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.domain import rules
 from backend.domain.errors import BadRequest
-from backend.domain.limits import CLIENT_MSG_ID_MAX_CHARS, ID_MAX_CHARS, SEQ_MAX
+from backend.domain.limits import ID_MAX_CHARS, SEQ_MAX
 
 Email = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
@@ -20,9 +21,7 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_CHARS)]
-ClientMsgId = Annotated[
-    str, StringConstraints(pattern=rf"^[A-Za-z0-9_:.-]{{1,{CLIENT_MSG_ID_MAX_CHARS}}}$")
-]
+ClientMsgId = Annotated[str, StringConstraints(pattern=rules.CLIENT_MSG_ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Seq = Annotated[int, Field(ge=0, le=SEQ_MAX)]
 

@@ -120,3 +120,22 @@ class ChatSummary:
     last_message: Message | None
     unread: int
     peer_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a verified access token says: who, which session (refresh-token family), until when."""
+
+    user_id: str
+    session_id: str
+    expires_at: float  # seconds since the epoch
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """A signed-in device as its owner sees it: one refresh-token family."""
+
+    id: str
+    device_name: str
+    created_at: datetime
+    last_used_at: datetime

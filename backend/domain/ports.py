@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from backend.domain.events import Event
 from backend.domain.models import (
+    AccessClaims,
     Chat,
     ChatEvent,
     EventType,
@@ -20,6 +21,7 @@ from backend.domain.models import (
     Message,
     Role,
     Session,
+    SessionInfo,
     User,
 )
 
@@ -65,7 +67,14 @@ class SessionRepo(Protocol):
 
     async def revoke_family(self, family_id: str, now: datetime) -> None: ...
 
-    async def revoke_user(self, user_id: str, now: datetime, keep_family: str | None) -> None: ...
+    async def revoke_user(self, user_id: str, now: datetime, keep_family: str | None) -> list[str]:
+        """Revoke every live family of the user but `keep_family`; returns the families ended."""
+
+    async def live_families(self, user_id: str, now: datetime) -> list[SessionInfo]:
+        """The user's families with an unexpired, unrevoked current token, newest use first."""
+
+    async def family_started(self, family_id: str) -> datetime | None:
+        """When the family's first token was issued (its absolute lifetime counts from there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +197,19 @@ class PasswordHasher(Protocol):
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user_id: str) -> tuple[str, int]:
-        """An access token and its lifetime in seconds."""
+    def issue(self, user_id: str, session_id: str) -> tuple[str, int]:
+        """An access token of the session (refresh-token family) and its lifetime in seconds."""
 
-    def verify(self, token: str) -> str:
-        """The user id the token was issued to; raises `Unauthorized`."""
+    def verify(self, token: str) -> AccessClaims:
+        """The token's verified claims; raises `Unauthorized`."""
+
+
+class Revocations(Protocol):
+    """Sessions ended before their access tokens expire, shared by every replica.
+
+    An entry lives as long as an access token may (after that the token is refused anyway)."""
+
+    async def revoke(self, session_ids: Sequence[str], ttl_s: float) -> None: ...
+
+    async def revoked(self, session_ids: Sequence[str]) -> set[str]:
+        """Which of these sessions are revoked."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from backend.domain import events as ev
+from backend.domain import rules
 from backend.domain.errors import Forbidden, InvalidInput, NotFound
 from backend.domain.events import Event
 from backend.domain.models import (
@@ -63,6 +64,7 @@ class ChatService:
     async def create_group(
         self, owner_id: str, title: str, member_ids: Sequence[str]
     ) -> dict[str, Any]:
+        rules.check_name(title, "title")
         ids = list(dict.fromkeys([owner_id, *member_ids]))
         if len(ids) > MAX_GROUP_MEMBERS:
             raise InvalidInput(
@@ -217,6 +219,8 @@ class ChatService:
                 raise NotFound("Not a member of this chat.", code="member_not_found")
             if actor.role is Role.MEMBER or target.role is Role.OWNER:
                 raise Forbidden("Only the owner or an admin can remove others.", code="not_admin")
+        elif actor.role is Role.OWNER:
+            await self._hand_over(chat_id, actor_id)
         request = EventRequest(
             chat_id,
             EventType.MEMBER_REMOVED,
@@ -235,6 +239,20 @@ class ChatService:
         result, _ = await self._pipeline.submit(request, lambda _e: None, publish)
         if result.error is not None:
             raise result.error
+
+    async def _hand_over(self, chat_id: str, owner_id: str) -> None:
+        """An owner who leaves passes ownership on (to the longest-standing admin, else member),
+        so a group is never left without an owner."""
+        others = [m for m in await self._chats.members(chat_id) if m.user_id != owner_id]
+        if not others:
+            return
+        admins = [m for m in others if m.role is Role.ADMIN]
+        successor = (admins or others)[0]
+        await self._chats.set_role(chat_id, successor.user_id, Role.OWNER)
+        event = ev.to_chat(
+            chat_id, "member.updated", user_id=successor.user_id, role=Role.OWNER.value
+        )
+        await publish_after_commit(self._bus, [event])
 
 
 def _activity(summary: dict[str, Any]) -> str:

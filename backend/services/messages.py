@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from backend.domain import events as ev
+from backend.domain import rules
 from backend.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from backend.domain.events import Event
 from backend.domain.models import ChatEvent, EventType, Message
@@ -70,13 +71,7 @@ class MessageService:
         self._limits = limits
 
     def _check_text(self, text: str) -> None:
-        if not text.strip():
-            raise InvalidInput("A message needs some text.", code="text_empty")
-        if len(text) > self._limits.max_text_chars:
-            raise InvalidInput(
-                f"A message has at most {self._limits.max_text_chars} characters.",
-                code="text_too_long",
-            )
+        rules.check_text(text, self._limits.max_text_chars)
 
     async def send(
         self,
@@ -88,6 +83,9 @@ class MessageService:
     ) -> tuple[Message, bool]:
         """Store a message; a retry with the same `client_msg_id` returns the first one (True)."""
         self._check_text(text)
+        rules.check_client_msg_id(client_msg_id)
+        if reply_to_seq is not None:
+            rules.check_seq(reply_to_seq, "reply_to_seq")
         wait = await self._limiter.hit(f"send:{user_id}", self._limits.sends_per_user, 1.0)
         if wait is not None:
             raise RateLimited("You are sending too fast.", retry_after=wait)

@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from backend.domain.errors import Unavailable
+from backend.domain import rules
+from backend.domain.errors import DomainError, NotFound, Unavailable
 from backend.domain.events import Event
 from backend.domain.models import ChatEvent, Message
 from backend.domain.ports import Appended, ChatRepo, EventBus, EventRequest, MessageStore
@@ -93,7 +94,10 @@ class Pipeline:
     async def submit(
         self, request: EventRequest, build: BuildMessage, publish: BuildEvents
     ) -> tuple[Appended, Message | None]:
-        """Queue one change; returns once it is stored (or refused), before it is published."""
+        """Queue one change; returns once it is stored (or refused), before it is published.
+
+        The request is validated first: what reaches a shared transaction is well-formed."""
+        validate(request)
         job = _Job(request, build, publish)
         self._queue.put_nowait(job)
         return await job.future
@@ -107,12 +111,27 @@ class Pipeline:
             try:
                 if self.on_batch is not None:
                     self.on_batch(len(jobs))
-                results = await self._chats.append([j.request for j in jobs])
-                await self._allocated.put((jobs, results))
-            except Exception as exc:  # nothing was allocated: nothing is acknowledged
-                _fail(jobs, exc, "database_unavailable", "The database is unavailable; try again.")
+                await self._allocate(jobs)
             finally:
                 self._busy -= 1
+
+    async def _allocate(self, jobs: list[_Job]) -> None:
+        try:
+            results = await self._chats.append([j.request for j in jobs])
+        except Unavailable as exc:  # an engine outage: nothing was allocated for anyone
+            _fail(jobs, exc, "database_unavailable", "The database is unavailable; try again.")
+            return
+        except Exception as exc:
+            if len(jobs) == 1:
+                _fail(jobs, exc, "database_unavailable", "The change could not be stored.")
+                return
+            # Not an outage, so one request is at fault: run each alone (the transaction rolled
+            # back whole), so the faulty one is answered alone and the rest go through.
+            log.warning("batch of %d failed (%s); isolating", len(jobs), type(exc).__name__)
+            for job in jobs:
+                await self._allocate([job])
+            return
+        await self._allocated.put((jobs, results))
 
     async def _store_loop(self) -> None:
         while True:
@@ -158,9 +177,22 @@ class Pipeline:
         return messages
 
 
+def validate(request: EventRequest) -> None:
+    """The shape every change must have before it may share a transaction with others."""
+    if not rules.is_id(request.chat_id):  # no chat has such an id
+        raise NotFound("No such chat.", code="chat_not_found")
+    if "user_id" in request.data and not rules.is_id(request.data["user_id"]):
+        raise NotFound("No such user.", code="user_not_found")
+    rules.check_id(request.actor_id, "actor_id")
+    if request.client_msg_id is not None:
+        rules.check_client_msg_id(request.client_msg_id)
+    if request.target_seq is not None:
+        rules.check_seq(request.target_seq)
+
+
 def _fail(jobs: Sequence[_Job], exc: Exception, code: str, detail: str) -> None:
     log.warning("batch of %d failed (%s): %s", len(jobs), code, type(exc).__name__)
-    error = exc if isinstance(exc, Unavailable) else Unavailable(detail, code=code)
+    error = exc if isinstance(exc, DomainError) else Unavailable(detail, code=code)
     for job in jobs:
         if not job.future.done():
             job.future.set_exception(error)

@@ -43,6 +43,7 @@ def use_engines_dir(path: Path) -> None:
 LOAD_LIMITS = {
     "PARLEY_LOGIN_PER_IP": "1000000",
     "PARLEY_LOGIN_PER_ACCOUNT": "1000000",
+    "PARLEY_LOGIN_PER_PAIR": "1000000",
     "PARLEY_REGISTER_PER_IP": "1000000",
     "PARLEY_SENDS_PER_USER": "1000000",
     "PARLEY_WS_FRAMES_PER_S": "100000",
@@ -146,6 +147,9 @@ def production_env(run: str) -> dict[str, str]:
         "PARLEY_AMQP_EXCHANGE": f"{run}.events",
         "PARLEY_REDIS_URL": urls["PARLEY_TEST_REDIS_URL"],
         "PARLEY_REDIS_PREFIX": run,
+        # Production replicas refuse to start without a shared signing key.
+        "PARLEY_JWT_SECRET": secrets.token_urlsafe(48),
+        "PARLEY_JWT_KID": "bench",
     }
 
 

@@ -105,4 +105,7 @@ def production_env(tag: str) -> dict[str, str]:
         "PARLEY_AMQP_EXCHANGE": f"{run}.events",
         "PARLEY_REDIS_URL": engine("REDIS_URL"),
         "PARLEY_REDIS_PREFIX": run,
+        # Production replicas refuse to start without a shared signing key.
+        "PARLEY_JWT_SECRET": f"test-secret-{run}-" + "s" * 32,
+        "PARLEY_JWT_KID": "t1",
     }

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import ChatRow, EventRow, MemberRow
-from backend.domain.errors import Conflict, Forbidden, NotFound
+from backend.domain.errors import Conflict, Forbidden, NotFound, Unavailable
 from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, Role
 from backend.domain.ports import Appended, EventRequest
 
@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 RETRIES = 3
 # ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, ER_TABLE_DEF_CHANGED
 RETRYABLE = {1213, 1205, 1412}
+# Can't connect (local, remote), server gone away, lost connection, too many connections,
+# server shutting down: the engine is out, not the request at fault.
+OUTAGE = {2002, 2003, 2006, 2013, 1040, 1053}
+
+
+_CHANGES = (EventType.MESSAGE_UPDATED, EventType.MESSAGE_DELETED)
+
+
+def _is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, DBConnectionError | ConnectionError | OSError):
+        return True
+    return isinstance(exc, OperationalError) and _mysql_errno(exc) in OUTAGE
 
 
 def _mysql_errno(exc: BaseException) -> int | None:
@@ -79,9 +91,15 @@ def _event(row: EventRow) -> ChatEvent:
 class _Batch:
     """State of one `append` transaction: what is locked, who is a member, what is allocated."""
 
-    def __init__(self, chats: dict[str, ChatRow], members: set[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        chats: dict[str, ChatRow],
+        members: set[tuple[str, str]],
+        deleted: set[tuple[str, int]],
+    ) -> None:
         self.chats = chats
         self.members = members
+        self.deleted = deleted  # (chat_id, seq) of messages whose deletion is recorded
         self.rows: list[EventRow] = []
         self.keys: dict[tuple[str, str], EventRow] = {}
         self.added: list[MemberRow] = []
@@ -227,15 +245,21 @@ class SqlChatRepo:
             return []
         try:
             return await self._append_retrying(requests)
-        except IntegrityError:
+        except Exception as exc:
+            if _is_outage(exc):
+                raise Unavailable(
+                    "The database is unavailable; try again.", code="database_unavailable"
+                ) from exc
+            if not isinstance(exc, IntegrityError):
+                raise
             if len(requests) == 1:
                 # A concurrent retry of the same client_msg_id committed first: report it.
                 return [await self._duplicate_or_error(requests[0])]
-            # Retry one by one so one bad request cannot fail the others.
-            out: list[Appended] = []
-            for req in requests:
-                out.extend(await self.append([req]))
-            return out
+        # Retry one by one so one bad request cannot fail the others.
+        out: list[Appended] = []
+        for req in requests:
+            out.extend(await self.append([req]))
+        return out
 
     async def _append_retrying(self, requests: Sequence[EventRequest]) -> list[Appended]:
         """MySQL may refuse a transaction it could simply run again: a deadlock, a lock wait
@@ -307,7 +331,27 @@ class SqlChatRepo:
         members = await MemberRow.filter(chat_id__in=chat_ids, user_id__in=list(users)).using_db(
             conn
         )
-        return _Batch({r.id: r for r in rows}, {(m.chat_id, m.user_id) for m in members})
+        deleted = await self._deleted(conn, requests)
+        return _Batch({r.id: r for r in rows}, {(m.chat_id, m.user_id) for m in members}, deleted)
+
+    @staticmethod
+    async def _deleted(
+        conn: BaseDBAsyncClient, requests: Sequence[EventRequest]
+    ) -> set[tuple[str, int]]:
+        """Which targeted messages are already deleted, read under the chats' locks: an edit
+        racing a deletion is decided here, so a deleted message never comes back."""
+        targets = [(r.chat_id, r.target_seq) for r in requests if r.type in _CHANGES]
+        if not targets:
+            return set()
+        match = Q()
+        for chat_id, seq in targets:
+            match |= Q(chat_id=chat_id, target_seq=seq)
+        rows = (
+            await EventRow.filter(match, type=EventType.MESSAGE_DELETED.value)
+            .using_db(conn)
+            .values_list("chat_id", "target_seq")
+        )
+        return {(str(c), int(s)) for c, s in rows}
 
     async def _known_keys(
         self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]
@@ -329,7 +373,7 @@ class SqlChatRepo:
             previous = known.get(key) or batch.keys.get(key)
             if previous is not None:
                 return self._check_duplicate(req, previous)
-        error = self._member_change(batch, req)
+        error = self._member_change(batch, req) or self._message_change(batch, req)
         if error is not None:
             return Appended(None, error=error)
         row = batch.allocate(req)
@@ -346,6 +390,18 @@ class SqlChatRepo:
                 )
             )
         return row
+
+    @staticmethod
+    def _message_change(batch: _Batch, req: EventRequest) -> Exception | None:
+        """An edit or deletion of a deleted message is refused; a deletion is recorded."""
+        if req.type not in _CHANGES or req.target_seq is None:
+            return None
+        key = (req.chat_id, req.target_seq)
+        if key in batch.deleted:
+            return NotFound("No such message.", code="message_not_found")
+        if req.type is EventType.MESSAGE_DELETED:
+            batch.deleted.add(key)
+        return None
 
     @staticmethod
     def _member_change(batch: _Batch, req: EventRequest) -> Exception | None:

@@ -12,15 +12,17 @@ old code still reads is dropped by a later release, once no replica of the old c
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
-from backend.config import Settings
+from backend.config import Settings, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,9 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         query.setdefault("charset", "utf8mb4")
         url = urlunsplit(parts._replace(query=urlencode(query)))
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        if not settings.database_url:
+            _private_file(settings.sqlite_path)
     return {
         "connections": {"default": url},
         "apps": {
@@ -50,6 +54,13 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask, often 0644);
+    its journal and WAL files take the database file's mode."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 async def open_database(settings: Settings) -> None:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import SessionRow, UserRow
 from backend.domain.errors import Conflict, NotFound
-from backend.domain.models import Session, User
+from backend.domain.models import Session, SessionInfo, User
 
 
 def _user(row: UserRow) -> User:
@@ -163,8 +163,30 @@ class SqlSessionRepo:
     async def revoke_family(self, family_id: str, now: datetime) -> None:
         await SessionRow.filter(family_id=family_id, revoked_at__isnull=True).update(revoked_at=now)
 
-    async def revoke_user(self, user_id: str, now: datetime, keep_family: str | None) -> None:
+    async def revoke_user(self, user_id: str, now: datetime, keep_family: str | None) -> list[str]:
         query = SessionRow.filter(user_id=user_id, revoked_at__isnull=True)
         if keep_family is not None:
             query = query.exclude(family_id=keep_family)
+        families = sorted(set(await query.values_list("family_id", flat=True)))
         await query.update(revoked_at=now)
+        return [str(f) for f in families]
+
+    async def live_families(self, user_id: str, now: datetime) -> list[SessionInfo]:
+        rows = await SessionRow.filter(user_id=user_id, revoked_at__isnull=True).order_by(
+            "created_at"
+        )
+        started: dict[str, datetime] = {}
+        current: dict[str, SessionRow] = {}
+        for row in rows:
+            started.setdefault(row.family_id, row.created_at)
+            if row.rotated_at is None and row.expires_at > now:
+                current[row.family_id] = row
+        infos = [
+            SessionInfo(fid, row.device_name, started[fid], row.created_at)
+            for fid, row in current.items()
+        ]
+        return sorted(infos, key=lambda i: i.last_used_at, reverse=True)
+
+    async def family_started(self, family_id: str) -> datetime | None:
+        row = await SessionRow.filter(family_id=family_id).order_by("created_at").first()
+        return row.created_at if row else None

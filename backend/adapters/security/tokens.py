@@ -17,8 +17,12 @@ import jwt
 
 from backend.config import Settings
 from backend.domain.errors import Unauthorized
+from backend.domain.models import AccessClaims
 
 ALGORITHM = "HS256"
+MAX_TOKEN_CHARS = 2048  # ours are about 300; anything far larger is not one of ours
+REQUIRED = ["exp", "iat", "iss", "aud", "sub", "jti", "sid"]
+NUMERIC = ("exp", "iat", "nbf")
 
 
 def load_keys(settings: Settings) -> tuple[str, dict[str, str]]:
@@ -50,10 +54,11 @@ class JwtIssuer:
         self._audience = settings.jwt_audience
         self._ttl = settings.access_ttl_s
 
-    def issue(self, user_id: str) -> tuple[str, int]:
+    def issue(self, user_id: str, session_id: str) -> tuple[str, int]:
         now = int(time.time())
         claims = {
             "sub": user_id,
+            "sid": session_id,
             "iss": self._issuer,
             "aud": self._audience,
             "iat": now,
@@ -65,10 +70,12 @@ class JwtIssuer:
         )
         return token, self._ttl
 
-    def verify(self, token: str) -> str:
+    def verify(self, token: str) -> AccessClaims:
+        if len(token) > MAX_TOKEN_CHARS:
+            raise Unauthorized("The access token is not valid.", code="token_invalid")
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-            key = self._keys.get(str(kid))
+            key = self._keys.get(kid) if isinstance(kid, str) else None
             if key is None:
                 raise Unauthorized("The access token is not valid.", code="token_invalid")
             claims = jwt.decode(
@@ -77,10 +84,22 @@ class JwtIssuer:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
+                options={"require": REQUIRED},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("The access token has expired.", code="token_expired") from None
         except jwt.PyJWTError:
             raise Unauthorized("The access token is not valid.", code="token_invalid") from None
-        return str(claims["sub"])
+        return _claims(claims)
+
+
+def _claims(claims: dict[str, object]) -> AccessClaims:
+    """PyJWT coerces numeric strings in `exp`/`nbf`/`iat`; a token of ours never has them."""
+    for name in NUMERIC:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise Unauthorized("The access token is not valid.", code="token_invalid")
+    sub, sid, exp = claims["sub"], claims["sid"], claims["exp"]
+    if not (isinstance(sub, str) and isinstance(sid, str) and isinstance(exp, int | float)):
+        raise Unauthorized("The access token is not valid.", code="token_invalid")
+    return AccessClaims(sub, sid, float(exp))

@@ -7,9 +7,9 @@ from sanic.response import empty
 
 from backend.api import responses as out
 from backend.api.http.common import body, client_ip, container, ok, route, user_id
+from backend.api.http.identity import claims
 from backend.api.openapi import Param
 from backend.api.schemas import Login, PasswordChange, ProfilePatch, Refresh, Register
-from backend.domain.errors import InvalidInput, Unauthorized
 from backend.services import wire
 from backend.services.auth import TokenPair
 
@@ -86,10 +86,7 @@ async def logout(request: Request) -> HTTPResponse:
 
 @route(bp, "GET", "/me", "The signed-in user", response=out.UserResponse)
 async def me(request: Request) -> HTTPResponse:
-    uid = user_id(request)
-    user = await container(request).users.by_id(uid)
-    if user is None:
-        raise Unauthorized("The account no longer exists.", code="token_invalid")
+    user = await container(request).users.me(user_id(request))
     return ok({"user": wire.user(user, private=True)})
 
 
@@ -104,7 +101,7 @@ async def me(request: Request) -> HTTPResponse:
 async def patch_me(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, ProfilePatch)
-    user = await container(request).users.update(uid, display_name=b.display_name, email=b.email)
+    user = await container(request).users.update(uid, b.display_name, b.email)
     return ok({"user": wire.user(user, private=True)})
 
 
@@ -117,10 +114,10 @@ async def patch_me(request: Request) -> HTTPResponse:
     status=204,
 )
 async def change_password(request: Request) -> HTTPResponse:
-    uid = user_id(request)
+    who = claims(request)
     b = body(request, PasswordChange)
     await container(request).auth.change_password(
-        uid, b.current_password, b.new_password, b.refresh_token
+        who.user_id, who.session_id, b.current_password, b.new_password, b.refresh_token
     )
     return empty()
 
@@ -134,9 +131,6 @@ async def change_password(request: Request) -> HTTPResponse:
     query=(Param("query", "query", {"type": "string", "minLength": 1, "maxLength": 32}),),
 )
 async def search_users(request: Request) -> HTTPResponse:
-    user_id(request)
-    query = str(request.args.get("query", "")).strip()
-    if not query or len(query) > 32:
-        raise InvalidInput("query must be 1 to 32 characters.", code="bad_query")
-    users = await container(request).users.search(query, 20)
+    uid = user_id(request)
+    users = await container(request).users.search(uid, str(request.args.get("query", "")))
     return ok({"users": [wire.user(u) for u in users]})

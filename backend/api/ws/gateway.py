@@ -28,22 +28,25 @@ from backend.api.ws.connection import (
     frame_json,
 )
 from backend.api.ws.hub import Hub
+from backend.api.ws.origin import CLOSE_ORIGIN, origin_allowed
+from backend.api.ws.sessions import SessionGuard, reauthenticate
 from backend.bootstrap import Container
 from backend.domain.errors import DomainError, InvalidInput
+from backend.domain.models import AccessClaims
 
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT = 32
 
 
-async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> str | None:
+async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> AccessClaims | None:
     try:
         raw = await asyncio.wait_for(ws.recv(), c.settings.ws_auth_timeout_s)
         frame = json_object(raw) if raw else None
         token = frame.get("token") if frame is not None and frame.get("type") == "auth" else None
         if not isinstance(token, str) or not token.isascii():
             return None
-        return c.tokens.verify(token)
+        return await c.sessions.authenticate(token)
     except Exception:  # a timeout, a bad frame or token, a socket closed meanwhile: not signed in
         return None
 
@@ -55,27 +58,33 @@ def _error(code: str, detail: str, **extra: Any) -> str:
 async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     c: Container = request.app.ctx.container
     hub: Hub = request.app.ctx.hub
+    guard: SessionGuard = request.app.ctx.session_guard
     if request.app.ctx.draining:
         await ws.close(1013, "draining")
+        return
+    if not origin_allowed(request, c.settings.ws_origins):
+        await ws.close(CLOSE_ORIGIN, "origin not allowed")
         return
     caps: SocketCaps = request.app.ctx.socket_caps
     address = client_ip(request)
     caps.arrive(address, ws)
     try:
-        user_id = await _authenticate(ws, c)
+        claims = await _authenticate(ws, c)
     finally:
         caps.unauthenticated.discard(address, ws)
-    if user_id is None:
+    if claims is None:
         await ws.close(CLOSE_AUTH, "authentication required")
         return
+    user_id = claims.user_id
     conn = Connection(ws, user_id, c.settings.ws_outbox_frames)
     caps.signed_in(user_id, conn)
+    guard.track(conn, claims)
     try:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
         positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
-        await _read_loop(ws, conn, c)
+        await _read_loop(ws, conn, c, guard)
     except DomainError as exc:
         # Before `ready` (the positions could not be read): say why, then ask to come back.
         log.warning("socket of %s ended: %s", user_id, exc.code)
@@ -83,10 +92,13 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         await conn.finish(CLOSE_UNAVAILABLE, exc.code)
     finally:
         caps.users.discard(user_id, conn)
+        guard.forget(conn)
         await asyncio.shield(hub.release(conn))
 
 
-async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) -> None:
+async def _read_loop(
+    ws: WebsocketImplProtocol, conn: Connection, c: Container, guard: SessionGuard
+) -> None:
     bucket = TokenBucket(c.settings.ws_frames_per_s, c.settings.ws_frames_burst)
     strikes = 0
     while not conn.closed:
@@ -102,10 +114,10 @@ async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) 
                 conn.push(_error("rate_limited", "Too many frames; slow down."))
             continue
         strikes = 0
-        await _dispatch(raw, conn, c)
+        await _dispatch(raw, conn, c, guard)
 
 
-async def _dispatch(raw: str | bytes, conn: Connection, c: Container) -> None:
+async def _dispatch(raw: str | bytes, conn: Connection, c: Container, guard: SessionGuard) -> None:
     """One frame; whatever goes wrong answers with an `error` frame and the socket lives on."""
     try:
         frame = json_object(raw)
@@ -118,6 +130,8 @@ async def _dispatch(raw: str | bytes, conn: Connection, c: Container) -> None:
             await c.messages.typing(conn.user_id, _frame(TypingFrame, frame).chat_id)
         elif kind == "resume":
             await _resume(_frame(ResumeFrame, frame), conn, c)
+        elif kind == "auth":
+            await reauthenticate(frame, conn, guard)
         else:
             conn.push(_error("unknown_type", f"Unknown frame type {str(kind)[:32]!r}."))
     except DomainError as exc:

@@ -158,6 +158,7 @@ async def test_hashing_overload_is_refused_not_queued_without_bound(
         "PARLEY_HASH_CONCURRENCY": "1",
         "PARLEY_HASH_QUEUE": "2",
         "PARLEY_LOGIN_PER_ACCOUNT": "1000",
+        "PARLEY_LOGIN_PER_PAIR": "1000",
     }
     srv = server_factory(mode, env=env)
     api = Api(srv.url)

@@ -153,7 +153,13 @@ async def test_redis_restart_presence_and_limits_recover(
     server_factory: Callable[..., ServerProcess],
 ) -> None:
     env = production_env("rdown")
-    env.update({"PARLEY_PRESENCE_HEARTBEAT": "1", "PARLEY_LOGIN_PER_ACCOUNT": "3"})
+    env.update(
+        {
+            "PARLEY_PRESENCE_HEARTBEAT": "1",
+            "PARLEY_LOGIN_PER_ACCOUNT": "3",
+            "PARLEY_LOGIN_PER_PAIR": "3",  # the account counter delays; the pair one refuses
+        }
+    )
     srv = server_factory("embedded", env=env)
     api = Api(srv.url)
     try:
