@@ -49,6 +49,11 @@ def _str(env: Mapping[str, str], name: str, default: str = "") -> str:
     return env.get(name, default) or default
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list (e.g. STUN or TURN URLs)."""
+    return tuple(p.strip() for p in env.get(name, "").split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -73,6 +78,14 @@ class Settings:
     jitsi_url: str = ""
     jitsi_app_id: str = ""
     jitsi_app_secret: Secret = Secret("")
+    jitsi_audience: str = "jitsi"  # must be in Jitsi's JWT_ACCEPTED_AUDIENCES
+    jitsi_domain: str = "meet.jitsi"  # the token's `sub`: Jitsi's XMPP domain (or tenant)
+    jitsi_token_ttl_s: int = 900
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: Secret = Secret("")  # coturn's static-auth-secret (REST API scheme)
+    turn_ttl_s: int = 6 * 3600
+    call_ring_timeout_s: float = 45.0
 
     jwt_secret: Secret = Secret("")  # empty = generated into data_dir (embedded mode)
     jwt_kid: str = ""
@@ -139,6 +152,14 @@ class Settings:
             jitsi_url=_str(e, "PARLEY_JITSI_URL"),
             jitsi_app_id=_str(e, "PARLEY_JITSI_APP_ID"),
             jitsi_app_secret=Secret(_str(e, "PARLEY_JITSI_APP_SECRET")),
+            jitsi_audience=_str(e, "PARLEY_JITSI_AUDIENCE", "jitsi"),
+            jitsi_domain=_str(e, "PARLEY_JITSI_XMPP_DOMAIN", "meet.jitsi"),
+            jitsi_token_ttl_s=_int(e, "PARLEY_JITSI_TOKEN_TTL", 900),
+            stun_urls=_list(e, "PARLEY_STUN_URLS"),
+            turn_urls=_list(e, "PARLEY_TURN_URLS"),
+            turn_secret=Secret(_str(e, "PARLEY_TURN_SECRET")),
+            turn_ttl_s=_int(e, "PARLEY_TURN_TTL", 6 * 3600),
+            call_ring_timeout_s=_float(e, "PARLEY_CALL_RING_TIMEOUT", 45.0),
             jwt_secret=Secret(_str(e, "PARLEY_JWT_SECRET")),
             jwt_kid=_str(e, "PARLEY_JWT_KID"),
             jwt_previous=Secret(_str(e, "PARLEY_JWT_PREVIOUS")),
@@ -174,6 +195,18 @@ class Settings:
             raise SettingsError("PARLEY_JWT_KID is required with PARLEY_JWT_SECRET")
         if bool(self.s3_endpoint) != bool(self.s3_access_key and self.s3_secret_key):
             raise SettingsError("PARLEY_S3_ENDPOINT needs PARLEY_S3_ACCESS_KEY and _SECRET_KEY")
+        self._validate_calls()
+
+    def _validate_calls(self) -> None:
+        jitsi = (self.jitsi_url, self.jitsi_app_id, self.jitsi_app_secret)
+        if any(jitsi) and not all(jitsi):
+            raise SettingsError("PARLEY_JITSI_URL needs PARLEY_JITSI_APP_ID and _APP_SECRET")
+        if self.jitsi_url and not self.jitsi_url.startswith(("https://", "http://")):
+            raise SettingsError("PARLEY_JITSI_URL must be an http(s) URL")
+        if self.jitsi_app_secret and len(self.jitsi_app_secret.encode()) < 32:
+            raise SettingsError("PARLEY_JITSI_APP_SECRET must be at least 32 bytes (HS256)")
+        if self.turn_urls and not self.turn_secret:
+            raise SettingsError("PARLEY_TURN_URLS needs PARLEY_TURN_SECRET")
 
     def describe(self) -> dict[str, str]:
         """For the start-up log: every field, secrets masked."""

@@ -16,6 +16,7 @@ from typing import Any
 from sanic import Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from backend.api.ws.calls import relay_signal
 from backend.api.ws.connection import CLOSE_AUTH, CLOSE_FLOOD, Connection, TokenBucket, frame_json
 from backend.api.ws.hub import Hub
 from backend.bootstrap import Container
@@ -102,6 +103,8 @@ async def _dispatch(raw: str | bytes, conn: Connection, c: Container) -> None:
         await _guard(conn, c.messages.typing(conn.user_id, str(frame.get("chat_id", ""))))
     elif kind == "resume":
         await _guard(conn, _resume(frame, conn, c))
+    elif kind == "call.signal":
+        await _guard(conn, relay_signal(frame, conn.user_id, c), call_id=frame.get("call_id"))
     else:
         conn.push(_error("unknown_type", f"Unknown frame type {str(kind)[:32]!r}."))
 
