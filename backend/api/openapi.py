@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from backend.api.schemas import Body
 
 
@@ -16,6 +18,7 @@ class RouteDoc:
     body: type[Body] | None
     status: int
     auth: bool
+    response: type[BaseModel] | None = None
 
 
 ROUTES: list[RouteDoc] = []
@@ -39,6 +42,8 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
         }
         if r.auth:
             op["security"] = [{"bearer": []}]
+        if r.response is not None:
+            _describe_response(op, str(r.status), r.response, schemas)
         if r.body is not None:
             schemas[r.body.__name__] = r.body.model_json_schema(
                 ref_template="#/components/schemas/{model}"
@@ -80,4 +85,17 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
         },
+    }
+
+
+def _describe_response(
+    op: dict[str, Any], status: str, model: type[BaseModel], schemas: dict[str, Any]
+) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    op["responses"][status] = {
+        "description": "Success",
+        "content": {"application/json": {"schema": ref}},
     }

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from sanic import Blueprint, HTTPResponse, Request
 
+from backend.api.call_schemas import CallJoin, CallLeft
 from backend.api.http.common import container, ok, route, user_id
 
 bp = Blueprint("calls")
 
 
-@route(bp, "POST", "/chats/<chat_id>/call", "Start or join the chat's call")
+@route(bp, "POST", "/chats/<chat_id>/call", "Start or join the chat's call", response=CallJoin)
 async def start_call(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     return ok(await container(request).calls.start_or_join(uid, chat_id))
 
 
-@route(bp, "POST", "/calls/<call_id>/leave", "Leave a call, or decline a ringing one")
+@route(
+    bp,
+    "POST",
+    "/calls/<call_id>/leave",
+    "Leave a call, or decline a ringing one",
+    response=CallLeft,
+)
 async def leave_call(request: Request, call_id: str) -> HTTPResponse:
     uid = user_id(request)
     return ok(await container(request).calls.leave(uid, call_id))

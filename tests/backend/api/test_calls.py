@@ -215,3 +215,15 @@ async def test_jitsi_group_call_gets_a_token_prosody_accepts(
         await so.close()
     finally:
         await api.close()
+
+
+async def test_openapi_describes_the_call_endpoints(api: Api, server: ServerProcess) -> None:
+    doc = (await api.http.get(server.url + "/api/v1/openapi.json")).json()
+    start = doc["paths"]["/chats/{chat_id}/call"]["post"]
+    leave = doc["paths"]["/calls/{call_id}/leave"]["post"]
+    assert start["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/CallJoin"
+    )
+    assert "default" in start["responses"] and "200" in leave["responses"]
+    call = doc["components"]["schemas"]["CallOut"]
+    assert set(call["required"]) >= {"id", "chat_id", "kind", "state"}
