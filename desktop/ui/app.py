@@ -12,6 +12,7 @@ from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
 from desktop.ui.bridge import Bridge
+from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
 
 
@@ -20,6 +21,7 @@ class DesktopApp:
     messenger: Messenger
     bridge: Bridge
     window: MainWindow
+    calls: CallControls
 
     async def start(self) -> None:
         """Resume a saved session if there is one; otherwise the sign-in page stays.
@@ -56,6 +58,7 @@ class DesktopApp:
                 continue
 
     async def close(self) -> None:
+        self.calls.teardown()
         await self.messenger.close()
 
 
@@ -72,4 +75,4 @@ def build(
     messenger = Messenger(sessions, bridge, backoff=backoff)
     server = sessions.last_server() or default_server
     window = MainWindow(messenger, bridge, server)
-    return DesktopApp(messenger, bridge, window)
+    return DesktopApp(messenger, bridge, window, install(messenger, window))

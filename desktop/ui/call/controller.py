@@ -1,0 +1,158 @@
+"""The call controls of the main window, driven by the core's `CallCenter`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from desktop.core.app import Messenger
+from desktop.core.calls import CallSession
+from desktop.core.wire import JSON
+from desktop.ui.signin import label, named
+
+if TYPE_CHECKING:
+    from desktop.ui.call.window import CallWindow
+    from desktop.ui.main_window import MainWindow
+
+NEEDS_JITSI_TEXT = "Group calls need a Jitsi server"
+
+
+class IncomingCall(QDialog):
+    """Ringing: who calls, Accept or Decline. Not modal: the app stays usable."""
+
+    def __init__(self, caller: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        named(self, "Incoming call")
+        self.setWindowTitle("Incoming call")
+        self.text = label(f"{caller} is calling you")
+        named(self.text, "Incoming call text")
+        self.accept_button = named(QPushButton("Accept"), "Accept")
+        self.decline_button = named(QPushButton("Decline"), "Decline")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.decline_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
+
+
+class CallControls(QObject):
+    """Implements `desktop.core.calls.CallListener` for the window."""
+
+    def __init__(self, messenger: Messenger, window: MainWindow) -> None:
+        super().__init__(window)
+        self._m = messenger
+        self._window = window
+        self.button = named(QPushButton("Call"), "Call")
+        self.unavailable = label(NEEDS_JITSI_TEXT)
+        named(self.unavailable, "Call unavailable")
+        self.unavailable.setStyleSheet("color: #6b6f76;")
+        self.banner = QWidget()
+        named(self.banner, "Call banner")
+        self.banner_text = label("A call is running in this chat")
+        self.join = named(QPushButton("Join call"), "Join call")
+        row = QHBoxLayout(self.banner)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.banner_text)
+        row.addWidget(self.join)
+        for w in (self.banner, self.unavailable, self.button):
+            window.pane.header_extras.addWidget(w)
+        self.banner.hide()
+        self.unavailable.hide()
+        self.incoming: IncomingCall | None = None
+        self.call_window: CallWindow | None = None
+        self.button.clicked.connect(self._call_clicked)
+        self.join.clicked.connect(self._call_clicked)
+        window.chat_list.selectionModel().selectionChanged.connect(lambda *_: self.refresh())
+        window.bridge.chat_was_changed.connect(lambda _c: self.refresh())
+        messenger.calls.listener = self
+
+    # -- the header -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        chat = self._m.chats.get(self._window.pane.chat_id or "")
+        if chat is None:
+            return
+        calls = self._m.calls
+        blocked = not chat.is_direct and calls.needs_jitsi
+        running = calls.running.get(chat.id)
+        in_it = calls.active is not None and calls.active.chat_id == chat.id
+        self.unavailable.setVisible(blocked)
+        self.button.setVisible(not blocked)
+        self.button.setEnabled(calls.active is None)
+        self.banner.setVisible(bool(running) and not chat.is_direct and not in_it)
+
+    def _call_clicked(self) -> None:
+        chat_id = self._window.pane.chat_id
+        if chat_id and self._m.calls.active is None:
+            self._window.run(self._m.calls.start(chat_id))
+
+    # -- CallListener -----------------------------------------------------------------------
+
+    def ringing(self, chat_id: str, call: JSON, caller_id: str) -> None:
+        self._close_incoming()
+        dialog = IncomingCall(self._m.users.label(caller_id), self._window)
+        dialog.accept_button.clicked.connect(lambda: self._answer(chat_id, True, call))
+        dialog.decline_button.clicked.connect(lambda: self._answer(chat_id, False, call))
+        dialog.setProperty("call_id", call.get("id"))
+        self.incoming = dialog
+        dialog.show()
+        self._window.tray.notify("Incoming call", f"{self._m.users.label(caller_id)} is calling")
+
+    def _answer(self, chat_id: str, accept: bool, call: JSON) -> None:
+        self._close_incoming()
+        if accept:
+            self._window.run(self._m.calls.start(chat_id))
+        else:
+            self._window.run(self._m.calls.decline(str(call.get("id"))))
+
+    def running_changed(self, chat_id: str) -> None:
+        self.refresh()
+
+    def joined(self, session: CallSession) -> None:
+        from desktop.ui.call.window import CallWindow  # the web engine loads here, not before
+
+        self.teardown()
+        self.call_window = CallWindow(session, self._signal_out, self._hang_up)
+        self.call_window.show()
+        self.refresh()
+
+    def ended(self, call_id: str, reason: str) -> None:
+        if self.incoming is not None and self.incoming.property("call_id") == call_id:
+            self._close_incoming()
+        if self.call_window is not None and self.call_window.session.id == call_id:
+            self.teardown()
+        self.refresh()
+
+    def signal(self, from_user_id: str, data: JSON) -> None:
+        if self.call_window is not None:
+            self.call_window.deliver(from_user_id, data)
+
+    def peer_joined(self, user_id: str) -> None:
+        if self.call_window is not None:
+            self.call_window.peer_joined(user_id)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _signal_out(self, to_user_id: str, data: JSON) -> None:
+        self._window.run(self._m.calls.send_signal(to_user_id, data))
+
+    def _hang_up(self) -> None:
+        self._window.run(self._m.calls.hang_up())
+
+    def _close_incoming(self) -> None:
+        if self.incoming is not None:
+            self.incoming.hide()
+            self.incoming.deleteLater()
+            self.incoming = None
+
+    def teardown(self) -> None:
+        if self.call_window is not None:
+            self.call_window.teardown()
+            self.call_window = None
+
+
+def install(messenger: Messenger, window: MainWindow) -> CallControls:
+    return CallControls(messenger, window)

@@ -1,0 +1,116 @@
+"""Calls in the real app against a real server: the 1:1 WebRTC path end to end, the sandbox.
+
+Camera and microphone are Chromium's fake devices (`--use-fake-device-for-media-stream`); the
+app's own permission handling grants them, so no flag bypasses the code under test.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(
+    f
+    for f in (
+        os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
+        "--use-fake-device-for-media-stream",
+    )
+    if f
+)
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from desktop.ui.app import DesktopApp
+from tests.desktop.conftest import unique
+from tests.desktop.ui.helpers import click, find, sign_up
+from tests.support.server import ServerProcess
+
+
+def renderers() -> list[psutil.Process]:
+    """The web engine's page processes: forked from its zygote, they keep the zygote's command
+    line, so they are the zygote-type processes whose parent is one too."""
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            parent = p.parent()
+            if (
+                "QtWebEngineProcess" in p.name()
+                and "--type=zygote" in p.cmdline()
+                and parent is not None
+                and "--type=zygote" in parent.cmdline()
+            ):
+                found.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def capture_services() -> list[psutil.Process]:
+    """Chromium's camera service: it runs while a page holds the camera."""
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if any("VideoCaptureService" in part for part in p.cmdline()):
+                found.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def decoding(app: DesktopApp, kind: str) -> bool:
+    window = app.calls.call_window
+    if window is None:
+        return False
+    got = window.stats.get("inbound", {}).get(kind, {})
+    return bool(got.get("bytes", 0) > 0 and (kind == "audio" or got.get("frames", 0) > 0))
+
+
+def two_people(
+    qtbot: Any, run: Callable[..., Any], make_app: Callable[..., DesktopApp], url: str
+) -> tuple[DesktopApp, DesktopApp, str]:
+    alice, bob = make_app(url), make_app(url)
+    a_name, b_name = unique("alice"), unique("bob")
+    sign_up(qtbot, alice, url, a_name)
+    sign_up(qtbot, bob, url, b_name)
+    (found,) = [u for u in run(alice.messenger.search_users(b_name)) if u.username == b_name]
+    chat = run(alice.messenger.direct_with(found))
+    qtbot.waitUntil(lambda: chat.id in bob.messenger.chats, timeout=10_000)
+    assert alice.window.select_chat(chat.id)
+    assert bob.window.select_chat(chat.id)
+    return alice, bob, chat.id
+
+
+def test_one_to_one_call_carries_audio_and_video_both_ways(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[..., DesktopApp],
+    desktop_server: ServerProcess,
+) -> None:
+    alice, bob, _chat = two_people(qtbot, run, make_app, desktop_server.url)
+    assert "PySide6.QtWebEngineCore" not in sys.modules or alice.calls.call_window is None
+    click(qtbot, find(alice.window, QPushButton, "Call"))
+    qtbot.waitUntil(lambda: alice.calls.call_window is not None, timeout=10_000)
+    # Bob's app rings; he accepts.
+    qtbot.waitUntil(lambda: bob.calls.incoming is not None, timeout=10_000)
+    assert bob.calls.incoming is not None
+    assert "is calling you" in find(bob.calls.incoming, QLabel, "Incoming call text").text()
+    click(qtbot, find(bob.calls.incoming, QPushButton, "Accept"))
+    qtbot.waitUntil(lambda: bob.calls.call_window is not None, timeout=10_000)
+    for app in (alice, bob):
+        for kind in ("audio", "video"):
+            qtbot.waitUntil(lambda a=app, k=kind: decoding(a, k), timeout=60_000)
+    assert len(renderers()) >= 2  # a page per call window
+    assert capture_services()
+    # Alice hangs up: both windows close and the web engine's processes go away.
+    window = alice.calls.call_window
+    assert window is not None
+    click(qtbot, find(window, QPushButton, "Hang up"))
+    qtbot.waitUntil(lambda: alice.calls.call_window is None, timeout=10_000)
+    qtbot.waitUntil(lambda: bob.calls.call_window is None, timeout=10_000)
+    qtbot.waitUntil(lambda: not renderers(), timeout=30_000)
+    qtbot.waitUntil(lambda: not capture_services(), timeout=30_000)
+    assert find(bob.window, QPushButton, "Call").isEnabled()
