@@ -89,6 +89,7 @@ class CallWindow(QWidget):
         self._queue: list[JSON] = []
         self.stats: JSON = {}
         self.events: list[JSON] = []
+        self.denied: list[tuple[str, str]] = []  # (permission, origin) refused by the policy
         self.sharing = False
         self.bar: SharingBar | None = None
         page_file = "p2p.html" if session.kind == "p2p" else "jitsi.html"
@@ -212,6 +213,7 @@ class CallWindow(QWidget):
             permission.grant()
         else:
             log.info("call view: refused %s for %s", kind, origin[:200])
+            self.denied.append((kind, origin))
             permission.deny()
 
     def _desktop_media(self, request: QWebEngineDesktopMediaRequest) -> None:

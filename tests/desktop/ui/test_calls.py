@@ -6,17 +6,6 @@ app's own permission handling grants them, so no flag bypasses the code under te
 
 from __future__ import annotations
 
-import os
-
-os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(
-    f
-    for f in (
-        os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
-        "--use-fake-device-for-media-stream",
-    )
-    if f
-)
-
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +13,7 @@ from typing import Any
 import psutil
 from PySide6.QtWidgets import QLabel, QPushButton
 
+import tests.desktop.ui.fake_media  # noqa: F401 - sets the fake capture devices
 from desktop.ui.app import DesktopApp
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import click, find, sign_up
