@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+import shiboken6
+from PySide6.QtCore import QItemSelection, QObject, Slot
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.app import Messenger
@@ -65,13 +66,24 @@ class CallControls(QObject):
         self.call_window: CallWindow | None = None
         self.button.clicked.connect(self._call_clicked)
         self.join.clicked.connect(self._call_clicked)
-        window.chat_list.selectionModel().selectionChanged.connect(lambda *_: self.refresh())
-        window.bridge.chat_was_changed.connect(lambda _c: self.refresh())
+        # Bound slots of this QObject: Qt drops the connections when the window (its parent) goes.
+        window.chat_list.selectionModel().selectionChanged.connect(self._selection_changed)
+        window.bridge.chat_was_changed.connect(self._chat_changed)
         messenger.calls.listener = self
 
     # -- the header -------------------------------------------------------------------------
 
+    @Slot(QItemSelection, QItemSelection)
+    def _selection_changed(self, *_: object) -> None:
+        self.refresh()
+
+    @Slot(str)
+    def _chat_changed(self, _chat_id: str) -> None:
+        self.refresh()
+
     def refresh(self) -> None:
+        if not shiboken6.isValid(self.button):  # the window is being torn down
+            return
         chat = self._m.chats.get(self._window.pane.chat_id or "")
         if chat is None:
             return

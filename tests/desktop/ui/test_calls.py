@@ -6,6 +6,7 @@ app's own permission handling grants them, so no flag bypasses the code under te
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 import tests.desktop.ui.fake_media  # noqa: F401 - sets the fake capture devices
 from desktop.ui.app import DesktopApp
+from desktop.ui.call.picker import SourcePicker
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import click, find, sign_up
 from tests.support.server import ServerProcess
@@ -59,6 +61,41 @@ def decoding(app: DesktopApp, kind: str) -> bool:
     return bool(got.get("bytes", 0) > 0 and (kind == "audio" or got.get("frames", 0) > 0))
 
 
+def inbound_video(app: DesktopApp) -> dict[str, Any]:
+    window = app.calls.call_window
+    assert window is not None
+    got: dict[str, Any] = window.stats.get("inbound", {}).get("video", {})
+    return got
+
+
+def share_screen(qtbot: Any, alice: DesktopApp, bob: DesktopApp) -> None:
+    """Alice shares her (Xvfb) screen through the app's picker; Bob decodes the new track."""
+    window = alice.calls.call_window
+    assert window is not None
+    camera = inbound_video(bob)
+    assert camera["width"] * 3 == camera["height"] * 4  # the fake camera's 4:3
+    click(qtbot, find(window, QPushButton, "Share screen"))
+    qtbot.waitUntil(lambda: bool(window.findChildren(SourcePicker)), timeout=10_000)
+    (picker,) = window.findChildren(SourcePicker)
+    qtbot.waitUntil(lambda: picker.sources.count() > 0, timeout=10_000)
+    assert picker.sources.item(0).text().startswith("Screen")
+    click(qtbot, find(picker, QPushButton, "Share"))
+    qtbot.waitUntil(lambda: window.bar is not None, timeout=10_000)
+    frames = inbound_video(bob)["frames"]
+    # The screen is 1280×720: Bob's decoder now gets 16:9 frames (WebRTC may scale them down
+    # under load, keeping the aspect).
+    qtbot.waitUntil(
+        lambda: (
+            inbound_video(bob)["frames"] > frames + 10
+            and inbound_video(bob)["width"] * 9 == inbound_video(bob)["height"] * 16
+        ),
+        timeout=60_000,
+    )
+    assert window.bar is not None
+    click(qtbot, find(window.bar, QPushButton, "Stop sharing"))
+    qtbot.waitUntil(lambda: window.bar is None, timeout=10_000)
+
+
 def two_people(
     qtbot: Any, run: Callable[..., Any], make_app: Callable[..., DesktopApp], url: str
 ) -> tuple[DesktopApp, DesktopApp, str]:
@@ -95,6 +132,8 @@ def test_one_to_one_call_carries_audio_and_video_both_ways(
             qtbot.waitUntil(lambda a=app, k=kind: decoding(a, k), timeout=60_000)
     assert len(renderers()) >= 2  # a page per call window
     assert capture_services()
+    if os.environ.get("PARLEY_TEST_SHARE_SCREEN"):  # set by test_screen_share.py under Xvfb
+        share_screen(qtbot, alice, bob)
     # Alice hangs up: both windows close and the web engine's processes go away.
     window = alice.calls.call_window
     assert window is not None
