@@ -18,7 +18,7 @@ import tests.desktop.ui.fake_media  # noqa: F401 - sets the fake capture devices
 from desktop.ui.app import DesktopApp
 from desktop.ui.call.picker import SourcePicker
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import click, find, sign_up
+from tests.desktop.ui.helpers import click, create_group, find, sign_up
 from tests.support.server import ServerProcess
 
 
@@ -143,3 +143,30 @@ def test_one_to_one_call_carries_audio_and_video_both_ways(
     qtbot.waitUntil(lambda: not renderers(), timeout=30_000)
     qtbot.waitUntil(lambda: not capture_services(), timeout=30_000)
     assert find(bob.window, QPushButton, "Call").isEnabled()
+
+
+def test_group_call_without_jitsi_says_so_and_decline_stops_the_ringing(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[..., DesktopApp],
+    desktop_server: ServerProcess,
+) -> None:
+    alice, bob, _direct = two_people(qtbot, run, make_app, desktop_server.url)
+    # Bob declines: Alice's call ends, her window closes, nothing of the call is left.
+    click(qtbot, find(alice.window, QPushButton, "Call"))
+    qtbot.waitUntil(lambda: bob.calls.incoming is not None, timeout=10_000)
+    assert bob.calls.incoming is not None
+    click(qtbot, find(bob.calls.incoming, QPushButton, "Decline"))
+    qtbot.waitUntil(lambda: alice.calls.call_window is None, timeout=10_000)
+    assert alice.messenger.calls.active is None and bob.calls.call_window is None
+    # This server has no Jitsi: a group's Call button gives way to a plain explanation.
+    group = create_group(
+        qtbot, alice, "Book club", bob.messenger.me.username if bob.messenger.me else ""
+    )
+    click(qtbot, find(alice.window, QPushButton, "Call"))
+    qtbot.waitUntil(alice.calls.unavailable.isVisible, timeout=10_000)
+    label = find(alice.window, QLabel, "Call unavailable")
+    assert label.text() == "Group calls need a Jitsi server"
+    assert not alice.calls.button.isVisible()
+    assert alice.calls.call_window is None and group in alice.messenger.chats
+    assert "Jitsi" in alice.window.error_banner.text()
