@@ -198,12 +198,12 @@ class Settings:
         self._validate_calls()
 
     def _validate_calls(self) -> None:
-        jitsi = (self.jitsi_url, self.jitsi_app_id, self.jitsi_app_secret)
-        if any(jitsi) and not all(jitsi):
+        # Jitsi is on when its URL is set; an app id alone (say, from env.example) is no error.
+        if self.jitsi_url and not (self.jitsi_app_id and self.jitsi_app_secret):
             raise SettingsError("PARLEY_JITSI_URL needs PARLEY_JITSI_APP_ID and _APP_SECRET")
         if self.jitsi_url and not self.jitsi_url.startswith(("https://", "http://")):
             raise SettingsError("PARLEY_JITSI_URL must be an http(s) URL")
-        if self.jitsi_app_secret and len(self.jitsi_app_secret.encode()) < 32:
+        if self.jitsi_url and len(self.jitsi_app_secret.encode()) < 32:
             raise SettingsError("PARLEY_JITSI_APP_SECRET must be at least 32 bytes (HS256)")
         if self.turn_urls and not self.turn_secret:
             raise SettingsError("PARLEY_TURN_URLS needs PARLEY_TURN_SECRET")
