@@ -169,6 +169,7 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         bus,
         clock,
         CallLimits(ring_timeout_s=settings.call_ring_timeout_s),
+        limiter,
     )
     calls.start()
     stack.push_async_callback(calls.close)

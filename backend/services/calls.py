@@ -18,9 +18,15 @@ from typing import Any
 
 from backend.domain import events as ev
 from backend.domain.calls import Call, CallKind, CallProvider, CallRepo, CallState
-from backend.domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from backend.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+)
 from backend.domain.models import ChatKind, Role
-from backend.domain.ports import ChatRepo, Clock, EventBus, UserRepo
+from backend.domain.ports import ChatRepo, Clock, EventBus, RateLimiter, UserRepo
 from backend.services import wire
 from backend.services.auth import new_id
 from backend.services.chats import ChatService
@@ -33,6 +39,7 @@ log = logging.getLogger(__name__)
 class CallLimits:
     ring_timeout_s: float = 45.0
     max_signal_bytes: int = 12 * 1024
+    starts_per_minute: int = 20  # per user: nobody rings a chat without pause
 
 
 def call_wire(call: Call) -> dict[str, Any]:
@@ -61,6 +68,7 @@ class CallService:
         bus: EventBus,
         clock: Clock,
         limits: CallLimits,
+        limiter: RateLimiter,
     ) -> None:
         self._chats = chats
         self._chat_repo = chat_repo
@@ -70,11 +78,15 @@ class CallService:
         self._bus = bus
         self._clock = clock
         self._limits = limits
+        self._limiter = limiter
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start_or_join(self, user_id: str, chat_id: str) -> dict[str, Any]:
         """The chat's running call (started if there is none), with how this user joins it."""
         member = await self._chats.require_member(user_id, chat_id)
+        wait = await self._limiter.hit(f"call:{user_id}", self._limits.starts_per_minute, 60.0)
+        if wait is not None:
+            raise RateLimited("Too many calls; wait a little.", retry_after=wait, code="call_rate")
         chat = await self._chat_repo.get(chat_id)
         if chat is None:
             raise NotFound("No such chat.", code="chat_not_found")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from desktop.ui.signin import named
 
 log = logging.getLogger(__name__)
 
-ASSETS = Path(__file__).resolve().parents[3] / "assets" / "call"
+# The packaged pages: beside the sources, or in a PyInstaller bundle's data directory.
+ASSETS = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[3])) / "assets" / "call"
 SignalOut = Callable[[str, JSON], None]
 
 

@@ -227,3 +227,17 @@ async def test_openapi_describes_the_call_endpoints(api: Api, server: ServerProc
     assert "default" in start["responses"] and "200" in leave["responses"]
     call = doc["components"]["schemas"]["CallOut"]
     assert set(call["required"]) >= {"id", "chat_id", "kind", "state"}
+
+
+async def test_starting_calls_is_rate_limited_per_user(api: Api) -> None:
+    a, b = await api.user(), await api.user()
+    chat = await direct(api, a, b)
+    codes = [
+        (await api.http.post(f"/chats/{chat}/call", headers=a.auth)).status_code for _ in range(20)
+    ]
+    assert codes == [200] * 20
+    r = await api.http.post(f"/chats/{chat}/call", headers=a.auth)
+    assert (r.status_code, r.json()["code"]) == (429, "call_rate")
+    assert int(r.headers["retry-after"]) >= 1
+    # Another user is not slowed down by it.
+    assert (await api.http.post(f"/chats/{chat}/call", headers=b.auth)).status_code == 200
