@@ -103,6 +103,8 @@
     });
     var sender = videoSender();
     out.sending = sender && sender.track ? sender.track.label : null;
+    out.local = {};
+    camera.getTracks().forEach(function (t) { out.local[t.kind] = t.enabled; });
     post({ type: "stats", data: out });
   }
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QSize, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.ui.signin import label, named
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
+PREVIEW = QSize(320, 180)
 
 
 class SourcePicker(QDialog):
@@ -38,6 +41,10 @@ class SourcePicker(QDialog):
                 item = QListWidgetItem(f"{'Screen' if kind == 'screen' else 'Window'}: {title}")
                 item.setData(SOURCE_ROLE, (kind, row))
                 self.sources.addItem(item)
+        # Qt offers titles, not thumbnails: a preview of the chosen screen says enough.
+        self.preview = named(QLabel(""), "Preview")
+        self.preview.setFixedSize(PREVIEW)
+        self.sources.currentItemChanged.connect(self._show_preview)
         if self.sources.count():
             self.sources.setCurrentRow(0)
         self.share = named(QPushButton("Share"), "Share")
@@ -51,7 +58,18 @@ class SourcePicker(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(label("Choose what to share:"))
         layout.addWidget(self.sources)
+        layout.addWidget(self.preview)
         layout.addLayout(buttons)
+
+    def _show_preview(self, item: QListWidgetItem | None, _previous: object = None) -> None:
+        self.preview.clear()
+        if item is None:
+            return
+        kind, row = item.data(SOURCE_ROLE)
+        screens = QGuiApplication.screens()
+        if kind == "screen" and row < len(screens):
+            shot = screens[row].grabWindow(0)
+            self.preview.setPixmap(shot.scaled(PREVIEW, Qt.AspectRatioMode.KeepAspectRatio))
 
     def _share(self) -> None:
         item = self.sources.currentItem()

@@ -79,6 +79,8 @@ def share_screen(qtbot: Any, alice: DesktopApp, bob: DesktopApp) -> None:
     (picker,) = window.findChildren(SourcePicker)
     qtbot.waitUntil(lambda: picker.sources.count() > 0, timeout=10_000)
     assert picker.sources.item(0).text().startswith("Screen")
+    preview = picker.preview.pixmap()
+    assert preview is not None and not preview.isNull()
     click(qtbot, find(picker, QPushButton, "Share"))
     qtbot.waitUntil(lambda: window.bar is not None, timeout=10_000)
     frames = inbound_video(bob)["frames"]
@@ -94,6 +96,20 @@ def share_screen(qtbot: Any, alice: DesktopApp, bob: DesktopApp) -> None:
     assert window.bar is not None
     click(qtbot, find(window.bar, QPushButton, "Stop sharing"))
     qtbot.waitUntil(lambda: window.bar is None, timeout=10_000)
+
+
+def mute_and_camera(qtbot: Any, app: DesktopApp) -> None:
+    """The window's Mute and Camera off buttons switch the page's own tracks off and on."""
+    window = app.calls.call_window
+    assert window is not None
+    local = lambda: window.stats.get("local", {})  # noqa: E731
+    assert local() == {"audio": True, "video": True}
+    click(qtbot, find(window, QPushButton, "Mute"))
+    click(qtbot, find(window, QPushButton, "Camera off"))
+    qtbot.waitUntil(lambda: local() == {"audio": False, "video": False}, timeout=10_000)
+    click(qtbot, find(window, QPushButton, "Mute"))
+    click(qtbot, find(window, QPushButton, "Camera off"))
+    qtbot.waitUntil(lambda: local() == {"audio": True, "video": True}, timeout=10_000)
 
 
 def two_people(
@@ -131,6 +147,7 @@ def test_one_to_one_call_carries_audio_and_video_both_ways(
         for kind in ("audio", "video"):
             qtbot.waitUntil(lambda a=app, k=kind: decoding(a, k), timeout=60_000)
     assert len(renderers()) >= 2  # a page per call window
+    mute_and_camera(qtbot, alice)
     assert capture_services()
     if os.environ.get("PARLEY_TEST_SHARE_SCREEN"):  # set by test_screen_share.py under Xvfb
         share_screen(qtbot, alice, bob)
