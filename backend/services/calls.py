@@ -96,6 +96,9 @@ class CallService:
         running = await self._calls.running(chat_id)
         if running is not None and self._unanswered(running):
             await self._end(running, "timeout")
+        elif running is not None and self._rejoining_p2p(running, user_id):
+            # A 1:1 page cannot rejoin its own call (say, after the app crashed): start afresh.
+            await self._end(running, "restarted")
         candidate = Call(
             new_id(), chat_id, self._provider.kind, CallState.RINGING,
             self._provider.room_name(), user_id, now,
@@ -161,6 +164,10 @@ class CallService:
         except NotFound:
             raise NotFound("No such call.", code="call_not_found") from None
         return call
+
+    @staticmethod
+    def _rejoining_p2p(call: Call, user_id: str) -> bool:
+        return call.kind is CallKind.P2P and user_id in call.participants
 
     def _unanswered(self, call: Call) -> bool:
         age = self._clock.now() - call.created_at

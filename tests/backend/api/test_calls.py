@@ -241,3 +241,28 @@ async def test_starting_calls_is_rate_limited_per_user(api: Api) -> None:
     assert int(r.headers["retry-after"]) >= 1
     # Another user is not slowed down by it.
     assert (await api.http.post(f"/chats/{chat}/call", headers=b.auth)).status_code == 200
+
+
+async def test_calling_again_from_inside_a_one_to_one_call_starts_afresh(
+    api: Api, server: ServerProcess
+) -> None:
+    """An app that crashed mid-call cannot rejoin its old peer connection: its next Call ends
+    the stale call for both and rings anew."""
+    a, b = await api.user(), await api.user()
+    chat = await direct(api, a, b)
+    sb = await Socket.connect(server.ws_url, b.access_token)
+    try:
+        old = (await api.http.post(f"/chats/{chat}/call", headers=a.auth)).json()["call"]
+        await api.http.post(f"/chats/{chat}/call", headers=b.auth)
+        new = (await api.http.post(f"/chats/{chat}/call", headers=a.auth)).json()["call"]
+        assert new["id"] != old["id"] and new["state"] == "ringing"
+        ended = await sb.next("call.ended", chat_id=chat)
+        assert (ended["call"]["id"], ended["reason"]) == (old["id"], "restarted")
+        await sb.until(
+            lambda frames: any(
+                f.get("type") == "call.started" and f["call"]["id"] == new["id"] for f in frames
+            ),
+            what="the new call ringing",
+        )
+    finally:
+        await sb.close()
