@@ -110,6 +110,12 @@ class CallCenter:
             if self.listener is not None:
                 self.listener.ended(session.id, "hangup")
 
+    def forget(self) -> None:
+        """The session ended: drop what we knew (the server ends our calls by timeout/leave)."""
+        self.active = None
+        self.running.clear()
+        self.needs_jitsi = False
+
     async def send_signal(self, to_user_id: str, data: JSON) -> bool:
         if self.active is None:
             return False

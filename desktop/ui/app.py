@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from desktop.core.session import SecretStore, SessionStore
 from desktop.ui.bridge import Bridge
 from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,7 +61,12 @@ class DesktopApp:
                 continue
 
     async def close(self) -> None:
+        """App quit: leave a running call first (best effort), then stop everything."""
         self.calls.teardown()
+        try:
+            await asyncio.wait_for(self.messenger.calls.hang_up(), 3.0)
+        except Exception as exc:  # quitting anyway; the other side sees the peer go
+            log.info("could not leave the call on quit: %s", type(exc).__name__)
         await self.messenger.close()
 
 

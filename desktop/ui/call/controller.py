@@ -69,6 +69,7 @@ class CallControls(QObject):
         # Bound slots of this QObject: Qt drops the connections when the window (its parent) goes.
         window.chat_list.selectionModel().selectionChanged.connect(self._selection_changed)
         window.bridge.chat_was_changed.connect(self._chat_changed)
+        window.bridge.user_signed_out.connect(self._signed_out)
         messenger.calls.listener = self
 
     # -- the header -------------------------------------------------------------------------
@@ -80,6 +81,13 @@ class CallControls(QObject):
     @Slot(str)
     def _chat_changed(self, _chat_id: str) -> None:
         self.refresh()
+
+    @Slot(str)
+    def _signed_out(self, _reason: str) -> None:
+        """Signed out (or the session ended): no call window outlives the session."""
+        self._close_incoming()
+        self.teardown()
+        self._m.calls.forget()
 
     def refresh(self) -> None:
         if not shiboken6.isValid(self.button):  # the window is being torn down
