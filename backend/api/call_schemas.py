@@ -46,3 +46,7 @@ class CallJoin(_Out):
 
 class CallLeft(_Out):
     call: CallOut
+
+
+class CallCurrent(_Out):
+    call: CallOut | None

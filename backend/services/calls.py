@@ -119,6 +119,15 @@ class CallService:
         moderator = member.role is not Role.MEMBER or call.started_by == user_id
         return {"call": call_wire(call), **self._provider.join_info(call, profile, moderator)}
 
+    async def current(self, user_id: str, chat_id: str) -> dict[str, Any]:
+        """The chat's running call, if any (an app that starts late shows the join banner)."""
+        await self._chats.require_member(user_id, chat_id)
+        running = await self._calls.running(chat_id)
+        if running is not None and self._unanswered(running):
+            await self._end(running, "timeout")
+            running = None
+        return {"call": call_wire(running) if running else None}
+
     async def leave(self, user_id: str, call_id: str) -> dict[str, Any]:
         """Hang up, or decline a ringing direct call. A direct call ends when either side
         leaves; a group call when its last participant does."""

@@ -57,6 +57,7 @@ class CallSession:
 class Transport(Protocol):
     """What the call center needs from the messenger's clients."""
 
+    async def get(self, path: str) -> JSON: ...
     async def post(self, path: str) -> JSON: ...
     async def send_frame(self, frame: JSON) -> bool: ...
 
@@ -96,6 +97,15 @@ class CallCenter:
         if self.listener is not None:
             self.listener.joined(session)
         return session
+
+    async def load(self, chat_id: str) -> None:
+        """Ask for the chat's running call: one may have started before we connected."""
+        call = (await self._transport.get(f"/chats/{chat_id}/call")).get("call")
+        if isinstance(call, dict):
+            self.running[chat_id] = dict(call)
+        else:
+            self.running.pop(chat_id, None)
+        self._changed(chat_id)
 
     async def decline(self, call_id: str) -> None:
         await self._transport.post(f"/calls/{call_id}/leave")
@@ -173,6 +183,12 @@ class MessengerTransport:
 
     def __init__(self, messenger: Any) -> None:
         self._m = messenger
+
+    async def get(self, path: str) -> JSON:
+        if self._m.rest is None:
+            raise ApiError(0, "signed_out", "Sign in first.", "call")
+        result: JSON = await self._m.rest.get(path, context="call")
+        return result
 
     async def post(self, path: str) -> JSON:
         if self._m.rest is None:

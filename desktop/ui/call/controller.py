@@ -63,6 +63,7 @@ class CallControls(QObject):
         self.banner.hide()
         self.unavailable.hide()
         self.incoming: IncomingCall | None = None
+        self._looked_up: set[str] = set()  # chats whose running call we asked the server for
         self.call_window: CallWindow | None = None
         self.button.clicked.connect(self._call_clicked)
         self.join.clicked.connect(self._call_clicked)
@@ -88,6 +89,7 @@ class CallControls(QObject):
         self._close_incoming()
         self.teardown()
         self._m.calls.forget()
+        self._looked_up.clear()
 
     def refresh(self) -> None:
         if not shiboken6.isValid(self.button):  # the window is being torn down
@@ -96,6 +98,9 @@ class CallControls(QObject):
         if chat is None:
             return
         calls = self._m.calls
+        if chat.id not in self._looked_up:
+            self._looked_up.add(chat.id)
+            self._window.run(calls.load(chat.id))
         blocked = not chat.is_direct and calls.needs_jitsi
         running = calls.running.get(chat.id)
         in_it = calls.active is not None and calls.active.chat_id == chat.id

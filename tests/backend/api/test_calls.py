@@ -205,6 +205,10 @@ async def test_jitsi_group_call_gets_a_token_prosody_accepts(
         assert jwt.get_unverified_header(r.json()["jitsi"]["jwt"])["typ"] == "JWT"
         r = await api.http.post(f"/chats/{chat}/call", headers=outsider.auth)
         assert r.status_code == 404
+        r = await api.http.get(f"/chats/{chat}/call", headers=member.auth)
+        assert r.json()["call"]["id"] == body["call"]["id"]
+        r = await api.http.get(f"/chats/{chat}/call", headers=outsider.auth)
+        assert (r.status_code, r.json()["code"]) == (404, "chat_not_found")
         # The group call ends when its last participant leaves, not before.
         call_id = body["call"]["id"]
         r = await api.http.post(f"/calls/{call_id}/leave", headers=owner.auth)
@@ -212,6 +216,8 @@ async def test_jitsi_group_call_gets_a_token_prosody_accepts(
         r = await api.http.post(f"/calls/{call_id}/leave", headers=member.auth)
         assert r.json()["call"]["state"] == "ended"
         assert (await so.next("call.ended", chat_id=chat))["reason"] == "empty"
+        r = await api.http.get(f"/chats/{chat}/call", headers=member.auth)
+        assert r.json() == {"call": None}
         await so.close()
     finally:
         await api.close()

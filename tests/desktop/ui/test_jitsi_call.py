@@ -129,6 +129,14 @@ def test_jitsi_call_is_built_from_the_servers_token_and_bridged_both_ways(
     qtbot.waitUntil(lambda: find(bob.window, QPushButton, "Join call").isVisible(), timeout=10_000)
     assert bob.calls.incoming is None
 
+    # Carol joins the group after the call began: her app asks, and shows the banner too.
+    carol, c_name = make_app(srv.url), unique("carol")
+    sign_up(qtbot, carol, srv.url, c_name)
+    run(alice.messenger.invite(chat_id, c_name))
+    qtbot.waitUntil(lambda: chat_id in carol.messenger.chats, timeout=10_000)
+    assert carol.window.select_chat(chat_id)
+    qtbot.waitUntil(carol.calls.banner.isVisible, timeout=10_000)
+
     window = alice.calls.call_window
     assert window is not None
     # Jitsi's events reach the app...
