@@ -73,6 +73,7 @@ class CallCenter:
         self.running: dict[str, JSON] = {}  # chat id -> its running call
         self.active: CallSession | None = None
         self.needs_jitsi = False  # learnt from the server's refusal of a group call
+        self._ended: list[str] = []  # recent call ids we saw end (a reply may come after that)
 
     async def start(self, chat_id: str) -> CallSession:
         """Start or join the chat's call (pressing Call, or Accept on a ringing one)."""
@@ -92,6 +93,9 @@ class CallCenter:
             jitsi=dict(data.get("jitsi") or {}),
             display_name=self._name(),
         )
+        if session.id in self._ended:  # declined or ended while our request was on its way
+            self._tell(lambda ls: ls.ended(session.id, "ended"))
+            return session
         self.running[chat_id] = call
         self.active = session
         if self.listener is not None:
@@ -157,6 +161,7 @@ class CallCenter:
         return call.get("started_by") != self._me() and self.active is None
 
     def _on_ended(self, chat_id: str, call: JSON, reason: str) -> None:
+        self._ended = [*self._ended[-63:], str(call.get("id"))]
         self.running.pop(chat_id, None)
         if self.active is not None and self.active.id == call.get("id"):
             self.active = None
