@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+from backend.adapters.db.calls import SqlCallRepo
 from backend.adapters.db.chats import SqlChatRepo
 from backend.adapters.db.connection import close_database, open_database
 from backend.adapters.db.users import SqlSessionRepo, SqlUserRepo
@@ -21,6 +22,7 @@ from backend.config import Settings
 from backend.domain.clock import SystemClock
 from backend.domain.ports import EventBus, MessageStore, Presence, RateLimiter
 from backend.services.auth import AuthService, Limits
+from backend.services.calls import CallLimits, CallService
 from backend.services.chats import ChatService
 from backend.services.messages import MessageLimits, MessageService
 from backend.services.pipeline import Pipeline
@@ -47,6 +49,7 @@ class Container:
     pipeline: Pipeline
     store: MessageStore
     stack: AsyncExitStack
+    calls: CallService
 
     async def close(self) -> None:
         await self.stack.aclose()
@@ -97,6 +100,25 @@ async def _revocations(settings: Settings) -> Any:
     from backend.adapters.presence.memory_revocations import MemoryRevocations
 
     return MemoryRevocations()
+
+
+def _call_provider(settings: Settings) -> Any:
+    if settings.jitsi_url:
+        from backend.adapters.calls.jitsi import JitsiProvider
+
+        return JitsiProvider(
+            settings.jitsi_url,
+            settings.jitsi_app_id,
+            str(settings.jitsi_app_secret),
+            audience=settings.jitsi_audience,
+            domain=settings.jitsi_domain,
+            ttl_s=settings.jitsi_token_ttl_s,
+        )
+    from backend.adapters.calls.p2p import P2pProvider
+
+    return P2pProvider(
+        settings.stun_urls, settings.turn_urls, str(settings.turn_secret), settings.turn_ttl_s
+    )
 
 
 async def build(settings: Settings) -> Container:
@@ -157,6 +179,19 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         settings.resume_max_events,
     )
     messages = MessageService(chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits)
+    calls = CallService(
+        chats,
+        chats_repo,
+        users,
+        SqlCallRepo(),
+        _call_provider(settings),
+        bus,
+        clock,
+        CallLimits(ring_timeout_s=settings.call_ring_timeout_s),
+        limiter,
+    )
+    calls.start()
+    stack.push_async_callback(calls.close)
     return Container(
         settings,
         auth,
@@ -171,4 +206,5 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         pipeline,
         store,
         stack,
+        calls,
     )

@@ -25,7 +25,10 @@ class SettingsError(ValueError):
     """A missing or malformed setting; start-up stops with this message."""
 
 
-_NAMED = {"ws_frames_per_s": "PARLEY_WS_FRAMES_PER_S"}  # "per second", not a unit suffix
+_NAMED = {
+    "ws_frames_per_s": "PARLEY_WS_FRAMES_PER_S",  # "per second", not a unit suffix
+    "jitsi_domain": "PARLEY_JITSI_XMPP_DOMAIN",  # Jitsi's own name for it
+}
 
 
 def env_name(field_name: str) -> str:
@@ -78,6 +81,14 @@ class Settings:
     jitsi_url: str = ""
     jitsi_app_id: str = ""
     jitsi_app_secret: Secret = Secret("")
+    jitsi_audience: str = "jitsi"  # must be in Jitsi's JWT_ACCEPTED_AUDIENCES
+    jitsi_domain: str = "meet.jitsi"  # the token's `sub`: Jitsi's XMPP domain (or tenant)
+    jitsi_token_ttl_s: int = 900
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: Secret = Secret("")  # coturn's static-auth-secret (REST API scheme)
+    turn_ttl_s: int = 6 * 3600
+    call_ring_timeout_s: float = 45.0
 
     jwt_secret: Secret = Secret("")  # empty = generated into data_dir (embedded mode)
     jwt_kid: str = ""
@@ -171,6 +182,18 @@ class Settings:
             raise SettingsError("PARLEY_JWT_KID is required with PARLEY_JWT_SECRET")
         if bool(self.s3_endpoint) != bool(self.s3_access_key and self.s3_secret_key):
             raise SettingsError("PARLEY_S3_ENDPOINT needs PARLEY_S3_ACCESS_KEY and _SECRET_KEY")
+        self._validate_calls()
+
+    def _validate_calls(self) -> None:
+        # Jitsi is on when its URL is set; an app id alone (say, from env.example) is no error.
+        if self.jitsi_url and not (self.jitsi_app_id and self.jitsi_app_secret):
+            raise SettingsError("PARLEY_JITSI_URL needs PARLEY_JITSI_APP_ID and _APP_SECRET")
+        if self.jitsi_url and not self.jitsi_url.startswith(("https://", "http://")):
+            raise SettingsError("PARLEY_JITSI_URL must be an http(s) URL")
+        if self.jitsi_url and len(self.jitsi_app_secret.encode()) < 32:
+            raise SettingsError("PARLEY_JITSI_APP_SECRET must be at least 32 bytes (HS256)")
+        if self.turn_urls and not self.turn_secret:
+            raise SettingsError("PARLEY_TURN_URLS needs PARLEY_TURN_SECRET")
 
     def check_serving(self) -> None:
         """What a replica needs beyond `validate` (one-shot commands like `migrate` do not)."""

@@ -117,3 +117,16 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
             },
         },
     }
+
+
+def _describe_response(
+    op: dict[str, Any], status: str, model: type[BaseModel], schemas: dict[str, Any]
+) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    op["responses"][status] = {
+        "description": "Success",
+        "content": {"application/json": {"schema": ref}},
+    }

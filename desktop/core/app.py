@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 
 from desktop.core.backoff import Backoff
+from desktop.core.calls import CallCenter, MessengerTransport
 from desktop.core.errors import (
     ClientError,
     MessageTooLongError,
@@ -69,6 +70,13 @@ class Messenger(LiveEvents):
         self._notify_lock = asyncio.Lock()
         self.positions = Positions()
         self._gap_task: asyncio.Task[None] | None = None
+        self.calls = CallCenter(MessengerTransport(self), self._my_id, self._my_name)
+
+    def _my_id(self) -> str:
+        return self.me.id if self.me else ""
+
+    def _my_name(self) -> str:
+        return (self.me.display_name or self.me.username) if self.me else ""
 
     # -- errors -----------------------------------------------------------------------------
 

@@ -59,6 +59,8 @@ _BY_CODE = {
     "text_empty": "A message needs some text.",
     "user_not_found": "No user with that name.",
     "chat_not_found": "That chat is gone, or you are no longer a member.",
+    "group_calls_need_jitsi": "Group calls need a Jitsi server; this server has none.",
+    "call_not_found": "That call has ended.",
     "not_admin": "Only the owner or an admin can do that.",
     "too_many_members": "That chat is full.",
     "refresh_invalid": "Your session has ended. Please sign in again.",

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 
+from desktop.core.calls import CallCenter
 from desktop.core.errors import ApiError, describe
 from desktop.core.listener import AppListener
 from desktop.core.positions import SEQ_TYPES, Positions
@@ -44,6 +45,7 @@ class LiveEvents:
     positions: Positions
     realtime: RealtimeClient | None
     _gap_task: asyncio.Task[None] | None
+    calls: CallCenter
 
     def resume_cursor(self, ready: JSON) -> list[JSON]:
         """Resume every chat from its contiguous position (never from above a hole)."""
@@ -108,6 +110,8 @@ class LiveEvents:
             self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
         elif kind == "resync":
             self.tasks.spawn(self._resync(chat_id), "resync")
+        elif kind.startswith("call."):
+            self.calls.on_frame(frame)
 
     def _on_message(self, kind: str, m: Message, fresh: bool | None = None) -> None:
         chat = self.chats.get(m.chat_id)

@@ -120,6 +120,10 @@ class RealtimeClient:
         self._outbox[client_msg_id] = item
         await self._write_pending()
 
+    async def send_frame(self, frame: JSON) -> bool:
+        """Write one frame now if connected, else drop it (call signalling goes stale)."""
+        return self._live and await self._write(frame)
+
     def forget(self, client_msg_id: str) -> None:
         self._outbox.pop(client_msg_id, None)
 

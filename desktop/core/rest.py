@@ -249,6 +249,14 @@ class RestClient:
         data = await self._call("DELETE", f"/chats/{chat_id}/messages/{seq}")
         return Message.from_json(data["message"])
 
+    async def get(self, path: str, context: str = "") -> JSON:
+        """An authenticated GET of one JSON object (the call lookups)."""
+        return dict(await self._call("GET", path, context=context))
+
+    async def post(self, path: str, context: str = "") -> JSON:
+        """A bodiless authenticated POST (the call actions)."""
+        return dict(await self._call("POST", path, context=context))
+
     async def mark_read(self, chat_id: str, seq: int) -> None:
         await self._call("POST", f"/chats/{chat_id}/read", json={"seq": seq})
 

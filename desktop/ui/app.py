@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,10 @@ from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
 from desktop.ui.bridge import Bridge
+from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -20,6 +24,7 @@ class DesktopApp:
     messenger: Messenger
     bridge: Bridge
     window: MainWindow
+    calls: CallControls
 
     async def start(self) -> None:
         """Resume a saved session if there is one; otherwise the sign-in page stays.
@@ -56,6 +61,12 @@ class DesktopApp:
                 continue
 
     async def close(self) -> None:
+        """App quit: leave a running call first (best effort), then stop everything."""
+        self.calls.teardown()
+        try:
+            await asyncio.wait_for(self.messenger.calls.hang_up(), 3.0)
+        except Exception as exc:  # quitting anyway; the other side sees the peer go
+            log.info("could not leave the call on quit: %s", type(exc).__name__)
         await self.messenger.close()
 
 
@@ -72,4 +83,4 @@ def build(
     messenger = Messenger(sessions, bridge, backoff=backoff)
     server = sessions.last_server() or default_server
     window = MainWindow(messenger, bridge, server)
-    return DesktopApp(messenger, bridge, window)
+    return DesktopApp(messenger, bridge, window, install(messenger, window))

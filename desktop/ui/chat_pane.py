@@ -95,6 +95,8 @@ class ChatPane(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(self.invite)
         header.addWidget(self.leave)
+        self.header_extras = QHBoxLayout()  # the call button and banner (desktop.ui.call)
+        header.addLayout(self.header_extras)
         compose = QHBoxLayout()
         compose.addWidget(self.composer, 1)
         compose.addWidget(self.send, 0, Qt.AlignmentFlag.AlignBottom)

@@ -107,3 +107,33 @@ class MessageRow(Model):
     class Meta:
         table = "messages"
         unique_together = (("chat_id", "seq"),)
+
+
+class CallRow(Model):
+    """A chat's call; `running_key` holds the chat id while it runs, so a chat has one at most."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    chat_id = fields.CharField(max_length=32, db_index=True)
+    running_key = fields.CharField(max_length=32, unique=True, null=True)
+    kind = fields.CharField(max_length=8)
+    state = fields.CharField(max_length=8)
+    room = fields.CharField(max_length=64)
+    started_by = fields.CharField(max_length=32)
+    created_at = fields.DatetimeField()
+    answered_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    end_reason = fields.CharField(max_length=16, null=True)
+
+    class Meta:
+        table = "calls"
+
+
+class CallParticipantRow(Model):
+    id = fields.BigIntField(primary_key=True)
+    call_id = fields.CharField(max_length=32)
+    user_id = fields.CharField(max_length=32)
+    joined_at = fields.DatetimeField()
+
+    class Meta:
+        table = "call_participants"
+        unique_together = (("call_id", "user_id"),)

@@ -18,6 +18,7 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from backend.api.http.common import client_ip
 from backend.api.schemas import M, ResumeFrame, SendFrame, TypingFrame, json_object
+from backend.api.ws.calls import relay_signal
 from backend.api.ws.caps import SocketCaps
 from backend.api.ws.connection import (
     CLOSE_AUTH,
@@ -132,6 +133,8 @@ async def _dispatch(raw: str | bytes, conn: Connection, c: Container, guard: Ses
             await _resume(_frame(ResumeFrame, frame), conn, c)
         elif kind == "auth":
             await reauthenticate(frame, conn, guard)
+        elif kind == "call.signal":
+            await _call_signal(frame, conn, c)
         else:
             conn.push(_error("unknown_type", f"Unknown frame type {str(kind)[:32]!r}."))
     except DomainError as exc:
@@ -139,6 +142,16 @@ async def _dispatch(raw: str | bytes, conn: Connection, c: Container, guard: Ses
     except Exception:  # a bug must not close the socket: report it like REST's 500
         log.exception("frame handling failed for user %s", conn.user_id)
         conn.push(_error("internal", "Something went wrong on the server."))
+
+
+async def _call_signal(frame: dict[str, Any], conn: Connection, c: Container) -> None:
+    """A refused signal names its call, so the page can tell which call failed."""
+    try:
+        await relay_signal(frame, conn.user_id, c)
+    except DomainError as exc:
+        call_id = frame.get("call_id")
+        echo = call_id if isinstance(call_id, str) and len(call_id) <= 64 else None
+        conn.push(_error(exc.code, exc.detail, call_id=echo))
 
 
 def _frame(model: type[M], frame: dict[str, Any]) -> M:

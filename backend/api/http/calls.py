@@ -1,0 +1,35 @@
+"""Calls: POST /chats/{id}/call starts or joins, GET shows the running one; POST
+/calls/{id}/leave hangs up or declines."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, HTTPResponse, Request
+
+from backend.api.call_schemas import CallCurrent, CallJoin, CallLeft
+from backend.api.http.common import container, ok, route, user_id
+
+bp = Blueprint("calls")
+
+
+@route(bp, "POST", "/chats/<chat_id>/call", "Start or join the chat's call", response=CallJoin)
+async def start_call(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    return ok(await container(request).calls.start_or_join(uid, chat_id))
+
+
+@route(bp, "GET", "/chats/<chat_id>/call", "The chat's running call, or null", response=CallCurrent)
+async def current_call(request: Request, chat_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    return ok(await container(request).calls.current(uid, chat_id))
+
+
+@route(
+    bp,
+    "POST",
+    "/calls/<call_id>/leave",
+    "Leave a call, or decline a ringing one",
+    response=CallLeft,
+)
+async def leave_call(request: Request, call_id: str) -> HTTPResponse:
+    uid = user_id(request)
+    return ok(await container(request).calls.leave(uid, call_id))
