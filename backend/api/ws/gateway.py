@@ -27,15 +27,36 @@ MAX_INFLIGHT = 32
 MAX_RESUME_CHATS = 1000
 
 
-async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> str | None:
+Positions = list[tuple[str, int]]
+
+
+async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> tuple[str, Positions] | None:
+    """The user of the first frame's token, and the chats it asks to resume (`chats`, optional)."""
     try:
         raw = await asyncio.wait_for(ws.recv(), c.settings.ws_auth_timeout_s)
         frame = json.loads(raw) if raw else None
         if not isinstance(frame, dict) or frame.get("type") != "auth":
             return None
-        return c.tokens.verify(str(frame.get("token", "")))
+        user_id = c.tokens.verify(str(frame.get("token", "")))
     except (TimeoutError, ValueError, DomainError):
         return None
+    return user_id, _positions(frame.get("chats")) or []
+
+
+def _positions(wanted: Any) -> Positions | None:
+    """`[{chat_id, last_seq}]` as pairs (odd items skipped); None when it is not such a list."""
+    if wanted is None:
+        return []
+    if not isinstance(wanted, list) or len(wanted) > MAX_RESUME_CHATS:
+        return None
+    out: Positions = []
+    for item in wanted:
+        if not isinstance(item, dict):
+            continue
+        chat_id, last_seq = str(item.get("chat_id", ""))[:64], item.get("last_seq", 0)
+        if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0:
+            out.append((chat_id, last_seq))
+    return out
 
 
 def _error(code: str, detail: str, **extra: Any) -> str:
@@ -48,16 +69,22 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     if request.app.ctx.draining:
         await ws.close(1013, "draining")
         return
-    user_id = await _authenticate(ws, c)
-    if user_id is None:
+    auth = await _authenticate(ws, c)
+    if auth is None:
         await ws.close(CLOSE_AUTH, "authentication required")
         return
-    conn = Connection(ws, user_id, c.settings.ws_outbox_frames)
+    user_id, wanted = auth
+    conn = Connection(ws, user_id, c.settings.ws_outbox_frames, hub.ordering)
     try:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
         positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
+        for chat_id, last_seq in wanted:  # live events of these wait for their replay
+            conn.order.chat(chat_id).begin_resume(last_seq)
+        conn.order.start(positions)
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
+        if wanted:
+            await _replay(wanted, conn, c)
         await _read_loop(ws, conn, c)
     except DomainError as exc:
         log.warning("socket of %s ended: %s", user_id, exc.code)
@@ -166,29 +193,31 @@ async def _send(
 
 
 async def _resume(frame: dict[str, Any], conn: Connection, c: Container) -> None:
-    wanted = frame.get("chats")
-    if not isinstance(wanted, list) or len(wanted) > MAX_RESUME_CHATS:
+    wanted = _positions(frame.get("chats"))
+    if wanted is None or frame.get("chats") is None:
         conn.push(_error("invalid_input", "resume needs chats: [{chat_id, last_seq}]."))
         return
+    await _replay(wanted, conn, c)
+
+
+async def _replay(wanted: Positions, conn: Connection, c: Container) -> None:
+    """Each chat's missed events from the log, then the live ones held meanwhile: no hole and
+    no repeat at the seam (the chat's order knows the last `seq` this socket sent)."""
     done = []
-    for item in wanted:
-        if not isinstance(item, dict):
-            continue
-        chat_id, last_seq = str(item.get("chat_id", "")), item.get("last_seq", 0)
-        if not isinstance(last_seq, int) or last_seq < 0:
-            continue
-        conn.hold(chat_id)
+    for chat_id, last_seq in wanted:
+        order = conn.order.chat(chat_id)
+        order.begin_resume(last_seq)
         reached = last_seq
         try:
             result = await c.messages.resume(conn.user_id, chat_id, last_seq)
             if result.resync:
                 conn.push(frame_json({"type": "resync", "chat_id": chat_id}))
             for f in result.frames:
-                conn.push(frame_json(f))
+                order.replayed(f)
             reached = result.last_seq
             done.append({"chat_id": chat_id, "last_seq": reached})
         except DomainError as exc:
             conn.push(_error(exc.code, exc.detail, chat_id=chat_id))
         finally:
-            conn.release(chat_id, reached)
+            order.end_resume(reached)
     conn.push(frame_json({"type": "resumed", "chats": done}))
