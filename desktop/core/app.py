@@ -68,7 +68,6 @@ class Messenger(LiveEvents):
         self._older: dict[str, asyncio.Future[int]] = {}
         self._notify_lock = asyncio.Lock()
         self.positions = Positions()
-        self._gap_task: asyncio.Task[None] | None = None
 
     # -- errors -----------------------------------------------------------------------------
 
