@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sanic import Request
@@ -27,7 +28,7 @@ MAX_INFLIGHT = 32
 MAX_RESUME_CHATS = 1000
 
 
-Positions = list[tuple[str, int]]
+Positions = Sequence[tuple[str, int]]
 
 
 async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> tuple[str, Positions] | None:
@@ -49,7 +50,7 @@ def _positions(wanted: Any) -> Positions | None:
         return []
     if not isinstance(wanted, list) or len(wanted) > MAX_RESUME_CHATS:
         return None
-    out: Positions = []
+    out: list[tuple[str, int]] = []
     for item in wanted:
         if not isinstance(item, dict):
             continue
@@ -79,17 +80,32 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
         positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
-        for chat_id, last_seq in wanted:  # live events of these wait for their replay
-            conn.order.chat(chat_id).begin_resume(last_seq)
-        conn.order.start(positions)
+        behind, level = _start_order(conn, positions, wanted)
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
         if wanted:
-            await _replay(wanted, conn, c)
+            await _replay(behind, conn, c, level)
         await _read_loop(ws, conn, c)
     except DomainError as exc:
         log.warning("socket of %s ended: %s", user_id, exc.code)
     finally:
         await asyncio.shield(hub.release(conn))
+
+
+def _start_order(
+    conn: Connection, positions: list[dict[str, Any]], wanted: Positions
+) -> tuple[Positions, Positions]:
+    """Where each chat starts on this socket: a resumed chat behind the server waits for its
+    replay (returned first), one level with it (second) and every other chat start where
+    `ready` says."""
+    server = {str(p["chat_id"]): int(p["last_seq"]) for p in positions}
+    behind = [(ch, seq) for ch, seq in wanted if server.get(ch, seq + 1) > seq]
+    for chat_id, last_seq in behind:  # their live events wait for the replay
+        conn.order.chat(chat_id, last_seq).begin_resume(last_seq)
+    for chat_id, last_seq in wanted:
+        conn.order.start_at(chat_id, last_seq)
+    conn.order.start(positions)
+    waiting = set(behind)
+    return behind, [item for item in wanted if item not in waiting]
 
 
 async def _read_loop(ws: WebsocketImplProtocol, conn: Connection, c: Container) -> None:
@@ -200,10 +216,11 @@ async def _resume(frame: dict[str, Any], conn: Connection, c: Container) -> None
     await _replay(wanted, conn, c)
 
 
-async def _replay(wanted: Positions, conn: Connection, c: Container) -> None:
+async def _replay(wanted: Positions, conn: Connection, c: Container, level: Positions = ()) -> None:
     """Each chat's missed events from the log, then the live ones held meanwhile: no hole and
-    no repeat at the seam (the chat's order knows the last `seq` this socket sent)."""
-    done = []
+    no repeat at the seam (the chat's order knows the last `seq` this socket sent). Chats
+    `level` with the server need no read; they are only reported in `resumed`."""
+    done = [{"chat_id": chat_id, "last_seq": last_seq} for chat_id, last_seq in level]
     for chat_id, last_seq in wanted:
         order = conn.order.chat(chat_id)
         order.begin_resume(last_seq)

@@ -140,9 +140,14 @@ class Hub:
 
     async def _to_user(self, event: Event, data: str) -> None:
         uid = event.key.removeprefix("user.")
-        if event.type == "chat.created" and uid in self.by_user:
-            await self._join(uid, [str(event.body["chat_id"])])
+        joined = str(event.body["chat_id"]) if event.type == "chat.created" else None
+        if joined is not None and uid in self.by_user:
+            await self._join(uid, [joined])
         for conn in list(self.by_user.get(uid, ())):
+            if joined is not None:
+                # (Re)joined: the chat starts at its next event here, and the time away is
+                # never read from the log for this socket.
+                conn.order.forget(joined)
             conn.push(data)
             self.delivered += 1
 

@@ -234,28 +234,45 @@ class ChatOrder:
 
 
 class SocketOrder:
-    """Every chat's `ChatOrder` of one socket."""
+    """Every chat's `ChatOrder` of one socket, made when the chat's first numbered event comes
+    (an idle socket keeps only the positions `ready` announced)."""
 
-    __slots__ = ("_chats", "_emit", "_order")
+    __slots__ = ("_chats", "_emit", "_order", "_start")
 
     def __init__(self, order: Ordering, emit: Emit) -> None:
         self._order = order
         self._emit = emit
         self._chats: dict[str, ChatOrder] = {}
+        self._start: dict[str, int] = {}
 
     def chat(self, chat_id: str, sent: int | None = None) -> ChatOrder:
         found = self._chats.get(chat_id)
         if found is None:
-            found = self._chats[chat_id] = ChatOrder(self._order, chat_id, sent, self._emit)
+            start = self._start.pop(chat_id, None)
+            found = ChatOrder(self._order, chat_id, start if sent is None else sent, self._emit)
+            self._chats[chat_id] = found
         return found
 
     def start(self, positions: list[dict[str, Any]]) -> None:
         """Chats the client does not resume continue from the positions `ready` announced."""
         for p in positions:
-            self.chat(str(p["chat_id"]), int(p["last_seq"]))
+            self.start_at(str(p["chat_id"]), int(p["last_seq"]))
+
+    def start_at(self, chat_id: str, sent: int) -> None:
+        """Where a chat starts on this socket, unless it started already."""
+        if chat_id not in self._chats:
+            self._start.setdefault(chat_id, sent)
 
     def offer(self, chat_id: str, seq: int, data: str) -> None:
         self.chat(chat_id).offer(seq, data)
+
+    def forget(self, chat_id: str) -> None:
+        """The user left the chat: if they come back, they start where they rejoin, and no hole
+        from the time they were away is ever read from the log for them."""
+        self._start.pop(chat_id, None)
+        found = self._chats.pop(chat_id, None)
+        if found is not None:
+            found.close()
 
     def close(self) -> None:
         for chat in self._chats.values():

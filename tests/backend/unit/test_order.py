@@ -21,7 +21,7 @@ from backend.adapters.db.users import SqlUserRepo
 from backend.adapters.messages.sql import SqlMessageStore
 from backend.adapters.presence.memory import MemoryPresence, MemoryRateLimiter
 from backend.api.ws.connection import frame_json
-from backend.api.ws.order import ChatOrder, Ordering, chat_seq
+from backend.api.ws.order import ChatOrder, Ordering, SocketOrder, chat_seq
 from backend.config import Settings
 from backend.domain.errors import Unavailable
 from backend.domain.models import Message, User
@@ -210,3 +210,24 @@ def test_only_numbered_chat_events_are_ordered() -> None:
     body: dict[str, Any] = {"seq": 4, "user_id": "u"}
     assert chat_seq("read", body) is None  # a reader's marker, not the chat's position
     assert chat_seq("typing", {}) is None
+
+
+async def test_a_member_who_left_and_came_back_never_gets_the_events_in_between(
+    world: World,
+) -> None:
+    await world.send(6)
+    f = await world.frames(0, 6)
+    reads: list[tuple[int, int]] = []
+
+    async def read(chat_id: str, after: int, upto: int) -> Resume:
+        reads.append((after, upto))
+        return await world.messages.replay(chat_id, after, upto)
+
+    socket = SocketOrder(Ordering(read, HOLD_S, 100), world.out.append)
+    socket.start([{"chat_id": world.chat_id, "last_seq": 1}])
+    socket.offer(world.chat_id, 2, f[2])  # then the user was removed: seqs 3-4 are not theirs
+    socket.forget(world.chat_id)
+    socket.offer(world.chat_id, 6, f[6])  # back again: the chat starts here
+    socket.offer(world.chat_id, 5, f[5])  # older than where it restarted: dropped
+    assert world.seqs() == [2, 6] and reads == []
+    socket.close()
