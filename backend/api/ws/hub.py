@@ -11,7 +11,6 @@ service's, told when a user's socket comes and goes.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,8 +20,6 @@ from backend.domain import events as ev
 from backend.domain.events import Event
 from backend.domain.ports import EventBus
 from backend.services.presence import PresenceService
-
-log = logging.getLogger(__name__)
 
 
 class Hub:
