@@ -126,8 +126,8 @@ class ChatOrder:
             return
         self._order.stats.held += 1
         self._held[seq] = data
-        if len(self._held) > self._order.max_held:
-            self._give_up()
+        if len(self._held) > self._order.max_held and not self.resuming:
+            self._give_up()  # (a replay in progress ends by itself, and the held events follow)
         self._arm()
 
     def begin_resume(self, after: int) -> None:
