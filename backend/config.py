@@ -93,7 +93,7 @@ class Settings:
     ws_frames_burst: int = 200
     resume_max_events: int = 1000
     presence_heartbeat_s: float = 10.0
-    order_hold_ms: float = 50.0  # an early chat event waits this long before its hole is read
+    order_hold_ms: float = 200.0  # an early chat event waits this long before its hole is read
     order_max_held: int = 500  # early events held per chat per socket before a hole is a gap
     hash_concurrency: int = 0  # 0 = 2 × cores
     hash_queue: int = 64
@@ -157,7 +157,7 @@ class Settings:
             proxies_count=_int(e, "PARLEY_PROXIES_COUNT", 0),
             drain_timeout_s=_float(e, "PARLEY_DRAIN_TIMEOUT", 15.0),
             presence_heartbeat_s=_float(e, "PARLEY_PRESENCE_HEARTBEAT", 10.0),
-            order_hold_ms=_float(e, "PARLEY_ORDER_HOLD_MS", 50.0),
+            order_hold_ms=_float(e, "PARLEY_ORDER_HOLD_MS", 200.0),
             order_max_held=_int(e, "PARLEY_ORDER_MAX_HELD", 500),
             hash_concurrency=_int(e, "PARLEY_HASH_CONCURRENCY", 0),
             hash_queue=_int(e, "PARLEY_HASH_QUEUE", 64),
