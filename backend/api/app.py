@@ -24,9 +24,11 @@ from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
 from backend.api.ws.caps import SocketCaps
 from backend.api.ws.hub import Hub
+from backend.api.ws.order import Ordering
 from backend.api.ws.sessions import SessionGuard
 from backend.bootstrap import build
 from backend.config import Settings
+from backend.services.presence import PresenceService
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,12 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
 async def _start(app: Sanic[Any, Any]) -> None:
     container = await build(app.ctx.settings)
     app.ctx.container = container
-    hub = Hub(container.bus, container.presence, app.ctx.settings.presence_heartbeat_s)
+    settings: Settings = app.ctx.settings
+    presence = PresenceService(container.presence, container.bus, settings.presence_heartbeat_s)
+    ordering = Ordering(
+        container.messages.replay, settings.order_hold_ms / 1000, settings.order_max_held
+    )
+    hub = Hub(container.bus, presence, ordering)
     hub.start()
     app.ctx.hub = hub
     container.pipeline.on_batch = app.ctx.metrics.batch.observe
@@ -126,6 +133,7 @@ def _ops_routes(app: Sanic[Any, Any]) -> None:
         m: Metrics = request.app.ctx.metrics
         m.sockets.set(len(request.app.ctx.hub.connections))
         m.deliveries.set(request.app.ctx.hub.delivered)
+        m.set_order(request.app.ctx.hub.ordering.stats)
         m.bus_received.set(getattr(request.app.ctx.container.bus, "received", 0))
         return raw(generate_latest(m.registry), content_type="text/plain; version=0.0.4")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from backend.api.ws.order import OrderStats
+
 # Labels come only from these sets: an attacker choosing methods or paths must not grow the
 # registry (20,000 random method names once added 12 MiB).
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -48,3 +50,17 @@ class Metrics:
             "Frames delivered to sockets since start",
             registry=self.registry,
         )
+        self.order = {
+            name: Gauge(f"parley_ws_order_{name}", doc, registry=self.registry)
+            for name, doc in (
+                ("held", "Chat events that arrived early and waited for their predecessor"),
+                ("filled", "Chat events read from the event log to fill a hole"),
+                ("gaps", "gap frames sent for a seq that could not be delivered"),
+                ("repeats", "Live chat events dropped because the socket had sent them"),
+            )
+        }
+
+    def set_order(self, stats: OrderStats) -> None:
+        """The order counters live in the hub (a plain int each); copied here on a scrape."""
+        for name, gauge in self.order.items():
+            gauge.set(getattr(stats, name))

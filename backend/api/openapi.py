@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from backend.api.schemas import Body
+from backend.api.ws.contract import SOCKET_CONTRACT
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Parley API", "version": "1"},
+        "info": {"title": "Parley API", "version": "1", "description": SOCKET_CONTRACT},
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
         "components": {

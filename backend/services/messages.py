@@ -191,21 +191,29 @@ class MessageService:
         if chat is None:
             raise NotFound("No such chat.", code="chat_not_found")
         if chat.last_seq - last_seq > self._limits.resume_max_events:
-            return Resume([], last_seq, resync=True)
-        events = await self._repo.events(chat_id, last_seq, chat.last_seq)
+            return Resume([], chat.last_seq, resync=True)  # the client reloads from here
+        return await self.replay(chat_id, last_seq, chat.last_seq)
+
+    async def replay(self, chat_id: str, after: int, upto: int) -> Resume:
+        """The log's events in (after, upto], read by id, for a replica's own member sockets.
+
+        Stops before a message still being stored (`last_seq` says how far it got); reaches
+        `upto` when every event there could be given (a void one as its tombstone).
+        """
+        upto = min(upto, after + self._limits.resume_max_events)
+        events = await self._repo.events(chat_id, after, upto)
         targets = [
             (chat_id, e.target_seq or e.seq) for e in events if e.type.value.startswith("message.")
         ]
         stored = await self._store.get(targets)
         frames: list[dict[str, Any]] = []
-        reached = last_seq
         for event in events:
             frame = await self._frame(event, stored)
             if frame is None:
-                break  # a message still being stored: stop before it; the client resumes again
+                # a message still being stored: stop before it; the client resumes again
+                return Resume(frames, frames[-1]["seq"] if frames else after)
             frames.append(frame)
-            reached = event.seq
-        return Resume(frames, reached)
+        return Resume(frames, upto)
 
     async def _frame(
         self, event: ChatEvent, stored: dict[tuple[str, int], Message]

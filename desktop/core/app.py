@@ -69,7 +69,6 @@ class Messenger(LiveEvents):
         self._older: dict[str, asyncio.Future[int]] = {}
         self._notify_lock = asyncio.Lock()
         self.positions = Positions()
-        self._gap_task: asyncio.Task[None] | None = None
         self.calls = CallCenter(MessengerTransport(self), self._my_id, self._my_name)
 
     def _my_id(self) -> str:

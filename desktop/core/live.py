@@ -1,7 +1,7 @@
 """The realtime half of `Messenger`: every server event applied to the app's state.
 
 `LiveEvents` implements `RealtimeHandler` for the realtime client: acknowledgements, refusals,
-message/member/presence/typing/read events, resume cursors and resyncs. It is a mixin of
+message/member/presence/typing/read events, resume positions and resyncs. It is a mixin of
 `Messenger` (which owns the state and the use cases) so each file stays about one thing.
 """
 
@@ -44,20 +44,19 @@ class LiveEvents:
     _notify_lock: asyncio.Lock
     positions: Positions
     realtime: RealtimeClient | None
-    _gap_task: asyncio.Task[None] | None
     calls: CallCenter
 
-    def resume_cursor(self, ready: JSON) -> list[JSON]:
-        """Resume every chat from its contiguous position (never from above a hole)."""
-        server = {str(c["chat_id"]): int(c.get("last_seq", 0)) for c in ready.get("chats", [])}
-        if set(server) - set(self.chats):
+    def resume_cursor(self) -> list[JSON]:
+        """Every known chat from the highest `seq` seen: the server sends what came after."""
+        return [
+            {"chat_id": chat_id, "last_seq": last}
+            for chat_id in self.chats
+            if (last := self.positions.last(chat_id)) is not None
+        ]
+
+    def on_ready(self, ready: JSON) -> None:
+        if {str(c["chat_id"]) for c in ready.get("chats", [])} - set(self.chats):
             self._refresh_chats_soon()
-        cursor: list[JSON] = []
-        for chat_id in self.chats:
-            held = self.positions.contiguous(chat_id)
-            if held is not None and chat_id in server and server[chat_id] > held:
-                cursor.append({"chat_id": chat_id, "last_seq": held})
-        return cursor
 
     def on_connection(self, online: bool) -> None:
         self.listener.connection_changed(online)
@@ -90,8 +89,7 @@ class LiveEvents:
         if kind in SEQ_TYPES and chat is not None and "seq" in frame:
             seq = int(frame["seq"])
             chat.last_seq = max(chat.last_seq, seq)
-            fresh = self.positions.record(chat_id, seq, time.monotonic())
-            self._watch_gaps(chat_id)
+            fresh = self.positions.record(chat_id, seq)
         if kind.startswith("message.") and isinstance(frame.get("message"), dict):
             self._on_message(kind, Message.from_json(frame["message"]), fresh)
         elif kind in ("member.added", "member.removed"):
@@ -192,24 +190,6 @@ class LiveEvents:
         if chat.last_message is None or seq >= chat.last_message.seq:
             chat.unread = 0
             self.listener.chat_changed(chat_id)
-
-    def _watch_gaps(self, chat_id: str) -> None:
-        """Make sure a task asks again for holes that stay open (one task for all chats)."""
-        pos = self.positions.get(chat_id)
-        if pos is None or pos.gap_since is None:
-            return
-        if self._gap_task is None or self._gap_task.done():
-            self._gap_task = self.tasks.spawn(self._ask_for_gaps(), "gaps")
-
-    async def _ask_for_gaps(self) -> None:
-        while (wait := self.positions.next_due(time.monotonic())) is not None:
-            if wait > 0:
-                await asyncio.sleep(wait)  # a timer, not synchronisation: holes usually fill
-                continue
-            due = self.positions.take_due(time.monotonic())
-            if due and self.realtime is not None:
-                log.info("asking again for %d chat(s) with a hole in their seqs", len(due))
-                await self.realtime.resume([{"chat_id": c, "last_seq": s} for c, s in due])
 
     async def _resync(self, chat_id: str) -> None:
         """Too far behind for a resume: reload the chat and start its seqs where the server is."""

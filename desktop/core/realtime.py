@@ -1,8 +1,10 @@
 """The realtime client: one WebSocket per app, kept up for as long as the user is signed in.
 
-It connects, authenticates (`auth` → `ready`), resumes every chat from the last `seq` the app has
-seen, and then streams events to its handler. When the connection drops it reconnects with
-exponential backoff and jitter; a `reconnect` frame from a draining server is obeyed at once.
+It connects and authenticates with the last `seq` the app has seen of every chat (`auth` →
+`ready`, then the missed events, then `resumed`), and then streams events to its handler: the
+server sends each chat's events in `seq` order with no hole, so no hole tracking is needed here.
+When the connection drops it reconnects with exponential backoff and jitter; a `reconnect`
+frame from a draining server is obeyed at once.
 Messages written while offline wait in an ordered outbox and are sent (with their original
 `client_msg_id`, so the server de-duplicates retries) as soon as a connection is ready.
 """
@@ -33,7 +35,8 @@ log = logging.getLogger(__name__)
 AUTH_FAILED = 4401
 READY_TIMEOUT_S = 10.0
 MAX_INFLIGHT = 16  # unacknowledged sends per socket; the server refuses more than 32
-RETRYABLE = {"too_many_inflight", "rate_limited", "unavailable"}
+RETRYABLE = {"too_many_inflight", "rate_limited", "unavailable"}  # and every `*_unavailable`
+RETRY_DEFERRED_S = 0.5  # a send the server deferred goes out again after this long at the latest
 
 TokenProvider = Callable[[bool], Awaitable[str]]
 """Returns an access token; `True` asks for a fresh one (the last was refused)."""
@@ -57,8 +60,11 @@ class Outgoing:
 class RealtimeHandler(Protocol):
     """What the realtime client reports; implemented by the app state (`desktop.core.app`)."""
 
-    def resume_cursor(self, ready: JSON) -> list[JSON]:
-        """Given the `ready` frame, the `[{chat_id, last_seq}]` to resume from."""
+    def resume_cursor(self) -> list[JSON]:
+        """The `[{chat_id, last_seq}]` to resume from: the highest `seq` seen of each chat."""
+
+    def on_ready(self, ready: JSON) -> None:
+        """The server's `ready` frame (its chats and their positions)."""
 
     def on_event(self, frame: JSON) -> None:
         """Every server frame other than ready/ack/error-for-a-send/pong/reconnect."""
@@ -102,6 +108,7 @@ class RealtimeClient:
         self._live = False
         self._stopping = False
         self._wake = asyncio.Event()
+        self._retry: asyncio.Task[None] | None = None  # the deferred sends' next write
         self.connections = 0  # how many times a connection became ready (for tests and stats)
 
     # -- public -----------------------------------------------------------------------------
@@ -131,16 +138,6 @@ class RealtimeClient:
         if self._live:
             await self._write({"type": "typing", "chat_id": chat_id})
 
-    async def resume(self, chats: list[JSON]) -> bool:
-        """Ask again for the events after `[{chat_id, last_seq}]` (a hole that stayed open).
-
-        The server answers with the missing events as ordinary frames, then `resumed`. False
-        when offline: the next connection resumes from the same positions anyway.
-        """
-        if not self._live or not chats:
-            return False
-        return await self._write({"type": "resume", "chats": chats})
-
     def reconnect_now(self) -> None:
         """Skip the rest of the backoff wait (the user pressed "Reconnect now")."""
         self.backoff.reset()
@@ -149,6 +146,8 @@ class RealtimeClient:
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+        if self._retry is not None:
+            self._retry.cancel()
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
@@ -194,7 +193,11 @@ class RealtimeClient:
                 self.url, open_timeout=10, max_size=1 << 20, compression=None, proxy=None
             ) as ws:
                 self._ws = ws
-                await ws.send(json.dumps({"type": "auth", "token": token}))
+                auth: JSON = {"type": "auth", "token": token}
+                cursor = self._handler.resume_cursor()
+                if cursor:
+                    auth["chats"] = cursor  # the server replays what was missed after `ready`
+                await ws.send(json.dumps(auth))
                 try:
                     ready = await self._await_ready(ws)
                 except ConnectionClosed as exc:
@@ -212,9 +215,7 @@ class RealtimeClient:
                     return frame
 
     async def _serve(self, ws: ClientConnection, ready: JSON) -> bool:
-        cursor = self._handler.resume_cursor(ready)
-        if cursor:
-            await ws.send(json.dumps({"type": "resume", "chats": cursor}))
+        self._handler.on_ready(ready)
         self._sent_here.clear()
         self._inflight.clear()
         self.connections += 1
@@ -245,16 +246,26 @@ class RealtimeClient:
         cid = str(frame["client_msg_id"])
         code = str(frame.get("code", "error"))
         self._inflight.discard(cid)
-        if code in RETRYABLE and cid in self._outbox:
-            # Not a verdict on the message: it stays queued and goes out after the next ack
-            # or on the next connection.
+        if (code in RETRYABLE or code.endswith("_unavailable")) and cid in self._outbox:
+            # Not a verdict on the message: it stays queued and goes out after the next ack,
+            # a short wait, or on the next connection.
             self._sent_here.discard(cid)
             log.info("send deferred by the server (%s)", code)
+            self._retry_soon()
             return
         self._outbox.pop(cid, None)
         self._handler.on_send_failed(cid, code, str(frame.get("detail", "")))
 
     # -- writing ----------------------------------------------------------------------------
+
+    def _retry_soon(self) -> None:
+        """Write the deferred sends again shortly, even if no other ack comes to trigger it."""
+        if self._retry is None or self._retry.done():
+            self._retry = asyncio.ensure_future(self._write_later())
+
+    async def _write_later(self) -> None:
+        await asyncio.sleep(RETRY_DEFERRED_S)  # a timer, not synchronisation
+        await self._write_pending()
 
     async def _write_pending(self) -> None:
         if not self._live:

@@ -91,10 +91,16 @@ class Socket:
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    async def connect(cls, ws_url: str, token: str, timeout: float = 10.0) -> Socket:
+    async def connect(
+        cls, ws_url: str, token: str, timeout: float = 10.0, resume: list[Any] | None = None
+    ) -> Socket:
+        """Sign in; `resume` (`[{chat_id, last_seq}]`) asks for the missed events in `auth`."""
         ws = await websockets.connect(ws_url, open_timeout=timeout, max_size=2**22)
         sock = cls(ws)
-        await ws.send(json.dumps({"type": "auth", "token": token}))
+        auth: dict[str, Any] = {"type": "auth", "token": token}
+        if resume is not None:
+            auth["chats"] = resume
+        await ws.send(json.dumps(auth))
         sock._reader = asyncio.create_task(sock._read())
         sock.ready = await sock.next("ready", timeout)
         return sock

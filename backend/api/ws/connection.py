@@ -15,6 +15,8 @@ import uuid
 from collections import deque
 from typing import Any, Protocol
 
+from backend.api.ws.order import Ordering, SocketOrder
+
 log = logging.getLogger(__name__)
 
 CLOSE_AUTH = 4401
@@ -53,19 +55,19 @@ class Connection:
     __slots__ = (
         "_closer",
         "_early",
-        "_held",
         "_limit",
         "_outbox",
         "_writer",
         "closed",
         "id",
         "inflight",
+        "order",
         "presence_seen",
         "user_id",
         "ws",
     )
 
-    def __init__(self, ws: Socket, user_id: str, outbox_frames: int) -> None:
+    def __init__(self, ws: Socket, user_id: str, outbox_frames: int, ordering: Ordering) -> None:
         self.id = uuid.uuid4().hex
         self.ws = ws
         self.user_id = user_id
@@ -76,7 +78,7 @@ class Connection:
         # socket then costs no task and no queue machinery (thousands of idle sockets add up).
         self._outbox: deque[str] = deque()
         self._limit = outbox_frames
-        self._held: dict[str, list[tuple[int, str]]] = {}
+        self.order = SocketOrder(ordering, self._enqueue)
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         # Until `ready` goes out, live events wait here: the socket is subscribed before its
@@ -91,7 +93,7 @@ class Connection:
             log.debug("writer of %s stopped: %s", self.id, exc)
 
     def push(self, data: str, chat_id: str | None = None, seq: int | None = None) -> None:
-        """Queue a serialised frame; frames of a chat being resumed wait until it is done."""
+        """Queue a serialised frame; a chat's numbered events pass through its order first."""
         if self.closed:
             return
         if self._early is not None:
@@ -99,8 +101,13 @@ class Connection:
                 self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
             self._early.append((data, chat_id, seq))
             return
-        if chat_id is not None and seq is not None and chat_id in self._held:
-            self._held[chat_id].append((seq, data))
+        if chat_id is not None and seq is not None:
+            self.order.offer(chat_id, seq, data)
+            return
+        self._enqueue(data)
+
+    def _enqueue(self, data: str) -> None:
+        if self.closed:
             return
         if len(self._outbox) >= self._limit:
             log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
@@ -111,27 +118,18 @@ class Connection:
             self._writer = asyncio.create_task(self._write())
 
     def ready(self, data: str) -> None:
-        """Send the `ready` frame, then whatever arrived before it."""
+        """Send the `ready` frame, then whatever arrived before it (through the chats' order)."""
         early, self._early = self._early or [], None
         self.push(data)
         for frame, chat_id, seq in early:
             self.push(frame, chat_id, seq)
-
-    def hold(self, chat_id: str) -> None:
-        self._held[chat_id] = []
-
-    def release(self, chat_id: str, sent_upto: int) -> None:
-        """End a resume: deliver live events that arrived meanwhile and were not in it."""
-        held = self._held.pop(chat_id, [])
-        for seq, data in sorted(held, key=lambda item: item[0]):
-            if seq > sent_upto:
-                self.push(data)
 
     def abort(self, code: int, reason: str) -> None:
         """Close without waiting for the outbox (slow or abusive client)."""
         if self.closed:
             return
         self.closed = True
+        self.order.close()
         if self._writer is not None:
             self._writer.cancel()
         self._closer = asyncio.create_task(self._close(code, reason))
@@ -147,6 +145,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self.order.close()
         if self._writer is not None and not self._writer.done():
             try:
                 await asyncio.wait_for(asyncio.shield(self._writer), grace)
@@ -156,6 +155,7 @@ class Connection:
 
     async def stop(self) -> None:
         self.closed = True
+        self.order.close()
         if self._writer is not None:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,17 +40,38 @@ log = logging.getLogger(__name__)
 
 MAX_INFLIGHT = 32
 
+Positions = Sequence[tuple[str, int]]
 
-async def _authenticate(ws: WebsocketImplProtocol, c: Container) -> AccessClaims | None:
+
+async def _authenticate(
+    ws: WebsocketImplProtocol, c: Container
+) -> tuple[AccessClaims, Positions] | None:
+    """The first frame's verified token, and the chats it asks to resume (`chats`, optional)."""
     try:
         raw = await asyncio.wait_for(ws.recv(), c.settings.ws_auth_timeout_s)
         frame = json_object(raw) if raw else None
         token = frame.get("token") if frame is not None and frame.get("type") == "auth" else None
-        if not isinstance(token, str) or not token.isascii():
+        if frame is None or not isinstance(token, str) or not token.isascii():
             return None
-        return await c.sessions.authenticate(token)
+        claims = await c.sessions.authenticate(token)
     except Exception:  # a timeout, a bad frame or token, a socket closed meanwhile: not signed in
         return None
+    return claims, _auth_positions(frame.get("chats"))
+
+
+def _auth_positions(chats: Any) -> Positions:
+    """Resume positions carried by the `auth` frame; malformed ones are ignored (the client
+    then gets `ready` and can resume explicitly)."""
+    if chats is None:
+        return []
+    try:
+        return _pairs(ResumeFrame.model_validate({"chats": chats}))
+    except ValidationError:
+        return []
+
+
+def _pairs(frame: ResumeFrame) -> Positions:
+    return [(p.chat_id, p.last_seq) for p in frame.chats]
 
 
 def _error(code: str, detail: str, **extra: Any) -> str:
@@ -70,21 +92,25 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     address = client_ip(request)
     caps.arrive(address, ws)
     try:
-        claims = await _authenticate(ws, c)
+        auth = await _authenticate(ws, c)
     finally:
         caps.unauthenticated.discard(address, ws)
-    if claims is None:
+    if auth is None:
         await ws.close(CLOSE_AUTH, "authentication required")
         return
+    claims, wanted = auth
     user_id = claims.user_id
-    conn = Connection(ws, user_id, c.settings.ws_outbox_frames)
+    conn = Connection(ws, user_id, c.settings.ws_outbox_frames, hub.ordering)
     caps.signed_in(user_id, conn)
     guard.track(conn, claims)
     try:
         positions = await c.chats.positions(user_id)
         await hub.attach(conn, [p["chat_id"] for p in positions])
         positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
+        behind, level = _start_order(conn, positions, wanted)
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
+        if wanted:
+            await _replay(behind, conn, c, level)
         await _read_loop(ws, conn, c, guard)
     except DomainError as exc:
         # Before `ready` (the positions could not be read): say why, then ask to come back.
@@ -95,6 +121,23 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         caps.users.discard(user_id, conn)
         guard.forget(conn)
         await asyncio.shield(hub.release(conn))
+
+
+def _start_order(
+    conn: Connection, positions: list[dict[str, Any]], wanted: Positions
+) -> tuple[Positions, Positions]:
+    """Where each chat starts on this socket: a resumed chat behind the server waits for its
+    replay (returned first), one level with it (second) and every other chat start where
+    `ready` says."""
+    server = {str(p["chat_id"]): int(p["last_seq"]) for p in positions}
+    behind = [(ch, seq) for ch, seq in wanted if server.get(ch, seq + 1) > seq]
+    for chat_id, last_seq in behind:  # their live events wait for the replay
+        conn.order.chat(chat_id, last_seq).begin_resume(last_seq)
+    for chat_id, last_seq in wanted:
+        conn.order.start_at(chat_id, last_seq)
+    conn.order.start(positions)
+    waiting = set(behind)
+    return behind, [item for item in wanted if item not in waiting]
 
 
 async def _read_loop(
@@ -216,21 +259,28 @@ async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
 
 
 async def _resume(frame: ResumeFrame, conn: Connection, c: Container) -> None:
-    done = []
-    for item in frame.chats:
-        chat_id = item.chat_id
-        conn.hold(chat_id)
-        reached = item.last_seq
+    await _replay(_pairs(frame), conn, c)
+
+
+async def _replay(wanted: Positions, conn: Connection, c: Container, level: Positions = ()) -> None:
+    """Each chat's missed events from the log, then the live ones held meanwhile: no hole and
+    no repeat at the seam (the chat's order knows the last `seq` this socket sent). Chats
+    `level` with the server need no read; they are only reported in `resumed`."""
+    done = [{"chat_id": chat_id, "last_seq": last_seq} for chat_id, last_seq in level]
+    for chat_id, last_seq in wanted:
+        order = conn.order.chat(chat_id)
+        order.begin_resume(last_seq)
+        reached = last_seq
         try:
-            result = await c.messages.resume(conn.user_id, chat_id, item.last_seq)
+            result = await c.messages.resume(conn.user_id, chat_id, last_seq)
             if result.resync:
                 conn.push(frame_json({"type": "resync", "chat_id": chat_id}))
             for f in result.frames:
-                conn.push(frame_json(f))
+                order.replayed(f)
             reached = result.last_seq
             done.append({"chat_id": chat_id, "last_seq": reached})
         except DomainError as exc:
             conn.push(_error(exc.code, exc.detail, chat_id=chat_id))
         finally:
-            conn.release(chat_id, reached)
+            order.end_resume(reached)
     conn.push(frame_json({"type": "resumed", "chats": done}))

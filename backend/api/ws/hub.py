@@ -3,45 +3,42 @@
 The hub binds `chat.<id>` while at least one local user is a member of that chat and `user.<id>`
 while that user has a socket here, so the bus sends this replica only what its users may see.
 Membership changes arrive as events and adjust the bindings: a removed member stops receiving at
-once; a new member starts receiving after its `chat.created`.
+once; a new member starts receiving after its `chat.created`. Each socket passes a chat's
+numbered events through its own order (`backend.api.ws.order`); presence is the presence
+service's, told when a user's socket comes and goes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable
 from typing import Any
 
 from backend.api.ws.connection import CLOSE_RESTART, Connection, frame_json
+from backend.api.ws.order import Ordering, chat_seq
 from backend.domain import events as ev
-from backend.domain.errors import DomainError
 from backend.domain.events import Event
-from backend.domain.ports import EventBus, Presence
-
-log = logging.getLogger(__name__)
+from backend.domain.ports import EventBus
+from backend.services.presence import PresenceService
 
 
 class Hub:
-    def __init__(self, bus: EventBus, presence: Presence, heartbeat_s: float) -> None:
+    def __init__(self, bus: EventBus, presence: PresenceService, ordering: Ordering) -> None:
         self._bus = bus
         self._presence = presence
-        self._heartbeat_s = heartbeat_s
+        self.ordering = ordering
         self.by_user: dict[str, set[Connection]] = {}
         self.chat_users: dict[str, set[str]] = {}
         self.user_chats: dict[str, set[str]] = {}
         self.delivered = 0
-        self._heartbeat: asyncio.Task[None] | None = None
         self._cleanups: set[asyncio.Task[None]] = set()
         bus.on_event(self.on_event)
 
     def start(self) -> None:
-        self._heartbeat = asyncio.create_task(self._beat(), name="presence-heartbeat")
+        self._presence.start(lambda: [(c.user_id, c.id) for c in self.connections])
 
     async def close(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        await self._presence.close()
         await asyncio.gather(*self._cleanups, return_exceptions=True)
 
     @property
@@ -57,8 +54,7 @@ class Hub:
             self.user_chats[uid] = set()
             await self._bus.bind([ev.user_key(uid)])
             await self._join(uid, chat_ids)
-        if await self._presence.connect(uid, conn.id):
-            await self._announce(uid, True)
+        await self._presence.connected(uid, conn.id, set(self.user_chats.get(uid, ())))
 
     def release(self, conn: Connection) -> asyncio.Task[None]:
         """Detach in a task of its own: Sanic cancels a socket's handler when the peer goes away,
@@ -85,11 +81,7 @@ class Hub:
             self.user_chats.pop(uid, None)
             await self._leave(uid, chats)
             await self._bus.unbind([ev.user_key(uid)])
-        try:
-            if await self._presence.disconnect(uid, conn.id):
-                await self._announce(uid, False, chats)
-        except Exception as exc:  # presence is best effort; the entry expires anyway
-            log.warning("presence disconnect failed: %s", exc)
+        await self._presence.disconnected(uid, conn.id, chats)
 
     async def _join(self, uid: str, chat_ids: Iterable[str]) -> None:
         new_keys = []
@@ -116,16 +108,6 @@ class Hub:
         if gone:
             await self._bus.unbind(gone)
 
-    async def _announce(self, uid: str, online: bool, chats: set[str] | None = None) -> None:
-        targets = chats if chats is not None else self.user_chats.get(uid)
-        if targets is None:
-            return
-        events = [ev.to_chat(c, "presence", user_id=uid, online=online) for c in targets]
-        try:
-            await self._bus.publish(events)
-        except DomainError as exc:
-            log.warning("presence publish failed: %s", exc)
-
     async def on_event(self, event: Event) -> None:
         data = frame_json(event.frame())
         if event.key.startswith("chat."):
@@ -135,7 +117,7 @@ class Hub:
 
     def _to_chat(self, event: Event, data: str) -> None:
         chat_id = str(event.body["chat_id"])
-        seq = event.body.get("seq")
+        seq = chat_seq(event.type, event.body)
         subject = event.body.get("user_id")
         for uid in list(self.chat_users.get(chat_id, ())):
             if event.type == "typing" and uid == subject:
@@ -146,7 +128,7 @@ class Hub:
                     if uid == subject or conn.presence_seen.get(str(subject)) == online:
                         continue
                     conn.presence_seen[str(subject)] = online
-                conn.push(data, chat_id, seq if isinstance(seq, int) else None)
+                conn.push(data, chat_id, seq)
                 self.delivered += 1
         if event.type == "member.removed" and isinstance(subject, str) and subject in self.by_user:
             task = asyncio.create_task(self._leave(subject, [chat_id]))
@@ -155,9 +137,14 @@ class Hub:
 
     async def _to_user(self, event: Event, data: str) -> None:
         uid = event.key.removeprefix("user.")
-        if event.type == "chat.created" and uid in self.by_user:
-            await self._join(uid, [str(event.body["chat_id"])])
+        joined = str(event.body["chat_id"]) if event.type == "chat.created" else None
+        if joined is not None and uid in self.by_user:
+            await self._join(uid, [joined])
         for conn in list(self.by_user.get(uid, ())):
+            if joined is not None:
+                # (Re)joined: the chat starts at its next event here, and the time away is
+                # never read from the log for this socket.
+                conn.order.forget(joined)
             conn.push(data)
             self.delivered += 1
 
@@ -170,13 +157,3 @@ class Hub:
         await asyncio.gather(
             *(c.finish(CLOSE_RESTART, reason) for c in self.connections), return_exceptions=True
         )
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(self._heartbeat_s)
-            pairs = [(c.user_id, c.id) for c in self.connections]
-            if pairs:
-                try:
-                    await self._presence.heartbeat(pairs)
-                except Exception as exc:
-                    log.warning("presence heartbeat failed: %s", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -92,3 +93,31 @@ async def test_client_too_far_behind_gets_resync(server_factory: Any, mode: str)
         await sa.close()
     finally:
         await api.close()
+
+
+async def test_positions_in_auth_resume_then_go_live_with_no_hole_or_repeat(
+    api: Api, server: ServerProcess
+) -> None:
+    """The seam: the replay of what was missed, then live events, each `seq` once, in order."""
+    a, b = await api.user(), await api.user()
+    chat = await api.group(a, b)
+    for i in range(10):
+        assert (await api.send(a, chat, f"missed {i}")).status_code == 201
+
+    async def keep_sending() -> None:
+        for i in range(20):
+            assert (await api.send(a, chat, f"live {i}")).status_code == 201
+
+    sender = asyncio.create_task(keep_sending())
+    sb = await Socket.connect(
+        server.ws_url, b.access_token, resume=[{"chat_id": chat, "last_seq": 3}]
+    )
+    try:
+        await sender
+        await sb.next("message.created", chat_id=chat, seq=30)
+        seqs = [f["seq"] for f in sb.frames if f.get("type") == "message.created"]
+        assert seqs == list(range(4, 31))
+        assert sb.frames[0]["type"] == "ready"
+        assert len(sb.of("resumed")) == 1
+    finally:
+        await sb.close()

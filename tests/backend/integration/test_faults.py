@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.client import Api
 from tests.support.engines import production_env, run_engine
-from tests.support.resilient import ResilientClient, text_with_time
+from tests.support.member import Member, text_with_time
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.engines, pytest.mark.slow]
@@ -104,12 +104,12 @@ async def test_broker_restart_under_load_loses_nothing(
     env.update({"PARLEY_JWT_SECRET": "broker-test-secret-" + "y" * 24, "PARLEY_JWT_KID": "k1"})
     replicas = [server_factory("embedded", env=dict(env)) for _ in range(2)]
     api = Api(replicas[0].url)
-    clients: list[ResilientClient] = []
+    clients: list[Member] = []
     try:
         a, b = await api.user(), await api.user()
         chat = await api.group(a, b)
-        sender = ResilientClient(replicas[0].url, a.id, a.access_token)
-        reader = ResilientClient(replicas[1].url, b.id, b.access_token)
+        sender = Member(replicas[0].url, a.id, a.access_token)
+        reader = Member(replicas[1].url, b.id, b.access_token)
         clients = [sender, reader]
         for c in clients:
             c.start()
@@ -166,7 +166,7 @@ async def test_redis_restart_presence_and_limits_recover(
         a, b = await api.user(), await api.user()
         r = await api.http.post("/chats/direct", headers=a.auth, json={"user_id": b.id})
         chat = r.json()["chat"]["id"]
-        peer = ResilientClient(srv.url, b.id, b.access_token)
+        peer = Member(srv.url, b.id, b.access_token)
         peer.start()
         await asyncio.wait_for(peer.connected.wait(), 30)
 

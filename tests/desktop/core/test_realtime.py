@@ -38,8 +38,11 @@ class Handler:
         self.online: list[bool] = []
         self.cursor: list[JSON] = []
 
-    def resume_cursor(self, ready: JSON) -> list[JSON]:
+    def resume_cursor(self) -> list[JSON]:
         return self.cursor
+
+    def on_ready(self, ready: JSON) -> None:
+        self.events.append(ready)
 
     def on_event(self, frame: JSON) -> None:
         self.events.append(frame)
@@ -122,6 +125,33 @@ async def test_a_message_the_server_refuses_is_reported_not_retried(
 
 
 def _unused(_: Any) -> None: ...
+
+
+async def test_connecting_resumes_from_the_highest_seq_seen_in_order_once(
+    desktop_server: ServerProcess,
+) -> None:
+    rest = RestClient(desktop_server.url)
+    name = unique("rt")
+    await rest.register(name, f"{name}@example.org", PASSWORD, "")
+    await rest.login(name, PASSWORD)
+    chat = await rest.create_chat("resume", [])
+    sent = [await rest.send(chat.id, uuid.uuid4().hex, f"m{i}") for i in range(6)]
+    handler = Handler()
+    handler.cursor = [{"chat_id": chat.id, "last_seq": sent[1].seq}]  # seen up to the second
+
+    async def token(fresh: bool) -> str:
+        return await rest.access_token()
+
+    client = RealtimeClient(desktop_server.url, token, handler)
+    running = asyncio.create_task(client.run())
+    await eventually(lambda: any(e.get("type") == "resumed" for e in handler.events), 10, "resumed")
+    kinds = [e["type"] for e in handler.events]
+    assert kinds[0] == "ready" and kinds[-1] == "resumed"
+    replayed = [e["seq"] for e in handler.events if e["type"] == "message.created"]
+    assert replayed == [m.seq for m in sent[2:]]  # what was missed, in order, each once
+    await client.stop()
+    await asyncio.wait_for(running, 10)
+    await rest.aclose()
 
 
 @pytest.mark.slow

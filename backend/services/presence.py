@@ -1,0 +1,71 @@
+"""Presence: who is online, announced to the chats they are in, kept alive by heartbeats.
+
+A user is online while at least one of their sockets is connected to any replica. The first
+socket announces `presence {online: true}` to the user's chats and the last one `online: false`;
+the presence store (in-process or Redis) decides which is first and last across replicas, and a
+replica that dies stops heartbeating, so its entries expire instead of staying online forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from backend.domain import events as ev
+from backend.domain.errors import DomainError
+from backend.domain.ports import EventBus, Presence
+
+log = logging.getLogger(__name__)
+
+# The (user_id, connection_id) of every socket this replica holds, asked at each heartbeat.
+Connections = Callable[[], Sequence[tuple[str, str]]]
+
+
+class PresenceService:
+    def __init__(self, presence: Presence, bus: EventBus, heartbeat_s: float) -> None:
+        self._presence = presence
+        self._bus = bus
+        self._heartbeat_s = heartbeat_s
+        self._beat: asyncio.Task[None] | None = None
+
+    def start(self, connections: Connections) -> None:
+        self._beat = asyncio.create_task(self._heartbeats(connections), name="presence-heartbeat")
+
+    async def close(self) -> None:
+        if self._beat is not None:
+            self._beat.cancel()
+            await asyncio.gather(self._beat, return_exceptions=True)
+
+    async def connected(self, user_id: str, conn_id: str, chat_ids: Iterable[str]) -> None:
+        """A socket of `user_id` is ready; announce it if it is the user's first anywhere."""
+        if await self._presence.connect(user_id, conn_id):
+            await self._announce(user_id, True, chat_ids)
+
+    async def disconnected(self, user_id: str, conn_id: str, chat_ids: Iterable[str]) -> None:
+        """A socket went away; announce it if it was the user's last. Best effort: the entry
+        expires anyway when the store cannot be reached."""
+        try:
+            if await self._presence.disconnect(user_id, conn_id):
+                await self._announce(user_id, False, chat_ids)
+        except Exception as exc:
+            log.warning("presence disconnect failed: %s", exc)
+
+    async def _announce(self, user_id: str, online: bool, chat_ids: Iterable[str]) -> None:
+        events = [ev.to_chat(c, "presence", user_id=user_id, online=online) for c in chat_ids]
+        if not events:
+            return
+        try:
+            await self._bus.publish(events)
+        except DomainError as exc:
+            log.warning("presence publish failed: %s", exc)
+
+    async def _heartbeats(self, connections: Connections) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_s)
+            pairs = list(connections())
+            if pairs:
+                try:
+                    await self._presence.heartbeat(pairs)
+                except Exception as exc:
+                    log.warning("presence heartbeat failed: %s", exc)
