@@ -22,6 +22,7 @@ from backend.domain.clock import SystemClock
 from backend.domain.ports import EventBus, MessageStore, Presence, RateLimiter
 from backend.services.auth import AuthService, Limits
 from backend.services.chats import ChatService
+from backend.services.files import FileLimits, FileService
 from backend.services.messages import MessageLimits, MessageService
 from backend.services.pipeline import Pipeline
 
@@ -44,6 +45,7 @@ class Container:
     pipeline: Pipeline
     store: MessageStore
     stack: AsyncExitStack
+    files: FileService
 
     async def close(self) -> None:
         await self.stack.aclose()
@@ -84,6 +86,47 @@ async def _presence(settings: Settings) -> tuple[Any, Any]:
     from backend.adapters.presence.memory import MemoryPresence, MemoryRateLimiter
 
     return MemoryPresence(settings.presence_heartbeat_s), MemoryRateLimiter()
+
+
+async def _blobs(settings: Settings) -> Any:
+    if settings.s3_endpoint:
+        from backend.adapters.blobs.s3 import S3BlobStore
+
+        return S3BlobStore(
+            settings.s3_endpoint,
+            str(settings.s3_access_key),
+            str(settings.s3_secret_key),
+            settings.s3_bucket,
+            settings.s3_region,
+        )
+    from backend.adapters.blobs.local import LocalBlobStore
+
+    return LocalBlobStore(settings.data_dir / "blobs")
+
+
+async def _files(
+    settings: Settings, stack: AsyncExitStack, chats: ChatService, clock: SystemClock
+) -> FileService:
+    from backend.adapters.blobs.media import VipsInspector
+    from backend.adapters.db.files import SqlFileRepo
+
+    blobs = await _blobs(settings)
+    stack.push_async_callback(blobs.close)  # closed even when start fails half-way
+    await blobs.start()
+    inspector = VipsInspector(settings.max_image_pixels)
+    stack.callback(inspector.close)
+    limits = FileLimits(
+        settings.max_upload_bytes,
+        settings.upload_quota_bytes,
+        settings.s3_presign_ttl_s,
+        settings.unattached_ttl_s,
+    )
+    files = FileService(
+        chats, SqlFileRepo(), blobs, inspector, clock, limits, settings.data_dir / "spool"
+    )
+    files.start()
+    stack.push_async_callback(files.close)
+    return files
 
 
 async def build(settings: Settings) -> Container:
@@ -137,7 +180,10 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         settings.sends_per_user,
         settings.resume_max_events,
     )
-    messages = MessageService(chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits)
+    files = await _files(settings, stack, chats, clock)
+    messages = MessageService(
+        chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits, files
+    )
     return Container(
         settings,
         auth,
@@ -151,4 +197,5 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         pipeline,
         store,
         stack,
+        files,
     )

@@ -70,6 +70,12 @@ class Settings:
     s3_access_key: Secret = Secret("")
     s3_secret_key: Secret = Secret("")
     s3_bucket: str = "parley"
+    s3_region: str = "us-east-1"
+    s3_presign_ttl_s: int = 300  # presigned GETs expire within minutes
+    max_upload_bytes: int = 100 * 1024 * 1024
+    upload_quota_bytes: int = 0  # per user; 0 = no quota
+    max_image_pixels: int = 64_000_000  # larger images are refused before decoding
+    unattached_ttl_s: int = 24 * 3600  # uploads never attached are removed after this
     jitsi_url: str = ""
     jitsi_app_id: str = ""
     jitsi_app_secret: Secret = Secret("")
@@ -136,6 +142,12 @@ class Settings:
             s3_access_key=Secret(_str(e, "PARLEY_S3_ACCESS_KEY")),
             s3_secret_key=Secret(_str(e, "PARLEY_S3_SECRET_KEY")),
             s3_bucket=_str(e, "PARLEY_S3_BUCKET", "parley"),
+            s3_region=_str(e, "PARLEY_S3_REGION", "us-east-1"),
+            s3_presign_ttl_s=_int(e, "PARLEY_S3_PRESIGN_TTL", 300),
+            max_upload_bytes=_int(e, "PARLEY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
+            upload_quota_bytes=_int(e, "PARLEY_UPLOAD_QUOTA_BYTES", 0),
+            max_image_pixels=_int(e, "PARLEY_MAX_IMAGE_PIXELS", 64_000_000),
+            unattached_ttl_s=_int(e, "PARLEY_UNATTACHED_TTL", 24 * 3600),
             jitsi_url=_str(e, "PARLEY_JITSI_URL"),
             jitsi_app_id=_str(e, "PARLEY_JITSI_APP_ID"),
             jitsi_app_secret=Secret(_str(e, "PARLEY_JITSI_APP_SECRET")),
@@ -174,6 +186,10 @@ class Settings:
             raise SettingsError("PARLEY_JWT_KID is required with PARLEY_JWT_SECRET")
         if bool(self.s3_endpoint) != bool(self.s3_access_key and self.s3_secret_key):
             raise SettingsError("PARLEY_S3_ENDPOINT needs PARLEY_S3_ACCESS_KEY and _SECRET_KEY")
+        if not 1 <= self.s3_presign_ttl_s <= 3600:
+            raise SettingsError("PARLEY_S3_PRESIGN_TTL must be 1 to 3600 seconds")
+        if self.max_upload_bytes < 1:
+            raise SettingsError("PARLEY_MAX_UPLOAD_BYTES must be positive")
 
     def describe(self) -> dict[str, str]:
         """For the start-up log: every field, secrets masked."""

@@ -16,9 +16,20 @@ class RouteDoc:
     body: type[Body] | None
     status: int
     auth: bool
+    extra: dict[str, Any] | None = None  # more of the operation (parameters, bodies, responses)
 
 
 ROUTES: list[RouteDoc] = []
+
+
+def _merge(op: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(op.get(key), dict):
+            op[key].update(value)
+        elif isinstance(value, list) and isinstance(op.get(key), list):
+            op[key].extend(value)
+        else:
+            op[key] = value
 
 
 def document(routes: list[RouteDoc]) -> dict[str, Any]:
@@ -57,6 +68,8 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
                 {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                 for p in params
             ]
+        if r.extra:
+            _merge(op, r.extra)
         paths.setdefault(r.path, {})[r.method.lower()] = op
     schemas["Problem"] = {
         "type": "object",

@@ -76,8 +76,8 @@ class RoleChange(Body):
 
 class NewMessage(Body):
     client_msg_id: ClientMsgId
-    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-    attachment_ids: Annotated[list[Id], Field(max_length=0)] = []
+    text: Annotated[str, StringConstraints(max_length=100_000)] = ""  # may be empty with files
+    attachment_ids: Annotated[list[Id], Field(max_length=10)] = []
     reply_to_seq: Seq | None = None
 
 

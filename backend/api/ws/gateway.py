@@ -130,6 +130,20 @@ def _spawn_send(frame: dict[str, Any], conn: Connection, c: Container) -> None:
             _error("invalid_input", "chat_id and text are strings.", client_msg_id=client_msg_id)
         )
         return
+    attachment_ids = frame.get("attachment_ids", [])
+    if not (
+        isinstance(attachment_ids, list)
+        and len(attachment_ids) <= 10
+        and all(isinstance(i, str) and 0 < len(i) <= 64 for i in attachment_ids)
+    ):
+        conn.push(
+            _error(
+                "invalid_input",
+                "attachment_ids is a list of at most 10 file ids.",
+                client_msg_id=client_msg_id,
+            )
+        )
+        return
     if conn.inflight >= MAX_INFLIGHT:
         conn.push(
             _error(
@@ -140,15 +154,22 @@ def _spawn_send(frame: dict[str, Any], conn: Connection, c: Container) -> None:
         )
         return
     conn.inflight += 1
-    task = asyncio.ensure_future(_send(conn, c, chat_id, client_msg_id, text))
+    task = asyncio.ensure_future(_send(conn, c, chat_id, client_msg_id, text, attachment_ids))
     task.add_done_callback(lambda _t: setattr(conn, "inflight", conn.inflight - 1))
 
 
 async def _send(
-    conn: Connection, c: Container, chat_id: str, client_msg_id: str, text: str
+    conn: Connection,
+    c: Container,
+    chat_id: str,
+    client_msg_id: str,
+    text: str,
+    attachment_ids: list[str],
 ) -> None:
     try:
-        message, _ = await c.messages.send(conn.user_id, chat_id, client_msg_id, text)
+        message, _ = await c.messages.send(
+            conn.user_id, chat_id, client_msg_id, text, attachment_ids=attachment_ids
+        )
     except DomainError as exc:
         conn.push(_error(exc.code, exc.detail, client_msg_id=client_msg_id, chat_id=chat_id))
         return
