@@ -105,4 +105,16 @@ def production_env(tag: str) -> dict[str, str]:
         "PARLEY_AMQP_EXCHANGE": f"{run}.events",
         "PARLEY_REDIS_URL": engine("REDIS_URL"),
         "PARLEY_REDIS_PREFIX": run,
+        **s3_env(run),
+    }
+
+
+def s3_env(run: str) -> dict[str, str]:
+    """The real S3 server (versitygw) with a bucket of this run's own (made on first start)."""
+    return {
+        "PARLEY_S3_ENDPOINT": engine("S3_ENDPOINT"),
+        "PARLEY_S3_ACCESS_KEY": engine("S3_ACCESS_KEY"),
+        "PARLEY_S3_SECRET_KEY": engine("S3_SECRET_KEY"),
+        "PARLEY_S3_REGION": engine("S3_REGION"),
+        "PARLEY_S3_BUCKET": run.lower().replace("_", "-"),
     }
