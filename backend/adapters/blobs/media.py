@@ -17,6 +17,7 @@ from pathlib import Path
 import magic
 import pyvips
 
+from backend.adapters.blobs.dimensions import declared_size
 from backend.domain.errors import InvalidInput
 from backend.domain.ports import Inspection
 
@@ -41,8 +42,18 @@ class VipsInspector:
         content_type = str(magic.from_buffer(head, mime=True)) or "application/octet-stream"
         if content_type not in RASTER:
             return Inspection(content_type)
+        declared = declared_size(head, content_type)
+        if declared is not None:
+            self._check_pixels(*declared)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._image, path, content_type)
+
+    def _check_pixels(self, width: int, height: int) -> None:
+        if width * height > self._max_pixels:
+            raise InvalidInput(
+                f"The image is {width}×{height}; at most {self._max_pixels} pixels are accepted.",
+                code="image_too_large",
+            )
 
     def _image(self, path: Path, content_type: str) -> Inspection:
         try:
@@ -50,11 +61,7 @@ class VipsInspector:
             width, height = int(header.width), int(header.height)
         except pyvips.Error:
             return Inspection(content_type)  # magic said image, libvips disagrees: a plain file
-        if width * height > self._max_pixels:
-            raise InvalidInput(
-                f"The image is {width}×{height}; at most {self._max_pixels} pixels are accepted.",
-                code="image_too_large",
-            )
+        self._check_pixels(width, height)
         try:
             thumb = pyvips.Image.thumbnail(
                 str(path), THUMB_PX, height=THUMB_PX, size="down", fail_on="error"
