@@ -10,6 +10,7 @@ a client's HTTP session belongs to the loop that made it, so there is one client
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -90,7 +91,13 @@ class S3BlobStore:
 
     async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
         check_key(key)
-        data = await asyncio.to_thread(_AsyncFile, source)
+        data: _AsyncFile | io.BytesIO
+        if size <= PART_SIZE:
+            # One PUT. A length equal to the part size makes miniopy-async hand the stream
+            # itself to aiohttp, which takes only real files or bytes: give it bytes (≤ 1 part).
+            data = io.BytesIO(await asyncio.to_thread(source.read_bytes))
+        else:
+            data = await asyncio.to_thread(_AsyncFile, source)
         try:
             await self._client().put_object(
                 self._bucket,
