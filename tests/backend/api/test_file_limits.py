@@ -196,3 +196,30 @@ async def test_an_oversized_upload_leaves_server_memory_flat(
         assert grew < 48, f"server RSS grew {grew:.0f} MiB during a 102 MiB upload"
     finally:
         await api.close()
+
+
+async def test_decompression_bombs_are_refused_or_shrunk_in_bounded_memory(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    """Zero-filled PNGs compress to almost nothing: one over the pixel cap is refused from its
+    header; one just under it is thumbnailed without decoding it whole into memory."""
+    import pyvips
+
+    srv = server_factory("embedded")
+    api = Api(srv.url)
+    try:
+        a = await api.user()
+        chat = await api.group(a)
+        over = pyvips.Image.black(9000, 9000).write_to_buffer(".png", compression=9)
+        refused = await upload(api, a, chat, over, "over.png")
+        assert refused.status_code == 422 and refused.json()["code"] == "image_too_large"
+        under = pyvips.Image.black(8000, 8000).write_to_buffer(".png", compression=9)
+        assert len(under) < 2 * MiB  # 64 MP: 192 MiB of RGB when decoded whole
+        assert srv.proc is not None
+        with PeakRss(srv.proc.pid) as rss:
+            f = await uploaded(api, a, chat, under, "under.png")
+        assert f["has_thumbnail"] and (f["width"], f["height"]) == (8000, 8000)
+        grew = (rss.peak - rss.baseline) / MiB
+        assert grew < 128, f"server RSS grew {grew:.0f} MiB thumbnailing a 64 MP image"
+    finally:
+        await api.close()
