@@ -98,6 +98,7 @@ async def _blobs(settings: Settings) -> Any:
             str(settings.s3_secret_key),
             settings.s3_bucket,
             settings.s3_region,
+            settings.s3_public_url,
         )
     from backend.adapters.blobs.local import LocalBlobStore
 

@@ -71,6 +71,7 @@ class Settings:
     s3_secret_key: Secret = Secret("")
     s3_bucket: str = "parley"
     s3_region: str = "us-east-1"
+    s3_public_url: str = ""  # where clients reach S3 (presigned URLs); empty = s3_endpoint
     s3_presign_ttl_s: int = 300  # presigned GETs expire within minutes
     max_upload_bytes: int = 100 * 1024 * 1024
     upload_quota_bytes: int = 0  # per user; 0 = no quota
@@ -143,6 +144,7 @@ class Settings:
             s3_secret_key=Secret(_str(e, "PARLEY_S3_SECRET_KEY")),
             s3_bucket=_str(e, "PARLEY_S3_BUCKET", "parley"),
             s3_region=_str(e, "PARLEY_S3_REGION", "us-east-1"),
+            s3_public_url=_str(e, "PARLEY_S3_PUBLIC_URL"),
             s3_presign_ttl_s=_int(e, "PARLEY_S3_PRESIGN_TTL", 300),
             max_upload_bytes=_int(e, "PARLEY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024),
             upload_quota_bytes=_int(e, "PARLEY_UPLOAD_QUOTA_BYTES", 0),

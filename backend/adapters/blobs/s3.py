@@ -45,7 +45,13 @@ class _AsyncFile:
 
 class S3BlobStore:
     def __init__(
-        self, endpoint: str, access_key: str, secret_key: str, bucket: str, region: str
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        region: str,
+        public_url: str = "",
     ) -> None:
         parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         self._host = parts.netloc
@@ -54,6 +60,7 @@ class S3BlobStore:
         self._secret_key = secret_key
         self._bucket = bucket
         self._region = region
+        self._public_url = public_url or None  # presigned URLs name it; requests still go direct
         self._clients: dict[asyncio.AbstractEventLoop, Minio] = {}
 
     def _client(self) -> Minio:
@@ -66,6 +73,7 @@ class S3BlobStore:
                 secret_key=self._secret_key,
                 secure=self._secure,
                 region=self._region,  # no region lookup round trip; presigning needs it too
+                server_url=self._public_url,
             )
             self._clients[loop] = client
         return client
