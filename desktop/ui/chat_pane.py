@@ -22,6 +22,7 @@ from desktop.core.app import Messenger
 from desktop.core.errors import MessageTooLongError, describe
 from desktop.core.timeline import Entry, SendState
 from desktop.core.wire import MAX_TEXT_CHARS
+from desktop.ui.attachments import AttachmentTray, install_file_hooks
 from desktop.ui.composer import Composer
 from desktop.ui.delegates import MessageDelegate
 from desktop.ui.message_model import MessageModel
@@ -95,6 +96,9 @@ class ChatPane(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(self.invite)
         header.addWidget(self.leave)
+        self.attachments = AttachmentTray(messenger, run, self)  # desktop/ui/attachments.py
+        self.attachments.error_raised.connect(self.error_raised)
+        install_file_hooks(self)
         compose = QHBoxLayout()
         compose.addWidget(self.composer, 1)
         compose.addWidget(self.send, 0, Qt.AlignmentFlag.AlignBottom)
@@ -105,6 +109,7 @@ class ChatPane(QWidget):
         body.addWidget(self.view, 1)
         body.addWidget(self.typing)
         body.addWidget(self._edit_bar)
+        body.addWidget(self.attachments)
         body.addLayout(compose)
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder, 1)
@@ -204,7 +209,8 @@ class ChatPane(QWidget):
         if self.chat_id is None:
             return
         text = self.composer.toPlainText()
-        if not text.strip():
+        files = self.attachments.has_files and self.editing is None
+        if not text.strip() and not files:
             return
         if len(text.strip("\n")) > MAX_TEXT_CHARS:
             self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
@@ -219,6 +225,9 @@ class ChatPane(QWidget):
         self.model.jump_to_newest()
         self.view.scrollToBottom()
         self._stick_to_bottom = True
+        if files:
+            self._run(self.attachments.send(self.chat_id, text))
+            return
         self._run(self._messenger.send(self.chat_id, text))
 
     def _typed(self) -> None:
