@@ -26,6 +26,7 @@ from desktop.ui.attachments import AttachmentTray, install_file_hooks
 from desktop.ui.composer import Composer
 from desktop.ui.delegates import MessageDelegate
 from desktop.ui.message_model import MessageModel
+from desktop.ui.received import install_received_files
 from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
@@ -99,6 +100,7 @@ class ChatPane(QWidget):
         self.attachments = AttachmentTray(messenger, run, self)  # desktop/ui/attachments.py
         self.attachments.error_raised.connect(self.error_raised)
         install_file_hooks(self)
+        self.files = install_received_files(self)  # desktop/ui/received.py
         compose = QHBoxLayout()
         compose.addWidget(self.composer, 1)
         compose.addWidget(self.send, 0, Qt.AlignmentFlag.AlignBottom)
@@ -107,6 +109,7 @@ class ChatPane(QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(header)
         body.addWidget(self.view, 1)
+        body.addWidget(self.files)
         body.addWidget(self.typing)
         body.addWidget(self._edit_bar)
         body.addWidget(self.attachments)
@@ -151,6 +154,7 @@ class ChatPane(QWidget):
         if chat_id == self.chat_id:
             return
         self.end_edit()
+        self.files.show_entry(None)
         self.chat_id = chat_id
         self._loading_older = False
         if chat_id is None:

@@ -14,7 +14,6 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-from desktop.core.files import FileTransfers
 from desktop.ui.app import DesktopApp
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
@@ -79,18 +78,22 @@ def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     qtbot.waitUntil(bob_has_them, timeout=30_000)
     assert all(v and v[-1] == 1000 for v in progress.values()), progress
     assert not tray.has_files  # the tray empties once the message is away
-    screenshot(bob, artifacts / "attachments-received.png")
 
-    entry = next(e for e in entries(bob) if e.text == "from the trip")
-    by_name = {a["name"]: a for a in entry.attachments}
-    assert by_name["beach.png"]["has_thumbnail"] and by_name["beach.png"]["width"] == 1600
-    assert bob.messenger.rest is not None
-    transfers = FileTransfers(bob.messenger.rest)
-    thumb = run(transfers.thumbnail(by_name["beach.png"]["id"]))
-    preview = QImage.fromData(thumb)
-    assert not preview.isNull() and max(preview.width(), preview.height()) == 800
+    # Bob clicks the message: the photo's preview shows, and he saves the other file.
+    pane = bob.window.pane
+    row = next(i for i, e in enumerate(entries(bob)) if e.text == "from the trip")
+    at = pane.view.visualRect(pane.model.index(row)).center()
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: len(pane.files.tiles) == 2, timeout=5_000)
+    photo_tile = next(t for t in pane.files.tiles if t.file.name == "beach.png")
+    qtbot.waitUntil(lambda: not photo_tile.preview.pixmap().isNull(), timeout=10_000)
+    shown = photo_tile.preview.pixmap()
+    assert max(shown.width(), shown.height()) == 240  # the server's thumbnail, scaled to fit
+    screenshot(bob, artifacts / "attachments-received.png")
+    notes_tile = next(t for t in pane.files.tiles if t.file.name == "notes.bin")
     saved = tmp_path / "saved-notes.bin"
-    digest = run(transfers.download(by_name["notes.bin"]["id"], saved))
+    run(notes_tile.save_to(saved))  # what Save… does once the dialog names the file
+    assert notes_tile.saved == saved and notes_tile.progress.value() == 1000
     assert (
-        digest == by_name["notes.bin"]["sha256"] == hashlib.sha256(notes.read_bytes()).hexdigest()
+        hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(notes.read_bytes()).digest()
     )
