@@ -27,6 +27,10 @@ from backend.domain.errors import NotFound, Unavailable
 log = logging.getLogger(__name__)
 
 PART_SIZE = 8 * 1024 * 1024  # one part in memory at a time per upload
+# Each upload to S3 holds a part (and aiohttp's copy) in memory: a few at a time keep a replica's
+# memory flat under many concurrent uploads (10 at once measured 237 MiB above baseline without
+# this); the others wait with their bytes safely spooled on disk.
+MAX_PUTS = 2
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound"}
 
 
@@ -52,6 +56,7 @@ class S3BlobStore:
         bucket: str,
         region: str,
         public_url: str = "",
+        max_puts: int = MAX_PUTS,
     ) -> None:
         parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         self._host = parts.netloc
@@ -62,6 +67,7 @@ class S3BlobStore:
         self._region = region
         self._public_url = public_url or None  # presigned URLs name it; requests still go direct
         self._clients: dict[asyncio.AbstractEventLoop, Minio] = {}
+        self._puts = asyncio.Semaphore(max_puts)
 
     def _client(self) -> Minio:
         loop = asyncio.get_running_loop()
@@ -99,6 +105,10 @@ class S3BlobStore:
 
     async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
         check_key(key)
+        async with self._puts:
+            await self._put(key, source, size, content_type)
+
+    async def _put(self, key: str, source: Path, size: int, content_type: str) -> None:
         data: _AsyncFile | io.BytesIO
         if size <= PART_SIZE:
             # One PUT. A length equal to the part size makes miniopy-async hand the stream

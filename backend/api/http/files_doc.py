@@ -33,7 +33,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 def _download(what: str) -> dict[str, Any]:
     return {
         "responses": {
-            "200": {"description": what, "content": {"application/octet-stream": _BINARY}},
+            # octet-stream, or the sniffed type of an allow-listed image (webp for thumbnails)
+            "200": {"description": what, "content": {"*/*": _BINARY}},
             "206": {"description": "The requested range", "content": {"*/*": _BINARY}},
             "302": {"description": "A presigned URL that expires within minutes (S3)"},
             **_errors(401, 404, 416),

@@ -39,7 +39,8 @@ build() {
     local tmp
     tmp="$(mktemp -d "$CACHE/build.XXXXXX")"
     echo "$NAME: building versitygw $VERSION (once, a few minutes; log $CACHE/build.log)"
-    if ! GOFLAGS=-mod=mod GOBIN="$tmp" go install "github.com/versity/versitygw/cmd/versitygw@$VERSION" \
+    # GOTOOLCHAIN=auto: a Go older than versitygw's go.mod (1.25) fetches that toolchain via the module proxy.
+    if ! GOTOOLCHAIN=auto GOFLAGS=-mod=mod GOBIN="$tmp" go install "github.com/versity/versitygw/cmd/versitygw@$VERSION" \
         >"$CACHE/build.log" 2>&1; then
         rm -rf "$tmp"
         die "go install failed; see $CACHE/build.log"
