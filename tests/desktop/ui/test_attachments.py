@@ -97,3 +97,34 @@ def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     assert (
         hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(notes.read_bytes()).digest()
     )
+
+
+def test_removing_a_file_mid_upload_cancels_it_and_leaves_nothing(
+    qtbot: Any,
+    make_app: Callable[[str], DesktopApp],
+    desktop_server: ServerProcess,
+    tmp_path: Path,
+) -> None:
+    alice = make_app(desktop_server.url)
+    sign_up(qtbot, alice, desktop_server.url, unique("alice"))
+    chat_id = create_group(qtbot, alice, "Big file")
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(64 * 1024 * 1024))
+    blobs = desktop_server.data_dir / "blobs"
+    before = sorted(blobs.rglob("*")) if blobs.exists() else []
+
+    composer = find(alice.window, QPlainTextEdit, "Message")
+    drop_files(composer.viewport(), [big])
+    tray = alice.window.pane.attachments
+    qtbot.waitUntil(lambda: len(tray.tiles) == 1, timeout=5_000)
+    tile = tray.tiles[0]
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tile.progress.value() > 0, timeout=20_000)
+    qtbot.mouseClick(tile.remove, Qt.MouseButton.LeftButton)  # "Cancel" while uploading
+    qtbot.waitUntil(lambda: not tray.has_files, timeout=5_000)
+
+    spool = desktop_server.data_dir / "spool"
+    qtbot.waitUntil(lambda: not spool.exists() or not any(spool.iterdir()), timeout=30_000)
+    assert (sorted(blobs.rglob("*")) if blobs.exists() else []) == before
+    assert not [e for e in entries(alice) if e.chat_id == chat_id]  # no message went out
