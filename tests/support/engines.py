@@ -109,6 +109,28 @@ def production_env(tag: str) -> dict[str, str]:
     }
 
 
+async def drop_bucket(env: dict[str, str]) -> None:
+    """Remove a test bucket and everything in it from the real S3 server."""
+    from miniopy_async.api import Minio
+
+    host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
+    client = Minio(
+        host,
+        access_key=env["PARLEY_S3_ACCESS_KEY"],
+        secret_key=env["PARLEY_S3_SECRET_KEY"],
+        secure=False,
+        region=env["PARLEY_S3_REGION"],
+    )
+    bucket = env["PARLEY_S3_BUCKET"]
+    try:
+        if await client.bucket_exists(bucket):
+            async for obj in client.list_objects(bucket, recursive=True):
+                await client.remove_object(bucket, str(obj.object_name))
+            await client.remove_bucket(bucket)
+    finally:
+        await client.close_session()  # type: ignore[no-untyped-call]
+
+
 def s3_env(run: str) -> dict[str, str]:
     """The real S3 server (versitygw) with a bucket of this run's own (made on first start)."""
     return {

@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import sys
 import tempfile
 import threading
@@ -31,7 +32,7 @@ from miniopy_async.api import Minio
 
 from backend.adapters.blobs.s3 import PART_SIZE
 from tests.support.client import Api
-from tests.support.engines import s3_env
+from tests.support.engines import drop_bucket, s3_env
 from tests.support.server import ServerProcess
 
 MiB = 1024 * 1024
@@ -155,6 +156,8 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         await api.close()
     finally:
         srv.stop()
+        await drop_bucket(env)  # 100 MiB × (2 + concurrent) objects: never leave them behind
+        shutil.rmtree(work, ignore_errors=True)
     mibs = lambda s: round(size_mib / s, 1)  # noqa: E731
     return {
         "size_mib": size_mib,

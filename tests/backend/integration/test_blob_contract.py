@@ -19,7 +19,7 @@ import pytest
 from backend.adapters.blobs.local import LocalBlobStore
 from backend.adapters.blobs.s3 import PART_SIZE, S3BlobStore
 from backend.domain.errors import InvalidInput, NotFound
-from tests.support.engines import s3_env, unique
+from tests.support.engines import drop_bucket, s3_env, unique
 
 KINDS = ["local", pytest.param("s3", marks=pytest.mark.engines)]
 AnyStore = LocalBlobStore | S3BlobStore
@@ -28,6 +28,7 @@ AnyStore = LocalBlobStore | S3BlobStore
 @pytest.fixture(params=KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AnyStore]:
     s: AnyStore
+    env: dict[str, str] = {}
     if request.param == "local":
         s = LocalBlobStore(tmp_path / "blobs")
     else:
@@ -42,6 +43,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await s.start()
     yield s
     await s.close()
+    if env:
+        await drop_bucket(env)
 
 
 def spooled(tmp_path: Path, data: bytes) -> Path:
