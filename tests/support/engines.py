@@ -81,7 +81,7 @@ def mysql_database(base_url: str, name: str) -> str:
 
 
 def drop_production(env: dict[str, str]) -> None:
-    """Remove a test namespace: its MySQL database and its Elasticsearch indices."""
+    """Remove a test namespace: its MySQL database, Elasticsearch indices and S3 bucket."""
     import httpx
 
     url = env["PARLEY_DATABASE_URL"]
@@ -91,6 +91,14 @@ def drop_production(env: dict[str, str]) -> None:
     names = [i["index"] for i in listed.json()] if listed.status_code == 200 else []
     if names:
         httpx.delete(f"{es}/{','.join(names)}", timeout=60)
+    if "PARLEY_S3_BUCKET" in env:
+        # On a thread of its own: a test's event loop may still be current on this one.
+        import asyncio
+        import threading
+
+        worker = threading.Thread(target=lambda: asyncio.run(drop_bucket(env)))
+        worker.start()
+        worker.join(120)
 
 
 def production_env(tag: str) -> dict[str, str]:
