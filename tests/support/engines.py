@@ -92,13 +92,18 @@ def drop_production(env: dict[str, str]) -> None:
     if names:
         httpx.delete(f"{es}/{','.join(names)}", timeout=60)
     if "PARLEY_S3_BUCKET" in env:
-        # On a thread of its own: a test's event loop may still be current on this one.
-        import asyncio
-        import threading
+        drop_production_bucket(env)
 
-        worker = threading.Thread(target=lambda: asyncio.run(drop_bucket(env)))
-        worker.start()
-        worker.join(120)
+
+def drop_production_bucket(env: dict[str, str]) -> None:
+    """`drop_bucket` from synchronous teardown, on a thread of its own: a test's event loop may
+    still be current on this one."""
+    import asyncio
+    import threading
+
+    worker = threading.Thread(target=lambda: asyncio.run(drop_bucket(env)))
+    worker.start()
+    worker.join(120)
 
 
 def production_env(tag: str) -> dict[str, str]:

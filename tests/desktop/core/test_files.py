@@ -15,7 +15,7 @@ import pytest
 from desktop.core.files import FileTransfers
 from desktop.core.rest import RestClient
 from tests.desktop.conftest import unique
-from tests.support.engines import s3_env
+from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess, wait_until
 
 PASSWORD = "correct horse 1"
@@ -27,6 +27,8 @@ def files_server(
     request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
 ) -> ServerProcess:
     env = s3_env(unique("dfiles")) if request.param == "s3" else {}
+    if env:
+        request.addfinalizer(lambda: drop_production_bucket(env))
     return server_factory("embedded", env=env)
 
 
