@@ -24,6 +24,7 @@ from backend.domain.ports import EventBus, MessageStore, Presence, RateLimiter
 from backend.services.auth import AuthService, Limits
 from backend.services.calls import CallLimits, CallService
 from backend.services.chats import ChatService
+from backend.services.files import FileLimits, FileService
 from backend.services.messages import MessageLimits, MessageService
 from backend.services.pipeline import Pipeline
 from backend.services.sessions import SessionService
@@ -50,6 +51,7 @@ class Container:
     store: MessageStore
     stack: AsyncExitStack
     calls: CallService
+    files: FileService
 
     async def close(self) -> None:
         await self.stack.aclose()
@@ -121,6 +123,48 @@ def _call_provider(settings: Settings) -> Any:
     )
 
 
+async def _blobs(settings: Settings) -> Any:
+    if settings.s3_endpoint:
+        from backend.adapters.blobs.s3 import S3BlobStore
+
+        return S3BlobStore(
+            settings.s3_endpoint,
+            str(settings.s3_access_key),
+            str(settings.s3_secret_key),
+            settings.s3_bucket,
+            settings.s3_region,
+            settings.s3_public_url,
+        )
+    from backend.adapters.blobs.local import LocalBlobStore
+
+    return LocalBlobStore(settings.data_dir / "blobs")
+
+
+async def _files(
+    settings: Settings, stack: AsyncExitStack, chats: ChatService, clock: SystemClock
+) -> FileService:
+    from backend.adapters.blobs.media import VipsInspector
+    from backend.adapters.db.files import SqlFileRepo
+
+    blobs = await _blobs(settings)
+    stack.push_async_callback(blobs.close)  # closed even when start fails half-way
+    await blobs.start()
+    inspector = VipsInspector(settings.max_image_pixels)
+    stack.callback(inspector.close)
+    limits = FileLimits(
+        settings.max_upload_bytes,
+        settings.upload_quota_bytes,
+        settings.s3_presign_ttl_s,
+        settings.unattached_ttl_s,
+    )
+    files = FileService(
+        chats, SqlFileRepo(), blobs, inspector, clock, limits, settings.data_dir / "spool"
+    )
+    files.start()
+    stack.push_async_callback(files.close)
+    return files
+
+
 async def build(settings: Settings) -> Container:
     stack = AsyncExitStack()
     try:
@@ -178,7 +222,6 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         settings.sends_per_user,
         settings.resume_max_events,
     )
-    messages = MessageService(chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits)
     calls = CallService(
         chats,
         chats_repo,
@@ -192,6 +235,10 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     )
     calls.start()
     stack.push_async_callback(calls.close)
+    files = await _files(settings, stack, chats, clock)
+    messages = MessageService(
+        chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits, files
+    )
     return Container(
         settings,
         auth,
@@ -207,4 +254,5 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         store,
         stack,
         calls,
+        files,
     )

@@ -78,6 +78,13 @@ class Settings:
     s3_access_key: Secret = Secret("")
     s3_secret_key: Secret = Secret("")
     s3_bucket: str = "parley"
+    s3_region: str = "us-east-1"
+    s3_public_url: str = ""  # where clients reach S3 (presigned URLs); empty = s3_endpoint
+    s3_presign_ttl_s: int = 300  # presigned GETs expire within minutes
+    max_upload_bytes: int = 100 * 1024 * 1024
+    upload_quota_bytes: int = 0  # per user; 0 = no quota
+    max_image_pixels: int = 64_000_000  # larger images are refused before decoding
+    unattached_ttl_s: int = 24 * 3600  # uploads never attached are removed after this
     jitsi_url: str = ""
     jitsi_app_id: str = ""
     jitsi_app_secret: Secret = Secret("")

@@ -37,6 +37,7 @@ class RouteDoc:
     response: type[BaseModel] | None = None
     also: tuple[int, ...] = ()  # other success statuses with the same body (200 on a replay)
     params: tuple[Param, ...] = field(default_factory=tuple)
+    extra: dict[str, Any] | None = None  # more of the operation (parameters, bodies, responses)
 
 
 ROUTES: list[RouteDoc] = []
@@ -87,7 +88,19 @@ def _operation(r: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:
             {"name": p.name, "in": p.where, "required": p.required, "schema": p.schema}
             for p in r.params
         ]
+    if r.extra:
+        _merge(op, r.extra)
     return op
+
+
+def _merge(op: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(op.get(key), dict):
+            op[key].update(value)
+        elif isinstance(value, list) and isinstance(op.get(key), list):
+            op[key].extend(value)
+        else:
+            op[key] = value
 
 
 def document(routes: list[RouteDoc]) -> dict[str, Any]:

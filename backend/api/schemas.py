@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from backend.domain import rules
 from backend.domain.errors import BadRequest
@@ -78,9 +78,15 @@ class RoleChange(Body):
 
 class NewMessage(Body):
     client_msg_id: ClientMsgId
-    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-    attachment_ids: Annotated[list[Id], Field(max_length=0)] = []
+    text: Annotated[str, StringConstraints(max_length=100_000)] = ""  # may be empty with files
+    attachment_ids: Annotated[list[Id], Field(max_length=10)] = []
     reply_to_seq: Seq | None = None
+
+    @model_validator(mode="after")
+    def _text_or_files(self) -> NewMessage:
+        if not self.text and not self.attachment_ids:
+            raise ValueError("a message needs text or attachment_ids")
+        return self
 
 
 class EditMessage(Body):

@@ -139,3 +139,29 @@ class SessionInfo:
     device_name: str
     created_at: datetime
     last_used_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """An uploaded file's record. `key` is random (never the name); `name` is for display only.
+
+    A file belongs to the chat it was uploaded for; it is attached to at most one message
+    (`message_seq`), claimed first under the sender's `client_msg_id` so a retried send finds it.
+    """
+
+    id: str
+    key: str
+    chat_id: str
+    uploader_id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    created_at: datetime
+    width: int | None = None
+    height: int | None = None
+    has_thumbnail: bool = False
+    inline: bool = False  # an allow-listed raster image that decoded cleanly and holds no markup
+    claim: str | None = None  # the client_msg_id of the send that claimed it
+    message_seq: int | None = None
+    deleted: bool = False

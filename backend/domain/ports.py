@@ -6,9 +6,10 @@ Each has an embedded implementation (one machine, nothing installed) and a produ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from backend.domain.events import Event
@@ -22,6 +23,7 @@ from backend.domain.models import (
     Role,
     Session,
     SessionInfo,
+    StoredFile,
     User,
 )
 
@@ -213,3 +215,72 @@ class Revocations(Protocol):
 
     async def revoked(self, session_ids: Sequence[str]) -> set[str]:
         """Which of these sessions are revoked."""
+
+
+class BlobStore(Protocol):
+    """File contents under random keys; `put` is durable when it returns.
+
+    The caller spools an upload to a local file first (size, hash and type are known before
+    anything is kept), so `put` gets a path and a length and never an unbounded stream.
+    """
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
+        """Store the file at `source` under `key`; the store may move `source` away."""
+
+    async def size(self, key: str) -> int | None:
+        """The stored length, or None when there is no such object."""
+
+    def read(self, key: str, start: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        """The bytes from `start` (`length` of them, or to the end), in bounded chunks."""
+
+    async def delete(self, key: str) -> None:
+        """Remove the object; removing a missing one is not an error."""
+
+    async def presign(
+        self, key: str, ttl_s: int, content_type: str, disposition: str
+    ) -> str | None:
+        """A short-lived GET URL forcing these response headers, or None (we serve it ourselves)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What the bytes of an upload are, found from the bytes (the client's type is not trusted)."""
+
+    content_type: str
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bytes | None = None  # webp, at most ~800 px on its longer side
+
+
+class MediaInspector(Protocol):
+    async def inspect(self, path: Path, head: bytes) -> Inspection:
+        """Sniff the type; for raster images also measure and thumbnail, off the event loop.
+        Raises `InvalidInput` (`image_too_large`) for an image over the pixel cap."""
+
+
+class FileRepo(Protocol):
+    async def create(self, file: StoredFile) -> None: ...
+
+    async def get(self, file_id: str) -> StoredFile | None: ...
+
+    async def claim(
+        self, file_ids: Sequence[str], uploader_id: str, chat_id: str, claim: str
+    ) -> list[StoredFile]:
+        """Atomically claim unattached files of this uploader and chat for one send; returns
+        the files claimed (a file claimed before by the same `claim` counts)."""
+
+    async def attach(self, file_ids: Sequence[str], claim: str, seq: int) -> None: ...
+
+    async def delete_for_message(self, chat_id: str, seq: int) -> list[StoredFile]:
+        """Mark the files of a deleted message deleted; returns them (their blobs go next)."""
+
+    async def used_bytes(self, uploader_id: str) -> int: ...
+
+    async def stale(self, before: datetime, limit: int) -> list[StoredFile]:
+        """Files never attached, uploaded before `before`, and deleted ones (blob cleanup)."""
+
+    async def purge(self, file_ids: Sequence[str]) -> None: ...

@@ -62,8 +62,9 @@ def has_forbidden_chars(text: str, *, allow_newlines: bool) -> bool:
     return any(_refused(ch, allow_newlines) for ch in text)
 
 
-def check_text(text: str, max_chars: int) -> str:
-    if not text.strip():
+def check_text(text: str, max_chars: int, *, allow_empty: bool = False) -> str:
+    """A message's text; `allow_empty` when files carry the message."""
+    if not text.strip() and not allow_empty:
         raise InvalidInput("A message needs some text.", code="text_empty")
     if len(text) > max_chars:
         raise InvalidInput(f"A message has at most {max_chars} characters.", code="text_too_long")

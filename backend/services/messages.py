@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from backend.domain.models import ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, RateLimiter
 from backend.services import wire
 from backend.services.chats import ChatService
+from backend.services.files import FileService
 from backend.services.pipeline import Pipeline, publish_after_commit
 
 # A `seq` whose message content never landed (the store failed and the sender never retried)
@@ -60,7 +62,9 @@ class MessageService:
         pipeline: Pipeline,
         clock: Clock,
         limits: MessageLimits,
+        files: FileService | None = None,
     ) -> None:
+        self._files = files
         self._chats = chats
         self._repo = repo
         self._store = store
@@ -70,8 +74,8 @@ class MessageService:
         self._clock = clock
         self._limits = limits
 
-    def _check_text(self, text: str) -> None:
-        rules.check_text(text, self._limits.max_text_chars)
+    def _check_text(self, text: str, attachments: bool = False) -> None:
+        rules.check_text(text, self._limits.max_text_chars, allow_empty=attachments)
 
     async def send(
         self,
@@ -80,15 +84,17 @@ class MessageService:
         client_msg_id: str,
         text: str,
         reply_to_seq: int | None = None,
+        attachment_ids: Sequence[str] = (),
     ) -> tuple[Message, bool]:
         """Store a message; a retry with the same `client_msg_id` returns the first one (True)."""
-        self._check_text(text)
+        self._check_text(text, attachments=bool(attachment_ids))
         rules.check_client_msg_id(client_msg_id)
         if reply_to_seq is not None:
             rules.check_seq(reply_to_seq, "reply_to_seq")
         wait = await self._limiter.hit(f"send:{user_id}", self._limits.sends_per_user, 1.0)
         if wait is not None:
             raise RateLimited("You are sending too fast.", retry_after=wait)
+        attachments = await self._claim(user_id, chat_id, client_msg_id, attachment_ids)
         request = EventRequest(
             chat_id,
             EventType.MESSAGE_CREATED,
@@ -107,6 +113,7 @@ class MessageService:
                 created_at=event.created_at,
                 client_msg_id=client_msg_id,
                 reply_to_seq=reply_to_seq,
+                attachments=attachments,
             )
 
         result, message = await self._pipeline.submit(
@@ -115,7 +122,19 @@ class MessageService:
         if result.error is not None:
             raise result.error
         assert message is not None
+        if attachments and self._files is not None:
+            await self._files.attached([a["id"] for a in attachments], client_msg_id, message.seq)
         return message, result.duplicate
+
+    async def _claim(
+        self, user_id: str, chat_id: str, client_msg_id: str, attachment_ids: Sequence[str]
+    ) -> tuple[dict[str, Any], ...]:
+        if not attachment_ids:
+            return ()
+        if self._files is None:
+            raise InvalidInput("This server takes no attachments.", code="attachment_unavailable")
+        await self._chats.require_member(user_id, chat_id)
+        return await self._files.claim(user_id, chat_id, client_msg_id, attachment_ids)
 
     async def history(
         self, user_id: str, chat_id: str, before: int | None, after: int | None, limit: int
@@ -143,7 +162,10 @@ class MessageService:
 
     async def delete(self, user_id: str, chat_id: str, seq: int) -> Message:
         current = await self._own_message(user_id, chat_id, seq)
-        return await self._change(user_id, current, EventType.MESSAGE_DELETED, text=None)
+        deleted = await self._change(user_id, current, EventType.MESSAGE_DELETED, text=None)
+        if current.attachments and self._files is not None:
+            await self._files.message_deleted(chat_id, seq)
+        return deleted
 
     async def _change(
         self, user_id: str, current: Message, kind: EventType, text: str | None

@@ -31,7 +31,7 @@ from desktop.core.session import SavedSession, SessionStore
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState, Timeline
 from desktop.core.users import Directory
-from desktop.core.wire import MAX_TEXT_CHARS, Chat, Message, Tokens, User
+from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, Tokens, User
 
 log = logging.getLogger(__name__)
 
@@ -357,17 +357,21 @@ class Messenger(LiveEvents):
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def send(self, chat_id: str, text: str) -> str:
-        """Show the message as pending at once and hand it to the outbox; returns its id."""
+    async def send(
+        self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
+    ) -> str:
+        """Show the message as pending at once and hand it to the outbox; returns its id.
+        `files` are uploaded `file` records to attach (desktop.core.files)."""
         assert self.me is not None and self.realtime is not None
         text = text.strip("\n")
-        if not text.strip():
+        if not text.strip() and not files:
             return ""
         if len(text) > MAX_TEXT_CHARS:
             raise MessageTooLongError(len(text))
-        client_msg_id = uuid.uuid4().hex
-        self.timeline(chat_id).add_pending(client_msg_id, self.me.id, text)
-        await self.realtime.send_message(chat_id, client_msg_id, text)
+        client_msg_id = client_msg_id or uuid.uuid4().hex
+        self.timeline(chat_id).add_pending(client_msg_id, self.me.id, text, files)
+        ids = tuple(str(f["id"]) for f in files)
+        await self.realtime.send_message(chat_id, client_msg_id, text, ids)
         return client_msg_id
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None:
@@ -378,7 +382,8 @@ class Messenger(LiveEvents):
         if entry is None or entry.seq is not None:
             return
         tl.set_state(client_msg_id, SendState.PENDING)
-        await self.realtime.send_message(chat_id, client_msg_id, entry.text)
+        ids = tuple(str(f["id"]) for f in entry.attachments)
+        await self.realtime.send_message(chat_id, client_msg_id, entry.text, ids)
 
     def is_mine(self, sender_id: str) -> bool:
         return self.me is not None and sender_id == self.me.id

@@ -47,14 +47,18 @@ class Outgoing:
     chat_id: str
     client_msg_id: str
     text: str
+    attachment_ids: tuple[str, ...] = ()
 
     def frame(self) -> JSON:
-        return {
+        frame: JSON = {
             "type": "message.send",
             "chat_id": self.chat_id,
             "client_msg_id": self.client_msg_id,
             "text": self.text,
         }
+        if self.attachment_ids:
+            frame["attachment_ids"] = list(self.attachment_ids)
+        return frame
 
 
 class RealtimeHandler(Protocol):
@@ -121,9 +125,11 @@ class RealtimeClient:
     def queued(self) -> list[Outgoing]:
         return list(self._outbox.values())
 
-    async def send_message(self, chat_id: str, client_msg_id: str, text: str) -> None:
+    async def send_message(
+        self, chat_id: str, client_msg_id: str, text: str, attachment_ids: tuple[str, ...] = ()
+    ) -> None:
         """Queue a message; it is written now if online, else on the next connection."""
-        item = Outgoing(chat_id, client_msg_id, text)
+        item = Outgoing(chat_id, client_msg_id, text, attachment_ids)
         self._outbox[client_msg_id] = item
         await self._write_pending()
 

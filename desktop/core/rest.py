@@ -235,8 +235,23 @@ class RestClient:
         data = await self._call("GET", f"/chats/{chat_id}/messages", params=params)
         return [Message.from_json(m) for m in data.get("messages", [])], bool(data.get("has_more"))
 
-    async def send(self, chat_id: str, client_msg_id: str, text: str) -> Message:
-        body = {"client_msg_id": client_msg_id, "text": text}
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one HTTP client, for transfers that stream (desktop.core.files)."""
+        return self._http
+
+    async def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.access_token()}"}
+
+    def api_error(self, resp: httpx.Response, context: str) -> ApiError:
+        return _api_error(resp, context)
+
+    async def send(
+        self, chat_id: str, client_msg_id: str, text: str, attachment_ids: list[str] | None = None
+    ) -> Message:
+        body: JSON = {"client_msg_id": client_msg_id, "text": text}
+        if attachment_ids:
+            body["attachment_ids"] = attachment_ids
         data = await self._call("POST", f"/chats/{chat_id}/messages", json=body, context="send")
         return Message.from_json(data["message"])
 

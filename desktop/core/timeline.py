@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from desktop.core.wire import Message
+from desktop.core.wire import JSON, Message
 
 
 class SendState(StrEnum):
@@ -37,6 +37,7 @@ class Entry:
     deleted: bool = False
     state: SendState = SendState.SENT
     error: str = ""
+    attachments: tuple[JSON, ...] = ()  # `file` records; pending ones carry only their ids
 
     @classmethod
     def of(cls, m: Message) -> Entry:
@@ -49,6 +50,7 @@ class Entry:
             client_msg_id=m.client_msg_id,
             edited=m.edited_at is not None,
             deleted=m.deleted,
+            attachments=m.attachments,
         )
 
     def absorb(self, m: Message) -> None:
@@ -182,7 +184,9 @@ class Timeline:
 
     # -- our own sends ----------------------------------------------------------------------
 
-    def add_pending(self, client_msg_id: str, sender_id: str, text: str) -> Entry:
+    def add_pending(
+        self, client_msg_id: str, sender_id: str, text: str, attachments: tuple[JSON, ...] = ()
+    ) -> Entry:
         entry = Entry(
             chat_id=self.chat_id,
             seq=None,
@@ -191,6 +195,7 @@ class Timeline:
             created_at=datetime.now(UTC),
             client_msg_id=client_msg_id,
             state=SendState.PENDING,
+            attachments=attachments,
         )
         row = len(self)
         self.observer.begin_insert(row, row)

@@ -64,6 +64,7 @@ class Message:
     edited_at: datetime | None = None
     deleted: bool = False
     client_msg_id: str | None = None
+    attachments: tuple[JSON, ...] = ()  # `file` records (desktop.core.files.RemoteFile.from_json)
 
     @classmethod
     def from_json(cls, data: JSON) -> Message:
@@ -79,6 +80,7 @@ class Message:
             edited_at=_opt_time(data.get("edited_at")),
             deleted=bool(data.get("deleted", False)),
             client_msg_id=data.get("client_msg_id") or None,
+            attachments=tuple(a for a in data.get("attachments") or () if isinstance(a, dict)),
         )
 
 

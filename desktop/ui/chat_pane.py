@@ -22,9 +22,11 @@ from desktop.core.app import Messenger
 from desktop.core.errors import MessageTooLongError, describe
 from desktop.core.timeline import Entry, SendState
 from desktop.core.wire import MAX_TEXT_CHARS
+from desktop.ui.attachments import AttachmentTray, install_file_hooks
 from desktop.ui.composer import Composer
 from desktop.ui.delegates import MessageDelegate
 from desktop.ui.message_model import MessageModel
+from desktop.ui.received import install_received_files
 from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
@@ -97,6 +99,10 @@ class ChatPane(QWidget):
         header.addWidget(self.leave)
         self.header_extras = QHBoxLayout()  # the call button and banner (desktop.ui.call)
         header.addLayout(self.header_extras)
+        self.attachments = AttachmentTray(messenger, run, self)  # desktop/ui/attachments.py
+        self.attachments.error_raised.connect(self.error_raised)
+        install_file_hooks(self)
+        self.files = install_received_files(self)  # desktop/ui/received.py
         compose = QHBoxLayout()
         compose.addWidget(self.composer, 1)
         compose.addWidget(self.send, 0, Qt.AlignmentFlag.AlignBottom)
@@ -105,8 +111,10 @@ class ChatPane(QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(header)
         body.addWidget(self.view, 1)
+        body.addWidget(self.files)
         body.addWidget(self.typing)
         body.addWidget(self._edit_bar)
+        body.addWidget(self.attachments)
         body.addLayout(compose)
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder, 1)
@@ -148,6 +156,7 @@ class ChatPane(QWidget):
         if chat_id == self.chat_id:
             return
         self.end_edit()
+        self.files.show_entry(None)
         self.chat_id = chat_id
         self._loading_older = False
         if chat_id is None:
@@ -206,7 +215,8 @@ class ChatPane(QWidget):
         if self.chat_id is None:
             return
         text = self.composer.toPlainText()
-        if not text.strip():
+        files = self.attachments.has_files and self.editing is None
+        if not text.strip() and not files:
             return
         if len(text.strip("\n")) > MAX_TEXT_CHARS:
             self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
@@ -221,6 +231,9 @@ class ChatPane(QWidget):
         self.model.jump_to_newest()
         self.view.scrollToBottom()
         self._stick_to_bottom = True
+        if files:
+            self._run(self.attachments.send(self.chat_id, text))
+            return
         self._run(self._messenger.send(self.chat_id, text))
 
     def _typed(self) -> None:

@@ -5,8 +5,8 @@ Up in an empty composer asks to edit my last message; Escape cancels an edit.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 
@@ -16,12 +16,19 @@ class Composer(QPlainTextEdit):
     submitted = Signal()
     edit_last_requested = Signal()
     cancelled = Signal()
+    image_pasted = Signal(QImage)  # a pasted image goes to the attachments, not into the text
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setPlaceholderText("Write a message…  (Enter sends, Shift+Enter for a new line)")
         self.setTabChangesFocus(True)
         self.setMaximumHeight(76)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802
+        if source.hasImage():
+            self.image_pasted.emit(QImage(source.imageData()))
+            return
+        super().insertFromMimeData(source)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()

@@ -81,7 +81,7 @@ def mysql_database(base_url: str, name: str) -> str:
 
 
 def drop_production(env: dict[str, str]) -> None:
-    """Remove a test namespace: its MySQL database and its Elasticsearch indices."""
+    """Remove a test namespace: its MySQL database, Elasticsearch indices and S3 bucket."""
     import httpx
 
     url = env["PARLEY_DATABASE_URL"]
@@ -91,6 +91,19 @@ def drop_production(env: dict[str, str]) -> None:
     names = [i["index"] for i in listed.json()] if listed.status_code == 200 else []
     if names:
         httpx.delete(f"{es}/{','.join(names)}", timeout=60)
+    if "PARLEY_S3_BUCKET" in env:
+        drop_production_bucket(env)
+
+
+def drop_production_bucket(env: dict[str, str]) -> None:
+    """`drop_bucket` from synchronous teardown, on a thread of its own: a test's event loop may
+    still be current on this one."""
+    import asyncio
+    import threading
+
+    worker = threading.Thread(target=lambda: asyncio.run(drop_bucket(env)))
+    worker.start()
+    worker.join(120)
 
 
 def production_env(tag: str) -> dict[str, str]:
@@ -108,4 +121,38 @@ def production_env(tag: str) -> dict[str, str]:
         # Production replicas refuse to start without a shared signing key.
         "PARLEY_JWT_SECRET": f"test-secret-{run}-" + "s" * 32,
         "PARLEY_JWT_KID": "t1",
+        **s3_env(run),
+    }
+
+
+async def drop_bucket(env: dict[str, str]) -> None:
+    """Remove a test bucket and everything in it from the real S3 server."""
+    from miniopy_async.api import Minio
+
+    host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
+    client = Minio(
+        host,
+        access_key=env["PARLEY_S3_ACCESS_KEY"],
+        secret_key=env["PARLEY_S3_SECRET_KEY"],
+        secure=False,
+        region=env["PARLEY_S3_REGION"],
+    )
+    bucket = env["PARLEY_S3_BUCKET"]
+    try:
+        if await client.bucket_exists(bucket):
+            async for obj in client.list_objects(bucket, recursive=True):
+                await client.remove_object(bucket, str(obj.object_name))
+            await client.remove_bucket(bucket)
+    finally:
+        await client.close_session()  # type: ignore[no-untyped-call]
+
+
+def s3_env(run: str) -> dict[str, str]:
+    """The real S3 server (versitygw) with a bucket of this run's own (made on first start)."""
+    return {
+        "PARLEY_S3_ENDPOINT": engine("S3_ENDPOINT"),
+        "PARLEY_S3_ACCESS_KEY": engine("S3_ACCESS_KEY"),
+        "PARLEY_S3_SECRET_KEY": engine("S3_SECRET_KEY"),
+        "PARLEY_S3_REGION": engine("S3_REGION"),
+        "PARLEY_S3_BUCKET": run.lower().replace("_", "-"),
     }

@@ -137,3 +137,27 @@ class CallParticipantRow(Model):
     class Meta:
         table = "call_participants"
         unique_together = (("call_id", "user_id"),)
+
+
+class FileRow(Model):
+    """Metadata of an uploaded file; the bytes live in the blob store under its key."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    chat_id = fields.CharField(max_length=32, db_index=True)
+    uploader_id = fields.CharField(max_length=32, db_index=True)
+    name = fields.CharField(max_length=255)
+    size = fields.BigIntField()
+    content_type = fields.CharField(max_length=127)
+    sha256 = fields.CharField(max_length=64)
+    width = fields.IntField(null=True)
+    height = fields.IntField(null=True)
+    has_thumbnail = fields.BooleanField(default=False)
+    inline = fields.BooleanField(default=False)
+    claim = fields.CharField(max_length=64, null=True)
+    message_seq = fields.BigIntField(null=True)
+    deleted = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "files"

@@ -28,7 +28,7 @@ async def send(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewMessage)
     message, duplicate = await container(request).messages.send(
-        uid, chat_id, b.client_msg_id, b.text, b.reply_to_seq
+        uid, chat_id, b.client_msg_id, b.text, b.reply_to_seq, b.attachment_ids
     )
     return ok({"message": wire.message(message)}, status=200 if duplicate else 201)
 

@@ -236,7 +236,7 @@ async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
     chat_id, client_msg_id = send.chat_id, send.client_msg_id
     try:
         message, _ = await c.messages.send(
-            conn.user_id, chat_id, client_msg_id, send.text, send.reply_to_seq
+            conn.user_id, chat_id, client_msg_id, send.text, send.reply_to_seq, send.attachment_ids
         )
     except DomainError as exc:
         conn.push(_error(exc.code, exc.detail, client_msg_id=client_msg_id, chat_id=chat_id))

@@ -1,0 +1,186 @@
+"""The production blob store: any S3 server through `miniopy-async`.
+
+Facts that shaped this (checked on this machine with miniopy-async 1.23.6, see SERVICES.md):
+its default of 3 parallel part uploads reads ahead without bound, so parts go one at a time
+(`num_parallel_uploads=1`) with a bounded part size; its unknown-length path crashes on an exact
+multiple of the part size, so uploads always pass the real length (the caller spooled the file);
+a client's HTTP session belongs to the loop that made it, so there is one client per event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from miniopy_async.api import Minio
+from miniopy_async.error import S3Error
+
+from backend.adapters.blobs.keys import CHUNK, check_key
+from backend.domain.errors import NotFound, Unavailable
+
+log = logging.getLogger(__name__)
+
+PART_SIZE = 8 * 1024 * 1024  # one part in memory at a time per upload
+# Each upload to S3 holds a part (and aiohttp's copy) in memory: a few at a time keep a replica's
+# memory flat under many concurrent uploads (10 at once measured 237 MiB above baseline without
+# this); the others wait with their bytes safely spooled on disk.
+MAX_PUTS = 2
+_MISSING = {"NoSuchKey", "NoSuchObject", "NotFound"}
+
+
+class _AsyncFile:
+    """What `put_object` reads parts from: the spooled file, read off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self._f = path.open("rb")
+
+    async def read(self, n: int = -1) -> bytes:
+        return await asyncio.to_thread(self._f.read, n)
+
+    def close(self) -> None:
+        self._f.close()
+
+
+class S3BlobStore:
+    def __init__(
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        region: str,
+        public_url: str = "",
+        max_puts: int = MAX_PUTS,
+    ) -> None:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        self._host = parts.netloc
+        self._secure = parts.scheme == "https"
+        self._access_key = access_key
+        self._secret_key = secret_key
+        self._bucket = bucket
+        self._region = region
+        self._public_url = public_url or None  # presigned URLs name it; requests still go direct
+        self._clients: dict[asyncio.AbstractEventLoop, Minio] = {}
+        self._puts = asyncio.Semaphore(max_puts)
+
+    def _client(self) -> Minio:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = Minio(
+                self._host,
+                access_key=self._access_key,
+                secret_key=self._secret_key,
+                secure=self._secure,
+                region=self._region,  # no region lookup round trip; presigning needs it too
+                server_url=self._public_url,
+            )
+            self._clients[loop] = client
+        return client
+
+    async def start(self) -> None:
+        """Make the bucket if it is not there (tests use one bucket per run)."""
+        client = self._client()
+        try:
+            if not await client.bucket_exists(self._bucket):
+                await client.make_bucket(self._bucket, location=self._region)
+        except S3Error as exc:
+            if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise Unavailable(f"S3 refused the bucket: {exc.code}") from None
+        except OSError as exc:
+            raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
+        log.info("blob store ready (s3 %s, bucket %s)", self._host, self._bucket)
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.close_session()  # type: ignore[no-untyped-call]  # untyped upstream
+
+    async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
+        check_key(key)
+        async with self._puts:
+            await self._put(key, source, size, content_type)
+
+    async def _put(self, key: str, source: Path, size: int, content_type: str) -> None:
+        data: _AsyncFile | io.BytesIO
+        if size <= PART_SIZE:
+            # One PUT. A length equal to the part size makes miniopy-async hand the stream
+            # itself to aiohttp, which takes only real files or bytes: give it bytes (≤ 1 part).
+            data = io.BytesIO(await asyncio.to_thread(source.read_bytes))
+        else:
+            data = await asyncio.to_thread(_AsyncFile, source)
+        try:
+            await self._client().put_object(
+                self._bucket,
+                key,
+                data,  # type: ignore[arg-type]  # an async read() is what it awaits
+                size,
+                content_type=content_type,
+                part_size=PART_SIZE,
+                num_parallel_uploads=1,
+            )
+        except S3Error as exc:
+            raise Unavailable(f"S3 refused the upload: {exc.code}") from None
+        except OSError as exc:
+            raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
+        finally:
+            data.close()
+
+    async def size(self, key: str) -> int | None:
+        check_key(key)
+        try:
+            stat = await self._client().stat_object(self._bucket, key)
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                return None
+            raise Unavailable(f"S3 refused a stat: {exc.code}") from None
+        return int(stat.size or 0)
+
+    async def read(
+        self, key: str, start: int = 0, length: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_key(key)
+        try:
+            response: Any = await self._client().get_object(
+                self._bucket, key, offset=start, length=length or 0
+            )
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                raise NotFound("No such file.", code="file_not_found") from None
+            raise Unavailable(f"S3 refused a read: {exc.code}") from None
+        try:
+            async for chunk in response.content.iter_chunked(CHUNK):
+                yield chunk
+        finally:
+            response.close()
+
+    async def delete(self, key: str) -> None:
+        check_key(key)
+        try:
+            await self._client().remove_object(self._bucket, key)
+        except S3Error as exc:
+            if exc.code not in _MISSING:
+                raise Unavailable(f"S3 refused a delete: {exc.code}") from None
+
+    async def presign(
+        self, key: str, ttl_s: int, content_type: str, disposition: str
+    ) -> str | None:
+        """The URL forces the type and disposition: S3 cannot add nosniff or a CSP itself."""
+        check_key(key)
+        url: str = await self._client().presigned_get_object(
+            self._bucket,
+            key,
+            expires=timedelta(seconds=ttl_s),
+            response_headers={
+                "response-content-type": content_type,
+                "response-content-disposition": disposition,
+            },
+        )
+        return url

@@ -1,0 +1,260 @@
+"""Files picked for the next message: a tray of tiles above the composer.
+
+Files arrive by drag and drop, a pasted image, or the picker (Ctrl+U). Each tile shows the name,
+the size, a small preview for images (scaled by `QImageReader` on a worker thread, its allocation
+limit kept, so nothing large is decoded on the GUI thread) and a Remove button; while sending,
+each tile shows its upload's progress, and Remove cancels that upload (the server keeps nothing).
+The message goes out once every file is up, under one `client_msg_id` that a retry reuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import uuid
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QImageReader,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.app import Messenger
+from desktop.core.errors import describe
+from desktop.core.files import FileTransfers, RemoteFile
+from desktop.core.wire import JSON
+from desktop.ui.signin import label, named
+
+log = logging.getLogger(__name__)
+
+Runner = Callable[[Coroutine[Any, Any, Any]], object]
+PREVIEW_PX = 48
+MAX_FILES = 10
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def scaled_preview(path: Path, px: int) -> QImage:
+    """On a worker thread: decode at most a `px` square, whatever the file declares."""
+    reader = QImageReader(str(path))
+    size = reader.size()
+    if size.isValid() and size.width() > 0 and size.height() > 0:
+        reader.setScaledSize(size.scaled(QSize(px, px), Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
+
+
+class Tile(QWidget):
+    removed = Signal(object)
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.file_size = path.stat().st_size
+        self.task: asyncio.Task[RemoteFile] | None = None
+        self.uploaded: RemoteFile | None = None
+        self.preview = QLabel()
+        self.preview.setFixedSize(PREVIEW_PX, PREVIEW_PX)
+        self.name = named(label(path.name), f"Attachment {path.name}")
+        self.bytes = label(human_size(self.file_size))
+        self.bytes.setStyleSheet("color: #6b6f76;")
+        self.progress = named(QProgressBar(), f"Upload progress {path.name}")
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.remove = named(QPushButton("Remove"), f"Remove {path.name}")
+        self.remove.clicked.connect(lambda: self.removed.emit(self))
+        text = QVBoxLayout()
+        text.addWidget(self.name)
+        text.addWidget(self.bytes)
+        text.addWidget(self.progress)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(2, 2, 2, 2)
+        row.addWidget(self.preview)
+        row.addLayout(text, 1)
+        row.addWidget(self.remove)
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.progress.show()
+        self.progress.setValue(int(1000 * done / total) if total else 1000)
+
+    def set_preview(self, image: QImage) -> None:
+        if not image.isNull():
+            self.preview.setPixmap(QPixmap.fromImage(image))
+
+
+class AttachmentTray(QWidget):
+    """Holds the tiles; `send` uploads them all, then sends the message with their ids."""
+
+    error_raised = Signal(str)
+    changed = Signal()
+
+    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._messenger, self._run = messenger, run
+        self.tiles: list[Tile] = []
+        self.dialog: QFileDialog | None = None
+        self._paste_dir = Path(tempfile.mkdtemp(prefix="parley-paste-"))
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        named(self, "Attachments")
+        self.hide()
+
+    @property
+    def has_files(self) -> bool:
+        return bool(self.tiles)
+
+    def add_paths(self, paths: list[Path]) -> None:
+        for path in paths:
+            if len(self.tiles) >= MAX_FILES:
+                self.error_raised.emit(f"A message takes at most {MAX_FILES} files.")
+                break
+            if not path.is_file():
+                continue
+            tile = Tile(path, self)
+            tile.removed.connect(self._remove)
+            self.tiles.append(tile)
+            self._layout.addWidget(tile)
+            self._run(self._load_preview(tile))
+        self.setVisible(self.has_files)
+        self.changed.emit()
+
+    def add_image(self, image: QImage) -> None:
+        """A pasted image becomes a PNG file like any other."""
+        path = self._paste_dir / f"pasted-{uuid.uuid4().hex[:8]}.png"
+        if image.save(str(path)):  # the format follows the suffix
+            self.add_paths([path])
+
+    def pick(self) -> None:
+        """The file picker, opened without blocking the event loop."""
+        dialog = QFileDialog(self, "Attach files")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(lambda files: self.add_paths([Path(f) for f in files]))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+
+    async def _load_preview(self, tile: Tile) -> None:
+        with contextlib.suppress(Exception):  # not an image, or unreadable: no preview
+            image = await asyncio.to_thread(scaled_preview, tile.path, PREVIEW_PX)
+            tile.set_preview(image)
+
+    def _remove(self, tile: Tile) -> None:
+        if tile.task is not None and not tile.task.done():
+            tile.task.cancel()  # the server drops what it got
+        if tile in self.tiles:
+            self.tiles.remove(tile)
+        tile.deleteLater()
+        self.setVisible(self.has_files)
+        self.changed.emit()
+
+    def clear(self) -> None:
+        for tile in list(self.tiles):
+            self._remove(tile)
+
+    async def send(self, chat_id: str, text: str) -> None:
+        """Upload every file (one at a time, with progress), then send the message."""
+        rest = self._messenger.rest
+        if rest is None:
+            return
+        transfers = FileTransfers(rest)
+        tiles = list(self.tiles)
+        for tile in tiles:
+            tile.remove.setText("Cancel")
+        files: list[JSON] = []
+        try:
+            for tile in tiles:
+                if tile.uploaded is None:
+                    tile.task = asyncio.ensure_future(
+                        transfers.upload(chat_id, tile.path, tile.show_progress)
+                    )
+                    tile.uploaded = await tile.task
+                files.append(_record(tile.uploaded))
+        except asyncio.CancelledError:
+            if any(t.task is not None and t.task.cancelled() for t in tiles):
+                return  # the user removed a file mid-upload: the rest stays for another try
+            raise
+        except Exception as exc:
+            self.error_raised.emit(f"Upload failed: {describe(exc)}")
+            for tile in tiles:
+                tile.remove.setText("Remove")
+            return
+        self.clear()
+        await self._messenger.send(chat_id, text, tuple(files))
+
+
+def _record(f: RemoteFile) -> JSON:
+    return {
+        "id": f.id,
+        "name": f.name,
+        "size": f.size,
+        "content_type": f.content_type,
+        "sha256": f.sha256,
+        "width": f.width,
+        "height": f.height,
+        "has_thumbnail": f.has_thumbnail,
+    }
+
+
+class _Drops(QObject):
+    """Files dropped anywhere on the chat pane go to its attachments (the composer would
+    otherwise insert their paths as text)."""
+
+    def __init__(self, tray: AttachmentTray, parent: QObject) -> None:
+        super().__init__(parent)
+        self._tray = tray
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            drag = event
+            assert isinstance(drag, QDragEnterEvent | QDragMoveEvent)
+            if drag.mimeData().hasUrls():
+                drag.acceptProposedAction()
+                return True
+        elif kind == QEvent.Type.Drop:
+            drop = event
+            assert isinstance(drop, QDropEvent)
+            urls = [u for u in drop.mimeData().urls() if u.isLocalFile()]
+            if urls:
+                self._tray.add_paths([Path(u.toLocalFile()) for u in urls])
+                drop.acceptProposedAction()
+                return True
+        return False
+
+
+def install_file_hooks(pane: Any) -> None:
+    """Wire a chat pane: drops on it, its messages view or its composer; paste; Ctrl+U."""
+    tray: AttachmentTray = pane.attachments
+    drops = _Drops(tray, pane)
+    for widget in (pane, pane.view.viewport(), pane.composer, pane.composer.viewport()):
+        widget.setAcceptDrops(True)
+        widget.installEventFilter(drops)
+    pane.composer.image_pasted.connect(tray.add_image)
+    shortcut = QShortcut(QKeySequence("Ctrl+U"), pane)
+    shortcut.activated.connect(tray.pick)
