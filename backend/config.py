@@ -140,7 +140,7 @@ class Settings:
     request_deadline_s: float = 10.0  # a request's headers and body arrive whole within this
     connections_per_ip: int = 256  # open TCP connections per client address; 0 = no cap
     ws_per_user: int = 16  # open sockets per user; beyond, the oldest is closed (4429)
-    ws_unauth_per_ip: int = 32  # sockets not yet signed in per address; beyond, the oldest goes
+    ws_unauth_per_ip: int = 64  # sockets not yet signed in per address; beyond, the oldest goes
 
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -5,7 +5,8 @@ Sanic restarts its request timer on every chunk, so a client trickling one byte 
 holds a connection for ever (2,000 of them were held for 150 s). Here a request must arrive whole
 (headers and body) within `request_deadline_s` of its first byte (of the connection, for the first
 request), or it gets 408 and the connection is closed. A connection that is idle between
-requests keeps Sanic's keep-alive timeout.
+requests keeps Sanic's keep-alive timeout. The body of a streaming route (an upload, whose size
+limit Sanic lifts) is its handler's to bound: only its headers count.
 
 The address cap applies where the server sees its clients' addresses (the embedded default);
 behind a load balancer (`proxies_count` > 0) every peer is the balancer, and HAProxy enforces
@@ -116,9 +117,10 @@ class GuardedProtocol(WebSocketProtocol):
             return False
         if http is None or http.stage in (Stage.IDLE, Stage.REQUEST):
             return True
-        return (
-            http.stage is Stage.HANDLER and bool(http.request_body) and not http.upgrade_websocket
-        )
+        if http.stage is not Stage.HANDLER or not http.request_body or http.upgrade_websocket:
+            return False
+        # A streaming handler (an upload: Sanic lifts its size limit) bounds its own body.
+        return bool(http.request_max_size != float("inf"))
 
     def _enforce(self) -> None:
         self._deadline = None

@@ -115,7 +115,7 @@ for k, v in settings.items():
 PY
     ) || die "could not prepare the cluster's namespaces"
     # Extra settings for every replica (e.g. limits for load tests) pass through from the caller.
-    env | grep -E '^PARLEY_(LOGIN_PER|REGISTER_PER|SENDS_PER|WS_FRAMES|DRAIN_|LOG_LEVEL|DB_POOL)' \
+    env | grep -E '^PARLEY_(LOGIN_PER|REGISTER_PER|SENDS_PER|WS_FRAMES|WS_PER_USER|WS_UNAUTH|REQUEST_DEADLINE|DRAIN_|LOG_LEVEL|DB_POOL)' \
         >>"$DIR/cluster.env" || true
 }
 

@@ -47,6 +47,11 @@ LOAD_LIMITS = {
     "PARLEY_REGISTER_PER_IP": "1000000",
     "PARLEY_SENDS_PER_USER": "1000000",
     "PARLEY_WS_FRAMES_PER_S": "100000",
+    # The idle set opens 5,000 sockets of 50 users from one address (0 = no cap); through
+    # `make cluster` start it with these and PARLEY_LB_CONN_PER_IP raised as well.
+    "PARLEY_CONNECTIONS_PER_IP": "0",
+    "PARLEY_WS_PER_USER": "0",
+    "PARLEY_WS_UNAUTH_PER_IP": "0",
     "PARLEY_ACCESS_TTL": "7200",
     "PARLEY_LOG_LEVEL": "WARNING",
 }

@@ -6,7 +6,7 @@ before, during and after N trickling connections (slowloris) or N unauthenticate
 
 Connections come from 127.0.0.1-127.0.0.N (loopback is the whole of 127/8) so that they stay under
 the per-address caps where the bench wants them admitted; `--per-address` sets how many each
-address opens.
+address opens; `--env PARLEY_WS_UNAUTH_PER_IP=0` (repeatable) measures without a cap.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ async def _socket(url: str, source: str, ended: list[float]) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    env = {"PARLEY_LOG_LEVEL": "WARNING"}
+    env = {"PARLEY_LOG_LEVEL": "WARNING", **dict(kv.split("=", 1) for kv in args.env)}
     srv = ServerProcess(Path(tempfile.mkdtemp(prefix="abuse-")), env).start()
     assert srv.proc is not None
     pid = srv.proc.pid
@@ -97,6 +97,7 @@ def main() -> None:
     p.add_argument("mode", choices=["slowloris", "sockets"])
     p.add_argument("--connections", type=int, default=2000)
     p.add_argument("--per-address", type=int, default=250)
+    p.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server")
     asyncio.run(run(p.parse_args()))
 
 
