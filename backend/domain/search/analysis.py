@@ -16,10 +16,11 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import Any
 
 import Stemmer
 
@@ -186,3 +187,12 @@ def index_terms(text: str | None, file_names: Iterable[str] = ()) -> tuple[str, 
             stream += (t.text for t in c.stream)
             words += (t.text for t in c.words)
     return " ".join(stream), " ".join(dict.fromkeys(words))
+
+
+def attachment_names(attachments: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The file names of a message's attachments (`file.name`), which search finds like text.
+
+    The hook for attachments: stores index
+    `index_terms(m.text, attachment_names(m.attachments))`.
+    """
+    return [str(a["name"]) for a in attachments if isinstance(a.get("name"), str)]

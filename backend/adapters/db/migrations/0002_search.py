@@ -1,0 +1,55 @@
+"""Search terms for the embedded SQL message store: a terms table and an SQLite FTS5 index over it.
+
+The terms come from the domain's normaliser (backend/domain/search), space-separated; the FTS5
+tokenizer only splits them on spaces again (`unicode61` with the compound connectors declared as
+token characters and marks kept), so it indexes exactly the terms the normaliser produced.
+MySQL deployments keep messages in Elasticsearch, so on MySQL this migration creates nothing.
+"""
+
+from typing import Any
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+SQLITE = """
+CREATE TABLE IF NOT EXISTS message_terms (
+    rid INTEGER PRIMARY KEY,
+    message_id VARCHAR(48) NOT NULL UNIQUE,
+    terms TEXT NOT NULL,
+    words TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(
+    terms, words, content='message_terms', content_rowid='rid',
+    tokenize="unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '_-.@/:'"
+);
+CREATE TRIGGER IF NOT EXISTS message_terms_ai AFTER INSERT ON message_terms BEGIN
+    INSERT INTO message_search(rowid, terms, words) VALUES (new.rid, new.terms, new.words);
+END;
+CREATE TRIGGER IF NOT EXISTS message_terms_ad AFTER DELETE ON message_terms BEGIN
+    INSERT INTO message_search(message_search, rowid, terms, words)
+        VALUES ('delete', old.rid, old.terms, old.words);
+END;
+"""
+
+SQLITE_DOWN = """
+DROP TRIGGER IF EXISTS message_terms_ad;
+DROP TRIGGER IF EXISTS message_terms_ai;
+DROP TABLE IF EXISTS message_search;
+DROP TABLE IF EXISTS message_terms;
+"""
+
+
+async def forward(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.DIALECT == "sqlite":
+        await schema_editor.client.execute_script(SQLITE)
+
+
+async def backward(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.DIALECT == "sqlite":
+        await schema_editor.client.execute_script(SQLITE_DOWN)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("parley", "0001_initial")]
+
+    operations = [ops.RunPython(forward, backward)]
