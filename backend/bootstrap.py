@@ -24,6 +24,7 @@ from backend.services.auth import AuthService, Limits
 from backend.services.chats import ChatService
 from backend.services.messages import MessageLimits, MessageService
 from backend.services.pipeline import Pipeline
+from backend.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Container:
     pipeline: Pipeline
     store: MessageStore
     stack: AsyncExitStack
+    search: SearchService
 
     async def close(self) -> None:
         await self.stack.aclose()
@@ -151,4 +153,5 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         pipeline,
         store,
         stack,
+        SearchService(chats_repo, users, store),  # each message store is its own search index
     )

@@ -16,7 +16,7 @@ from sanic.response import raw
 
 from backend import logs
 from backend.api import errors
-from backend.api.http import auth, chats, messages
+from backend.api.http import auth, chats, messages, search
 from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
@@ -42,7 +42,7 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     app.ctx.draining = False
     app.ctx.inflight = 0
     app.ctx.metrics = Metrics()
-    for bp in (auth.bp, chats.bp, messages.bp):
+    for bp in (auth.bp, chats.bp, messages.bp, search.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)
     app.add_websocket_route(gateway.serve, "/api/v1/ws", name="ws")

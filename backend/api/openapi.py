@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from backend.api.schemas import Body
 
 
@@ -16,6 +18,8 @@ class RouteDoc:
     body: type[Body] | None
     status: int
     auth: bool
+    query: tuple[dict[str, Any], ...] = ()  # query parameters, as OpenAPI parameter objects
+    response: type[BaseModel] | None = None  # the success body's schema
 
 
 ROUTES: list[RouteDoc] = []
@@ -57,6 +61,10 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
                 {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                 for p in params
             ]
+        if r.query:
+            op["parameters"] = [*op.get("parameters", []), *r.query]
+        if r.response is not None:
+            _describe_response(op, str(r.status), r.response, schemas)
         paths.setdefault(r.path, {})[r.method.lower()] = op
     schemas["Problem"] = {
         "type": "object",
@@ -80,4 +88,15 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
         },
+    }
+
+
+def _describe_response(
+    op: dict[str, Any], status: str, model: type[BaseModel], schemas: dict[str, Any]
+) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    op["responses"][status]["content"] = {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
     }

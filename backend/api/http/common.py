@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import json as json_response
 
@@ -55,6 +56,8 @@ def route(
     model: type[Body] | None = None,
     status: int = 200,
     auth: bool = True,
+    query: tuple[dict[str, Any], ...] = (),
+    response: type[BaseModel] | None = None,
 ) -> Callable[[H], H]:
     """Register a handler on the blueprint and describe it in the OpenAPI document."""
 
@@ -62,7 +65,7 @@ def route(
         name = f"{method.lower()}_{handler.__name__}"
         bp.add_route(handler, path, methods=[method], name=name)  # type: ignore[arg-type]
         doc_path = re.sub(r"<(\w+)(:\w+)?>", r"{\1}", path)
-        ROUTES.append(RouteDoc(method, doc_path, summary, model, status, auth))
+        ROUTES.append(RouteDoc(method, doc_path, summary, model, status, auth, query, response))
         return handler
 
     return wrap
