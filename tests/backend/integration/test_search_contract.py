@@ -214,3 +214,33 @@ async def test_search_works_throughout_a_reindex(es_store: ElasticMessageStore) 
     assert answers
     assert all(a == want for a in answers), [len(a) for a in answers if a != want]
     await settled(es_store, "topic ", [c], want, limit=500)
+
+
+async def test_an_upgraded_sqlite_store_finds_messages_written_before_search(
+    tmp_path: Path,
+) -> None:
+    """Migration 0002 backfills the terms of the messages already stored."""
+    import importlib
+    import sqlite3
+
+    from backend.adapters.db.connection import close_database, open_database
+    from backend.adapters.messages.sql import SqlMessageStore
+    from backend.config import Settings
+
+    down = importlib.import_module("backend.adapters.db.migrations.0002_search").SQLITE_DOWN
+    settings = Settings(data_dir=tmp_path)
+    await open_database(settings)
+    store = SqlMessageStore()
+    c = chat()
+    await store.write([msg(c, 1, text="legacy agenda")])
+    await close_database()
+    db = sqlite3.connect(next(tmp_path.glob("*.sqlite3")))
+    with db:
+        db.execute("DELETE FROM tortoise_migrations WHERE name = '0002_search'")
+        db.executescript(down)
+    db.close()
+    await open_database(settings)
+    try:
+        assert await seqs(store, "agenda ", [c]) == [1]  # type: ignore[arg-type]
+    finally:
+        await close_database()

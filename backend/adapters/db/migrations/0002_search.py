@@ -6,10 +6,13 @@ token characters and marks kept), so it indexes exactly the terms the normaliser
 MySQL deployments keep messages in Elasticsearch, so on MySQL this migration creates nothing.
 """
 
+import json
 from typing import Any
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+
+from backend.domain.search.analysis import attachment_names, index_terms
 
 SQLITE = """
 CREATE TABLE IF NOT EXISTS message_terms (
@@ -42,6 +45,22 @@ DROP TABLE IF EXISTS message_terms;
 async def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.DIALECT == "sqlite":
         await schema_editor.client.execute_script(SQLITE)
+        await _backfill(schema_editor.client)
+
+
+async def _backfill(client: Any) -> None:
+    """Messages stored before search existed get their terms now (once, on upgrade)."""
+    rows = await client.execute_query_dict(
+        "SELECT id, text, attachments FROM messages WHERE deleted = 0"
+    )
+    for row in rows:
+        attachments = json.loads(row["attachments"] or "[]")
+        terms, words = index_terms(row["text"], attachment_names(attachments))
+        if terms or words:
+            await client.execute_query(
+                "INSERT OR REPLACE INTO message_terms (message_id, terms, words) VALUES (?, ?, ?)",
+                [row["id"], terms, words],
+            )
 
 
 async def backward(apps: Any, schema_editor: Any) -> None:
