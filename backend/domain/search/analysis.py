@@ -62,6 +62,7 @@ class Chunk:
     whole: str | None  # the folded whole of a compound
 
 
+@lru_cache(maxsize=8192)
 def _kind(ch: str) -> Kind | None:
     o = ord(ch)
     if (
@@ -143,9 +144,15 @@ def _run_terms(text: str, kind: Kind, start: int, end: int) -> tuple[list[Term],
             return chars, chars
         grams = [Term(a.text + b.text, a.start, b.end) for a, b in itertools.pairwise(chars)]
         return grams, chars
-    word = fold(text[start:end])
-    base = korean_base(word) if kind is Kind.HANGUL else stem(word)
+    base, word = _word(text[start:end], kind)
     return [Term(base, start, end)], [Term(word, start, end)]
+
+
+@lru_cache(maxsize=65536)
+def _word(raw: str, kind: Kind) -> tuple[str, str]:
+    """(stem or Korean base, folded form) of one word; chats repeat their words a lot."""
+    word = fold(raw)
+    return (korean_base(word) if kind is Kind.HANGUL else stem(word)), word
 
 
 def _whole(text: str) -> str:
