@@ -153,5 +153,6 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         pipeline,
         store,
         stack,
-        SearchService(chats_repo, users, store),  # each message store is its own search index
+        # each message store is its own search index
+        SearchService(chats_repo, users, store, limiter, settings.searches_per_user),
     )

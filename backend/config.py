@@ -99,6 +99,7 @@ class Settings:
     login_per_ip: int = 60
     register_per_ip: int = 20
     sends_per_user: int = 50  # per second
+    searches_per_user: int = 20  # per second (the desktop debounces typing to about 5)
     proxies_count: int = 0  # trusted proxies in front (HAProxy: 1) for the client's address
     drain_grace_s: float = 1.0
     drain_timeout_s: float = 15.0
@@ -150,6 +151,7 @@ class Settings:
             login_per_ip=_int(e, "PARLEY_LOGIN_PER_IP", 60),
             register_per_ip=_int(e, "PARLEY_REGISTER_PER_IP", 20),
             sends_per_user=_int(e, "PARLEY_SENDS_PER_USER", 50),
+            searches_per_user=_int(e, "PARLEY_SEARCHES_PER_USER", 20),
             ws_frames_per_s=_float(e, "PARLEY_WS_FRAMES_PER_S", 50.0),
             drain_grace_s=_float(e, "PARLEY_DRAIN_GRACE", 1.0),
             proxies_count=_int(e, "PARLEY_PROXIES_COUNT", 0),

@@ -12,9 +12,9 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from backend.domain.errors import InvalidInput, NotFound
+from backend.domain.errors import InvalidInput, NotFound, RateLimited
 from backend.domain.models import Chat, Message
-from backend.domain.ports import ChatRepo, MessageSearch, SearchRequest, UserRepo
+from backend.domain.ports import ChatRepo, MessageSearch, RateLimiter, SearchRequest, UserRepo
 from backend.domain.search.highlight import highlights
 from backend.domain.search.query import Query, parse
 from backend.services import wire
@@ -64,10 +64,19 @@ def hit(m: Message, query: Query) -> dict[str, Any]:
 
 
 class SearchService:
-    def __init__(self, chats: ChatRepo, users: UserRepo, index: MessageSearch) -> None:
+    def __init__(
+        self,
+        chats: ChatRepo,
+        users: UserRepo,
+        index: MessageSearch,
+        limiter: RateLimiter,
+        per_second: int,
+    ) -> None:
         self._chats = chats
         self._users = users
         self._index = index
+        self._limiter = limiter
+        self._per_second = per_second
 
     async def _scope(self, user_id: str, chat_id: str | None, query: Query) -> list[str]:
         chats = [c for c, _ in await self._chats.memberships(user_id)]
@@ -103,6 +112,9 @@ class SearchService:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
         offset = decode_cursor(cursor)
         query = parse(q)
+        wait = await self._limiter.hit(f"search:{user_id}", self._per_second, 1.0)
+        if wait is not None:
+            raise RateLimited("You are searching too fast.", retry_after=wait)
         if query.empty:
             raise InvalidInput("Type something to search for.", code="query_empty")
         chat_ids = await self._scope(user_id, chat_id, query)

@@ -30,7 +30,7 @@ async def poll(probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool]) -> T:
         value = await probe()
         if ok(value) or asyncio.get_running_loop().time() > deadline:
             return value
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.15)  # well under the 20 searches a second a user may make
 
 
 async def search(api: Api, user: User, q: str, **params: Any) -> httpx.Response:
@@ -145,6 +145,16 @@ async def test_bad_searches_get_problems(
     assert r.json()["code"] == code
 
 
+async def test_searching_too_fast_is_throttled(api: Api) -> None:
+    a = await api.user()
+    answers = await asyncio.gather(*(search(api, a, "x") for _ in range(40)))
+    codes = [r.status_code for r in answers]
+    assert 429 in codes
+    assert 200 in codes
+    throttled = next(r for r in answers if r.status_code == 429)
+    assert throttled.json()["code"] == "rate_limited"
+
+
 async def test_search_needs_a_session(api: Api) -> None:
     assert (await api.http.get("/search", params={"q": "a"})).status_code == 401
 
@@ -153,7 +163,7 @@ async def test_search_needs_a_session(api: Api) -> None:
 async def test_search_answers_throughout_a_reindex(
     server_factory: Callable[..., ServerProcess],
 ) -> None:
-    server = server_factory("production")
+    server = server_factory("production", env={"PARLEY_SEARCHES_PER_USER": "100000"})
     api = Api(server.url)
     try:
         a = await api.user()
