@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
+    QColor,
     QKeyEvent,
     QKeySequence,
     QPainter,
@@ -111,11 +112,9 @@ class SnippetDelegate(QStyledItemDelegate):
         return doc
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        style = option.widget.style() if option.widget is not None else None
-        if style is not None and option.state & QStyle.StateFlag.State_Selected:
-            style.drawPrimitive(
-                QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
-            )
+        if option.state & QStyle.StateFlag.State_Selected:
+            # a light selection keeps the grey header and the marks readable
+            painter.fillRect(option.rect, QColor("#dbe8fb"))
         doc = self._doc(option, index)
         painter.save()
         painter.translate(option.rect.topLeft())
@@ -253,6 +252,7 @@ class SearchController(QObject):
     async def _reveal(self, hit: SearchHit) -> None:
         self.pending = None
         if not await self.search.load_around(hit.chat_id, hit.seq):
+            self.window.show_error("That message is too far back in its chat to open it there.")
             return
         pane = self.window.pane
         if pane.chat_id != hit.chat_id or pane.model.timeline is None:
