@@ -38,8 +38,8 @@ async def replace_terms(conn: Any, messages: Sequence[Message]) -> None:
         terms, words = index_terms(m.text, attachment_names(m.attachments))
         if terms or words:
             await conn.execute_query(
-                "INSERT INTO message_terms (message_id, terms, words) VALUES (?, ?, ?)",
-                [m.id, terms, words],
+                "INSERT INTO message_terms (message_id, chat, terms, words) VALUES (?, ?, ?, ?)",
+                [m.id, m.chat_id, terms, words],
             )
 
 
@@ -57,7 +57,8 @@ def _clause(c: Clause) -> str:
 
 
 def match_expression(request: SearchRequest) -> str:
-    return " AND ".join(_clause(c) for c in request.query.clauses)
+    chats = "chat : (" + " OR ".join(_quoted(c) for c in request.chat_ids) + ")"
+    return " AND ".join([chats, *(_clause(c) for c in request.query.clauses)])
 
 
 async def search_ids(request: SearchRequest) -> list[str]:

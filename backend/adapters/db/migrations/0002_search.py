@@ -2,7 +2,9 @@
 
 The terms come from the domain's normaliser (backend/domain/search), space-separated; the FTS5
 tokenizer only splits them on spaces again (`unicode61` with the compound connectors declared as
-token characters and marks kept), so it indexes exactly the terms the normaliser produced.
+token characters and marks kept), so it indexes exactly the terms the normaliser produced. The
+chat id is indexed too, so a search intersects with the caller's chats inside the index instead
+of joining every hit of a common word across all chats.
 MySQL deployments keep messages in Elasticsearch, so on MySQL this migration creates nothing.
 """
 
@@ -18,19 +20,21 @@ SQLITE = """
 CREATE TABLE IF NOT EXISTS message_terms (
     rid INTEGER PRIMARY KEY,
     message_id VARCHAR(48) NOT NULL UNIQUE,
+    chat TEXT NOT NULL,
     terms TEXT NOT NULL,
     words TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(
-    terms, words, content='message_terms', content_rowid='rid',
+    terms, words, chat, content='message_terms', content_rowid='rid',
     tokenize="unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '_-.@/:'"
 );
 CREATE TRIGGER IF NOT EXISTS message_terms_ai AFTER INSERT ON message_terms BEGIN
-    INSERT INTO message_search(rowid, terms, words) VALUES (new.rid, new.terms, new.words);
+    INSERT INTO message_search(rowid, terms, words, chat)
+        VALUES (new.rid, new.terms, new.words, new.chat);
 END;
 CREATE TRIGGER IF NOT EXISTS message_terms_ad AFTER DELETE ON message_terms BEGIN
-    INSERT INTO message_search(message_search, rowid, terms, words)
-        VALUES ('delete', old.rid, old.terms, old.words);
+    INSERT INTO message_search(message_search, rowid, terms, words, chat)
+        VALUES ('delete', old.rid, old.terms, old.words, old.chat);
 END;
 """
 
@@ -51,15 +55,16 @@ async def forward(apps: Any, schema_editor: Any) -> None:
 async def _backfill(client: Any) -> None:
     """Messages stored before search existed get their terms now (once, on upgrade)."""
     rows = await client.execute_query_dict(
-        "SELECT id, text, attachments FROM messages WHERE deleted = 0"
+        "SELECT id, chat_id, text, attachments FROM messages WHERE deleted = 0"
     )
     for row in rows:
         attachments = json.loads(row["attachments"] or "[]")
         terms, words = index_terms(row["text"], attachment_names(attachments))
         if terms or words:
             await client.execute_query(
-                "INSERT OR REPLACE INTO message_terms (message_id, terms, words) VALUES (?, ?, ?)",
-                [row["id"], terms, words],
+                "INSERT OR REPLACE INTO message_terms (message_id, chat, terms, words) "
+                "VALUES (?, ?, ?, ?)",
+                [row["id"], row["chat_id"], terms, words],
             )
 
 
