@@ -35,6 +35,8 @@ _PARTICLE_LIST = (
 )
 PARTICLES = sorted(_PARTICLE_LIST.split(" "), key=len, reverse=True)
 _CHUNK = re.compile(r"\S+")
+# Longer terms are cut here (Elasticsearch's whitespace tokenizer would split them at 255).
+MAX_TERM = 100
 
 
 class Kind(Enum):
@@ -145,7 +147,7 @@ def _run_terms(text: str, kind: Kind, start: int, end: int) -> tuple[list[Term],
         grams = [Term(a.text + b.text, a.start, b.end) for a, b in itertools.pairwise(chars)]
         return grams, chars
     base, word = _word(text[start:end], kind)
-    return [Term(base, start, end)], [Term(word, start, end)]
+    return [Term(base[:MAX_TERM], start, end)], [Term(word[:MAX_TERM], start, end)]
 
 
 @lru_cache(maxsize=65536)
@@ -156,7 +158,8 @@ def _word(raw: str, kind: Kind) -> tuple[str, str]:
 
 
 def _whole(text: str) -> str:
-    return "".join(c if _kind(c) is not None or c in CONNECTORS else "_" for c in fold(text))
+    folded = fold(text)[: MAX_TERM * 2]
+    return "".join(c if _kind(c) is not None or c in CONNECTORS else "_" for c in folded)[:MAX_TERM]
 
 
 def chunk(text: str, start: int, end: int) -> Chunk:

@@ -100,7 +100,9 @@ async def settled(
     async def probe() -> list[int]:
         return await seqs(store, q, chats, **kw)
 
-    return await eventually(probe, lambda got: got == want)
+    got = await eventually(probe, lambda got: got == want)
+    assert got == want, q
+    return got
 
 
 async def seed(store: SearchStore, c: str, texts: list[str]) -> list[Message]:
@@ -244,3 +246,36 @@ async def test_an_upgraded_sqlite_store_finds_messages_written_before_search(
         assert await seqs(store, "agenda ", [c]) == [1]  # type: ignore[arg-type]
     finally:
         await close_database()
+
+
+ODD_QUERIES = [
+    '"',
+    '""" OR "',
+    "NEAR(a b)",
+    "a AND OR NOT b",
+    "(((",
+    "*",
+    "^start",
+    "col:value",
+    "terms : x",
+    "{terms words}",
+    "🙂🙂",
+    "\u0301\u0301",
+    "a\u200db",
+    "שלום עולם",
+    "x" * 250,
+    "https://example.com/" + "p" * 230,
+    "100% _under_ %like%",
+    "\\ \\\\ '",
+]
+
+
+async def test_odd_queries_answer_and_find_their_text(store: SearchStore) -> None:
+    c = chat()
+    await seed(store, c, ODD_QUERIES)
+    await settled(store, "a ", [c], [13, 4, 3])  # a\u200db is the compound a+b
+    for q in ODD_QUERIES:
+        await store.search(SearchRequest(parse(q), (c,)))  # never a syntax error
+    for i, q in enumerate(ODD_QUERIES, start=1):
+        if parse(q).clauses:
+            assert i in await seqs(store, q + " ", [c]), q
