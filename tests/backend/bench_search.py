@@ -8,7 +8,9 @@ A benchmark, not a test: it prints figures and asserts nothing about speed. Run 
 It seeds `--messages` messages spread over `--chats` chats straight through the store's `write`
 (batches of 500, as the write pipeline batches; not through the API), from a small vocabulary of
 Russian, English and CJK words so queries have realistic hit counts. Then, for a user in 50 chats,
-it times one-word, two-word and prefix queries, newest first and by relevance, and prints p50/p95.
+it times one-word, two-word and prefix queries, newest first and by relevance, and prints p50/p95,
+while another task writes `--writes-per-s` new messages (the live traffic) and times each write,
+compared with the same writes and no searches.
 It also times the normaliser alone (`index_terms` per message, the CPU the write path adds) and
 the store's write rate while seeding. SQLite uses a temporary data dir; Elasticsearch the node in
 `.engines` (`PARLEY_TEST_ELASTICSEARCH_URL`) under a private index prefix, deleted afterwards.
@@ -144,6 +146,30 @@ async def time_queries(store: Any, chats: int, runs: int) -> dict[str, tuple[flo
     return out
 
 
+async def writer(store: Any, rate: float, took: list[float], stop: asyncio.Event) -> None:
+    """One new message every 1/rate s (the live traffic), timing each store write."""
+    rng = random.Random(5)
+    seq = 0
+    while not stop.is_set():
+        seq += 1
+        m = Message("live", seq, "user0", text_for(rng), datetime.now(UTC), None)
+        t = time.perf_counter()
+        await store.write([m])
+        took.append((time.perf_counter() - t) * 1000)
+        await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - t)))
+
+
+async def with_writes(store: Any, rate: float, work: Any) -> tuple[Any, list[float]]:
+    took: list[float] = []
+    stop = asyncio.Event()
+    task = asyncio.create_task(writer(store, rate, took, stop))
+    try:
+        return await work, took
+    finally:
+        stop.set()
+        await task
+
+
 async def bench(engine: str, factory: Callable[[], Any], args: argparse.Namespace) -> None:
     batches = messages(args.messages, args.chats)
     async with factory() as store:
@@ -152,10 +178,15 @@ async def bench(engine: str, factory: Callable[[], Any], args: argparse.Namespac
               f"({args.messages / seconds:,.0f} msg/s through store.write)")  # fmt: skip
         if engine == "elastic":
             await store._es.indices.refresh(index=store.alias)
-        for label, (p50, p95, hits) in (
-            await time_queries(store, args.chats, args.queries)
-        ).items():
+        _, idle = await with_writes(store, args.writes_per_s, asyncio.sleep(5))
+        results, busy = await with_writes(
+            store, args.writes_per_s, time_queries(store, args.chats, args.queries)
+        )
+        for label, (p50, p95, hits) in results.items():
             print(f"[{engine}] {label:32s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({hits} hits)")
+        for name, took in (("no searches", idle), ("while searching", busy)):
+            print(f"[{engine}] store.write at {args.writes_per_s:.0f} msg/s, {name}: "
+                  f"p50 {pct(took, 0.5):.1f} ms  p99 {pct(took, 0.99):.1f} ms")  # fmt: skip
 
 
 def normaliser_cost(n: int = 20_000) -> float:
@@ -173,6 +204,7 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--engine", choices=["sql", "elastic", "both"], default="both")
+    parser.add_argument("--writes-per-s", type=float, default=100.0, help="live sends meanwhile")
     args = parser.parse_args()
     print(f"normaliser: {normaliser_cost():.0f} µs per message (index_terms, one core)")
     engines = {"sql": sql_store, "elastic": elastic_store}
