@@ -52,7 +52,7 @@ QUERY = (
 
 def _limit(request: Request) -> int:
     raw = request.args.get("limit") or "20"
-    if not raw.isdigit() or len(raw) > 4:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", code="bad_limit")
     return int(raw)
 

@@ -132,6 +132,8 @@ async def test_filters_sort_and_cursor(api: Api) -> None:
         ({"q": "a", "sort": "random"}, 422, "bad_sort"),
         ({"q": "a", "limit": "0"}, 422, "bad_limit"),
         ({"q": "a", "limit": "-3"}, 422, "bad_limit"),
+        ({"q": "a", "limit": "²"}, 422, "bad_limit"),
+        ({"q": "a", "cursor": "b8Ky"}, 422, "bad_cursor"),
         ({"q": "a", "cursor": "not-a-cursor"}, 422, "bad_cursor"),
     ],
 )
