@@ -279,3 +279,42 @@ async def test_odd_queries_answer_and_find_their_text(store: SearchStore) -> Non
     for i, q in enumerate(ODD_QUERIES, start=1):
         if parse(q).clauses:
             assert i in await seqs(store, q + " ", [c]), q
+
+
+@pytest.mark.engines
+async def test_an_index_from_before_search_gets_the_fields_in_place() -> None:
+    """A live index created by the old template: start() adds the search fields to its mapping,
+    new writes are searchable at once, and a reindex brings the old documents in."""
+    from backend.adapters.messages.elastic import MESSAGE_MAPPINGS, _doc
+    from backend.adapters.messages.elastic_search import SEARCH_MAPPINGS
+    from tests.backend.integration.test_message_store_contract import drop_prefix
+    from tests.support.engines import unique
+
+    url = engine("ELASTICSEARCH_URL")
+    prefix = unique("t").lower()
+    old_props = {
+        k: v for k, v in MESSAGE_MAPPINGS["properties"].items() if k not in SEARCH_MAPPINGS
+    }
+    es = AsyncElasticsearch(url)
+    c = chat()
+    old = msg(c, 1, text="archived minutes")
+    try:
+        await es.indices.create(
+            index=f"{prefix}-messages-1",
+            aliases={f"{prefix}-messages": {"is_write_index": True}},
+            mappings={"dynamic": "strict", "properties": old_props},
+        )
+        document = {k: v for k, v in _doc(old).items() if k in old_props}
+        await es.index(index=f"{prefix}-messages", id=old.id, document=document, refresh=True)
+        store = ElasticMessageStore(url, prefix)
+        await store.start()
+        try:
+            await store.write([msg(c, 2, text="fresh minutes")])
+            await settled(store, "minutes ", [c], [2])  # type: ignore[arg-type]
+            await store.reindex()
+            await settled(store, "minutes ", [c], [2, 1])  # type: ignore[arg-type]
+        finally:
+            await store.close()
+    finally:
+        await es.close()
+        await drop_prefix(url, prefix)
