@@ -3,8 +3,7 @@
 The terms of a message are replaced in the transaction that writes the message row, so an edit or
 a deletion is reflected in the very commit that makes it visible. FTS5 matches the domain's query
 model directly: exact terms in either column, phrases (adjacent terms) in the stream, prefixes in
-the words. On MySQL the SQL message store is not used in production (Elasticsearch is), and
-searching there is refused with `search_unavailable`.
+the words. On MySQL/MariaDB the same query model runs over a postings table (`mysql_search`).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 
 from tortoise import connections
 
-from backend.domain.errors import Unavailable
+from backend.adapters.messages.mysql_search import replace_postings, search_sql
 from backend.domain.models import Message
 from backend.domain.ports import SearchRequest
 from backend.domain.search.analysis import attachment_names, index_terms
@@ -27,7 +26,10 @@ def is_sqlite(conn: Any) -> bool:
 
 async def replace_terms(conn: Any, messages: Sequence[Message]) -> None:
     """Inside the write transaction: the terms of `messages` (latest states) replace the old."""
-    if not messages or not is_sqlite(conn):
+    if not messages:
+        return
+    if not is_sqlite(conn):
+        await replace_postings(conn, messages)
         return
     ids = [m.id for m in messages]
     marks = ",".join("?" * len(ids))
@@ -64,12 +66,11 @@ def match_expression(request: SearchRequest) -> str:
 async def search_ids(request: SearchRequest) -> list[str]:
     """The ids of one page of hits, in order."""
     conn = connections.get("default")
-    if not is_sqlite(conn):
-        raise Unavailable(
-            "Search needs SQLite or Elasticsearch as the message store.", code="search_unavailable"
-        )
     if not request.chat_ids:
         return []
+    if not is_sqlite(conn):
+        sql, values = search_sql(request)
+        return [str(r["id"]) for r in await conn.execute_query_dict(sql, values)]
     params: list[Any] = []
     where = [f"m.chat_id IN ({','.join('?' * len(request.chat_ids))})", "m.deleted = 0"]
     params += request.chat_ids

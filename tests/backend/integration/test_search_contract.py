@@ -9,6 +9,7 @@ contract's fixtures (a private SQLite file; a private Elasticsearch index prefix
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -82,9 +83,27 @@ EXPECTED: dict[str, set[int]] = {
 }
 
 
-@pytest.fixture(params=STORES)
+@contextlib.asynccontextmanager
+async def mysql_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """The SQL message store on the real MariaDB, in a database of its own."""
+    from backend.adapters.db.connection import close_database, open_database
+    from backend.adapters.messages.sql import SqlMessageStore
+    from backend.config import Secret, Settings
+    from tests.support.engines import _mysql_execute, mysql_database, unique
+
+    url = mysql_database(engine("MYSQL_URL"), unique("search"))
+    await open_database(Settings(data_dir=tmp_path, database_url=Secret(url)))
+    try:
+        yield SqlMessageStore()
+    finally:
+        await close_database()
+        _mysql_execute(url, f"DROP DATABASE `{url.rsplit('/', 1)[1]}`")
+
+
+@pytest.fixture(params=[*STORES, pytest.param("sql-mariadb", marks=pytest.mark.engines)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SearchStore]:
-    factory = sql_store(tmp_path) if request.param == "sql" else elastic_store()
+    factories = {"sql": sql_store, "sql-mariadb": mysql_store}
+    factory = factories[request.param](tmp_path) if request.param in factories else elastic_store()
     async with factory as s:
         yield s  # type: ignore[misc]
 

@@ -5,7 +5,7 @@ tokenizer only splits them on spaces again (`unicode61` with the compound connec
 token characters and marks kept), so it indexes exactly the terms the normaliser produced. The
 chat id is indexed too, so a search intersects with the caller's chats inside the index instead
 of joining every hit of a common word across all chats.
-MySQL deployments keep messages in Elasticsearch, so on MySQL this migration creates nothing.
+On MySQL/MariaDB it creates a postings table instead (see backend/adapters/messages/mysql_search.py).
 """
 
 import json
@@ -46,10 +46,25 @@ DROP TABLE IF EXISTS message_terms;
 """
 
 
+MYSQL = """
+CREATE TABLE IF NOT EXISTS message_postings (
+    message_id VARCHAR(48) NOT NULL,
+    chat_id VARCHAR(32) NOT NULL,
+    col TINYINT NOT NULL,
+    pos INT NOT NULL,
+    term VARCHAR(100) NOT NULL,
+    PRIMARY KEY (message_id, col, pos),
+    KEY postings_term (term, chat_id, message_id)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
+"""
+
+
 async def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.DIALECT == "sqlite":
         await schema_editor.client.execute_script(SQLITE)
         await _backfill(schema_editor.client)
+    elif schema_editor.DIALECT == "mysql":
+        await schema_editor.client.execute_script(MYSQL)
 
 
 async def _backfill(client: Any) -> None:
@@ -71,6 +86,8 @@ async def _backfill(client: Any) -> None:
 async def backward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.DIALECT == "sqlite":
         await schema_editor.client.execute_script(SQLITE_DOWN)
+    elif schema_editor.DIALECT == "mysql":
+        await schema_editor.client.execute_script("DROP TABLE IF EXISTS message_postings")
 
 
 class Migration(migrations.Migration):
