@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -141,6 +142,8 @@ class SearchDialog(QDialog):
         self.box = QLineEdit()
         self.box.setAccessibleName("Search messages")
         self.box.setClearButtonEnabled(True)
+        for clear in self.box.findChildren(QToolButton):  # Qt's own clear button
+            clear.setAccessibleName("Clear search")
         self.scope = QLabel("")
         self.scope.setTextFormat(Qt.TextFormat.PlainText)
         self.model = ResultsModel(search, self)
