@@ -27,6 +27,7 @@ from backend.services.chats import ChatService
 from backend.services.files import FileLimits, FileService
 from backend.services.messages import MessageLimits, MessageService
 from backend.services.pipeline import Pipeline
+from backend.services.search import SearchService
 from backend.services.sessions import SessionService
 from backend.services.users import UserService
 
@@ -52,6 +53,7 @@ class Container:
     stack: AsyncExitStack
     calls: CallService
     files: FileService
+    search: SearchService
 
     async def close(self) -> None:
         await self.stack.aclose()
@@ -255,4 +257,6 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         stack,
         calls,
         files,
+        # each message store is its own search index
+        SearchService(chats_repo, users, store, limiter, settings.searches_per_user),
     )

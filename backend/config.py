@@ -134,6 +134,7 @@ class Settings:
         str, ...
     ] = ()  # allowed socket Origin headers; none = only clients without one
     sends_per_user: int = 50  # per second
+    searches_per_user: int = 20  # per second (the desktop debounces typing to about 5)
     proxies_count: int = 0  # trusted proxies in front (HAProxy: 1) for the client's address
     drain_grace_s: float = 1.0
     drain_timeout_s: float = 15.0

@@ -18,7 +18,7 @@ from backend import logs
 from backend.api import errors
 from backend.api import metrics as metrics_labels
 from backend.api.guard import ConnectionGuard
-from backend.api.http import auth, calls, chats, files, identity, messages, sessions
+from backend.api.http import auth, calls, chats, files, identity, messages, search, sessions
 from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
@@ -53,7 +53,7 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     per_ip = 0 if settings.proxies_count else settings.connections_per_ip
     app.ctx.connection_guard = ConnectionGuard(per_ip, settings.request_deadline_s)
     app.ctx.socket_caps = SocketCaps(settings.ws_per_user, settings.ws_unauth_per_ip)
-    for bp in (auth.bp, chats.bp, messages.bp, sessions.bp, calls.bp, files.bp):
+    for bp in (auth.bp, chats.bp, messages.bp, sessions.bp, calls.bp, files.bp, search.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)
     app.add_websocket_route(gateway.serve, "/api/v1/ws", name="ws")

@@ -26,6 +26,7 @@ from backend.domain.models import (
     StoredFile,
     User,
 )
+from backend.domain.search.query import Query
 
 
 class Clock(Protocol):
@@ -284,3 +285,29 @@ class FileRepo(Protocol):
         """Files never attached, uploaded before `before`, and deleted ones (blob cleanup)."""
 
     async def purge(self, file_ids: Sequence[str]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A parsed query over `chat_ids` (the caller's chats, already checked), one page of it."""
+
+    query: Query
+    chat_ids: tuple[str, ...]
+    sender_ids: tuple[str, ...] = ()
+    relevance: bool = False  # else newest first
+    offset: int = 0
+    limit: int = 20
+
+
+class MessageSearch(Protocol):
+    """Full-text search over the messages a `MessageStore` holds.
+
+    A port of its own so the services that search need nothing else, but implemented by each
+    `MessageStore` adapter itself: the terms are written with the message (the same SQL
+    transaction, the same Elasticsearch document), so an edit or deletion can never leave stale
+    terms behind. Deleted messages are never hits. Near-real-time: a write is searchable within
+    about a second.
+    """
+
+    async def search(self, request: SearchRequest) -> list[Message]:
+        """Hits in order (newest first, or best first with ties newest first)."""

@@ -108,6 +108,10 @@ class RestClient:
             return {}
         return resp.json()
 
+    async def call(self, method: str, path: str, *, params: JSON | None = None) -> Any:
+        """An authenticated call for features with their own module (search)."""
+        return await self._call(method, path, params=params)
+
     def set_tokens(self, tokens: Tokens) -> None:
         self._access = tokens.access_token
         self._refresh = tokens.refresh_token

@@ -41,6 +41,7 @@ class ChatPane(QWidget):
     invite_requested = Signal(str)
     leave_requested = Signal(str)
     error_raised = Signal(str)
+    opened = Signal(str)  # a chat's first page is shown (search then moves to its hit)
 
     def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,6 +183,7 @@ class ChatPane(QWidget):
             self.model.show(tl)
         self.view.scrollToBottom()
         self.composer.setFocus()
+        self.opened.emit(chat_id)
 
     def refresh_header(self) -> None:
         chat = self._messenger.chats.get(self.chat_id or "")

@@ -34,6 +34,7 @@ from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
 from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, ProfileDialog
 from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
+from desktop.ui.search import install as install_search
 from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
 
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._update_offline)
         self._wire()
+        self.search = install_search(self)
 
     def _build_chats_page(self) -> QWidget:
         self.me_label = QLabel("")

@@ -85,6 +85,19 @@ class MessageModel(QAbstractListModel):
             self._show_newest()
             self.endResetModel()
 
+    def show_around(self, t: int | None) -> int:
+        """Move the window so that timeline row `t` is in it (search opens a chat there);
+        returns its row in the model."""
+        tl = self._timeline
+        if tl is None or t is None:
+            return 0
+        self.beginResetModel()
+        self._layouts.clear()
+        self._count = min(len(tl), WINDOW)
+        self._start = max(0, min(t - self._count // 2, len(tl) - self._count))
+        self.endResetModel()
+        return t - self._start
+
     def _show_newest(self) -> None:
         self._layouts.clear()
         total = len(self._timeline) if self._timeline is not None else 0

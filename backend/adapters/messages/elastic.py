@@ -32,8 +32,15 @@ from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
+from backend.adapters.messages.elastic_search import (
+    SEARCH_MAPPINGS,
+    search_body,
+    search_fields,
+    with_search_fields,
+)
 from backend.domain.errors import Unavailable
 from backend.domain.models import Message
+from backend.domain.ports import SearchRequest
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,7 @@ MESSAGE_MAPPINGS: dict[str, Any] = {
         "client_msg_id": {"type": "keyword", "index": False},
         "attachments": {"type": "object", "enabled": False},
         "reply_to_seq": {"type": "long", "index": False},
+        **SEARCH_MAPPINGS,
     },
 }
 
@@ -79,6 +87,7 @@ def _doc(m: Message) -> dict[str, Any]:
         "client_msg_id": m.client_msg_id,
         "attachments": list(m.attachments),
         "reply_to_seq": m.reply_to_seq,
+        **search_fields(m.text, m.attachments, m.deleted),
     }
 
 
@@ -148,6 +157,9 @@ class ElasticMessageStore:
             await self._put_templates()
             await self._ensure_alias(self.alias, f"{self.alias}-1")
             await self._ensure_alias(self.heads_alias, f"{self.heads_alias}-1")
+            # Adding fields is the one mapping change an index takes in place; documents written
+            # before get their search fields from the next `reindex()`.
+            await self._es.indices.put_mapping(index=self.alias, properties=SEARCH_MAPPINGS)
             await self._es.cluster.health(
                 index=[self.alias, self.heads_alias], wait_for_status="yellow", timeout="30s"
             )
@@ -346,6 +358,18 @@ class ElasticMessageStore:
         page = ordered[:limit] if ascending else ordered[-limit:]
         return page, len(ordered) > limit
 
+    async def search(self, request: SearchRequest) -> list[Message]:
+        """Ids from a (near-real-time) search, contents by id (real-time, so an edit made since
+        the last refresh shows its new text, and a message deleted since is dropped)."""
+        if not request.chat_ids:
+            return []
+        with _engine_errors("search"):
+            resp = await self._es.search(index=self.alias, **search_body(request))
+        ids = [h["_id"] for h in resp["hits"]["hits"]]
+        found = await self._mget(ids)
+        hits = [_message(found[i]) for i in ids if i in found]
+        return [m for m in hits if not m.deleted]
+
     # -- reindex -------------------------------------------------------------------------------
 
     async def reindex(self, *, batch: int = 500) -> dict[str, int]:
@@ -399,7 +423,7 @@ class ElasticMessageStore:
                 ops: list[dict[str, Any]] = []
                 for h in hits:
                     ops.append({"index": {"_index": new, "_id": h["_id"]}})
-                    ops.append(h["_source"])
+                    ops.append(with_search_fields(h["_source"]))
                 resp = await self._es.bulk(operations=ops, refresh=False)
                 for h, item in zip(hits, resp["items"], strict=True):
                     r = item["index"]
@@ -409,6 +433,8 @@ class ElasticMessageStore:
                         )
                     copied[h["_id"]] = (h["_seq_no"], r["_seq_no"], r["_primary_term"])
             stats["copied"] = len(copied)
+            # Searchable before the alias moves, so search never answers from an empty index.
+            await self._es.indices.refresh(index=new)
             await self._es.indices.update_aliases(
                 actions=[
                     {"remove": {"index": old, "alias": self.alias}},
@@ -488,7 +514,7 @@ class ElasticMessageStore:
                     ops.append({"index": action})
                 else:
                     ops.append({"create": {"_index": new, "_id": h["_id"]}})
-                ops.append(h["_source"])
+                ops.append(with_search_fields(h["_source"]))
             if not ops:
                 continue
             resp = await self._es.bulk(operations=ops, refresh=False)

@@ -12,7 +12,9 @@ from tortoise.transactions import in_transaction
 
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import MessageRow
+from backend.adapters.messages.sql_search import replace_terms, search_ids
 from backend.domain.models import Message
+from backend.domain.ports import SearchRequest
 
 
 def _message(row: MessageRow) -> Message:
@@ -80,6 +82,7 @@ class SqlMessageStore:
                         attachments=list(m.attachments),
                     )
                 )
+            await replace_terms(conn, list(latest.values()))
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
         ids = [f"{chat_id}:{seq}" for chat_id, seq in keys]
@@ -101,3 +104,8 @@ class SqlMessageStore:
         has_more = len(rows) > limit
         page = sorted(rows[:limit], key=lambda r: r.seq)
         return [_message(r) for r in page], has_more
+
+    async def search(self, request: SearchRequest) -> list[Message]:
+        ids = await search_ids(request)
+        rows = {r.id: r for r in await MessageRow.filter(id__in=ids)} if ids else {}
+        return [_message(rows[i]) for i in ids if i in rows]
