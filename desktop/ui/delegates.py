@@ -12,12 +12,14 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.core.timeline import Entry, SendState
+from desktop.ui import text_layout
 from desktop.ui.models import (
     LAYOUT_ROLE,
     PRESENCE_ROLE,
     PREVIEW_ROLE,
     UNREAD_ROLE,
 )
+from desktop.ui.text_layout import Wrapped
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -31,7 +33,6 @@ OFFLINE = QColor("#b9bcc2")
 
 PAD = 8  # outer margin of a row
 BUBBLE_PAD = 8  # inside a bubble
-WRAP = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
 
 
 def _small(font: QFont) -> QFont:
@@ -111,7 +112,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._heights: dict[tuple[str, int], int] = {}
+        self._heights: dict[tuple[str, int], Wrapped] = {}
         self._font: QFont | None = None
         self._derived: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
         self._fixed = self._day_h = self._sender_h = 0
@@ -133,19 +134,28 @@ class MessageDelegate(QStyledItemDelegate):
     def _bubble_width(view_width: int) -> int:
         return max(120, int(view_width * 0.72))
 
-    def _text_height(self, text: str, width: int, font: QFont) -> int:
+    def wrapped(self, text: str, width: int, font: QFont) -> Wrapped:
+        """The text's lines at this width, cached: sizing and painting share one layout."""
         key = (text, width)
-        h = self._heights.get(key)
-        if h is None:
+        w = self._heights.get(key)
+        if w is None:
             if len(self._heights) > 50_000:
                 self._heights.clear()
-            h = QFontMetrics(font).boundingRect(QRect(0, 0, width, 1_000_000), WRAP, text).height()
-            self._heights[key] = h
-        return h
+            w = text_layout.wrap(text, font, width)
+            self._heights[key] = w
+        return w
+
+    def _text_height(self, text: str, width: int, font: QFont) -> int:
+        return self.wrapped(text, width, font).height
 
     @staticmethod
     def _body(entry: Entry) -> str:
-        return "Message deleted" if entry.deleted else entry.text
+        # Trailing line breaks would draw an empty line under the text.
+        return "Message deleted" if entry.deleted else entry.text.rstrip("\n")
+
+    def inner_width(self, view_width: int) -> int:
+        """The width a bubble's text wraps at in a view this wide."""
+        return self._bubble_width(view_width) - 2 * BUBBLE_PAD
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         layout = index.data(LAYOUT_ROLE)
@@ -184,9 +194,9 @@ class MessageDelegate(QStyledItemDelegate):
         bubble_w = self._bubble_width(rect.width())
         inner = bubble_w - 2 * BUBBLE_PAD
         body = self._body(entry)
-        text_h = self._text_height(body, inner, font)
-        fm_body = QFontMetrics(font)
-        used_w = fm_body.boundingRect(QRect(0, 0, inner, 1_000_000), WRAP, body).width()
+        wrapped = self.wrapped(body, inner, font)
+        text_h = wrapped.height
+        used_w = min(inner, wrapped.width)
         foot = self._footer(entry, mine)
         fm_small = QFontMetrics(small)
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
@@ -215,7 +225,7 @@ class MessageDelegate(QStyledItemDelegate):
         body_font.setItalic(entry.deleted)
         painter.setFont(body_font)
         painter.setPen(MUTED if entry.deleted else palette.text().color())
-        painter.drawText(text_rect, WRAP, body)
+        text_layout.draw(painter, body, body_font, inner, text_rect.left(), text_rect.top())
         painter.setFont(small)
         painter.setPen(FAILED if entry.state is SendState.FAILED else MUTED)
         painter.drawText(

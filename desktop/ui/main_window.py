@@ -10,8 +10,8 @@ from collections.abc import Coroutine
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -63,6 +63,8 @@ class Banner(QFrame):
 
 
 class MainWindow(QMainWindow):
+    quit_requested = Signal()  # Ctrl+Q; the entry point shuts down on the live loop, then exits
+
     def __init__(self, messenger: Messenger, bridge: Bridge, default_server: str) -> None:
         super().__init__()
         self.messenger = messenger
@@ -98,6 +100,11 @@ class MainWindow(QMainWindow):
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._update_offline)
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.triggered.connect(self.quit_requested.emit)
+        self.addAction(self.quit_action)
         self._wire()
 
     def _build_chats_page(self) -> QWidget:
