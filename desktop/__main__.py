@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     from qasync import QEventLoop
 
     from desktop.core.session import default_config_dir
+    from desktop.ui import theme
     from desktop.ui.app import build
     from desktop.ui.quit import QuitPath
 
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     quit_path = QuitPath(app)
     quit_path.handle_signals()
     desktop = build(args.server, args.config_dir or default_config_dir())
+    theme.follow_system(app)
     desktop.window.quit_requested.connect(quit_path.request)
     desktop.window.show()
     quit_event = asyncio.Event()

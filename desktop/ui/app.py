@@ -11,8 +11,10 @@ from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
+from desktop.ui import theme
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
+from desktop.ui.preferences import Preferences
 
 
 @dataclass
@@ -20,6 +22,7 @@ class DesktopApp:
     messenger: Messenger
     bridge: Bridge
     window: MainWindow
+    preferences: Preferences
 
     async def start(self) -> None:
         """Resume a saved session if there is one; otherwise the sign-in page stays.
@@ -67,9 +70,11 @@ def build(
     backoff: Callable[[], Backoff] = Backoff,
 ) -> DesktopApp:
     """Everything the app is made of; a QApplication must exist already."""
+    preferences = Preferences(config_dir)
+    theme.apply(preferences.theme)
     sessions = SessionStore(config_dir, secrets)
     bridge = Bridge()
     messenger = Messenger(sessions, bridge, backoff=backoff)
     server = sessions.last_server() or default_server
     window = MainWindow(messenger, bridge, server)
-    return DesktopApp(messenger, bridge, window)
+    return DesktopApp(messenger, bridge, window, preferences)

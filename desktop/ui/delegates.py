@@ -8,7 +8,7 @@ so laying out a long history is a dictionary look-up per row.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.core.timeline import Entry, SendState
@@ -20,16 +20,10 @@ from desktop.ui.models import (
     UNREAD_ROLE,
 )
 from desktop.ui.text_layout import Wrapped
+from desktop.ui.theme import current as theme
 
 Index = QModelIndex | QPersistentModelIndex
 
-ACCENT = QColor("#2f6fde")
-MINE_BG = QColor("#dbe8ff")
-THEIRS_BG = QColor("#f1f1f4")
-FAILED = QColor("#c62828")
-MUTED = QColor("#6b6f76")
-ONLINE = QColor("#2e9d4f")
-OFFLINE = QColor("#b9bcc2")
 
 PAD = 8  # outer margin of a row
 BUBBLE_PAD = 8  # inside a bubble
@@ -69,7 +63,7 @@ class ChatDelegate(QStyledItemDelegate):
         if presence is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(ONLINE if presence else OFFLINE)
+            painter.setBrush(theme().color("online" if presence else "offline"))
             painter.drawEllipse(left, rect.top() + 12, 9, 9)
         left += 16
         unread = int(index.data(UNREAD_ROLE) or 0)
@@ -81,9 +75,12 @@ class ChatDelegate(QStyledItemDelegate):
             badge_rect = QRect(rect.right() - PAD - badge_w, rect.top() + 16, badge_w, 20)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(ACCENT)
+            badge_bg, badge_fg = theme().color("badge_bg"), theme().color("badge_text")
+            if selected:  # the badge's own colour would vanish into the selection
+                badge_bg, badge_fg = palette.highlightedText().color(), palette.highlight().color()
+            painter.setBrush(badge_bg)
             painter.drawRoundedRect(badge_rect, 10, 10)
-            painter.setPen(QColor("white"))
+            painter.setPen(badge_fg)
             painter.setFont(_bold(_small(font)))
             painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
         width = rect.right() - PAD - badge_w - 6 - left
@@ -97,7 +94,7 @@ class ChatDelegate(QStyledItemDelegate):
             QRect(left, rect.top() + 6, width, 22), Qt.AlignmentFlag.AlignVCenter, title
         )
         painter.setFont(_small(font))
-        painter.setPen(text_color if selected else MUTED)
+        painter.setPen(text_color if selected else theme().color("muted"))
         preview = QFontMetrics(_small(font)).elidedText(
             str(index.data(PREVIEW_ROLE) or ""), Qt.TextElideMode.ElideRight, width
         )
@@ -180,12 +177,11 @@ class MessageDelegate(QStyledItemDelegate):
         painter.save()
         font, bold, small = self._fonts(option)
         rect = QRect(option.rect)
-        palette: QPalette = option.palette
         y = rect.top() + PAD // 2
         if new_day:
             h = QFontMetrics(small).height()
             painter.setFont(small)
-            painter.setPen(MUTED)
+            painter.setPen(theme().color("muted"))
             day = entry.created_at.astimezone().strftime("%A, %d %B %Y")
             painter.drawText(
                 QRect(rect.left(), y + 6, rect.width(), h), Qt.AlignmentFlag.AlignCenter, day
@@ -204,7 +200,7 @@ class MessageDelegate(QStyledItemDelegate):
         x = rect.right() - PAD - used_w if mine else rect.left() + PAD
         if sender:
             painter.setFont(bold)
-            painter.setPen(ACCENT)
+            painter.setPen(theme().color("accent"))
             bh = QFontMetrics(bold).height()
             painter.drawText(
                 QRect(x + 2, y, bubble_w, bh),
@@ -215,19 +211,22 @@ class MessageDelegate(QStyledItemDelegate):
         bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + text_h + fm_small.height() + 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
+        colors = theme()
         if option.state & QStyle.StateFlag.State_Selected:
-            painter.setBrush(palette.highlight().color().lighter(170))
+            painter.setBrush(colors.color("selected_bg"))
         else:
-            painter.setBrush(MINE_BG if mine else THEIRS_BG)
+            painter.setBrush(colors.color("mine_bg" if mine else "theirs_bg"))
         painter.drawRoundedRect(bubble, 8, 8)
         text_rect = QRect(x + BUBBLE_PAD, y + BUBBLE_PAD, inner, text_h)
         body_font = QFont(font)
         body_font.setItalic(entry.deleted)
         painter.setFont(body_font)
-        painter.setPen(MUTED if entry.deleted else palette.text().color())
+        text_color = colors.color("mine_text" if mine else "theirs_text")
+        painter.setPen(colors.color("muted") if entry.deleted else text_color)
         text_layout.draw(painter, body, body_font, inner, text_rect.left(), text_rect.top())
         painter.setFont(small)
-        painter.setPen(FAILED if entry.state is SendState.FAILED else MUTED)
+        failed = entry.state is SendState.FAILED
+        painter.setPen(colors.color("failed" if failed else "muted"))
         painter.drawText(
             QRect(
                 x + BUBBLE_PAD, text_rect.bottom() + 2, used_w - 2 * BUBBLE_PAD, fm_small.height()
