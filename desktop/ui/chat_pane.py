@@ -47,6 +47,9 @@ class ChatPane(QWidget):
         self._loading_older = False
         self._anchor: tuple[Entry, int] | None = None
         self._stick_to_bottom = False
+        # The reader is at the newest message: relayouts (rows re-wrapping after a resize or
+        # the scroll bar appearing, late rows) keep it there until the reader scrolls away.
+        self._follow_bottom = True
         self.editing: Entry | None = None  # my message whose text the composer holds
         self.menu: QMenu | None = None  # the open context menu, if any
         self.confirm: QMessageBox | None = None  # the open "Delete message?" box, if any
@@ -169,6 +172,7 @@ class ChatPane(QWidget):
             return
         if self.model.timeline is not tl:
             self.model.show(tl)
+        self._follow_bottom = True
         self.view.scrollToBottom()
         self.composer.setFocus()
 
@@ -357,13 +361,14 @@ class ChatPane(QWidget):
         bar.setValue(bar.value() + self.view.visualRect(self.model.index(row)).top() - offset)
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._stick_to_bottom:
+        if self._stick_to_bottom or (self._follow_bottom and self._anchor is None):
             self.view.verticalScrollBar().setValue(maximum)
             self._stick_to_bottom = False
 
     def _scrolled(self, value: int) -> None:
         tl = self.model.timeline
         bar = self.view.verticalScrollBar()
+        self._follow_bottom = value >= bar.maximum() - 2 and self.model.at_newest
         if tl is None or self.chat_id is None or bar.maximum() <= 0 or self._anchor is not None:
             return
         if value > bar.maximum() - SLIDE_AT_PX:
