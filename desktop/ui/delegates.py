@@ -113,6 +113,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._font: QFont | None = None
         self._derived: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
         self._fixed = self._day_h = self._sender_h = 0
+        self.marker_seq: int | None = None  # the first unread message: a line above it
+        self.marker_text = "New messages"
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -167,7 +169,23 @@ class MessageDelegate(QStyledItemDelegate):
             h += self._day_h
         if sender:
             h += self._sender_h
+        if entry.seq is not None and entry.seq == self.marker_seq:
+            h += self._day_h
         return QSize(view_width, h)
+
+    def _paint_marker(self, painter: QPainter, rect: QRect, y: int, small: QFont) -> int:
+        """The "New messages" line; returns the y below it."""
+        h = QFontMetrics(small).height()
+        accent = theme().color("accent")
+        painter.setFont(_bold(small))
+        painter.setPen(accent)
+        label = QRect(rect.left(), y + 6, rect.width(), h)
+        painter.drawText(label, Qt.AlignmentFlag.AlignCenter, self.marker_text)
+        half = QFontMetrics(_bold(small)).horizontalAdvance(self.marker_text) // 2 + 10
+        mid_x, line_y = rect.center().x(), label.center().y()
+        painter.drawLine(rect.left() + PAD, line_y, mid_x - half, line_y)
+        painter.drawLine(mid_x + half, line_y, rect.right() - PAD, line_y)
+        return y + h + 14
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         layout = index.data(LAYOUT_ROLE)
@@ -178,6 +196,8 @@ class MessageDelegate(QStyledItemDelegate):
         font, bold, small = self._fonts(option)
         rect = QRect(option.rect)
         y = rect.top() + PAD // 2
+        if entry.seq is not None and entry.seq == self.marker_seq:
+            y = self._paint_marker(painter, rect, y, small)
         if new_day:
             h = QFontMetrics(small).height()
             painter.setFont(small)

@@ -85,6 +85,19 @@ class MessageModel(QAbstractListModel):
             self._show_newest()
             self.endResetModel()
 
+    def show_around(self, row: int) -> None:
+        """Show a window that holds timeline row `row` near its top (jump to first unread)."""
+        tl = self._timeline
+        if tl is None:
+            return
+        self.beginResetModel()
+        self._layouts.clear()
+        total = len(tl)
+        self._count = min(total, WINDOW)
+        self._start = max(0, min(row - SLIDE // 5, total - self._count))
+        self.keep_top = False
+        self.endResetModel()
+
     def _show_newest(self) -> None:
         self._layouts.clear()
         total = len(self._timeline) if self._timeline is not None else 0
