@@ -233,10 +233,10 @@ class Messenger(LiveEvents):
 
     async def open_chat(self, chat_id: str) -> Timeline:
         """Make a chat current; loads its latest page the first time."""
-        assert self.rest is not None
         self.current_chat = chat_id
         tl = self.timeline(chat_id)
         if not tl.loaded:
+            assert self.rest is not None
             messages, has_more = await self.rest.history(chat_id)
             tl.replace(messages, has_more)
             self.tasks.spawn(self.users.fetch_members(self.rest, chat_id), "members")
@@ -274,6 +274,8 @@ class Messenger(LiveEvents):
         chat = self.chats.get(chat_id)
         if chat is None or not self.window_active or self.current_chat != chat_id:
             return
+        if self.rest is None:
+            return  # reading cached chats offline: the server learns it later
         tl = self.timeline(chat_id)
         seq = max(chat.last_seq, tl.newest_seq)
         limit = self.read_limit.get(chat_id)

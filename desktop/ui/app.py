@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core import offline
 from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
@@ -33,9 +34,12 @@ class DesktopApp:
         try:
             await self.messenger.restore()
         except ServerUnreachableError as exc:
-            self.messenger._report(exc)
-            self._prefill()
-            backoff = Backoff(base=2.0, cap=30.0)
+            if offline.show_cached(self.messenger):
+                self.window.show_cached_offline()
+            else:
+                self.messenger._report(exc)
+                self._prefill()
+            backoff = Backoff(base=1.0, cap=5.0)  # a GET /me every 5 s at most: cheap
             self.messenger.tasks.spawn(self._retry_restore(backoff), "restore")
         except Exception as exc:  # shown in words; the sign-in page stays usable
             self.messenger._report(exc)
@@ -47,18 +51,31 @@ class DesktopApp:
             self.window.signin.username.setText(saved.login)
 
     async def _retry_restore(self, backoff: Backoff) -> None:
-        while self.messenger.me is None and self.messenger.sessions.load() is not None:
+        while self.messenger.rest is None and self.messenger.sessions.load() is not None:
             await asyncio.sleep(backoff.next())
-            if self.messenger.me is not None:
+            if self.messenger.rest is not None:
                 return
+            cached = self.messenger.me is not None
+            current = self.window.current_chat()
             try:
                 if await self.messenger.restore():
+                    if cached:
+                        self._drop_cached_messages(current)
                     self.window.clear_error()
+                    self.window.show_recovered()
                 return
             except ServerUnreachableError:
                 continue
 
+    def _drop_cached_messages(self, current: str | None) -> None:
+        """Online again: the cached pages may be stale, so each chat fetches its own afresh."""
+        self.window.pane.show_chat(None)
+        self.messenger.timelines.clear()
+        if current is not None and current in self.messenger.chats:
+            self.window.pane.show_chat(current)
+
     async def close(self) -> None:
+        offline.save(self.messenger)
         await self.messenger.close()
 
 
@@ -77,4 +94,5 @@ def build(
     messenger = Messenger(sessions, bridge, backoff=backoff)
     server = sessions.last_server() or default_server
     window = MainWindow(messenger, bridge, server)
+    bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
     return DesktopApp(messenger, bridge, window, preferences)

@@ -249,6 +249,12 @@ class ChatPane(QWidget):
         text = self.composer.toPlainText()
         if not text.strip():
             return
+        if self._messenger.rest is None:
+            self.error_raised.emit(
+                "You are offline: saved messages can be read, and sending works again once the "
+                "server is reachable."
+            )
+            return
         if len(text.strip("\n")) > MAX_TEXT_CHARS:
             self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
             return

@@ -38,6 +38,8 @@ from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
 
 OFFLINE_GRACE_MS = 1500  # do not flash the banner while the first connection is being made
+OFFLINE_LIVE = "Offline — reconnecting. Messages you write are sent when the connection is back."
+OFFLINE_CACHED = "Offline — showing saved chats. Connecting to the server…"
 
 
 class Banner(QFrame):
@@ -78,10 +80,13 @@ class MainWindow(QMainWindow):
         self.offline = Banner(
             "Offline banner", "Reconnect now", "background:#fff4ce; color:#5c4400;"
         )
-        self.offline.label.setText(
-            "Offline — reconnecting. Messages you write are sent when the connection is back."
-        )
+        self.offline.label.setText(OFFLINE_LIVE)
         self.error_banner = Banner("Error", "Dismiss", "background:#fde7e9; color:#8a1020;")
+        self.notice = Banner("Connection notice", "OK", "background:#e3f4e8; color:#17502a;")
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice.hide)
+        self.notice.button.clicked.connect(self.notice.hide)
         self.signin = SignInPage(default_server)
         self.chats_page = self._build_chats_page()
         self.stack = QStackedWidget()
@@ -93,6 +98,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.offline)
         layout.addWidget(self.error_banner)
+        layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.tray = Tray(self)
@@ -295,6 +301,19 @@ class MainWindow(QMainWindow):
             and (self._ever_online or not self._offline_timer.isActive())
         )
         self.offline.setVisible(show)
+
+    def show_cached_offline(self) -> None:
+        """Started without the server: the saved chats are shown, and the banner says so."""
+        self.offline.label.setText(OFFLINE_CACHED)
+        self._online = False
+        self._ever_online = True  # no grace period: the server is known to be away
+        self._update_offline()
+
+    def show_recovered(self) -> None:
+        self.offline.label.setText(OFFLINE_LIVE)
+        self.notice.label.setText("Connected to the server again.")
+        self.notice.show()
+        self._notice_timer.start(6000)
 
     def _reconnect_now(self) -> None:
         if self.messenger.realtime is not None:
