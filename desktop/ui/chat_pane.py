@@ -97,6 +97,7 @@ class ChatPane(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         header = QHBoxLayout()
+        self.header = header  # others add buttons here (Back in the single-pane layout)
         header.addWidget(self.title, 1)
         header.addWidget(self.invite)
         header.addWidget(self.leave)

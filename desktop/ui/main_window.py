@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 
 from desktop.core.app import Messenger
 from desktop.core.wire import User
+from desktop.ui import confirm, dialog_actions, form_focus
 from desktop.ui.bridge import Bridge
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
 from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, ProfileDialog
 from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
+from desktop.ui.responsive import Responsive
 from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
 
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._update_offline)
+        self.responsive = Responsive(self, self.chats_page, self.pane)
         self.quit_action = QAction("Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -113,7 +116,7 @@ class MainWindow(QMainWindow):
         self.addAction(self.quit_action)
         self._wire()
 
-    def _build_chats_page(self) -> QWidget:
+    def _build_chats_page(self) -> QSplitter:
         self.me_label = QLabel("")
         self.me_label.setTextFormat(Qt.TextFormat.PlainText)
         self.profile_button = named(QPushButton("Profile"), "Profile")
@@ -171,12 +174,14 @@ class MainWindow(QMainWindow):
         self.error_banner.button.clicked.connect(self.error_banner.hide)
         self.filter.textChanged.connect(self.chat_proxy.setFilterFixedString)
         self.chat_list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.chat_list.clicked.connect(lambda _i: self.responsive.chat_chosen())
+        self.chat_list.activated.connect(lambda _i: self.responsive.chat_chosen())
         self.new_chat.clicked.connect(self.open_new_chat)
         self.new_direct.clicked.connect(self.open_new_direct)
         self.profile_button.clicked.connect(self.open_profile)
         self.sign_out_button.clicked.connect(lambda: self.run(self.messenger.sign_out()))
         self.pane.invite_requested.connect(self.open_invite)
-        self.pane.leave_requested.connect(lambda cid: self.run(self.messenger.leave(cid)))
+        self.pane.leave_requested.connect(self.confirm_leave)
         self.pane.error_raised.connect(self.show_error)
 
     # -- running coroutines -----------------------------------------------------------------
@@ -203,12 +208,15 @@ class MainWindow(QMainWindow):
 
     def _sign_up(self, server: str, username: str, email: str, password: str, name: str) -> None:
         if not server or not username or not email or not password:
+            p = self.signin
+            form_focus.focus(form_focus.first_empty(p, p.server, p.username, p.password, p.email))
             self.show_error(
                 "To create an account, enter the server address, a username, an email and a "
                 "password."
             )
             return
-        self.run(self._busy(self.messenger.sign_up(server, username, email, password, name)))
+        signing_up = self.messenger.sign_up(server, username, email, password, name)
+        self.run(self._busy(form_focus.focusing_on_failure(self.signin, signing_up)))
 
     async def _busy(self, coro: Coroutine[Any, Any, Any]) -> None:
         self.clear_error()
@@ -256,6 +264,7 @@ class MainWindow(QMainWindow):
             chat_id = indexes[0].data(CHAT_ID_ROLE)
             self.pane.show_chat(str(chat_id))
             self.messenger.set_focus(str(chat_id), self.isActiveWindow())
+            self.responsive.chat_chosen()
 
     def _chats_reset(self) -> None:
         current = self.pane.chat_id
@@ -321,14 +330,31 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ----------------------------------------------------------------------------
 
+    def confirm_leave(self, chat_id: str) -> None:
+        chat = self.messenger.chats.get(chat_id)
+        if chat is None:
+            return
+        title = self.messenger.chat_title(chat)
+        confirm.ask(
+            self,
+            "Leave chat?",
+            f"Leave “{title}”? You will stop receiving its messages; someone in it has to "
+            "invite you to come back.",
+            "Leave",
+            lambda: self.run(self.messenger.leave(chat_id)),
+        )
+
     def open_new_chat(self) -> NewChatDialog:
         dialog = NewChatDialog(self)
-
-        def done() -> None:
-            title = dialog.title.text().strip() or "New chat"
-            self.run(self._create_group(title, dialog.usernames()))
-
-        dialog.accepted.connect(done)
+        dialog_actions.attach(
+            dialog,
+            dialog.buttons,
+            dialog.error,
+            self.run,
+            lambda: self._create_group(
+                dialog.title.text().strip() or "New chat", dialog.usernames()
+            ),
+        )
         dialog.open()
         return dialog
 
@@ -339,12 +365,11 @@ class MainWindow(QMainWindow):
     def open_new_direct(self) -> DirectChatDialog:
         dialog = DirectChatDialog(self.messenger.search_users, self.run, self)
 
-        def done() -> None:
+        def action() -> Coroutine[Any, Any, None] | None:
             user = dialog.chosen()
-            if user is not None:
-                self.run(self._direct(user))
+            return self._direct(user) if user is not None else None
 
-        dialog.accepted.connect(done)
+        dialog_actions.attach(dialog, dialog.buttons, dialog.error, self.run, action)
         dialog.open()
         return dialog
 
@@ -358,12 +383,11 @@ class MainWindow(QMainWindow):
             return None
         dialog = InviteDialog(self.messenger.chat_title(chat), self)
 
-        def done() -> None:
+        def action() -> Coroutine[Any, Any, Any] | None:
             name = dialog.username.text().strip()
-            if name:
-                self.run(self.messenger.invite(chat_id, name))
+            return self.messenger.invite(chat_id, name) if name else None
 
-        dialog.accepted.connect(done)
+        dialog_actions.attach(dialog, dialog.buttons, dialog.error, self.run, action)
         dialog.open()
         return dialog
 
@@ -372,18 +396,18 @@ class MainWindow(QMainWindow):
         if me is None:
             return None
         dialog = ProfileDialog(me, self)
-
-        def done() -> None:
-            self.run(
-                self._save_profile(
-                    dialog.display_name.text().strip(),
-                    dialog.email.text().strip(),
-                    dialog.current_password.text(),
-                    dialog.new_password.text(),
-                )
-            )
-
-        dialog.accepted.connect(done)
+        dialog_actions.attach(
+            dialog,
+            dialog.buttons,
+            dialog.error,
+            self.run,
+            lambda: self._save_profile(
+                dialog.display_name.text().strip(),
+                dialog.email.text().strip(),
+                dialog.current_password.text(),
+                dialog.new_password.text(),
+            ),
+        )
         dialog.open()
         return dialog
 

@@ -105,3 +105,13 @@ def create_group(qtbot: Any, app: DesktopApp, title: str, *invite: str) -> str:
 
 def screenshot(app: DesktopApp, path: Any) -> None:
     assert app.window.grab().save(str(path)), f"could not save {path}"
+
+
+def dialog_error(root: QWidget) -> str:
+    """The failure an open dialog shows under its fields, or ""."""
+    from PySide6.QtWidgets import QLabel
+
+    for w in root.findChildren(QLabel):
+        if w.accessibleName() == "Dialog error" and w.isVisible():
+            return w.text()
+    return ""
