@@ -12,7 +12,7 @@ from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
-from desktop.ui import theme
+from desktop.ui import shortcuts, theme
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.preferences import Preferences
@@ -26,6 +26,10 @@ class DesktopApp:
     preferences: Preferences
 
     async def start(self) -> None:
+        self.messenger.tasks.spawn(self.window.notifier.start_desktop(), "notifications")
+        await self._restore()
+
+    async def _restore(self) -> None:
         """Resume a saved session if there is one; otherwise the sign-in page stays.
 
         If the server cannot be reached, say so and keep trying in the background (with
@@ -76,6 +80,7 @@ class DesktopApp:
 
     async def close(self) -> None:
         offline.save(self.messenger)
+        await self.window.notifier.close()
         await self.messenger.close()
 
 
@@ -94,5 +99,8 @@ def build(
     messenger = Messenger(sessions, bridge, backoff=backoff)
     server = sessions.last_server() or default_server
     window = MainWindow(messenger, bridge, server)
+    window.notifier.preferences = preferences
+    window.shortcuts = list(shortcuts.install(window))
+    window.dnd.setChecked(preferences.do_not_disturb)
     bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
     return DesktopApp(messenger, bridge, window, preferences)

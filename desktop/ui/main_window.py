@@ -35,6 +35,7 @@ from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
 from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, ProfileDialog
 from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
+from desktop.ui.notifications import Notifier, chat_menu
 from desktop.ui.responsive import Responsive
 from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Parley")
         self.resize(980, 680)
         self.notifications: list[tuple[str, str]] = []
+        self.shortcuts: list[object] = []  # installed by desktop.ui.shortcuts
         self._ever_online = False
         self._online = False
 
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.tray = Tray(self)
+        self.notifier = Notifier(self.tray, self.run, self)
 
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
@@ -148,7 +151,14 @@ class MainWindow(QMainWindow):
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.addLayout(top)
-        lv.addWidget(self.filter)
+        self.dnd = named(QToolButton(), "Do not disturb")
+        self.dnd.setText("🔕")
+        self.dnd.setCheckable(True)
+        self.dnd.setToolTip("Do not disturb: no notifications")
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter, 1)
+        filter_row.addWidget(self.dnd)
+        lv.addLayout(filter_row)
         lv.addLayout(buttons)
         lv.addWidget(self.chat_list, 1)
         splitter = QSplitter()
@@ -183,6 +193,12 @@ class MainWindow(QMainWindow):
         self.pane.invite_requested.connect(self.open_invite)
         self.pane.leave_requested.connect(self.confirm_leave)
         self.pane.error_raised.connect(self.show_error)
+        self.notifier.open_chat.connect(self.open_from_notification)
+        self.dnd.toggled.connect(self._toggle_dnd)
+        self.chat_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.chat_list.customContextMenuRequested.connect(
+            lambda pos: chat_menu(self.chat_list, self.notifier, pos)
+        )
 
     # -- running coroutines -----------------------------------------------------------------
 
@@ -275,6 +291,9 @@ class MainWindow(QMainWindow):
 
     def _chat_changed(self, chat_id: str) -> None:
         self.chat_model.chat_changed(chat_id)
+        chat = self.messenger.chats.get(chat_id)
+        if chat is not None and chat.unread == 0:
+            self.notifier.chat_read(chat_id)
         if chat_id == self.pane.chat_id:
             self.pane.refresh_header()
         self._update_unread()
@@ -291,7 +310,7 @@ class MainWindow(QMainWindow):
     def _notify(self, chat_id: str, title: str, body: str) -> None:
         self.notifications.append((title, body))
         del self.notifications[:-50]
-        self.tray.notify(title, body)
+        self.notifier.notify(chat_id, title, body)
 
     # -- connection -------------------------------------------------------------------------
 
@@ -329,6 +348,16 @@ class MainWindow(QMainWindow):
             self.messenger.realtime.reconnect_now()
 
     # -- dialogs ----------------------------------------------------------------------------
+
+    def open_from_notification(self, chat_id: str) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.select_chat(chat_id)
+
+    def _toggle_dnd(self, on: bool) -> None:
+        if self.notifier.preferences is not None:
+            self.notifier.preferences.do_not_disturb = on
 
     def confirm_leave(self, chat_id: str) -> None:
         chat = self.messenger.chats.get(chat_id)

@@ -23,6 +23,7 @@ class Responsive(QObject):
         assert left is not None
         self._left: QWidget = left
         self.showing_list = False
+        self._was_narrow = False
         self.back = named(QPushButton("‹ Chats"), "Back to chats")
         self.back.setToolTip("Back to the chat list")
         self.back.hide()
@@ -52,11 +53,18 @@ class Responsive(QObject):
 
     def apply(self) -> None:
         if not self.narrow:
+            if self._was_narrow:
+                width = self._split.width()
+                self._split.setSizes([300, max(260, width - 300)])
+            self._was_narrow = False
             self._left.show()
             self._pane.show()
             self.back.hide()
             return
+        self._was_narrow = True
         chat_open = self._pane.chat_id is not None and not self.showing_list
         self._left.setVisible(not chat_open)
         self._pane.setVisible(chat_open)
         self.back.setVisible(chat_open)
+        width = self._split.width()
+        self._split.setSizes([0, width] if chat_open else [width, 0])  # all to the one shown

@@ -100,6 +100,11 @@ def create_group(qtbot: Any, app: DesktopApp, title: str, *invite: str) -> str:
         click(qtbot, find(app.window, QPushButton, "Invite"))
         type_into(qtbot, find(app.window, QLineEdit, "Invite username"), name)
         click(qtbot, find(app.window, QPushButton, "Invite"))
+        # The dialog stays open until the invitation went through.
+        qtbot.waitUntil(
+            lambda: not [d for d in app.window.findChildren(QDialog) if d.isVisible()],
+            timeout=10_000,
+        )
     return chat_id
 
 
