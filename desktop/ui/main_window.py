@@ -37,6 +37,7 @@ from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, Pr
 from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
 from desktop.ui.notifications import Notifier, chat_menu
 from desktop.ui.responsive import Responsive
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
 
@@ -152,12 +153,16 @@ class MainWindow(QMainWindow):
         lv = QVBoxLayout(left)
         lv.addLayout(top)
         self.dnd = named(QToolButton(), "Do not disturb")
-        self.dnd.setText("🔕")
+        self.dnd.setText("DND")  # text, not an emoji: not every desktop has an emoji font
         self.dnd.setCheckable(True)
         self.dnd.setToolTip("Do not disturb: no notifications")
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.filter, 1)
         filter_row.addWidget(self.dnd)
+        self.settings_button = named(QToolButton(), "Settings")
+        self.settings_button.setText("⚙")
+        self.settings_button.setToolTip("Settings (Ctrl+,)")
+        filter_row.addWidget(self.settings_button)
         lv.addLayout(filter_row)
         lv.addLayout(buttons)
         lv.addWidget(self.chat_list, 1)
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
         self.pane.error_raised.connect(self.show_error)
         self.notifier.open_chat.connect(self.open_from_notification)
         self.dnd.toggled.connect(self._toggle_dnd)
+        self.settings_button.clicked.connect(self.open_settings)
         self.chat_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.chat_list.customContextMenuRequested.connect(
             lambda pos: chat_menu(self.chat_list, self.notifier, pos)
@@ -348,6 +354,15 @@ class MainWindow(QMainWindow):
             self.messenger.realtime.reconnect_now()
 
     # -- dialogs ----------------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog | None:
+        prefs = self.notifier.preferences
+        if prefs is None:
+            return None
+        dialog = SettingsDialog(prefs, self)
+        dialog.dnd.toggled.connect(self.dnd.setChecked)
+        dialog.open()
+        return dialog
 
     def open_from_notification(self, chat_id: str) -> None:
         self.showNormal()

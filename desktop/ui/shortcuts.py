@@ -25,6 +25,7 @@ def install(window: MainWindow) -> list[QShortcut]:
         key("Alt+Up", lambda: step(window, -1)),
         key("Ctrl+Tab", lambda: step(window, 1)),
         key("Ctrl+Shift+Tab", lambda: step(window, -1)),
+        key("Ctrl+,", window.open_settings),
     ]
     window.filter.returnPressed.connect(lambda: open_first(window))
     return keys
