@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     from qasync import QEventLoop
 
     from desktop.core.session import default_config_dir
+    from desktop.ui import theme
     from desktop.ui.app import build
+    from desktop.ui.quit import QuitPath
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
@@ -66,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("parley")
     loop = QEventLoop(app)
     asyncio.set_event_loop(loop)
+    quit_path = QuitPath(app)
+    quit_path.handle_signals()
     desktop = build(args.server, args.config_dir or default_config_dir())
+    theme.follow_system(app)
+    desktop.window.quit_requested.connect(quit_path.request)
     desktop.window.show()
     quit_event = asyncio.Event()
-    app.aboutToQuit.connect(quit_event.set)
+    quit_path.connect_to(quit_event.set)
 
     def report_ready(chats: int) -> None:
         print(f"ready chats={chats}", flush=True)
@@ -87,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with loop:
         loop.run_until_complete(run())
+    quit_path.restore_signals()
     return 0
 
 

@@ -65,6 +65,8 @@ class Messenger(LiveEvents):
         self.window_active = True
         self._last_typing_sent: dict[str, float] = {}
         self._read_sent: dict[str, int] = {}
+        # Chats opened at their first unread message: read only up to what the reader has seen.
+        self.read_limit: dict[str, int] = {}
         self._chats_refresh: asyncio.Task[None] | None = None
         self._older: dict[str, asyncio.Future[int]] = {}
         self._notify_lock = asyncio.Lock()
@@ -238,10 +240,10 @@ class Messenger(LiveEvents):
 
     async def open_chat(self, chat_id: str) -> Timeline:
         """Make a chat current; loads its latest page the first time."""
-        assert self.rest is not None
         self.current_chat = chat_id
         tl = self.timeline(chat_id)
         if not tl.loaded:
+            assert self.rest is not None
             messages, has_more = await self.rest.history(chat_id)
             tl.replace(messages, has_more)
             self.tasks.spawn(self.users.fetch_members(self.rest, chat_id), "members")
@@ -279,13 +281,40 @@ class Messenger(LiveEvents):
         chat = self.chats.get(chat_id)
         if chat is None or not self.window_active or self.current_chat != chat_id:
             return
-        seq = max(chat.last_seq, self.timeline(chat_id).newest_seq)
-        if chat.unread:
+        if self.rest is None:
+            return  # reading cached chats offline: the server learns it later
+        tl = self.timeline(chat_id)
+        seq = max(chat.last_seq, tl.newest_seq)
+        limit = self.read_limit.get(chat_id)
+        if limit is not None and limit < seq:
+            seq = limit
+            left = self._unread_after(tl, limit)
+            if left < chat.unread:
+                chat.unread = left
+                self.listener.chat_changed(chat_id)
+        elif chat.unread:
+            self.read_limit.pop(chat_id, None)
             chat.unread = 0
             self.listener.chat_changed(chat_id)
         if seq > self._read_sent.get(chat_id, 0) and seq > chat.last_read_seq:
             self._read_sent[chat_id] = seq
             self.tasks.spawn(self._send_read(chat_id, seq), "read")
+
+    def _unread_after(self, tl: Timeline, seq: int) -> int:
+        """Others' messages after `seq`, counted from the newest back."""
+        count = 0
+        for i in range(len(tl) - 1, -1, -1):
+            entry = tl.row(i)
+            if entry.seq is not None and entry.seq <= seq:
+                break
+            count += not self.is_mine(entry.sender_id)
+        return count
+
+    def seen(self, chat_id: str, seq: int) -> None:
+        """The reader has seen up to `seq` in a chat opened at its first unread message."""
+        if chat_id in self.read_limit:
+            self.read_limit[chat_id] = max(self.read_limit[chat_id], seq)
+            self._maybe_mark_read(chat_id)
 
     async def _send_read(self, chat_id: str, seq: int) -> None:
         assert self.rest is not None

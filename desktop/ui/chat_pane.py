@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from desktop.core.app import Messenger
 from desktop.core.errors import MessageTooLongError, describe
-from desktop.core.timeline import Entry, SendState
+from desktop.core.timeline import Entry, SendState, Timeline
 from desktop.core.wire import MAX_TEXT_CHARS
+from desktop.ui import unread
 from desktop.ui.attachments import AttachmentTray, install_file_hooks
 from desktop.ui.composer import Composer
 from desktop.ui.delegates import MessageDelegate
@@ -50,6 +51,9 @@ class ChatPane(QWidget):
         self._loading_older = False
         self._anchor: tuple[Entry, int] | None = None
         self._stick_to_bottom = False
+        # The reader is at the newest message: relayouts (rows re-wrapping after a resize or
+        # the scroll bar appearing, late rows) keep it there until the reader scrolls away.
+        self._follow_bottom = True
         self.editing: Entry | None = None  # my message whose text the composer holds
         self.menu: QMenu | None = None  # the open context menu, if any
         self.confirm: QMessageBox | None = None  # the open "Delete message?" box, if any
@@ -64,7 +68,8 @@ class ChatPane(QWidget):
         self.view = QListView()
         named(self.view, "Messages")
         self.view.setModel(self.model)
-        self.view.setItemDelegate(MessageDelegate(self.view))
+        self._delegate = MessageDelegate(self.view)
+        self.view.setItemDelegate(self._delegate)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
@@ -75,13 +80,13 @@ class ChatPane(QWidget):
         self.view.verticalScrollBar().setSingleStep(24)
         self.typing = QLabel("")
         self.typing.setTextFormat(Qt.TextFormat.PlainText)
-        self.typing.setStyleSheet("color: #6b6f76;")
+        self.typing.setProperty("muted", True)
         named(self.typing, "Typing indicator")
         self.composer = Composer()
         named(self.composer, "Message")
         self.send = named(QPushButton("Send"), "Send")
         self.edit_note = label("Editing your message: Enter saves, Esc cancels.")
-        self.edit_note.setStyleSheet("color: #6b6f76;")
+        self.edit_note.setProperty("muted", True)
         named(self.edit_note, "Editing message")
         self.cancel_edit = named(QPushButton("Cancel edit"), "Cancel edit")
         edit_bar = QHBoxLayout()
@@ -95,6 +100,7 @@ class ChatPane(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         header = QHBoxLayout()
+        self.header = header  # others add buttons here (Back in the single-pane layout)
         header.addWidget(self.title, 1)
         header.addWidget(self.invite)
         header.addWidget(self.leave)
@@ -172,18 +178,56 @@ class ChatPane(QWidget):
         self.typing.setText("")
         self._typing_timer.start()
         tl = self._messenger.timeline(chat_id)
-        self.model.show(tl if tl.loaded else None)
-        self._run(self._open(chat_id))
+        self._delegate.marker_seq = None
+        last_read = unread.prepare(self._messenger, self._messenger.chats.get(chat_id))
+        self.model.show(tl if tl.loaded and last_read is None else None)
+        self._run(self._open(chat_id, last_read))
 
-    async def _open(self, chat_id: str) -> None:
+    async def _open(self, chat_id: str, last_read: int | None = None) -> None:
         tl = await self._messenger.open_chat(chat_id)
         if self.chat_id != chat_id:
             return
+        if last_read is not None:
+            await unread.load_until(self._messenger, chat_id, last_read)
+            if self.chat_id != chat_id:
+                return
+            row = unread.first_unread_row(self._messenger, tl, last_read)
+            if row is not None:
+                self._jump_to_unread(tl, row)
+                return
+            self._messenger.read_limit.pop(chat_id, None)
         if self.model.timeline is not tl:
             self.model.show(tl)
+        self._follow_bottom = True
         self.view.scrollToBottom()
         self.composer.setFocus()
         self.opened.emit(chat_id)
+
+    def _jump_to_unread(self, tl: Timeline, row: int) -> None:
+        """Show the first unread message at the top, under the "New messages" line."""
+        self._delegate.marker_seq = tl.row(row).seq
+        self._follow_bottom = False
+        if self.model.timeline is not tl:
+            self.model.show(tl)
+        self.model.show_around(row, near_top=True)
+        self.view.doItemsLayout()
+        self.view.scrollTo(
+            self.model.index(row - self.model.start), QAbstractItemView.ScrollHint.PositionAtTop
+        )
+        self._follow_bottom = False
+        self.composer.setFocus()
+        QTimer.singleShot(0, self.report_seen)
+
+    def report_seen(self) -> None:
+        """Tell the messenger how far the reader has scrolled in a chat opened at its unread."""
+        if self.chat_id is None or self.chat_id not in self._messenger.read_limit:
+            return
+        viewport = self.view.viewport()
+        index = self.view.indexAt(QPoint(viewport.width() // 2, viewport.height() - 2))
+        row = index.row() if index.isValid() else self.model.rowCount() - 1
+        entry = self.model.entry(row)
+        if entry is not None and entry.seq is not None:
+            self._messenger.seen(self.chat_id, entry.seq)
 
     def refresh_header(self) -> None:
         chat = self._messenger.chats.get(self.chat_id or "")
@@ -219,6 +263,12 @@ class ChatPane(QWidget):
         text = self.composer.toPlainText()
         files = self.attachments.has_files and self.editing is None
         if not text.strip() and not files:
+            return
+        if self._messenger.rest is None:
+            self.error_raised.emit(
+                "You are offline: saved messages can be read, and sending works again once the "
+                "server is reachable."
+            )
             return
         if len(text.strip("\n")) > MAX_TEXT_CHARS:
             self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
@@ -374,13 +424,15 @@ class ChatPane(QWidget):
         bar.setValue(bar.value() + self.view.visualRect(self.model.index(row)).top() - offset)
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._stick_to_bottom:
+        if self._stick_to_bottom or (self._follow_bottom and self._anchor is None):
             self.view.verticalScrollBar().setValue(maximum)
             self._stick_to_bottom = False
 
     def _scrolled(self, value: int) -> None:
         tl = self.model.timeline
         bar = self.view.verticalScrollBar()
+        self._follow_bottom = value >= bar.maximum() - 2 and self.model.at_newest
+        self.report_seen()
         if tl is None or self.chat_id is None or bar.maximum() <= 0 or self._anchor is not None:
             return
         if value > bar.maximum() - SLIDE_AT_PX:

@@ -8,30 +8,25 @@ so laying out a long history is a dictionary look-up per row.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.core.timeline import Entry, SendState
+from desktop.ui import text_layout
 from desktop.ui.models import (
     LAYOUT_ROLE,
     PRESENCE_ROLE,
     PREVIEW_ROLE,
     UNREAD_ROLE,
 )
+from desktop.ui.text_layout import Wrapped
+from desktop.ui.theme import current as theme
 
 Index = QModelIndex | QPersistentModelIndex
 
-ACCENT = QColor("#2f6fde")
-MINE_BG = QColor("#dbe8ff")
-THEIRS_BG = QColor("#f1f1f4")
-FAILED = QColor("#c62828")
-MUTED = QColor("#6b6f76")
-ONLINE = QColor("#2e9d4f")
-OFFLINE = QColor("#b9bcc2")
 
 PAD = 8  # outer margin of a row
 BUBBLE_PAD = 8  # inside a bubble
-WRAP = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
 
 
 def _small(font: QFont) -> QFont:
@@ -68,7 +63,7 @@ class ChatDelegate(QStyledItemDelegate):
         if presence is not None:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(ONLINE if presence else OFFLINE)
+            painter.setBrush(theme().color("online" if presence else "offline"))
             painter.drawEllipse(left, rect.top() + 12, 9, 9)
         left += 16
         unread = int(index.data(UNREAD_ROLE) or 0)
@@ -80,9 +75,12 @@ class ChatDelegate(QStyledItemDelegate):
             badge_rect = QRect(rect.right() - PAD - badge_w, rect.top() + 16, badge_w, 20)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(ACCENT)
+            badge_bg, badge_fg = theme().color("badge_bg"), theme().color("badge_text")
+            if selected:  # the badge's own colour would vanish into the selection
+                badge_bg, badge_fg = palette.highlightedText().color(), palette.highlight().color()
+            painter.setBrush(badge_bg)
             painter.drawRoundedRect(badge_rect, 10, 10)
-            painter.setPen(QColor("white"))
+            painter.setPen(badge_fg)
             painter.setFont(_bold(_small(font)))
             painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
         width = rect.right() - PAD - badge_w - 6 - left
@@ -96,7 +94,7 @@ class ChatDelegate(QStyledItemDelegate):
             QRect(left, rect.top() + 6, width, 22), Qt.AlignmentFlag.AlignVCenter, title
         )
         painter.setFont(_small(font))
-        painter.setPen(text_color if selected else MUTED)
+        painter.setPen(text_color if selected else theme().color("muted"))
         preview = QFontMetrics(_small(font)).elidedText(
             str(index.data(PREVIEW_ROLE) or ""), Qt.TextElideMode.ElideRight, width
         )
@@ -111,10 +109,12 @@ class MessageDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._heights: dict[tuple[str, int], int] = {}
+        self._heights: dict[tuple[str, int], Wrapped] = {}
         self._font: QFont | None = None
         self._derived: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
         self._fixed = self._day_h = self._sender_h = 0
+        self.marker_seq: int | None = None  # the first unread message: a line above it
+        self.marker_text = "New messages"
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -133,19 +133,28 @@ class MessageDelegate(QStyledItemDelegate):
     def _bubble_width(view_width: int) -> int:
         return max(120, int(view_width * 0.72))
 
-    def _text_height(self, text: str, width: int, font: QFont) -> int:
+    def wrapped(self, text: str, width: int, font: QFont) -> Wrapped:
+        """The text's lines at this width, cached: sizing and painting share one layout."""
         key = (text, width)
-        h = self._heights.get(key)
-        if h is None:
+        w = self._heights.get(key)
+        if w is None:
             if len(self._heights) > 50_000:
                 self._heights.clear()
-            h = QFontMetrics(font).boundingRect(QRect(0, 0, width, 1_000_000), WRAP, text).height()
-            self._heights[key] = h
-        return h
+            w = text_layout.wrap(text, font, width)
+            self._heights[key] = w
+        return w
+
+    def _text_height(self, text: str, width: int, font: QFont) -> int:
+        return self.wrapped(text, width, font).height
 
     @staticmethod
     def _body(entry: Entry) -> str:
-        return "Message deleted" if entry.deleted else entry.text
+        # Trailing line breaks would draw an empty line under the text.
+        return "Message deleted" if entry.deleted else entry.text.rstrip("\n")
+
+    def inner_width(self, view_width: int) -> int:
+        """The width a bubble's text wraps at in a view this wide."""
+        return self._bubble_width(view_width) - 2 * BUBBLE_PAD
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
         layout = index.data(LAYOUT_ROLE)
@@ -160,7 +169,23 @@ class MessageDelegate(QStyledItemDelegate):
             h += self._day_h
         if sender:
             h += self._sender_h
+        if entry.seq is not None and entry.seq == self.marker_seq:
+            h += self._day_h
         return QSize(view_width, h)
+
+    def _paint_marker(self, painter: QPainter, rect: QRect, y: int, small: QFont) -> int:
+        """The "New messages" line; returns the y below it."""
+        h = QFontMetrics(small).height()
+        accent = theme().color("accent")
+        painter.setFont(_bold(small))
+        painter.setPen(accent)
+        label = QRect(rect.left(), y + 6, rect.width(), h)
+        painter.drawText(label, Qt.AlignmentFlag.AlignCenter, self.marker_text)
+        half = QFontMetrics(_bold(small)).horizontalAdvance(self.marker_text) // 2 + 10
+        mid_x, line_y = rect.center().x(), label.center().y()
+        painter.drawLine(rect.left() + PAD, line_y, mid_x - half, line_y)
+        painter.drawLine(mid_x + half, line_y, rect.right() - PAD, line_y)
+        return y + h + 14
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         layout = index.data(LAYOUT_ROLE)
@@ -170,12 +195,13 @@ class MessageDelegate(QStyledItemDelegate):
         painter.save()
         font, bold, small = self._fonts(option)
         rect = QRect(option.rect)
-        palette: QPalette = option.palette
         y = rect.top() + PAD // 2
+        if entry.seq is not None and entry.seq == self.marker_seq:
+            y = self._paint_marker(painter, rect, y, small)
         if new_day:
             h = QFontMetrics(small).height()
             painter.setFont(small)
-            painter.setPen(MUTED)
+            painter.setPen(theme().color("muted"))
             day = entry.created_at.astimezone().strftime("%A, %d %B %Y")
             painter.drawText(
                 QRect(rect.left(), y + 6, rect.width(), h), Qt.AlignmentFlag.AlignCenter, day
@@ -184,9 +210,9 @@ class MessageDelegate(QStyledItemDelegate):
         bubble_w = self._bubble_width(rect.width())
         inner = bubble_w - 2 * BUBBLE_PAD
         body = self._body(entry)
-        text_h = self._text_height(body, inner, font)
-        fm_body = QFontMetrics(font)
-        used_w = fm_body.boundingRect(QRect(0, 0, inner, 1_000_000), WRAP, body).width()
+        wrapped = self.wrapped(body, inner, font)
+        text_h = wrapped.height
+        used_w = min(inner, wrapped.width)
         foot = self._footer(entry, mine)
         fm_small = QFontMetrics(small)
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
@@ -194,7 +220,7 @@ class MessageDelegate(QStyledItemDelegate):
         x = rect.right() - PAD - used_w if mine else rect.left() + PAD
         if sender:
             painter.setFont(bold)
-            painter.setPen(ACCENT)
+            painter.setPen(theme().color("accent"))
             bh = QFontMetrics(bold).height()
             painter.drawText(
                 QRect(x + 2, y, bubble_w, bh),
@@ -205,19 +231,22 @@ class MessageDelegate(QStyledItemDelegate):
         bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + text_h + fm_small.height() + 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
+        colors = theme()
         if option.state & QStyle.StateFlag.State_Selected:
-            painter.setBrush(palette.highlight().color().lighter(170))
+            painter.setBrush(colors.color("selected_bg"))
         else:
-            painter.setBrush(MINE_BG if mine else THEIRS_BG)
+            painter.setBrush(colors.color("mine_bg" if mine else "theirs_bg"))
         painter.drawRoundedRect(bubble, 8, 8)
         text_rect = QRect(x + BUBBLE_PAD, y + BUBBLE_PAD, inner, text_h)
         body_font = QFont(font)
         body_font.setItalic(entry.deleted)
         painter.setFont(body_font)
-        painter.setPen(MUTED if entry.deleted else palette.text().color())
-        painter.drawText(text_rect, WRAP, body)
+        text_color = colors.color("mine_text" if mine else "theirs_text")
+        painter.setPen(colors.color("muted") if entry.deleted else text_color)
+        text_layout.draw(painter, body, body_font, inner, text_rect.left(), text_rect.top())
         painter.setFont(small)
-        painter.setPen(FAILED if entry.state is SendState.FAILED else MUTED)
+        failed = entry.state is SendState.FAILED
+        painter.setPen(colors.color("failed" if failed else "muted"))
         painter.drawText(
             QRect(
                 x + BUBBLE_PAD, text_rect.bottom() + 2, used_w - 2 * BUBBLE_PAD, fm_small.height()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.wire import User
+from desktop.ui.dialog_actions import error_label
 from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
@@ -54,8 +55,11 @@ class NewChatDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(label("Title"), self.title)
         form.addRow(label("Members"), self.members)
+        self.error = error_label()
+        form.addRow(self.error)
         self.buttons = _buttons(self, "Create")
         form.addRow(self.buttons)
+        self.setMinimumWidth(420)
 
     def usernames(self) -> list[str]:
         return [n.strip().lstrip("@") for n in self.members.text().split(",") if n.strip()]
@@ -84,6 +88,8 @@ class DirectChatDialog(QDialog):
         layout.addWidget(self.query)
         layout.addWidget(self.results)
         layout.addWidget(self.status)
+        self.error = error_label()
+        layout.addWidget(self.error)
         self.buttons = _buttons(self, "Start chat")
         layout.addWidget(self.buttons)
         self._timer = QTimer(self)
@@ -125,8 +131,11 @@ class InviteDialog(QDialog):
         named(self.username, "Invite username")
         form = QFormLayout(self)
         form.addRow(label("Username"), self.username)
+        self.error = error_label()
+        form.addRow(self.error)
         self.buttons = _buttons(self, "Invite")
         form.addRow(self.buttons)
+        self.setMinimumWidth(380)
 
 
 class ProfileDialog(QDialog):
@@ -151,5 +160,7 @@ class ProfileDialog(QDialog):
         form.addRow(label("Email"), self.email)
         form.addRow(label("Current password"), self.current_password)
         form.addRow(label("New password"), self.new_password)
+        self.error = error_label()
+        form.addRow(self.error)
         self.buttons = _buttons(self, "Save")
         form.addRow(self.buttons)

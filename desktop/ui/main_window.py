@@ -10,8 +10,8 @@ from collections.abc import Coroutine
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -29,16 +29,22 @@ from PySide6.QtWidgets import (
 
 from desktop.core.app import Messenger
 from desktop.core.wire import User
+from desktop.ui import confirm, dialog_actions, form_focus
 from desktop.ui.bridge import Bridge
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
 from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, ProfileDialog
 from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
+from desktop.ui.notifications import Notifier, chat_menu
+from desktop.ui.responsive import Responsive
 from desktop.ui.search import install as install_search
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
 
 OFFLINE_GRACE_MS = 1500  # do not flash the banner while the first connection is being made
+OFFLINE_LIVE = "Offline — reconnecting. Messages you write are sent when the connection is back."
+OFFLINE_CACHED = "Offline — showing saved chats. Connecting to the server…"
 
 
 class Banner(QFrame):
@@ -64,6 +70,8 @@ class Banner(QFrame):
 
 
 class MainWindow(QMainWindow):
+    quit_requested = Signal()  # Ctrl+Q; the entry point shuts down on the live loop, then exits
+
     def __init__(self, messenger: Messenger, bridge: Bridge, default_server: str) -> None:
         super().__init__()
         self.messenger = messenger
@@ -71,16 +79,20 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Parley")
         self.resize(980, 680)
         self.notifications: list[tuple[str, str]] = []
+        self.shortcuts: list[object] = []  # installed by desktop.ui.shortcuts
         self._ever_online = False
         self._online = False
 
         self.offline = Banner(
             "Offline banner", "Reconnect now", "background:#fff4ce; color:#5c4400;"
         )
-        self.offline.label.setText(
-            "Offline — reconnecting. Messages you write are sent when the connection is back."
-        )
+        self.offline.label.setText(OFFLINE_LIVE)
         self.error_banner = Banner("Error", "Dismiss", "background:#fde7e9; color:#8a1020;")
+        self.notice = Banner("Connection notice", "OK", "background:#e3f4e8; color:#17502a;")
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice.hide)
+        self.notice.button.clicked.connect(self.notice.hide)
         self.signin = SignInPage(default_server)
         self.chats_page = self._build_chats_page()
         self.stack = QStackedWidget()
@@ -92,17 +104,25 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.offline)
         layout.addWidget(self.error_banner)
+        layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.tray = Tray(self)
+        self.notifier = Notifier(self.tray, self.run, self)
 
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._update_offline)
+        self.responsive = Responsive(self, self.chats_page, self.pane)
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.triggered.connect(self.quit_requested.emit)
+        self.addAction(self.quit_action)
         self._wire()
         self.search = install_search(self)
 
-    def _build_chats_page(self) -> QWidget:
+    def _build_chats_page(self) -> QSplitter:
         self.me_label = QLabel("")
         self.me_label.setTextFormat(Qt.TextFormat.PlainText)
         self.profile_button = named(QPushButton("Profile"), "Profile")
@@ -134,7 +154,18 @@ class MainWindow(QMainWindow):
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.addLayout(top)
-        lv.addWidget(self.filter)
+        self.dnd = named(QToolButton(), "Do not disturb")
+        self.dnd.setText("DND")  # text, not an emoji: not every desktop has an emoji font
+        self.dnd.setCheckable(True)
+        self.dnd.setToolTip("Do not disturb: no notifications")
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter, 1)
+        filter_row.addWidget(self.dnd)
+        self.settings_button = named(QToolButton(), "Settings")
+        self.settings_button.setText("⚙")
+        self.settings_button.setToolTip("Settings (Ctrl+,)")
+        filter_row.addWidget(self.settings_button)
+        lv.addLayout(filter_row)
         lv.addLayout(buttons)
         lv.addWidget(self.chat_list, 1)
         splitter = QSplitter()
@@ -160,13 +191,22 @@ class MainWindow(QMainWindow):
         self.error_banner.button.clicked.connect(self.error_banner.hide)
         self.filter.textChanged.connect(self.chat_proxy.setFilterFixedString)
         self.chat_list.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.chat_list.clicked.connect(lambda _i: self.responsive.chat_chosen())
+        self.chat_list.activated.connect(lambda _i: self.responsive.chat_chosen())
         self.new_chat.clicked.connect(self.open_new_chat)
         self.new_direct.clicked.connect(self.open_new_direct)
         self.profile_button.clicked.connect(self.open_profile)
         self.sign_out_button.clicked.connect(lambda: self.run(self.messenger.sign_out()))
         self.pane.invite_requested.connect(self.open_invite)
-        self.pane.leave_requested.connect(lambda cid: self.run(self.messenger.leave(cid)))
+        self.pane.leave_requested.connect(self.confirm_leave)
         self.pane.error_raised.connect(self.show_error)
+        self.notifier.open_chat.connect(self.open_from_notification)
+        self.dnd.toggled.connect(self._toggle_dnd)
+        self.settings_button.clicked.connect(self.open_settings)
+        self.chat_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.chat_list.customContextMenuRequested.connect(
+            lambda pos: chat_menu(self.chat_list, self.notifier, pos)
+        )
 
     # -- running coroutines -----------------------------------------------------------------
 
@@ -192,12 +232,15 @@ class MainWindow(QMainWindow):
 
     def _sign_up(self, server: str, username: str, email: str, password: str, name: str) -> None:
         if not server or not username or not email or not password:
+            p = self.signin
+            form_focus.focus(form_focus.first_empty(p, p.server, p.username, p.password, p.email))
             self.show_error(
                 "To create an account, enter the server address, a username, an email and a "
                 "password."
             )
             return
-        self.run(self._busy(self.messenger.sign_up(server, username, email, password, name)))
+        signing_up = self.messenger.sign_up(server, username, email, password, name)
+        self.run(self._busy(form_focus.focusing_on_failure(self.signin, signing_up)))
 
     async def _busy(self, coro: Coroutine[Any, Any, Any]) -> None:
         self.clear_error()
@@ -245,6 +288,7 @@ class MainWindow(QMainWindow):
             chat_id = indexes[0].data(CHAT_ID_ROLE)
             self.pane.show_chat(str(chat_id))
             self.messenger.set_focus(str(chat_id), self.isActiveWindow())
+            self.responsive.chat_chosen()
 
     def _chats_reset(self) -> None:
         current = self.pane.chat_id
@@ -255,6 +299,9 @@ class MainWindow(QMainWindow):
 
     def _chat_changed(self, chat_id: str) -> None:
         self.chat_model.chat_changed(chat_id)
+        chat = self.messenger.chats.get(chat_id)
+        if chat is not None and chat.unread == 0:
+            self.notifier.chat_read(chat_id)
         if chat_id == self.pane.chat_id:
             self.pane.refresh_header()
         self._update_unread()
@@ -271,7 +318,7 @@ class MainWindow(QMainWindow):
     def _notify(self, chat_id: str, title: str, body: str) -> None:
         self.notifications.append((title, body))
         del self.notifications[:-50]
-        self.tray.notify(title, body)
+        self.notifier.notify(chat_id, title, body)
 
     # -- connection -------------------------------------------------------------------------
 
@@ -291,20 +338,69 @@ class MainWindow(QMainWindow):
         )
         self.offline.setVisible(show)
 
+    def show_cached_offline(self) -> None:
+        """Started without the server: the saved chats are shown, and the banner says so."""
+        self.offline.label.setText(OFFLINE_CACHED)
+        self._online = False
+        self._ever_online = True  # no grace period: the server is known to be away
+        self._update_offline()
+
+    def show_recovered(self) -> None:
+        self.offline.label.setText(OFFLINE_LIVE)
+        self.notice.label.setText("Connected to the server again.")
+        self.notice.show()
+        self._notice_timer.start(6000)
+
     def _reconnect_now(self) -> None:
         if self.messenger.realtime is not None:
             self.messenger.realtime.reconnect_now()
 
     # -- dialogs ----------------------------------------------------------------------------
 
+    def open_settings(self) -> SettingsDialog | None:
+        prefs = self.notifier.preferences
+        if prefs is None:
+            return None
+        dialog = SettingsDialog(prefs, self)
+        dialog.dnd.toggled.connect(self.dnd.setChecked)
+        dialog.open()
+        return dialog
+
+    def open_from_notification(self, chat_id: str) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.select_chat(chat_id)
+
+    def _toggle_dnd(self, on: bool) -> None:
+        if self.notifier.preferences is not None:
+            self.notifier.preferences.do_not_disturb = on
+
+    def confirm_leave(self, chat_id: str) -> None:
+        chat = self.messenger.chats.get(chat_id)
+        if chat is None:
+            return
+        title = self.messenger.chat_title(chat)
+        confirm.ask(
+            self,
+            "Leave chat?",
+            f"Leave “{title}”? You will stop receiving its messages; someone in it has to "
+            "invite you to come back.",
+            "Leave",
+            lambda: self.run(self.messenger.leave(chat_id)),
+        )
+
     def open_new_chat(self) -> NewChatDialog:
         dialog = NewChatDialog(self)
-
-        def done() -> None:
-            title = dialog.title.text().strip() or "New chat"
-            self.run(self._create_group(title, dialog.usernames()))
-
-        dialog.accepted.connect(done)
+        dialog_actions.attach(
+            dialog,
+            dialog.buttons,
+            dialog.error,
+            self.run,
+            lambda: self._create_group(
+                dialog.title.text().strip() or "New chat", dialog.usernames()
+            ),
+        )
         dialog.open()
         return dialog
 
@@ -315,12 +411,11 @@ class MainWindow(QMainWindow):
     def open_new_direct(self) -> DirectChatDialog:
         dialog = DirectChatDialog(self.messenger.search_users, self.run, self)
 
-        def done() -> None:
+        def action() -> Coroutine[Any, Any, None] | None:
             user = dialog.chosen()
-            if user is not None:
-                self.run(self._direct(user))
+            return self._direct(user) if user is not None else None
 
-        dialog.accepted.connect(done)
+        dialog_actions.attach(dialog, dialog.buttons, dialog.error, self.run, action)
         dialog.open()
         return dialog
 
@@ -334,12 +429,11 @@ class MainWindow(QMainWindow):
             return None
         dialog = InviteDialog(self.messenger.chat_title(chat), self)
 
-        def done() -> None:
+        def action() -> Coroutine[Any, Any, Any] | None:
             name = dialog.username.text().strip()
-            if name:
-                self.run(self.messenger.invite(chat_id, name))
+            return self.messenger.invite(chat_id, name) if name else None
 
-        dialog.accepted.connect(done)
+        dialog_actions.attach(dialog, dialog.buttons, dialog.error, self.run, action)
         dialog.open()
         return dialog
 
@@ -348,18 +442,18 @@ class MainWindow(QMainWindow):
         if me is None:
             return None
         dialog = ProfileDialog(me, self)
-
-        def done() -> None:
-            self.run(
-                self._save_profile(
-                    dialog.display_name.text().strip(),
-                    dialog.email.text().strip(),
-                    dialog.current_password.text(),
-                    dialog.new_password.text(),
-                )
-            )
-
-        dialog.accepted.connect(done)
+        dialog_actions.attach(
+            dialog,
+            dialog.buttons,
+            dialog.error,
+            self.run,
+            lambda: self._save_profile(
+                dialog.display_name.text().strip(),
+                dialog.email.text().strip(),
+                dialog.current_password.text(),
+                dialog.new_password.text(),
+            ),
+        )
         dialog.open()
         return dialog
 

@@ -85,16 +85,19 @@ class MessageModel(QAbstractListModel):
             self._show_newest()
             self.endResetModel()
 
-    def show_around(self, t: int | None) -> int:
-        """Move the window so that timeline row `t` is in it (search opens a chat there);
-        returns its row in the model."""
+    def show_around(self, t: int | None, *, near_top: bool = False) -> int:
+        """Move the window so that timeline row `t` is in it: centred (search opens a chat
+        there) or near its top (jump to the first unread); returns its row in the model."""
         tl = self._timeline
         if tl is None or t is None:
             return 0
         self.beginResetModel()
         self._layouts.clear()
-        self._count = min(len(tl), WINDOW)
-        self._start = max(0, min(t - self._count // 2, len(tl) - self._count))
+        total = len(tl)
+        self._count = min(total, WINDOW)
+        before = SLIDE // 5 if near_top else self._count // 2
+        self._start = max(0, min(t - before, total - self._count))
+        self.keep_top = False
         self.endResetModel()
         return t - self._start
 

@@ -80,7 +80,8 @@ class SignInPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.sign_in)
         box = QWidget()
-        box.setFixedWidth(460)
+        box.setMinimumWidth(280)  # a narrow window still fits the form
+        box.setMaximumWidth(460)
         inner = QVBoxLayout(box)
         inner.addWidget(title)
         inner.addSpacing(12)

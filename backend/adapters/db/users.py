@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from backend.adapters.db.errors import translated
@@ -81,10 +82,12 @@ class SqlUserRepo:
         return _user(row) if row else None
 
     async def search(self, prefix: str, limit: int) -> list[User]:
+        """Usernames by prefix, and display names by the prefix of any of their words."""
         key = prefix.lower()
-        rows = (
-            await UserRow.filter(username_key__startswith=key).order_by("username_key").limit(limit)
-        )
+        match = Q(username_key__startswith=key)
+        for form in _case_forms(prefix.strip()):
+            match |= Q(display_name__startswith=form) | Q(display_name__contains=f" {form}")
+        rows = await UserRow.filter(match).order_by("username_key").limit(limit)
         return [_user(r) for r in rows]
 
     async def update(
@@ -190,3 +193,14 @@ class SqlSessionRepo:
     async def family_started(self, family_id: str) -> datetime | None:
         row = await SessionRow.filter(family_id=family_id).order_by("created_at").first()
         return row.created_at if row else None
+
+
+def _case_forms(prefix: str) -> list[str]:
+    """How a typed prefix may be cased in a name ("шев" finds "Шевченко").
+
+    SQLite folds case only for ASCII, so the few likely casings are asked for explicitly instead
+    of a case-folded column (which would need a migration and a backfill).
+    """
+    if not prefix:
+        return []
+    return sorted({prefix, prefix.lower(), prefix.capitalize(), prefix.upper(), prefix.title()})

@@ -150,6 +150,21 @@ async def test_profile_and_user_search(api: Api) -> None:
     assert "email" not in r.json()["users"][0]
 
 
+async def test_user_search_matches_display_names_by_word_prefix(api: Api) -> None:
+    """People look colleagues up by name: "шев" and "тарас ш" find "Тарас Шевченко"."""
+    seeker = await api.user()
+    taras = await api.user()
+    name = f"Тарас Шевченко {taras.username[-6:]}"
+    r = await api.http.patch("/me", headers=taras.auth, json={"display_name": name})
+    assert r.status_code == 200
+    for query in ("шев", "Шевченко", "ТАРАС", "тарас ш", taras.username[:8]):
+        r = await api.http.get("/users", headers=seeker.auth, params={"query": query})
+        assert r.status_code == 200
+        assert taras.id in [u["id"] for u in r.json()["users"]], query
+    r = await api.http.get("/users", headers=seeker.auth, params={"query": "ченко"})
+    assert taras.id not in [u["id"] for u in r.json()["users"]], "a prefix, not any substring"
+
+
 async def test_hashing_overload_is_refused_not_queued_without_bound(
     server_factory: Any, mode: str
 ) -> None:

@@ -100,8 +100,23 @@ def create_group(qtbot: Any, app: DesktopApp, title: str, *invite: str) -> str:
         click(qtbot, find(app.window, QPushButton, "Invite"))
         type_into(qtbot, find(app.window, QLineEdit, "Invite username"), name)
         click(qtbot, find(app.window, QPushButton, "Invite"))
+        # The dialog stays open until the invitation went through.
+        qtbot.waitUntil(
+            lambda: not [d for d in app.window.findChildren(QDialog) if d.isVisible()],
+            timeout=10_000,
+        )
     return chat_id
 
 
 def screenshot(app: DesktopApp, path: Any) -> None:
     assert app.window.grab().save(str(path)), f"could not save {path}"
+
+
+def dialog_error(root: QWidget) -> str:
+    """The failure an open dialog shows under its fields, or ""."""
+    from PySide6.QtWidgets import QLabel
+
+    for w in root.findChildren(QLabel):
+        if w.accessibleName() == "Dialog error" and w.isVisible():
+            return w.text()
+    return ""

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+)
 
 from desktop.core.timeline import SendState
 from desktop.ui.app import DesktopApp
@@ -30,6 +37,10 @@ from tests.desktop.ui.helpers import (
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
+
+
+def find_dialogs(app: DesktopApp) -> list[QDialog]:
+    return [d for d in app.window.findChildren(QDialog) if d.isVisible()]
 
 
 def test_two_people_chat_live_in_order_with_unread_badges(
@@ -53,6 +64,7 @@ def test_two_people_chat_live_in_order_with_unread_badges(
     click(qtbot, find(alice.window, QPushButton, "Invite"))
     type_into(qtbot, find(alice.window, QLineEdit, "Invite username"), bob_name)
     click(qtbot, find(alice.window, QPushButton, "Invite"))  # the dialog's button
+    qtbot.waitUntil(lambda: not find_dialogs(alice), timeout=10_000)  # closes once it worked
 
     # Bob's app learns about the chat live.
     qtbot.waitUntil(lambda: chat_id in dict(chat_rows(bob)), timeout=10_000)
@@ -136,6 +148,7 @@ def test_two_people_chat_live_in_order_with_unread_badges(
 
     # Bob leaves the group: it disappears from his list, Alice's chat goes on.
     click(qtbot, find(bob.window, QPushButton, "Leave chat"))
+    click(qtbot, find(bob.window, QPushButton, "Leave"))  # the confirmation
     qtbot.waitUntil(lambda: chat_id not in dict(chat_rows(bob)), timeout=10_000)
     assert bob.window.current_chat() is None
     assert chat_id in dict(chat_rows(alice))

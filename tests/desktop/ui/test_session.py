@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QPushButton
 from desktop.core.session import FileStore
 from desktop.ui.app import DesktopApp, build
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import PASSWORD, click, find, sign_up, type_into
+from tests.desktop.ui.helpers import PASSWORD, click, dialog_error, find, sign_up, type_into
 from tests.support.engines import REPO
 from tests.support.server import ServerProcess
 
@@ -40,8 +40,11 @@ def test_profile_sign_out_and_session_restore(
     type_into(qtbot, find(w, QLineEdit, "New password"), "a brand new password")
     click(qtbot, find(w, QPushButton, "Save"))
     qtbot.waitUntil(lambda: w.me_label.text() == "Fay <i>the</i> Brave", timeout=10_000)
-    qtbot.waitUntil(lambda: w.error_banner.text() != "", timeout=10_000)
-    assert w.error_banner.text() == "The current password is wrong."
+    qtbot.waitUntil(lambda: dialog_error(w) != "", timeout=10_000)  # in the dialog, still open
+    assert dialog_error(w) == "The current password is wrong."
+    assert find(w, QLineEdit, "New password").text() == "a brand new password", "input kept"
+    assert w.error_banner.text() == ""
+    click(qtbot, find(w, QPushButton, "Cancel"))
 
     # A second start with the same config restores the session silently.
     config = app.messenger.sessions.config_dir

@@ -1,0 +1,53 @@
+"""Keyboard: Ctrl+K jumps to a chat (the filter, Enter opens the first match), Alt+Up/Down and
+Ctrl+Tab/Ctrl+Shift+Tab move between chats, Escape leaves the filter for the composer.
+
+Ctrl+F and Ctrl+Shift+F are left to message search.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+
+from desktop.ui.main_window import MainWindow
+
+
+def install(window: MainWindow) -> list[QShortcut]:
+    def key(seq: str, slot: object) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(seq), window)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(slot)
+        return shortcut
+
+    keys = [
+        key("Ctrl+K", lambda: jump(window)),
+        key("Alt+Down", lambda: step(window, 1)),
+        key("Alt+Up", lambda: step(window, -1)),
+        key("Ctrl+Tab", lambda: step(window, 1)),
+        key("Ctrl+Shift+Tab", lambda: step(window, -1)),
+        key("Ctrl+,", window.open_settings),
+    ]
+    window.filter.returnPressed.connect(lambda: open_first(window))
+    return keys
+
+
+def jump(window: MainWindow) -> None:
+    window.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    window.filter.selectAll()
+
+
+def step(window: MainWindow, delta: int) -> None:
+    rows = window.chat_proxy.rowCount()
+    if rows == 0:
+        return
+    current = window.chat_list.currentIndex().row()
+    row = (current + delta) % rows if current >= 0 else 0
+    window.chat_list.setCurrentIndex(window.chat_proxy.index(row, 0))
+
+
+def open_first(window: MainWindow) -> None:
+    if window.chat_proxy.rowCount() == 0:
+        return
+    window.chat_list.setCurrentIndex(window.chat_proxy.index(0, 0))
+    window.filter.clear()
+    window.pane.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
