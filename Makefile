@@ -1,5 +1,5 @@
 # The project's commands; each is a script in deploy/local/ that works without make too.
-.PHONY: run server test test-fast lint cluster cluster-down bench
+.PHONY: run server test test-fast lint cluster cluster-down bench package image
 
 run:            ## the messenger on one machine: embedded server + desktop app
 	bash deploy/local/run.sh
@@ -27,3 +27,9 @@ cluster-down:
 
 bench:          ## k6 load bench, standard preset on the embedded default (BENCH_ARGS='--target production|cluster|URL')
 	.venv/bin/python k6/bench.py $(BENCH_ARGS)
+
+package:        ## the desktop app as a Debian package: dist/parley_<version>_amd64.deb (PyInstaller bundle inside)
+	bash packaging/deb/build.sh
+
+image:          ## the backend container image with podman, no network: localhost/parley-backend:dev
+	bash deploy/docker/build.sh

@@ -38,6 +38,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quit-when-ready", action="store_true", help="exit once ready (a start-up smoke test)"
     )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the main window and a web view, load a packaged page, exit 0 (packaging checks)",
+    )
     known, _qt_args = parser.parse_known_args(argv)
     return known
 
@@ -58,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
+    if args.smoke_test:
+        from desktop.ui import smoke
+
+        smoke.prepare()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Parley")
     app.setOrganizationName("Parley")
@@ -67,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     desktop = build(args.server, args.config_dir or default_config_dir())
     desktop.window.show()
     quit_event = asyncio.Event()
+    exit_code = 0
     app.aboutToQuit.connect(quit_event.set)
 
     def report_ready(chats: int) -> None:
@@ -75,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             quit_event.set()
 
     async def run() -> None:
+        nonlocal exit_code
         await desktop.start()
+        if args.smoke_test:
+            exit_code = await smoke.run(desktop.window)
+            quit_event.set()
         if args.print_ready or args.quit_when_ready:
             # From the Qt loop, after the chat list's layout and paint events queued so far.
             QTimer.singleShot(0, lambda: report_ready(len(desktop.messenger.chats)))
@@ -85,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with loop:
         loop.run_until_complete(run())
-    return 0
+    return exit_code
 
 
 if __name__ == "__main__":

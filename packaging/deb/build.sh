@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Build the Debian package of the desktop app and print its path (`make package`):
+#   bash packaging/deb/build.sh          -> dist/parley_<version>_amd64.deb, then lintian on it
+# The PyInstaller bundle (packaging/pyinstaller/build.sh) goes under /opt/parley, a launcher to
+# /usr/bin/parley, the .desktop entry and hicolor icons (rendered from assets/icons/parley.svg)
+# to /usr/share. Depends: the system libraries QtWebEngine and the xcb plugin need
+# (deploy/local/apt/desktop.txt without the test-only X server).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/packaging/deb"
+VENV="${VENV:-$ROOT/.venv}"
+cd "$ROOT"
+VERSION="$("$VENV/bin/python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"
+BUNDLE="$(bash packaging/pyinstaller/build.sh)"
+STAGE="$ROOT/build/deb/parley"
+OUT="$ROOT/dist/parley_${VERSION}_amd64.deb"
+rm -rf "$STAGE"
+mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
+    "$STAGE/usr/share/icons/hicolor/scalable/apps" "$STAGE/usr/share/doc/parley" \
+    "$STAGE/usr/share/lintian/overrides"
+cp -a "$BUNDLE" "$STAGE/opt/parley"
+install -m 755 "$HERE/parley.sh" "$STAGE/usr/bin/parley"
+install -m 644 "$HERE/parley.desktop" "$STAGE/usr/share/applications/parley.desktop"
+install -m 644 assets/icons/parley.svg "$STAGE/usr/share/icons/hicolor/scalable/apps/parley.svg"
+"$VENV/bin/python" "$HERE/render_icons.py" "$STAGE/usr/share/icons/hicolor"
+install -m 644 "$HERE/copyright" "$STAGE/usr/share/doc/parley/copyright"
+install -m 644 "$HERE/lintian-overrides" "$STAGE/usr/share/lintian/overrides/parley"
+printf 'parley (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- Parley contributors <parley@example.org>  %s\n' \
+    "$VERSION" "$VERSION" "$(date -R -d @"${SOURCE_DATE_EPOCH:-0}")" \
+    | gzip -9n >"$STAGE/usr/share/doc/parley/changelog.gz"
+find "$STAGE" -type d -exec chmod 755 {} +
+find "$STAGE" -type f ! -perm -u+x -exec chmod 644 {} +
+find "$STAGE" -type f -perm -u+x -exec chmod 755 {} +
+depends="$(sed -e 's/#.*//' -e 's/=.*//' -e '/^[[:space:]]*$/d' deploy/local/apt/desktop.txt \
+    | grep -vx -e xvfb -e xauth | paste -sd, | sed 's/,/, /g')"
+size="$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)"
+cat >"$STAGE/DEBIAN/control" <<CONTROL
+Package: parley
+Version: $VERSION
+Architecture: amd64
+Maintainer: Parley contributors <parley@example.org>
+Installed-Size: $size
+Depends: $depends
+Section: net
+Priority: optional
+Homepage: https://example.org/parley
+Description: self-hosted team messenger (desktop app)
+ The Parley desktop client: chats, files and calls with a Parley server. A
+ self-contained bundle (Python, Qt and QtWebEngine inside) under /opt/parley.
+CONTROL
+(cd "$STAGE" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) \
+    >"$STAGE/DEBIAN/md5sums"
+chmod 644 "$STAGE/DEBIAN/control" "$STAGE/DEBIAN/md5sums"
+# gzip: xz on a few hundred megabytes of Chromium costs minutes on two cores for little gain.
+dpkg-deb --root-owner-group -Zgzip --build "$STAGE" "$OUT" >&2
+echo "$OUT"
