@@ -29,7 +29,7 @@ bench:          ## k6 load bench, standard preset on the embedded default (BENCH
 	.venv/bin/python k6/bench.py $(BENCH_ARGS)
 
 package:        ## the desktop app as a Debian package: dist/parley_<version>_amd64.deb (PyInstaller bundle inside)
-	bash packaging/deb/build.sh
+	bash packaging/deb/build.sh --lint
 
 image:          ## the backend container image with podman, no network: localhost/parley-backend:dev
 	bash deploy/docker/build.sh

@@ -25,7 +25,13 @@ from tests.support.client import Api, Socket
 from tests.support.engines import REPO, drop_production, production_env
 from tests.support.server import free_port, wait_until
 
-pytestmark = [pytest.mark.containers, pytest.mark.engines, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.containers,
+    pytest.mark.engines,
+    pytest.mark.slow,
+    # The first test makes the base image and builds the images when they are not cached.
+    pytest.mark.timeout(1200),
+]
 
 OVERRIDE = Path(__file__).with_name("compose.host.yml")
 

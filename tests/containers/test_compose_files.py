@@ -16,7 +16,8 @@ import pytest
 from tests.containers import podman
 from tests.support.engines import REPO
 
-pytestmark = pytest.mark.containers
+# The first test builds compose-check when it is not cached (about a minute, cold).
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(900)]
 
 ENGINES = "elasticsearch minio minio-bucket mysql rabbitmq redis"
 

@@ -19,7 +19,13 @@ import pytest
 from tests.containers import podman
 from tests.support.engines import REPO
 
-pytestmark = [pytest.mark.containers, pytest.mark.desktop, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.containers,
+    pytest.mark.desktop,
+    pytest.mark.slow,
+    # The first test builds the bundle and the .deb when they are not cached (minutes, cold).
+    pytest.mark.timeout(2400),
+]
 
 SMOKE_ENV = {"QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
 SMOKE = ["--smoke-test", "--server", "http://127.0.0.1:9"]
