@@ -11,7 +11,7 @@ test:           ## install everything, start the real engines, run every test
 	bash deploy/local/test.sh
 
 test-fast:      ## unit and embedded API tests only
-	.venv/bin/python -m pytest -m "not engines and not cluster and not desktop"
+	.venv/bin/python -m pytest -m "not engines and not cluster and not desktop and not containers"
 
 lint:
 	.venv/bin/ruff check backend desktop tests k6
