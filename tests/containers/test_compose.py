@@ -11,6 +11,7 @@ with podman-compose against this run's private engines, and the API contract thr
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -126,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         drop_production(engines)
 
 
-def test_image_runs_as_non_root_and_migrate_ran_alone(stack: Stack) -> None:
+def test_image_is_non_root_secret_free_and_migrate_ran_alone(stack: Stack) -> None:
     user = podman.run("exec", stack.container("backend"), "id", "-u").stdout.strip()
     assert user == "10001"
     migrate = stack.container("migrate")
@@ -135,6 +136,12 @@ def test_image_runs_as_non_root_and_migrate_ran_alone(stack: Stack) -> None:
     assert "migrations applied" in podman.run("logs", migrate).stdout
     image = podman.run("image", "inspect", "--format", "{{.Config.User}}", "parley-backend:dev")
     assert image.stdout.strip() == "10001:10001"
+    check = podman.run(
+        "image", "inspect", "--format", "{{json .HealthCheck}}", "parley-backend:dev"
+    )
+    assert "/readyz" in check.stdout, "the HEALTHCHECK survived the build (docker format)"
+    baked = podman.run("image", "inspect", "--format", "{{json .Config.Env}}", "parley-backend:dev")
+    assert not re.search(r"PASSWORD|SECRET|_KEY|_URL", baked.stdout), "no secret in the image"
 
 
 def _restart(container: str) -> None:
