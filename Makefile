@@ -1,5 +1,5 @@
 # The project's commands; each is a script in deploy/local/ that works without make too.
-.PHONY: run server test test-fast lint cluster cluster-down bench fuzz
+.PHONY: run server test test-fast lint cluster cluster-down bench fuzz package image
 
 run:            ## the messenger on one machine: embedded server + desktop app
 	bash deploy/local/run.sh
@@ -11,7 +11,7 @@ test:           ## install everything, start the real engines, run every test
 	bash deploy/local/test.sh
 
 test-fast:      ## unit and embedded API tests only
-	.venv/bin/python -m pytest -m "not engines and not cluster and not desktop"
+	.venv/bin/python -m pytest -m "not engines and not cluster and not desktop and not containers"
 
 fuzz:           ## schemathesis over the OpenAPI document, 1,000 examples per operation (FUZZ_EXAMPLES=N)
 	PARLEY_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} .venv/bin/python -m pytest -s tests/backend/api/test_schemathesis.py
@@ -30,3 +30,9 @@ cluster-down:
 
 bench:          ## k6 load bench, standard preset on the embedded default (BENCH_ARGS='--target production|cluster|URL')
 	.venv/bin/python k6/bench.py $(BENCH_ARGS)
+
+package:        ## the desktop app as a Debian package: dist/parley_<version>_amd64.deb (PyInstaller bundle inside)
+	bash packaging/deb/build.sh --lint
+
+image:          ## the backend container image with podman, no network: localhost/parley-backend:dev
+	bash deploy/docker/build.sh

@@ -38,6 +38,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quit-when-ready", action="store_true", help="exit once ready (a start-up smoke test)"
     )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the main window and a web view, load a packaged page, exit 0 (packaging checks)",
+    )
     known, _qt_args = parser.parse_known_args(argv)
     return known
 
@@ -62,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     # The call window's web engine is loaded only when a call starts; it needs this set now.
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if args.smoke_test:
+        from desktop.ui import smoke
+
+        smoke.prepare()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Parley")
     app.setOrganizationName("Parley")
@@ -75,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     desktop.window.quit_requested.connect(quit_path.request)
     desktop.window.show()
     quit_event = asyncio.Event()
+    exit_code = 0
     quit_path.connect_to(quit_event.set)
 
     def report_ready(chats: int) -> None:
@@ -83,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             quit_event.set()
 
     async def run() -> None:
+        nonlocal exit_code
         await desktop.start()
+        if args.smoke_test:
+            exit_code = await smoke.run(desktop.window)
+            quit_event.set()
         if args.print_ready or args.quit_when_ready:
             # From the Qt loop, after the chat list's layout and paint events queued so far.
             QTimer.singleShot(0, lambda: report_ready(len(desktop.messenger.chats)))
@@ -94,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     with loop:
         loop.run_until_complete(run())
     quit_path.restore_signals()
-    return 0
+    return exit_code
 
 
 if __name__ == "__main__":

@@ -121,7 +121,9 @@ def test_compose_files_take_secrets_from_the_environment() -> None:
     env_file = yaml.safe_load((REPO / "docker-compose.environment.yml").read_text())
     app = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     assert {"mysql", "elasticsearch", "rabbitmq", "redis", "minio"} <= set(env_file["services"])
-    assert app["include"] == ["docker-compose.environment.yml"]
+    # Two projects on one external network: engines first, then the replicas (the seed's flow).
+    for doc in (env_file, app):
+        assert doc["networks"]["default"] == {"name": "parley", "external": True}
     backend, lb = app["services"]["backend"], app["services"]["haproxy"]
     assert backend["deploy"]["replicas"]
     assert "./deploy/haproxy/haproxy.cfg:" in lb["volumes"][0]
