@@ -41,6 +41,7 @@ from backend.adapters.messages.elastic_search import (
 from backend.domain.errors import Unavailable
 from backend.domain.models import Message
 from backend.domain.ports import SearchRequest
+from backend.domain.search.analysis import prepare as prepare_search
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class ElasticMessageStore:
 
     async def start(self) -> None:
         """Create the templates, the first indices and their aliases when missing."""
+        prepare_search()
         with _engine_errors("start"):
             await self._put_templates()
             await self._ensure_alias(self.alias, f"{self.alias}-1")

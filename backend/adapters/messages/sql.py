@@ -15,6 +15,7 @@ from backend.adapters.db.models import MessageRow
 from backend.adapters.messages.sql_search import replace_terms, search_ids
 from backend.domain.models import Message
 from backend.domain.ports import SearchRequest
+from backend.domain.search.analysis import prepare as prepare_search
 
 
 def _message(row: MessageRow) -> Message:
@@ -52,6 +53,7 @@ def _row(m: Message) -> MessageRow:
 class SqlMessageStore:
     async def start(self) -> None:
         """The schema comes with the relational store's migrations."""
+        prepare_search()
 
     async def close(self) -> None:
         pass

@@ -64,8 +64,7 @@ class Chunk:
     whole: str | None  # the folded whole of a compound
 
 
-@lru_cache(maxsize=8192)
-def _kind(ch: str) -> Kind | None:
+def _kind_of(ch: str) -> Kind | None:
     o = ord(ch)
     if (
         0x3040 <= o <= 0x30FF
@@ -82,6 +81,9 @@ def _kind(ch: str) -> Kind | None:
     if unicodedata.category(ch)[0] in "LN":
         return Kind.WORD
     return None
+
+
+_kind = lru_cache(maxsize=8192)(_kind_of)
 
 
 def _strippable(base: str) -> bool:
@@ -123,8 +125,8 @@ def korean_base(word: str) -> str:
     return word
 
 
-def _runs(text: str, start: int, end: int) -> Iterator[tuple[Kind, int, int]]:
-    """Maximal runs of one kind; marks stay with the run before them."""
+def _runs_slow(text: str, start: int, end: int) -> Iterator[tuple[Kind, int, int]]:
+    """Maximal runs of one kind; marks stay with the run before them (the reference for `_runs`)."""
     kind: Kind | None = None
     run_start = start
     for i in range(start, end):
@@ -137,6 +139,50 @@ def _runs(text: str, start: int, end: int) -> Iterator[tuple[Kind, int, int]]:
             kind, run_start = k, i
     if kind is not None:
         yield kind, run_start, end
+
+
+def _char_class(codepoints: list[int]) -> str:
+    ranges: list[tuple[int, int]] = []
+    for c in codepoints:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    parts = (re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+@lru_cache(maxsize=1)
+def _run_pattern() -> re.Pattern[str]:
+    """`_runs_slow` as one regex: a scan of every code point once (about 0.2 s), then C speed."""
+    classes: dict[str, list[int]] = {"cjk": [], "hangul": [], "word": [], "mark": []}
+    for c in range(0x110000):
+        if 0xD800 <= c <= 0xDFFF:
+            continue  # surrogates are never text
+        ch = chr(c)
+        k = _kind_of(ch)
+        if k is not None:
+            classes[k.value].append(c)
+        elif unicodedata.category(ch)[0] == "M":
+            classes["mark"].append(c)
+    mark = _char_class(classes["mark"])
+    alternatives = (
+        f"(?P<{name}>{_char_class(classes[name])}(?:{_char_class(classes[name])}|{mark})*)"
+        for name in ("cjk", "hangul", "word")
+    )
+    return re.compile("|".join(alternatives))
+
+
+def prepare() -> None:
+    """Build the run pattern now (stores call this on start, before serving) rather than on the
+    first message written."""
+    _run_pattern()
+
+
+def _runs(text: str, start: int, end: int) -> Iterator[tuple[Kind, int, int]]:
+    """Maximal runs of one kind; marks stay with the run before them."""
+    for m in _run_pattern().finditer(text, start, end):
+        yield Kind(m.lastgroup), m.start(), m.end()
 
 
 def _run_terms(text: str, kind: Kind, start: int, end: int) -> tuple[list[Term], list[Term]]:

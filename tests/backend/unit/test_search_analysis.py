@@ -143,3 +143,19 @@ def test_no_highlight_without_a_match() -> None:
     assert highlights("hello world", parse("other ")) == []
     assert highlights(None, parse("x ")) == []
     assert isinstance(parse(""), Query)
+
+
+def test_the_fast_run_splitter_agrees_with_the_reference() -> None:
+    """`_runs` is one regex built from `_runs_slow`'s per-character rules: same runs always."""
+    import random
+
+    from backend.domain.search.analysis import _runs, _runs_slow
+
+    alphabet = (
+        "aZé\u0301й熱力学のがか\u3099학교에서 _-.@/:!?🙂\u200d١ΩάⅫ"
+        "\u0300\u093f\u0915ー한ﾊﾟ\U00020000 \n"
+    )
+    rng = random.Random(1)
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert list(_runs(s, 0, len(s))) == list(_runs_slow(s, 0, len(s))), repr(s)
