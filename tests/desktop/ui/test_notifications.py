@@ -17,7 +17,7 @@ import pytest
 from desktop.core.rest import RestClient
 from desktop.ui.app import DesktopApp
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import PASSWORD, click, find, sign_up
+from tests.desktop.ui.helpers import PASSWORD, find, sign_up
 from tests.support.engines import REPO
 from tests.support.server import ServerProcess
 
@@ -122,13 +122,25 @@ def test_notifications_are_grouped_clickable_and_can_be_silenced(
     # Random is muted; then Do not disturb silences everything until it is switched off.
     assert app.window.select_chat(here.id)
     app.preferences.set_muted(random, True)
-    run(other.send(random, "b1", "lunch?"))
-    click(qtbot, find(app.window, type(app.window.dnd), "Do not disturb"))
-    assert app.preferences.do_not_disturb
-    run(other.send(release, "a3", "during focus time"))
-    click(qtbot, find(app.window, type(app.window.dnd), "Do not disturb"))
-    run(other.send(release, "a4", "after focus time"))
-    qtbot.waitUntil(lambda: len(daemon.notified()) == 3, timeout=10_000)
-    assert daemon.notified()[-1]["body"].endswith("Oto: after focus time")
-    assert not any("lunch" in c["body"] or "during focus" in c["body"] for c in daemon.notified())
-    run(other.aclose())
+    dnd = find(app.window, type(app.window.dnd), "Do not disturb")
+
+    def unread_in(chat_id: str) -> int:
+        return app.messenger.chats[chat_id].unread
+
+    try:
+        run(other.send(random, "b1", "lunch?"))
+        qtbot.waitUntil(lambda: unread_in(random) == 1, timeout=10_000)
+        dnd.click()
+        assert app.preferences.do_not_disturb
+        before = unread_in(release)
+        run(other.send(release, "a3", "during focus time"))
+        qtbot.waitUntil(lambda: unread_in(release) == before + 1, timeout=10_000)
+        dnd.click()
+        assert not app.preferences.do_not_disturb
+        run(other.send(release, "a4", "after focus time"))
+        qtbot.waitUntil(lambda: len(daemon.notified()) == 3, timeout=10_000)
+        assert daemon.notified()[-1]["body"].endswith("Oto: after focus time")
+        silenced = ("lunch", "during focus")
+        assert not any(s in c["body"] for c in daemon.notified() for s in silenced)
+    finally:
+        run(other.aclose())
