@@ -13,6 +13,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import CallParticipantRow, CallRow
 from backend.domain.calls import Call, CallKind, CallState
 
@@ -42,6 +43,7 @@ async def _participants(call_id: str) -> list[str]:
     return [str(r) for r in rows]
 
 
+@translated
 class SqlCallRepo:
     async def _load(self, row: CallRow | None) -> Call | None:
         if row is None:

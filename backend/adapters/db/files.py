@@ -9,6 +9,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.functions import Sum
 
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import FileRow
 from backend.domain.models import StoredFile
 
@@ -19,6 +20,7 @@ def _file(row: FileRow) -> StoredFile:
     return StoredFile(**{name: getattr(row, name) for name in _FIELDS})
 
 
+@translated
 class SqlFileRepo:
     async def create(self, file: StoredFile) -> None:
         await FileRow.create(**asdict(file))

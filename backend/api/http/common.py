@@ -60,7 +60,7 @@ NOT_FOUND_CODES = {
 }
 
 
-def _check_path(params: dict[str, Any]) -> None:
+def check_path(params: dict[str, Any]) -> None:
     """Path values no row can have (an id longer than the id columns, a seq beyond SEQ_MAX)
     are 404 before any store sees them, like any other id that names nothing."""
     for name, value in params.items():
@@ -80,7 +80,7 @@ def ok(data: dict[str, Any], status: int = 200) -> HTTPResponse:
 
 
 def _path_params(path: str) -> list[Param]:
-    """Path parameters with the bounds `_check_path` enforces (beyond them: 404)."""
+    """Path parameters with the bounds `check_path` enforces (beyond them: 404)."""
     out = []
     for name, kind in re.findall(r"<(\w+)(?::(\w+))?>", path):
         if kind == "int":
@@ -111,7 +111,7 @@ def route(
 
         @functools.wraps(handler)
         async def checked(request: Request, **params: Any) -> HTTPResponse:
-            _check_path(params)
+            check_path(params)
             return await handler(request, **params)
 
         bp.add_route(checked, path, methods=[method], name=name)

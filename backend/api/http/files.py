@@ -20,7 +20,7 @@ from sanic.response import redirect
 
 from backend.api.errors import problem
 from backend.api.http import files_doc
-from backend.api.http.common import container, ok, user_id
+from backend.api.http.common import check_path, container, ok, user_id
 from backend.domain.errors import BadRequest, InvalidInput, PayloadTooLarge
 from backend.services.files import Download, FileService, wire
 
@@ -115,6 +115,7 @@ def _range(header: str | None, size: int) -> tuple[int, int] | bool | None:
 
 
 async def _serve(request: Request, file_id: str, *, thumbnail: bool) -> HTTPResponse:
+    check_path({"file_id": file_id})
     uid = user_id(request)
     files = _files(request)
     d = await files.download(uid, file_id, thumbnail=thumbnail)
