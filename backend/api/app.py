@@ -23,6 +23,7 @@ from backend.api.metrics import Metrics
 from backend.api.openapi import ROUTES, document
 from backend.api.ws import gateway
 from backend.api.ws.caps import SocketCaps
+from backend.api.ws.connection import SLOW_CLOSED
 from backend.api.ws.hub import Hub
 from backend.api.ws.order import Ordering
 from backend.api.ws.sessions import SessionGuard
@@ -134,6 +135,7 @@ def _ops_routes(app: Sanic[Any, Any]) -> None:
         m.sockets.set(len(request.app.ctx.hub.connections))
         m.deliveries.set(request.app.ctx.hub.delivered)
         m.set_order(request.app.ctx.hub.ordering.stats)
+        m.slow_closed.set(SLOW_CLOSED[0])
         m.bus_received.set(getattr(request.app.ctx.container.bus, "received", 0))
         return raw(generate_latest(m.registry), content_type="text/plain; version=0.0.4")
 

@@ -50,6 +50,11 @@ class Metrics:
             "Frames delivered to sockets since start",
             registry=self.registry,
         )
+        self.slow_closed = Gauge(
+            "parley_ws_slow_closed",
+            "Sockets closed with 4408 because their outbox filled (a reader too slow)",
+            registry=self.registry,
+        )
         self.order = {
             name: Gauge(f"parley_ws_order_{name}", doc, registry=self.registry)
             for name, doc in (

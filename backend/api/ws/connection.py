@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 CLOSE_AUTH = 4401
 CLOSE_SLOW = 4408
+# Sockets of this process closed for reading too slowly (one process serves one app); /metrics
+# exports it, and it tells operators (and tests) that a slow reader was let go.
+SLOW_CLOSED = [0]
 CLOSE_FLOOD = 1008
 CLOSE_RESTART = 1012
 CLOSE_UNAVAILABLE = 1013  # an engine is down before `ready`: try again later
@@ -98,6 +101,7 @@ class Connection:
             return
         if self._early is not None:
             if len(self._early) >= self._limit:
+                SLOW_CLOSED[0] += 1
                 self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
             self._early.append((data, chat_id, seq))
             return
@@ -111,6 +115,7 @@ class Connection:
             return
         if len(self._outbox) >= self._limit:
             log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
+            SLOW_CLOSED[0] += 1
             self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
             return
         self._outbox.append(data)

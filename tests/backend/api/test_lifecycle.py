@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import httpx
@@ -65,11 +66,15 @@ async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any,
         # A reader that never reads: its TCP window fills, then its outbox on the server.
         ws = await websockets.connect(srv.ws_url, max_queue=1, max_size=2**22)
         await ws.send(json.dumps({"type": "auth", "token": slow.access_token}))
-        text = "w" * 3900
-        # ~8 MB in bursts of 20 (a reading client keeps up with a 200-frame outbox): more than
-        # the socket buffers and the outbox of a client that never reads can hold.
-        for batch in range(100):
+        # Two bytes a character: ~8 MB in 1,000 sends, in bursts of 20 (a reading client keeps
+        # up with a 200-frame outbox): more than the socket buffers and the outbox of a client
+        # that never reads can hold, sent well within the server's 20 s ping timeout (a client
+        # that does not read does not answer pings either).
+        text = "ш" * 3900
+        for batch in range(50):
             await asyncio.gather(*(api.send(a, chat, f"{batch}.{j} {text}") for j in range(20)))
+            if await _slow_closed(api, srv.url) > 0:
+                break  # read at once: a close handshake left waiting too long is cut short
         closed_code = None
         try:
             while True:
@@ -85,3 +90,10 @@ async def test_slow_reader_is_disconnected_with_resync_hint(server_factory: Any,
         await fast.close()
     finally:
         await api.close()
+
+
+async def _slow_closed(api: Api, base_url: str) -> float:
+    """The server's count of sockets it let go for reading too slowly (`/metrics`)."""
+    metrics = (await api.http.get(f"{base_url}/metrics")).text
+    found = re.search(r"^parley_ws_slow_closed (\S+)$", metrics, re.M)
+    return float(found.group(1)) if found else 0.0
