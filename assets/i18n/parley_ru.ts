@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU">
 <context>
+    <name>AttachmentTray</name>
+    <message>
+        <source>A message takes at most %1 files.</source>
+        <translation>К сообщению можно приложить не больше %1 файлов.</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Прикрепить файлы</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Upload failed: %1</source>
+        <translation>Не удалось загрузить файл: %1</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Убрать</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Reconnect now</source>
@@ -14,6 +37,60 @@
     <message>
         <source>OK</source>
         <translation>OK</translation>
+    </message>
+</context>
+<context>
+    <name>CallControls</name>
+    <message>
+        <source>Group calls need a Jitsi server</source>
+        <translation>Для групповых звонков нужен сервер Jitsi</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Позвонить</translation>
+    </message>
+    <message>
+        <source>A call is running in this chat</source>
+        <translation>В этом чате идёт звонок</translation>
+    </message>
+    <message>
+        <source>Join call</source>
+        <translation>Присоединиться</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Входящий звонок</translation>
+    </message>
+    <message>
+        <source>%1 is calling</source>
+        <translation>Звонит %1</translation>
+    </message>
+</context>
+<context>
+    <name>CallWindow</name>
+    <message>
+        <source>Parley call</source>
+        <translation>Звонок Parley</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Выкл. микрофон</translation>
+    </message>
+    <message>
+        <source>Camera off</source>
+        <translation>Выкл. камеру</translation>
+    </message>
+    <message>
+        <source>Share screen</source>
+        <translation>Показать экран</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Завершить</translation>
+    </message>
+    <message>
+        <source>Stop sharing</source>
+        <translation>Остановить показ</translation>
     </message>
 </context>
 <context>
@@ -133,6 +210,48 @@
     <message>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
+    </message>
+</context>
+<context>
+    <name>FileTile</name>
+    <message>
+        <source>Save…</source>
+        <translation>Сохранить…</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Save file</source>
+        <translation>Сохранить файл</translation>
+    </message>
+    <message>
+        <source>Download failed: %1</source>
+        <translation>Не удалось скачать файл: %1</translation>
+    </message>
+    <message>
+        <source>The download was damaged on the way; try again.</source>
+        <translation>Файл повредился при скачивании; попробуйте ещё раз.</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingCall</name>
+    <message>
+        <source>Incoming call</source>
+        <translation>Входящий звонок</translation>
+    </message>
+    <message>
+        <source>%1 is calling you</source>
+        <translation>Вам звонит %1</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>Принять</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Отклонить</translation>
     </message>
 </context>
 <context>
@@ -401,6 +520,17 @@
     </message>
 </context>
 <context>
+    <name>SharingBar</name>
+    <message>
+        <source>You are sharing your screen</source>
+        <translation>Вы показываете свой экран</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Остановить</translation>
+    </message>
+</context>
+<context>
     <name>SignInPage</name>
     <message>
         <source>Sign in</source>
@@ -412,15 +542,15 @@
     </message>
     <message>
         <source>username or email</source>
-        <translation>имя пользователя или почта</translation>
+        <translation>логин или почта</translation>
     </message>
     <message>
         <source>only for a new account</source>
-        <translation>только для новой учётной записи</translation>
+        <translation>для регистрации</translation>
     </message>
     <message>
         <source>only for a new account (optional)</source>
-        <translation>только для новой учётной записи (необязательно)</translation>
+        <translation>необязательно</translation>
     </message>
     <message>
         <source>Server</source>
@@ -428,7 +558,7 @@
     </message>
     <message>
         <source>Username</source>
-        <translation>Имя пользователя</translation>
+        <translation>Логин</translation>
     </message>
     <message>
         <source>Password</source>
@@ -440,7 +570,33 @@
     </message>
     <message>
         <source>Display name</source>
-        <translation>Отображаемое имя</translation>
+        <translation>Имя в чатах</translation>
+    </message>
+</context>
+<context>
+    <name>SourcePicker</name>
+    <message>
+        <source>Share your screen</source>
+        <translation>Показ экрана</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>Показать</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Choose what to share:</source>
+        <translation>Выберите, что показать:</translation>
+    </message>
+</context>
+<context>
+    <name>Tile</name>
+    <message>
+        <source>Remove</source>
+        <translation>Убрать</translation>
     </message>
 </context>
 <context>

@@ -106,3 +106,8 @@ def reset() -> None:
             app.removeTranslator(old)
     _installed.clear()
     QLocale.setDefault(QLocale.system())
+
+
+def tr_error(text: str) -> str:
+    """A sentence from desktop/core/errors.py (marked there) in the interface language."""
+    return QCoreApplication.translate("errors", text)
