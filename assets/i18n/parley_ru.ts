@@ -621,6 +621,26 @@
 <context>
     <name>errors</name>
     <message>
+        <source>Cannot reach the server at %1. Check the address and that the server is running.</source>
+        <translation>Не удаётся связаться с сервером %1. Проверьте адрес и убедитесь, что сервер запущен.</translation>
+    </message>
+    <message>
+        <source>Message is too long (at most %1 characters).</source>
+        <translation>Сообщение слишком длинное (не больше %1 символов).</translation>
+    </message>
+    <message>
+        <source>Message is too long: %1 characters (at most %2).</source>
+        <translation>Сообщение слишком длинное: %1 симв. (можно не больше %2).</translation>
+    </message>
+    <message>
+        <source>Something went wrong: %1.</source>
+        <translation>Что-то пошло не так: %1.</translation>
+    </message>
+    <message>
+        <source>The server refused that (%1).</source>
+        <translation>Сервер отказал (%1).</translation>
+    </message>
+    <message>
         <source>Wrong username or password.</source>
         <translation>Неверное имя пользователя или пароль.</translation>
     </message>

@@ -51,12 +51,23 @@ class MessageTooLongError(ClientError):
         self.length = length
 
 
+# Sentences with a value in them: the UI translates the template and puts the value back
+# (desktop/ui/i18n.tr_error matches a described text against these).
+UNREACHABLE = QT_TRANSLATE_NOOP(
+    "errors", "Cannot reach the server at %1. Check the address and that the server is running."
+)
+TOO_LONG = QT_TRANSLATE_NOOP("errors", "Message is too long (at most %1 characters).")
+TOO_LONG_BY = QT_TRANSLATE_NOOP("errors", "Message is too long: %1 characters (at most %2).")
+UNEXPECTED = QT_TRANSLATE_NOOP("errors", "Something went wrong: %1.")
+REFUSED = QT_TRANSLATE_NOOP("errors", "The server refused that (%1).")
+TEMPLATES = (UNREACHABLE, TOO_LONG, TOO_LONG_BY, UNEXPECTED, REFUSED)
+
 _BY_CODE = {
     "invalid_credentials": QT_TRANSLATE_NOOP("errors", "Wrong username or password."),
     "username_taken": QT_TRANSLATE_NOOP("errors", "That username or email is already taken."),
     "email_taken": QT_TRANSLATE_NOOP("errors", "That username or email is already taken."),
     "wrong_password": QT_TRANSLATE_NOOP("errors", "The current password is wrong."),
-    "text_too_long": f"Message is too long (at most {MAX_TEXT_CHARS:,} characters).",
+    "text_too_long": TOO_LONG.replace("%1", f"{MAX_TEXT_CHARS:,}"),
     "text_empty": QT_TRANSLATE_NOOP("errors", "A message needs some text."),
     "user_not_found": QT_TRANSLATE_NOOP("errors", "No user with that name."),
     "chat_not_found": QT_TRANSLATE_NOOP(
@@ -118,19 +129,16 @@ _FIELDS = {
 def describe(exc: BaseException) -> str:
     """One sentence for a person; never a traceback, never a token or a message body."""
     if isinstance(exc, ServerUnreachableError):
-        return (
-            f"Cannot reach the server at {exc.url}. "
-            "Check the address and that the server is running."
-        )
+        return UNREACHABLE.replace("%1", exc.url)
     if isinstance(exc, SessionExpiredError):
         return QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again.")
     if isinstance(exc, MessageTooLongError):
-        return f"Message is too long: {exc.length:,} characters (at most {MAX_TEXT_CHARS:,})."
+        return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{MAX_TEXT_CHARS:,}")
     if isinstance(exc, ApiError):
         return _describe_api(exc)
     if isinstance(exc, TimeoutError):
         return QT_TRANSLATE_NOOP("errors", "The server took too long to answer. Try again.")
-    return f"Something went wrong: {type(exc).__name__}."
+    return UNEXPECTED.replace("%1", type(exc).__name__)
 
 
 def _describe_api(exc: ApiError) -> str:
@@ -142,4 +150,4 @@ def _describe_api(exc: ApiError) -> str:
         return "Please enter " + ", ".join(wanted) + "."
     if exc.status >= 500 and exc.status != 503:
         return QT_TRANSLATE_NOOP("errors", "The server ran into a problem. Try again shortly.")
-    return _BY_STATUS.get(exc.status) or exc.detail or f"The server refused that ({exc.code})."
+    return _BY_STATUS.get(exc.status) or exc.detail or REFUSED.replace("%1", exc.code)

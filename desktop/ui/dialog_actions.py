@@ -12,10 +12,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from desktop.core.errors import describe
+from desktop.ui import i18n
 from desktop.ui.signin import named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
@@ -59,7 +60,7 @@ async def _guarded(
     except Exception as exc:  # shown where the person is looking
         if not shiboken6.isValid(dialog):
             raise
-        error.setText(QCoreApplication.translate("errors", describe(exc)))
+        error.setText(i18n.tr_error(describe(exc)))
         error.show()
         buttons.setEnabled(True)
         _refocus(dialog)

@@ -11,7 +11,9 @@ standard buttons (Cancel, Close) speak the same language. `QLocale.setDefault` m
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -24,6 +26,7 @@ from PySide6.QtCore import (
     QTranslator,
 )
 
+from desktop.core import errors
 from desktop.ui.theme import assets_dir
 
 log = logging.getLogger(__name__)
@@ -109,5 +112,24 @@ def reset() -> None:
 
 
 def tr_error(text: str) -> str:
-    """A sentence from desktop/core/errors.py (marked there) in the interface language."""
-    return QCoreApplication.translate("errors", text)
+    """A sentence from desktop/core/errors.py (marked there) in the interface language.
+
+    Sentences carrying a value (an address, a length) are matched against their templates, the
+    template is translated and the value put back.
+    """
+    whole = QCoreApplication.translate("errors", text)
+    if whole != text:
+        return whole
+    for template in errors.TEMPLATES:
+        found = _pattern(template).fullmatch(text)
+        if found is not None:
+            out = QCoreApplication.translate("errors", template)
+            for i, value in enumerate(found.groups(), start=1):
+                out = out.replace(f"%{i}", value)
+            return out
+    return text
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"%\d", "(.+?)", re.escape(template)))

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from desktop.core.app import Messenger
 from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import User
-from desktop.ui import confirm, dialog_actions, form_focus
+from desktop.ui import confirm, dialog_actions, form_focus, i18n
 from desktop.ui.bridge import Bridge
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
         return self.messenger.tasks.spawn(coro)
 
     def show_error(self, text: str) -> None:
-        self.error_banner.label.setText(QCoreApplication.translate("errors", text))
+        self.error_banner.label.setText(i18n.tr_error(text))
         self.error_banner.show()
 
     def clear_error(self) -> None:

@@ -17,15 +17,25 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
+from desktop.core.errors import ApiError, MessageTooLongError, describe
 from desktop.ui import i18n, theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.models import CHAT_ID_ROLE
 from desktop.ui.preferences import Preferences
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import create_group, find, screenshot, sign_up, texts, unread
+from tests.desktop.ui.helpers import (
+    click,
+    create_group,
+    find,
+    screenshot,
+    sign_up,
+    texts,
+    type_into,
+    unread,
+)
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -217,3 +227,26 @@ def test_the_catalogue_check_sees_an_untranslated_string(tmp_path: Path) -> None
         encoding="utf-8",
     )
     assert _problems(ts) == ["C: New", "C: In %1"]
+
+
+def test_error_sentences_are_russian_with_their_values_kept(
+    qtbot: Any, make_app: Callable[[str], DesktopApp], language: Callable[[str], None]
+) -> None:
+    """A sign-in against an address where nothing listens: the banner says so in Russian."""
+    language("ru")
+    app = make_app("http://127.0.0.1:9")
+    w = app.window
+    type_into(qtbot, find(w, QLineEdit, "Username"), "anna")
+    type_into(qtbot, find(w, QLineEdit, "Password"), "correct horse battery")
+    click(qtbot, find(w, QPushButton, "Sign in"))
+    qtbot.waitUntil(lambda: w.error_banner.text() != "", timeout=10_000)
+    assert w.error_banner.text() == (
+        "Не удаётся связаться с сервером http://127.0.0.1:9. "
+        "Проверьте адрес и убедитесь, что сервер запущен."
+    )
+    assert i18n.tr_error(describe(MessageTooLongError(5001))).startswith(
+        "Сообщение слишком длинное: 5,001 симв."
+    )
+    assert i18n.tr_error(describe(ApiError(401, "invalid_credentials"))) == (
+        "Неверное имя пользователя или пароль."
+    )
