@@ -8,6 +8,7 @@ tests/artifacts/i18n_*.png.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
 from desktop.core.errors import ApiError, MessageTooLongError, describe
 from desktop.ui import i18n, theme
 from desktop.ui.app import DesktopApp
+from desktop.ui.delegates import MessageDelegate
 from desktop.ui.models import CHAT_ID_ROLE
 from desktop.ui.preferences import Preferences
 from desktop.ui.settings_dialog import SettingsDialog
@@ -29,8 +31,10 @@ from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import (
     click,
     create_group,
+    entries,
     find,
     screenshot,
+    send,
     sign_up,
     texts,
     type_into,
@@ -43,9 +47,47 @@ pytestmark = pytest.mark.desktop
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "deploy" / "local" / "i18n.sh"
 
-EXPECTED = {
-    "ru": {"sign_in": "Войти", "create": "Создать учётную запись", "send": "Отправить"},
-    "en": {"sign_in": "Sign in", "create": "Create account", "send": "Send"},
+EXPECTED: dict[str, dict[str, Any]] = {
+    "ru": {
+        "sign_in": "Войти",
+        "create": "Создать учётную запись",
+        "send": "Отправить",
+        "sent": "отправлено",
+        "months": (
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+        ),
+    },
+    "en": {
+        "sign_in": "Sign in",
+        "create": "Create account",
+        "send": "Send",
+        "sent": "sent",
+        "months": (
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+    },
 }
 
 
@@ -113,11 +155,21 @@ def test_the_chosen_language_is_spoken_everywhere(
     sign_up(qtbot, bob, url, bob_name)
     chat_id = create_group(qtbot, alice, "Planning", bob_name)
     qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
-    run(bob.messenger.send(chat_id, "Доброе утро! Созвон в 10:30"))
+    greeting = "Доброе утро! Созвон в 10:30"
+    run(bob.messenger.send(chat_id, greeting))
     qtbot.waitUntil(lambda: len(texts(alice)) == 1, timeout=10_000)
     assert find(w, QPushButton, "Send").text() == want["send"]
+    send(qtbot, alice, "Буду")
+    qtbot.waitUntil(lambda: texts(alice) == [greeting, "Буду"], timeout=10_000)
+    qtbot.waitUntil(lambda: entries(alice)[-1].seq is not None, timeout=10_000)
+    mine, theirs = entries(alice)[-1], entries(alice)[0]
+    footer = MessageDelegate._footer(mine, mine=True)
+    assert footer == f"{i18n.time_label(mine.created_at)} · {want['sent']}"
+    day = i18n.day_label(theirs.created_at)
+    assert any(month in day for month in want["months"]), day
     if lang == "ru":
         assert find(w, QPlainTextEdit, "Message").placeholderText().startswith("Напишите")
+        assert re.fullmatch(r"\d\d:\d\d", i18n.time_label(mine.created_at))
         assert w.new_chat.text() == "Новый чат"
         assert w.filter.placeholderText() == "Поиск по чатам"
     _shots(qtbot, alice, artifacts, f"chat_{lang}")
@@ -167,7 +219,7 @@ def test_dates_and_times_follow_the_language(language: Callable[[str], None], qa
 
 
 def test_settings_offer_the_languages_and_keep_the_choice(
-    qtbot: Any, tmp_path: Path, language: Callable[[str], None]
+    qtbot: Any, tmp_path: Path, language: Callable[[str], None], artifacts: Path
 ) -> None:
     language("ru")
     i18n.install("ru")
@@ -180,6 +232,11 @@ def test_settings_offer_the_languages_and_keep_the_choice(
     assert Preferences(tmp_path / "settings").language == "ru"
     assert dialog.language_note.isVisibleTo(dialog)
     assert any(lab.text() == "Язык" for lab in dialog.findChildren(QLabel))
+    dialog.show()
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    for look in ("light", "dark"):
+        theme.apply(look)
+        assert dialog.grab().save(str(artifacts / f"i18n_settings_ru_{look}.png"))
 
 
 def test_a_missing_translation_file_falls_back_to_english(
