@@ -53,4 +53,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e '.[backend,desktop,dev]'
     touch "$stamp"
 fi
+deploy/local/i18n.sh  # the .qm translations are build output
 echo "setup: ready (.venv)"

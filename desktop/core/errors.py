@@ -6,6 +6,7 @@ The UI never shows a traceback: every failure a user can meet becomes one of the
 
 from __future__ import annotations
 
+from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import MAX_TEXT_CHARS
 
 
@@ -50,41 +51,68 @@ class MessageTooLongError(ClientError):
         self.length = length
 
 
+# Sentences with a value in them: the UI translates the template and puts the value back
+# (desktop/ui/i18n.tr_error matches a described text against these).
+UNREACHABLE = QT_TRANSLATE_NOOP(
+    "errors", "Cannot reach the server at %1. Check the address and that the server is running."
+)
+TOO_LONG = QT_TRANSLATE_NOOP("errors", "Message is too long (at most %1 characters).")
+TOO_LONG_BY = QT_TRANSLATE_NOOP("errors", "Message is too long: %1 characters (at most %2).")
+UNEXPECTED = QT_TRANSLATE_NOOP("errors", "Something went wrong: %1.")
+REFUSED = QT_TRANSLATE_NOOP("errors", "The server refused that (%1).")
+TEMPLATES = (UNREACHABLE, TOO_LONG, TOO_LONG_BY, UNEXPECTED, REFUSED)
+
 _BY_CODE = {
-    "invalid_credentials": "Wrong username or password.",
-    "username_taken": "That username or email is already taken.",
-    "email_taken": "That username or email is already taken.",
-    "wrong_password": "The current password is wrong.",
-    "text_too_long": f"Message is too long (at most {MAX_TEXT_CHARS:,} characters).",
-    "text_empty": "A message needs some text.",
-    "user_not_found": "No user with that name.",
-    "chat_not_found": "That chat is gone, or you are no longer a member.",
-    "group_calls_need_jitsi": "Group calls need a Jitsi server; this server has none.",
-    "call_not_found": "That call has ended.",
-    "not_admin": "Only the owner or an admin can do that.",
-    "too_many_members": "That chat is full.",
-    "refresh_invalid": "Your session has ended. Please sign in again.",
-    "refresh_reused": "Your session has ended. Please sign in again.",
-    "store_unavailable": "The server could not store the message. Try again.",
+    "invalid_credentials": QT_TRANSLATE_NOOP("errors", "Wrong username or password."),
+    "username_taken": QT_TRANSLATE_NOOP("errors", "That username or email is already taken."),
+    "email_taken": QT_TRANSLATE_NOOP("errors", "That username or email is already taken."),
+    "wrong_password": QT_TRANSLATE_NOOP("errors", "The current password is wrong."),
+    "text_too_long": TOO_LONG.replace("%1", f"{MAX_TEXT_CHARS:,}"),
+    "text_empty": QT_TRANSLATE_NOOP("errors", "A message needs some text."),
+    "user_not_found": QT_TRANSLATE_NOOP("errors", "No user with that name."),
+    "chat_not_found": QT_TRANSLATE_NOOP(
+        "errors", "That chat is gone, or you are no longer a member."
+    ),
+    "group_calls_need_jitsi": QT_TRANSLATE_NOOP(
+        "errors", "Group calls need a Jitsi server; this server has none."
+    ),
+    "call_not_found": QT_TRANSLATE_NOOP("errors", "That call has ended."),
+    "not_admin": QT_TRANSLATE_NOOP("errors", "Only the owner or an admin can do that."),
+    "too_many_members": QT_TRANSLATE_NOOP("errors", "That chat is full."),
+    "refresh_invalid": QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again."),
+    "refresh_reused": QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again."),
+    "store_unavailable": QT_TRANSLATE_NOOP(
+        "errors", "The server could not store the message. Try again."
+    ),
 }
 
 _BY_CONTEXT = {
-    ("login", "unauthorized"): "Wrong username or password.",
-    ("login", "rate_limited"): "Too many sign-in attempts. Wait a minute and try again.",
-    ("register", "conflict"): "That username or email is already taken.",
-    ("register", "rate_limited"): "Too many new accounts from here. Try again later.",
-    ("send", "rate_limited"): "You are sending too fast. The message was not sent.",
+    ("login", "unauthorized"): QT_TRANSLATE_NOOP("errors", "Wrong username or password."),
+    ("login", "rate_limited"): QT_TRANSLATE_NOOP(
+        "errors", "Too many sign-in attempts. Wait a minute and try again."
+    ),
+    ("register", "conflict"): QT_TRANSLATE_NOOP(
+        "errors", "That username or email is already taken."
+    ),
+    ("register", "rate_limited"): QT_TRANSLATE_NOOP(
+        "errors", "Too many new accounts from here. Try again later."
+    ),
+    ("send", "rate_limited"): QT_TRANSLATE_NOOP(
+        "errors", "You are sending too fast. The message was not sent."
+    ),
     ("send", "payload_too_large"): _BY_CODE["text_too_long"],
 }
 
 _BY_STATUS = {
-    401: "Your session has ended. Please sign in again.",
-    403: "You are not allowed to do that.",
-    404: "Not found (it may have been deleted, or you are no longer a member).",
-    409: "That is already taken.",
-    413: "That is too large for the server.",
-    429: "Too many requests. Please wait a moment and try again.",
-    503: "The server is busy or restarting. Try again shortly.",
+    401: QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again."),
+    403: QT_TRANSLATE_NOOP("errors", "You are not allowed to do that."),
+    404: QT_TRANSLATE_NOOP(
+        "errors", "Not found (it may have been deleted, or you are no longer a member)."
+    ),
+    409: QT_TRANSLATE_NOOP("errors", "That is already taken."),
+    413: QT_TRANSLATE_NOOP("errors", "That is too large for the server."),
+    429: QT_TRANSLATE_NOOP("errors", "Too many requests. Please wait a moment and try again."),
+    503: QT_TRANSLATE_NOOP("errors", "The server is busy or restarting. Try again shortly."),
 }
 
 _FIELDS = {
@@ -101,19 +129,16 @@ _FIELDS = {
 def describe(exc: BaseException) -> str:
     """One sentence for a person; never a traceback, never a token or a message body."""
     if isinstance(exc, ServerUnreachableError):
-        return (
-            f"Cannot reach the server at {exc.url}. "
-            "Check the address and that the server is running."
-        )
+        return UNREACHABLE.replace("%1", exc.url)
     if isinstance(exc, SessionExpiredError):
-        return "Your session has ended. Please sign in again."
+        return QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again.")
     if isinstance(exc, MessageTooLongError):
-        return f"Message is too long: {exc.length:,} characters (at most {MAX_TEXT_CHARS:,})."
+        return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{MAX_TEXT_CHARS:,}")
     if isinstance(exc, ApiError):
         return _describe_api(exc)
     if isinstance(exc, TimeoutError):
-        return "The server took too long to answer. Try again."
-    return f"Something went wrong: {type(exc).__name__}."
+        return QT_TRANSLATE_NOOP("errors", "The server took too long to answer. Try again.")
+    return UNEXPECTED.replace("%1", type(exc).__name__)
 
 
 def _describe_api(exc: ApiError) -> str:
@@ -124,5 +149,5 @@ def _describe_api(exc: ApiError) -> str:
         wanted = [_FIELDS.get(f, f) for f in exc.fields]
         return "Please enter " + ", ".join(wanted) + "."
     if exc.status >= 500 and exc.status != 503:
-        return "The server ran into a problem. Try again shortly."
-    return _BY_STATUS.get(exc.status) or exc.detail or f"The server refused that ({exc.code})."
+        return QT_TRANSLATE_NOOP("errors", "The server ran into a problem. Try again shortly.")
+    return _BY_STATUS.get(exc.status) or exc.detail or REFUSED.replace("%1", exc.code)

@@ -13,7 +13,7 @@ from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
-from desktop.ui import shortcuts, theme
+from desktop.ui import i18n, shortcuts, theme
 from desktop.ui.bridge import Bridge
 from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
@@ -105,6 +105,7 @@ def build(
     """Everything the app is made of; a QApplication must exist already."""
     preferences = Preferences(config_dir)
     theme.apply(preferences.theme)
+    i18n.install(preferences.language)  # before any widget: texts are translated when built
     sessions = SessionStore(config_dir, secrets)
     bridge = Bridge()
     messenger = Messenger(sessions, bridge, backoff=backoff)

@@ -43,6 +43,7 @@ from desktop.core.app import Messenger
 from desktop.core.errors import describe
 from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.wire import JSON
+from desktop.ui.i18n import tr_error
 from desktop.ui.signin import label, named
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Tile(QWidget):
         self.progress = named(QProgressBar(), f"Upload progress {path.name}")
         self.progress.setRange(0, 1000)
         self.progress.hide()
-        self.remove = named(QPushButton("Remove"), f"Remove {path.name}")
+        self.remove = named(QPushButton(self.tr("Remove")), f"Remove {path.name}")
         self.remove.clicked.connect(lambda: self.removed.emit(self))
         text = QVBoxLayout()
         text.addWidget(self.name)
@@ -132,7 +133,9 @@ class AttachmentTray(QWidget):
     def add_paths(self, paths: list[Path]) -> None:
         for path in paths:
             if len(self.tiles) >= MAX_FILES:
-                self.error_raised.emit(f"A message takes at most {MAX_FILES} files.")
+                self.error_raised.emit(
+                    self.tr("A message takes at most %1 files.").replace("%1", str(MAX_FILES))
+                )
                 break
             if not path.is_file():
                 continue
@@ -152,7 +155,7 @@ class AttachmentTray(QWidget):
 
     def pick(self) -> None:
         """The file picker, opened without blocking the event loop."""
-        dialog = QFileDialog(self, "Attach files")
+        dialog = QFileDialog(self, self.tr("Attach files"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.filesSelected.connect(lambda files: self.add_paths([Path(f) for f in files]))
         dialog.finished.connect(dialog.deleteLater)
@@ -185,7 +188,7 @@ class AttachmentTray(QWidget):
         transfers = FileTransfers(rest)
         tiles = list(self.tiles)
         for tile in tiles:
-            tile.remove.setText("Cancel")
+            tile.remove.setText(self.tr("Cancel"))
         files: list[JSON] = []
         try:
             for tile in tiles:
@@ -200,9 +203,11 @@ class AttachmentTray(QWidget):
                 return  # the user removed a file mid-upload: the rest stays for another try
             raise
         except Exception as exc:
-            self.error_raised.emit(f"Upload failed: {describe(exc)}")
+            self.error_raised.emit(
+                self.tr("Upload failed: %1").replace("%1", tr_error(describe(exc)))
+            )
             for tile in tiles:
-                tile.remove.setText("Remove")
+                tile.remove.setText(self.tr("Remove"))
             return
         self.clear()
         await self._messenger.send(chat_id, text, tuple(files))

@@ -62,8 +62,8 @@ class ChatPane(QWidget):
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         named(self.title, "Chat title label")
-        self.invite = named(QPushButton("Invite"), "Invite")
-        self.leave = named(QPushButton("Leave chat"), "Leave chat")
+        self.invite = named(QPushButton(self.tr("Invite")), "Invite")
+        self.leave = named(QPushButton(self.tr("Leave chat")), "Leave chat")
         self.model = MessageModel(messenger, self)
         self.view = QListView()
         named(self.view, "Messages")
@@ -84,11 +84,11 @@ class ChatPane(QWidget):
         named(self.typing, "Typing indicator")
         self.composer = Composer()
         named(self.composer, "Message")
-        self.send = named(QPushButton("Send"), "Send")
-        self.edit_note = label("Editing your message: Enter saves, Esc cancels.")
+        self.send = named(QPushButton(self.tr("Send")), "Send")
+        self.edit_note = label(self.tr("Editing your message: Enter saves, Esc cancels."))
         self.edit_note.setProperty("muted", True)
         named(self.edit_note, "Editing message")
-        self.cancel_edit = named(QPushButton("Cancel edit"), "Cancel edit")
+        self.cancel_edit = named(QPushButton(self.tr("Cancel edit")), "Cancel edit")
         edit_bar = QHBoxLayout()
         edit_bar.addWidget(self.edit_note, 1)
         edit_bar.addWidget(self.cancel_edit)
@@ -96,7 +96,7 @@ class ChatPane(QWidget):
         self._edit_bar.setLayout(edit_bar)
         edit_bar.setContentsMargins(0, 0, 0, 0)
         self._edit_bar.hide()
-        self.placeholder = label("Choose a chat on the left, or start a new one.")
+        self.placeholder = label(self.tr("Choose a chat on the left, or start a new one."))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         header = QHBoxLayout()
@@ -243,9 +243,9 @@ class ChatPane(QWidget):
         if not who:
             self.typing.setText("")
         elif len(who) == 1:
-            self.typing.setText(f"{who[0]} is typing…")
+            self.typing.setText(self.tr("%1 is typing…").replace("%1", who[0]))
         else:
-            self.typing.setText(f"{', '.join(who)} are typing…")
+            self.typing.setText(self.tr("%1 are typing…").replace("%1", ", ".join(who)))
 
     def _invite(self) -> None:
         if self.chat_id is not None:
@@ -266,8 +266,10 @@ class ChatPane(QWidget):
             return
         if self._messenger.rest is None:
             self.error_raised.emit(
-                "You are offline: saved messages can be read, and sending works again once the "
-                "server is reachable."
+                self.tr(
+                    "You are offline: saved messages can be read, and sending works again once "
+                    "the server is reachable."
+                )
             )
             return
         if len(text.strip("\n")) > MAX_TEXT_CHARS:
@@ -315,8 +317,8 @@ class ChatPane(QWidget):
             return
         menu = QMenu(self)
         named(menu, "Message actions")
-        edit = menu.addAction("Edit message")
-        delete = menu.addAction("Delete message")
+        edit = menu.addAction(self.tr("Edit message"))
+        delete = menu.addAction(self.tr("Delete message"))
         edit.triggered.connect(lambda: self.start_edit(entry))
         delete.triggered.connect(lambda: self.ask_delete(entry))
         menu.aboutToHide.connect(menu.deleteLater)
@@ -332,7 +334,7 @@ class ChatPane(QWidget):
         cursor = self.composer.textCursor()
         cursor.movePosition(cursor.MoveOperation.End)
         self.composer.setTextCursor(cursor)
-        self.send.setText("Save")
+        self.send.setText(self.tr("Save"))
         self.send.setAccessibleName("Save edit")
         self._edit_bar.show()
         self.composer.setFocus()
@@ -353,7 +355,7 @@ class ChatPane(QWidget):
             return
         self.editing = None
         self.composer.clear()
-        self.send.setText("Send")
+        self.send.setText(self.tr("Send"))
         self.send.setAccessibleName("Send")
         self._edit_bar.hide()
 
@@ -363,14 +365,16 @@ class ChatPane(QWidget):
             return
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Delete message?",
-            "Delete this message for everyone? A note that it was deleted stays in the chat.",
+            self.tr("Delete message?"),
+            self.tr(
+                "Delete this message for everyone? A note that it was deleted stays in the chat."
+            ),
             QMessageBox.StandardButton.NoButton,
             self,
         )
         named(box, "Delete message?")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        named(box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole), "Delete")
+        named(box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole), "Delete")
         named(box.addButton(QMessageBox.StandardButton.Cancel), "Cancel")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 

@@ -20,7 +20,9 @@ class Composer(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Write a message…  (Enter sends, Shift+Enter for a new line)")
+        self.setPlaceholderText(
+            self.tr("Write a message…  (Enter sends, Shift+Enter for a new line)")
+        )
         self.setTabChangesFocus(True)
         self.setMaximumHeight(76)
 

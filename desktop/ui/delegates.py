@@ -7,12 +7,20 @@ so laying out a long history is a dictionary look-up per row.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.core.timeline import Entry, SendState
-from desktop.ui import text_layout
+from desktop.ui import i18n, text_layout
 from desktop.ui.models import (
     LAYOUT_ROLE,
     PRESENCE_ROLE,
@@ -114,7 +122,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._derived: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
         self._fixed = self._day_h = self._sender_h = 0
         self.marker_seq: int | None = None  # the first unread message: a line above it
-        self.marker_text = "New messages"
+        self.marker_text = self.tr("New messages")
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -150,7 +158,11 @@ class MessageDelegate(QStyledItemDelegate):
     @staticmethod
     def _body(entry: Entry) -> str:
         # Trailing line breaks would draw an empty line under the text.
-        return "Message deleted" if entry.deleted else entry.text.rstrip("\n")
+        return (
+            QCoreApplication.translate("MessageDelegate", "Message deleted")
+            if entry.deleted
+            else entry.text.rstrip("\n")
+        )
 
     def inner_width(self, view_width: int) -> int:
         """The width a bubble's text wraps at in a view this wide."""
@@ -202,7 +214,7 @@ class MessageDelegate(QStyledItemDelegate):
             h = QFontMetrics(small).height()
             painter.setFont(small)
             painter.setPen(theme().color("muted"))
-            day = entry.created_at.astimezone().strftime("%A, %d %B %Y")
+            day = i18n.day_label(entry.created_at)
             painter.drawText(
                 QRect(rect.left(), y + 6, rect.width(), h), Qt.AlignmentFlag.AlignCenter, day
             )
@@ -258,13 +270,13 @@ class MessageDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _footer(entry: Entry, mine: bool) -> str:
-        parts = [entry.created_at.astimezone().strftime("%H:%M")]
+        parts = [i18n.time_label(entry.created_at)]
         if entry.edited and not entry.deleted:
-            parts.append("edited")
+            parts.append(QCoreApplication.translate("MessageDelegate", "edited"))
         if entry.state is SendState.PENDING:
-            parts.append("sending…")
+            parts.append(QCoreApplication.translate("MessageDelegate", "sending…"))
         elif entry.state is SendState.FAILED:
-            parts.append("failed — click to retry")
+            parts.append(QCoreApplication.translate("MessageDelegate", "failed — click to retry"))
         elif mine:
-            parts.append("sent")
+            parts.append(QCoreApplication.translate("MessageDelegate", "sent"))
         return " · ".join(parts)

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from desktop.core.errors import describe
+from desktop.ui import i18n
 from desktop.ui.signin import named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
@@ -59,7 +60,7 @@ async def _guarded(
     except Exception as exc:  # shown where the person is looking
         if not shiboken6.isValid(dialog):
             raise
-        error.setText(describe(exc))
+        error.setText(i18n.tr_error(describe(exc)))
         error.show()
         buttons.setEnabled(True)
         _refocus(dialog)

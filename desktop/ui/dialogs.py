@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import User
 from desktop.ui.dialog_actions import error_label
 from desktop.ui.signin import label, named
@@ -35,7 +36,7 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
     ok = box.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
+    ok.setText(QCoreApplication.translate("dialogs", ok_text))
     named(ok, ok_text)
     named(box.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
     box.accepted.connect(dialog.accept)
@@ -46,18 +47,18 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
 class NewChatDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New group chat")
+        self.setWindowTitle(self.tr("New group chat"))
         self.title = QLineEdit()
         self.members = QLineEdit()
-        self.members.setPlaceholderText("usernames, separated by commas (optional)")
+        self.members.setPlaceholderText(self.tr("usernames, separated by commas (optional)"))
         named(self.title, "Chat title")
         named(self.members, "Members")
         form = QFormLayout(self)
-        form.addRow(label("Title"), self.title)
-        form.addRow(label("Members"), self.members)
+        form.addRow(label(self.tr("Title")), self.title)
+        form.addRow(label(self.tr("Members")), self.members)
         self.error = error_label()
         form.addRow(self.error)
-        self.buttons = _buttons(self, "Create")
+        self.buttons = _buttons(self, QT_TRANSLATE_NOOP("dialogs", "Create"))
         form.addRow(self.buttons)
         self.setMinimumWidth(420)
 
@@ -75,10 +76,10 @@ class DirectChatDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New direct chat")
+        self.setWindowTitle(self.tr("New direct chat"))
         self._search, self._run = search, run
         self.query = QLineEdit()
-        self.query.setPlaceholderText("start typing a username")
+        self.query.setPlaceholderText(self.tr("start typing a username"))
         self.results = QListWidget()
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -90,7 +91,7 @@ class DirectChatDialog(QDialog):
         layout.addWidget(self.status)
         self.error = error_label()
         layout.addWidget(self.error)
-        self.buttons = _buttons(self, "Start chat")
+        self.buttons = _buttons(self, QT_TRANSLATE_NOOP("dialogs", "Start chat"))
         layout.addWidget(self.buttons)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -115,7 +116,7 @@ class DirectChatDialog(QDialog):
             self.results.addItem(item)
         if users:
             self.results.setCurrentRow(0)
-        self.status.setText("" if users else "Nobody found.")
+        self.status.setText("" if users else self.tr("Nobody found."))
 
     def chosen(self) -> User | None:
         item = self.results.currentItem()
@@ -126,14 +127,14 @@ class DirectChatDialog(QDialog):
 class InviteDialog(QDialog):
     def __init__(self, chat_title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Invite to {chat_title}")
+        self.setWindowTitle(self.tr("Invite to %1").replace("%1", chat_title))
         self.username = QLineEdit()
         named(self.username, "Invite username")
         form = QFormLayout(self)
-        form.addRow(label("Username"), self.username)
+        form.addRow(label(self.tr("Username")), self.username)
         self.error = error_label()
         form.addRow(self.error)
-        self.buttons = _buttons(self, "Invite")
+        self.buttons = _buttons(self, QT_TRANSLATE_NOOP("dialogs", "Invite"))
         form.addRow(self.buttons)
         self.setMinimumWidth(380)
 
@@ -141,7 +142,7 @@ class InviteDialog(QDialog):
 class ProfileDialog(QDialog):
     def __init__(self, me: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Profile")
+        self.setWindowTitle(self.tr("Profile"))
         self.display_name = QLineEdit(me.display_name)
         self.email = QLineEdit(me.email)
         self.current_password = QLineEdit()
@@ -155,12 +156,12 @@ class ProfileDialog(QDialog):
         form = QFormLayout(self)
         who = QLabel(f"@{me.username}")
         who.setTextFormat(Qt.TextFormat.PlainText)
-        form.addRow(label("Username"), who)
-        form.addRow(label("Display name"), self.display_name)
-        form.addRow(label("Email"), self.email)
-        form.addRow(label("Current password"), self.current_password)
-        form.addRow(label("New password"), self.new_password)
+        form.addRow(label(self.tr("Username")), who)
+        form.addRow(label(self.tr("Display name")), self.display_name)
+        form.addRow(label(self.tr("Email")), self.email)
+        form.addRow(label(self.tr("Current password")), self.current_password)
+        form.addRow(label(self.tr("New password")), self.new_password)
         self.error = error_label()
         form.addRow(self.error)
-        self.buttons = _buttons(self, "Save")
+        self.buttons = _buttons(self, QT_TRANSLATE_NOOP("dialogs", "Save"))
         form.addRow(self.buttons)

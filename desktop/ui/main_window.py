@@ -10,7 +10,15 @@ from collections.abc import Coroutine
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -28,8 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.app import Messenger
+from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import User
-from desktop.ui import confirm, dialog_actions, form_focus
+from desktop.ui import confirm, dialog_actions, form_focus, i18n
 from desktop.ui.bridge import Bridge
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
@@ -43,8 +52,12 @@ from desktop.ui.signin import SignInPage, named
 from desktop.ui.tray import Tray
 
 OFFLINE_GRACE_MS = 1500  # do not flash the banner while the first connection is being made
-OFFLINE_LIVE = "Offline — reconnecting. Messages you write are sent when the connection is back."
-OFFLINE_CACHED = "Offline — showing saved chats. Connecting to the server…"
+OFFLINE_LIVE = QT_TRANSLATE_NOOP(
+    "MainWindow", "Offline — reconnecting. Messages you write are sent when the connection is back."
+)
+OFFLINE_CACHED = QT_TRANSLATE_NOOP(
+    "MainWindow", "Offline — showing saved chats. Connecting to the server…"
+)
 
 
 class Banner(QFrame):
@@ -58,7 +71,7 @@ class Banner(QFrame):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         named(self.label, f"{name} text")
-        self.button = named(QPushButton(button), button)
+        self.button = named(QPushButton(QCoreApplication.translate("Banner", button)), button)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 4)
         layout.addWidget(self.label, 1)
@@ -84,11 +97,19 @@ class MainWindow(QMainWindow):
         self._online = False
 
         self.offline = Banner(
-            "Offline banner", "Reconnect now", "background:#fff4ce; color:#5c4400;"
+            "Offline banner",
+            QT_TRANSLATE_NOOP("Banner", "Reconnect now"),
+            "background:#fff4ce; color:#5c4400;",
         )
-        self.offline.label.setText(OFFLINE_LIVE)
-        self.error_banner = Banner("Error", "Dismiss", "background:#fde7e9; color:#8a1020;")
-        self.notice = Banner("Connection notice", "OK", "background:#e3f4e8; color:#17502a;")
+        self.offline.label.setText(self.tr(OFFLINE_LIVE))
+        self.error_banner = Banner(
+            "Error", QT_TRANSLATE_NOOP("Banner", "Dismiss"), "background:#fde7e9; color:#8a1020;"
+        )
+        self.notice = Banner(
+            "Connection notice",
+            QT_TRANSLATE_NOOP("Banner", "OK"),
+            "background:#e3f4e8; color:#17502a;",
+        )
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(self.notice.hide)
@@ -114,7 +135,7 @@ class MainWindow(QMainWindow):
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._update_offline)
         self.responsive = Responsive(self, self.chats_page, self.pane)
-        self.quit_action = QAction("Quit", self)
+        self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.triggered.connect(self.quit_requested.emit)
@@ -125,16 +146,16 @@ class MainWindow(QMainWindow):
     def _build_chats_page(self) -> QSplitter:
         self.me_label = QLabel("")
         self.me_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.profile_button = named(QPushButton("Profile"), "Profile")
-        self.sign_out_button = named(QPushButton("Sign out"), "Sign out")
+        self.profile_button = named(QPushButton(self.tr("Profile")), "Profile")
+        self.sign_out_button = named(QPushButton(self.tr("Sign out")), "Sign out")
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter chats")
+        self.filter.setPlaceholderText(self.tr("Filter chats"))
         self.filter.setClearButtonEnabled(True)
         named(self.filter, "Filter chats")
         for clear in self.filter.findChildren(QToolButton):  # Qt's own clear button
             clear.setAccessibleName("Clear filter")
-        self.new_chat = named(QPushButton("New chat"), "New chat")
-        self.new_direct = named(QPushButton("New direct chat"), "New direct chat")
+        self.new_chat = named(QPushButton(self.tr("New chat")), "New chat")
+        self.new_direct = named(QPushButton(self.tr("New direct chat")), "New direct chat")
         self.chat_model = ChatListModel(self.messenger, self)
         self.chat_proxy = ChatFilterModel(self.chat_model, self)
         self.chat_list = QListView()
@@ -155,15 +176,15 @@ class MainWindow(QMainWindow):
         lv = QVBoxLayout(left)
         lv.addLayout(top)
         self.dnd = named(QToolButton(), "Do not disturb")
-        self.dnd.setText("DND")  # text, not an emoji: not every desktop has an emoji font
+        self.dnd.setText(self.tr("DND"))  # text, not an emoji: not every desktop has an emoji font
         self.dnd.setCheckable(True)
-        self.dnd.setToolTip("Do not disturb: no notifications")
+        self.dnd.setToolTip(self.tr("Do not disturb: no notifications"))
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.filter, 1)
         filter_row.addWidget(self.dnd)
         self.settings_button = named(QToolButton(), "Settings")
         self.settings_button.setText("⚙")
-        self.settings_button.setToolTip("Settings (Ctrl+,)")
+        self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
         filter_row.addWidget(self.settings_button)
         lv.addLayout(filter_row)
         lv.addLayout(buttons)
@@ -215,7 +236,7 @@ class MainWindow(QMainWindow):
         return self.messenger.tasks.spawn(coro)
 
     def show_error(self, text: str) -> None:
-        self.error_banner.label.setText(text)
+        self.error_banner.label.setText(i18n.tr_error(text))
         self.error_banner.show()
 
     def clear_error(self) -> None:
@@ -226,7 +247,9 @@ class MainWindow(QMainWindow):
 
     def _sign_in(self, server: str, login: str, password: str) -> None:
         if not server or not login or not password:
-            self.show_error("Enter the server address, your username or email, and your password.")
+            self.show_error(
+                self.tr("Enter the server address, your username or email, and your password.")
+            )
             return
         self.run(self._busy(self.messenger.sign_in(server, login, password)))
 
@@ -235,8 +258,10 @@ class MainWindow(QMainWindow):
             p = self.signin
             form_focus.focus(form_focus.first_empty(p, p.server, p.username, p.password, p.email))
             self.show_error(
-                "To create an account, enter the server address, a username, an email and a "
-                "password."
+                self.tr(
+                    "To create an account, enter the server address, a username, an email and a "
+                    "password."
+                )
             )
             return
         signing_up = self.messenger.sign_up(server, username, email, password, name)
@@ -340,14 +365,14 @@ class MainWindow(QMainWindow):
 
     def show_cached_offline(self) -> None:
         """Started without the server: the saved chats are shown, and the banner says so."""
-        self.offline.label.setText(OFFLINE_CACHED)
+        self.offline.label.setText(self.tr(OFFLINE_CACHED))
         self._online = False
         self._ever_online = True  # no grace period: the server is known to be away
         self._update_offline()
 
     def show_recovered(self) -> None:
-        self.offline.label.setText(OFFLINE_LIVE)
-        self.notice.label.setText("Connected to the server again.")
+        self.offline.label.setText(self.tr(OFFLINE_LIVE))
+        self.notice.label.setText(self.tr("Connected to the server again."))
         self.notice.show()
         self._notice_timer.start(6000)
 
@@ -383,10 +408,12 @@ class MainWindow(QMainWindow):
         title = self.messenger.chat_title(chat)
         confirm.ask(
             self,
-            "Leave chat?",
-            f"Leave “{title}”? You will stop receiving its messages; someone in it has to "
-            "invite you to come back.",
-            "Leave",
+            self.tr("Leave chat?"),
+            self.tr(
+                "Leave “%1”? You will stop receiving its messages; someone in it has to "
+                "invite you to come back."
+            ).replace("%1", title),
+            self.tr("Leave"),
             lambda: self.run(self.messenger.leave(chat_id)),
         )
 
@@ -398,7 +425,7 @@ class MainWindow(QMainWindow):
             dialog.error,
             self.run,
             lambda: self._create_group(
-                dialog.title.text().strip() or "New chat", dialog.usernames()
+                dialog.title.text().strip() or self.tr("New chat"), dialog.usernames()
             ),
         )
         dialog.open()

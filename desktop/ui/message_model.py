@@ -266,8 +266,12 @@ class MessageModel(QAbstractListModel):
                 return layout
             return layout[{NEW_DAY_ROLE: 1, SENDER_ROLE: 2, MINE_ROLE: 3}[role]]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            who = "You" if self._is_mine(entry) else self._messenger.users.label(entry.sender_id)
-            body = "Message deleted" if entry.deleted else entry.text
+            who = (
+                self.tr("You")
+                if self._is_mine(entry)
+                else self._messenger.users.label(entry.sender_id)
+            )
+            body = self.tr("Message deleted") if entry.deleted else entry.text
             return f"{who}: {body} ({entry.state.value})"
         return None
 

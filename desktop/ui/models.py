@@ -83,16 +83,16 @@ class ChatListModel(QAbstractListModel):
         if role == PREVIEW_ROLE:
             last = chat.last_message
             if last is None:
-                return "No messages yet"
+                return self.tr("No messages yet")
             if last.deleted:
-                return "Message deleted"
-            who = "You" if m.me is not None and last.sender_id == m.me.id else None
+                return self.tr("Message deleted")
+            who = self.tr("You") if m.me is not None and last.sender_id == m.me.id else None
             who = who or m.users.label(last.sender_id)
             return f"{who}: {' '.join(last.text.split())}"
         if role == PRESENCE_ROLE:
             return m.presence.get(chat.peer_id, False) if chat.is_direct and chat.peer_id else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            unread = f", {chat.unread} unread" if chat.unread else ""
+            unread = self.tr(", %n unread", "", chat.unread) if chat.unread else ""
             return f"{m.chat_title(chat)}{unread}"
         return None
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Signal
 from PySide6.QtWidgets import QListView, QMenu, QSystemTrayIcon
 
 from desktop.core.desktop_notify import DesktopNotifications
@@ -59,7 +59,11 @@ class Notifier(QObject):
             return
         group = self._groups.setdefault(chat_id, _Group())
         group.count += 1
-        text = body if group.count == 1 else f"{group.count} new messages — latest: {body}"
+        text = (
+            body
+            if group.count == 1
+            else self.tr("%n new message(s) — latest: %1", "", group.count).replace("%1", body)
+        )
         self.shown.append((chat_id, title, text))
         del self.shown[:-50]
         if self.desktop is not None:
@@ -106,7 +110,11 @@ def chat_menu(view: QListView, notifier: Notifier, pos: QPoint) -> QMenu | None:
     muted = chat_id in prefs.muted()
     menu = QMenu(view)
     named(menu, "Chat actions")
-    action = menu.addAction("Unmute notifications" if muted else "Mute notifications")
+    action = menu.addAction(
+        QCoreApplication.translate("ChatMenu", "Unmute notifications")
+        if muted
+        else QCoreApplication.translate("ChatMenu", "Mute notifications")
+    )
     action.triggered.connect(lambda: prefs.set_muted(chat_id, not muted))
     menu.aboutToHide.connect(menu.deleteLater)
     menu.popup(view.viewport().mapToGlobal(pos))

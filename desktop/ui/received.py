@@ -31,6 +31,7 @@ from desktop.core.errors import describe
 from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.timeline import Entry
 from desktop.ui.attachments import human_size
+from desktop.ui.i18n import tr_error
 from desktop.ui.signin import label, named
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,8 @@ class FileTile(QWidget):
         self.progress = named(QProgressBar(), f"Download progress {f.name}")
         self.progress.setRange(0, 1000)
         self.progress.hide()
-        self.save = named(QPushButton("Save…"), f"Save {f.name}")
-        self.open = named(QPushButton("Open"), f"Open {f.name}")
+        self.save = named(QPushButton(self.tr("Save…")), f"Save {f.name}")
+        self.open = named(QPushButton(self.tr("Open")), f"Open {f.name}")
         self.save.clicked.connect(self._ask_where)
         self.open.clicked.connect(lambda: panel.run(self.open_file()))
         buttons = QHBoxLayout()
@@ -69,7 +70,7 @@ class FileTile(QWidget):
         self.saved: Path | None = None
 
     def _ask_where(self) -> None:
-        dialog = QFileDialog(self, "Save file")
+        dialog = QFileDialog(self, self.tr("Save file"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.selectFile(self.file.name)
         dialog.fileSelected.connect(lambda p: self._panel.run(self.save_to(Path(p))))
@@ -95,11 +96,15 @@ class FileTile(QWidget):
         try:
             digest = await self._panel.transfers().download(self.file.id, dest, self._progress)
         except Exception as exc:
-            self._panel.error_raised.emit(f"Download failed: {describe(exc)}")
+            self._panel.error_raised.emit(
+                self.tr("Download failed: %1").replace("%1", tr_error(describe(exc)))
+            )
             return
         if digest != self.file.sha256:
             await asyncio.to_thread(dest.unlink, missing_ok=True)
-            self._panel.error_raised.emit("The download was damaged on the way; try again.")
+            self._panel.error_raised.emit(
+                self.tr("The download was damaged on the way; try again.")
+            )
             return
         self.progress.setValue(1000)
         self.saved = dest

@@ -24,8 +24,8 @@ class Responsive(QObject):
         self._left: QWidget = left
         self.showing_list = False
         self._was_narrow = False
-        self.back = named(QPushButton("‹ Chats"), "Back to chats")
-        self.back.setToolTip("Back to the chat list")
+        self.back = named(QPushButton(self.tr("‹ Chats")), "Back to chats")
+        self.back.setToolTip(self.tr("Back to the chat list"))
         self.back.hide()
         pane.header.insertWidget(0, self.back)
         self.back.clicked.connect(self._back)

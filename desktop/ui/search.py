@@ -134,7 +134,7 @@ class SearchDialog(QDialog):
 
     def __init__(self, search: Search, run: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Search messages")
+        self.setWindowTitle(self.tr("Search messages"))
         self.setAccessibleName("Search messages")
         self.resize(560, 480)
         self._search, self._run = search, run
@@ -172,7 +172,9 @@ class SearchDialog(QDialog):
 
     def open_in(self, chat_id: str | None, chat_title: str) -> None:
         self.chat_id = chat_id
-        self.scope.setText(f"In {chat_title}" if chat_id else "In all chats")
+        self.scope.setText(
+            self.tr("In %1").replace("%1", chat_title) if chat_id else self.tr("In all chats")
+        )
         self.show()
         self.raise_()
         self.activateWindow()
@@ -190,7 +192,7 @@ class SearchDialog(QDialog):
         if generation != self._generation:
             return  # a newer search was started while this one ran
         self.model.set_hits(hits)
-        self.empty.setText("" if hits or not q.strip() else "No messages found.")
+        self.empty.setText("" if hits or not q.strip() else self.tr("No messages found."))
         if hits:
             self.results.setCurrentIndex(self.model.index(0, 0))
 

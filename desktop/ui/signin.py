@@ -46,9 +46,9 @@ class SignInPage(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.email = QLineEdit()
         self.display_name = QLineEdit()
-        self.sign_in = QPushButton("Sign in")
+        self.sign_in = QPushButton(self.tr("Sign in"))
         self.sign_in.setDefault(True)
-        self.create_account = QPushButton("Create account")
+        self.create_account = QPushButton(self.tr("Create account"))
         for widget, name in (
             (self.server, "Server"),
             (self.username, "Username"),
@@ -59,9 +59,9 @@ class SignInPage(QWidget):
             (self.create_account, "Create account"),
         ):
             named(widget, name)
-        self.username.setPlaceholderText("username or email")
-        self.email.setPlaceholderText("only for a new account")
-        self.display_name.setPlaceholderText("only for a new account (optional)")
+        self.username.setPlaceholderText(self.tr("username or email"))
+        self.email.setPlaceholderText(self.tr("only for a new account"))
+        self.display_name.setPlaceholderText(self.tr("only for a new account (optional)"))
         self.server.setPlaceholderText("http://127.0.0.1:8080")
 
         title = QLabel("Parley")
@@ -70,11 +70,11 @@ class SignInPage(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(label("Server"), self.server)
-        form.addRow(label("Username"), self.username)
-        form.addRow(label("Password"), self.password)
-        form.addRow(label("Email"), self.email)
-        form.addRow(label("Display name"), self.display_name)
+        form.addRow(label(self.tr("Server")), self.server)
+        form.addRow(label(self.tr("Username")), self.username)
+        form.addRow(label(self.tr("Password")), self.password)
+        form.addRow(label(self.tr("Email")), self.email)
+        form.addRow(label(self.tr("Display name")), self.display_name)
         buttons = QHBoxLayout()
         buttons.addWidget(self.create_account)
         buttons.addStretch(1)

@@ -6,6 +6,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
+from desktop.ui import i18n
+
 
 def app_icon(unread: int = 0) -> QIcon:
     """Drawn, not loaded: a speech-bubble dot with the unread count in a corner."""
@@ -52,7 +54,7 @@ class Tray:
             return
         self.unread = count
         self.icon.setIcon(app_icon(count))
-        self.icon.setToolTip(f"Parley — {count} unread" if count else "Parley")
+        self.icon.setToolTip(i18n.tray_unread(count) if count else "Parley")
 
     def notify(self, title: str, body: str) -> None:
         """Plain text only: notification servers may read markup, so it is neutralised."""

@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
 cd "$ROOT"
+VENV="$VENV" deploy/local/i18n.sh  # compiled .qm files go into assets/, which the bundle takes
 key="$( (cat packaging/pyinstaller/parley.spec packaging/pyinstaller/launch.py pyproject.toml
         find desktop assets -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum) \
         | sha256sum | cut -c1-16)"

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QW
 
 from desktop.core.app import Messenger
 from desktop.core.calls import CallSession
+from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import JSON
 from desktop.ui.signin import label, named
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from desktop.ui.call.window import CallWindow
     from desktop.ui.main_window import MainWindow
 
-NEEDS_JITSI_TEXT = "Group calls need a Jitsi server"
+NEEDS_JITSI_TEXT = QT_TRANSLATE_NOOP("CallControls", "Group calls need a Jitsi server")
 
 
 class IncomingCall(QDialog):
@@ -26,11 +27,11 @@ class IncomingCall(QDialog):
     def __init__(self, caller: str, parent: QWidget) -> None:
         super().__init__(parent)
         named(self, "Incoming call")
-        self.setWindowTitle("Incoming call")
-        self.text = label(f"{caller} is calling you")
+        self.setWindowTitle(self.tr("Incoming call"))
+        self.text = label(self.tr("%1 is calling you").replace("%1", caller))
         named(self.text, "Incoming call text")
-        self.accept_button = named(QPushButton("Accept"), "Accept")
-        self.decline_button = named(QPushButton("Decline"), "Decline")
+        self.accept_button = named(QPushButton(self.tr("Accept")), "Accept")
+        self.decline_button = named(QPushButton(self.tr("Decline")), "Decline")
         buttons = QHBoxLayout()
         buttons.addWidget(self.accept_button)
         buttons.addWidget(self.decline_button)
@@ -46,14 +47,14 @@ class CallControls(QObject):
         super().__init__(window)
         self._m = messenger
         self._window = window
-        self.button = named(QPushButton("Call"), "Call")
-        self.unavailable = label(NEEDS_JITSI_TEXT)
+        self.button = named(QPushButton(self.tr("Call")), "Call")
+        self.unavailable = label(self.tr(NEEDS_JITSI_TEXT))
         named(self.unavailable, "Call unavailable")
         self.unavailable.setStyleSheet("color: #6b6f76;")
         self.banner = QWidget()
         named(self.banner, "Call banner")
-        self.banner_text = label("A call is running in this chat")
-        self.join = named(QPushButton("Join call"), "Join call")
+        self.banner_text = label(self.tr("A call is running in this chat"))
+        self.join = named(QPushButton(self.tr("Join call")), "Join call")
         row = QHBoxLayout(self.banner)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.banner_text)
@@ -124,7 +125,10 @@ class CallControls(QObject):
         dialog.setProperty("call_id", call.get("id"))
         self.incoming = dialog
         dialog.show()
-        self._window.tray.notify("Incoming call", f"{self._m.users.label(caller_id)} is calling")
+        caller = self._m.users.label(caller_id)
+        self._window.tray.notify(
+            self.tr("Incoming call"), self.tr("%1 is calling").replace("%1", caller)
+        )
 
     def _answer(self, chat_id: str, accept: bool, call: JSON) -> None:
         self._close_incoming()

@@ -30,7 +30,7 @@ class SourcePicker(QDialog):
     def __init__(self, request: Any, parent: QWidget) -> None:
         super().__init__(parent)
         named(self, "Share your screen")
-        self.setWindowTitle("Share your screen")
+        self.setWindowTitle(self.tr("Share your screen"))
         self._request = request
         self._answered = False
         self.sources = named(QListWidget(), "Screens and windows")
@@ -47,8 +47,8 @@ class SourcePicker(QDialog):
         self.sources.currentItemChanged.connect(self._show_preview)
         if self.sources.count():
             self.sources.setCurrentRow(0)
-        self.share = named(QPushButton("Share"), "Share")
-        self.cancel = named(QPushButton("Cancel"), "Cancel")
+        self.share = named(QPushButton(self.tr("Share")), "Share")
+        self.cancel = named(QPushButton(self.tr("Cancel")), "Cancel")
         self.share.clicked.connect(self._share)
         self.cancel.clicked.connect(self.reject)
         self.rejected.connect(self._cancel)
@@ -56,7 +56,7 @@ class SourcePicker(QDialog):
         buttons.addWidget(self.share)
         buttons.addWidget(self.cancel)
         layout = QVBoxLayout(self)
-        layout.addWidget(label("Choose what to share:"))
+        layout.addWidget(label(self.tr("Choose what to share:")))
         layout.addWidget(self.sources)
         layout.addWidget(self.preview)
         layout.addLayout(buttons)
@@ -110,8 +110,8 @@ class SharingBar(QWidget):
         super().__init__(None, flags)
         named(self, "Sharing bar")
         self.setStyleSheet("background:#8a1020; color:white;")
-        text = label("You are sharing your screen")
-        self.stop = named(QPushButton("Stop"), "Stop sharing")
+        text = label(self.tr("You are sharing your screen"))
+        self.stop = named(QPushButton(self.tr("Stop")), "Stop sharing")
         self.stop.clicked.connect(stop)
         row = QHBoxLayout(self)
         row.addWidget(text, 1)

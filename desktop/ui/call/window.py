@@ -83,7 +83,7 @@ class CallWindow(QWidget):
     def __init__(self, session: CallSession, send: SignalOut, hang_up: Callable[[], None]):
         super().__init__(None, Qt.WindowType.Window)
         named(self, "Call window")
-        self.setWindowTitle("Parley call")
+        self.setWindowTitle(self.tr("Parley call"))
         self.resize(800, 600)
         self.session = session
         self._send, self._hang_up = send, hang_up
@@ -123,12 +123,12 @@ class CallWindow(QWidget):
         self.view.setUrl(QUrl(self.own))
 
     def _build_controls(self) -> None:
-        self.mute = named(QPushButton("Mute"), "Mute")
+        self.mute = named(QPushButton(self.tr("Mute")), "Mute")
         self.mute.setCheckable(True)
-        self.camera = named(QPushButton("Camera off"), "Camera off")
+        self.camera = named(QPushButton(self.tr("Camera off")), "Camera off")
         self.camera.setCheckable(True)
-        self.share = named(QPushButton("Share screen"), "Share screen")
-        self.hang = named(QPushButton("Hang up"), "Hang up")
+        self.share = named(QPushButton(self.tr("Share screen")), "Share screen")
+        self.hang = named(QPushButton(self.tr("Hang up")), "Hang up")
         self.mute.toggled.connect(lambda on: self.command("mute" if on else "unmute"))
         self.camera.toggled.connect(lambda on: self.command("camera_off" if on else "camera_on"))
         self.share.clicked.connect(lambda: self.command("stop_share" if self.sharing else "share"))
@@ -197,7 +197,7 @@ class CallWindow(QWidget):
 
     def _set_sharing(self, on: bool) -> None:
         self.sharing = on
-        self.share.setText("Stop sharing" if on else "Share screen")
+        self.share.setText(self.tr("Stop sharing") if on else self.tr("Share screen"))
         if on and self.bar is None:
             self.bar = SharingBar(lambda: self.command("stop_share"))
             self.bar.show()
