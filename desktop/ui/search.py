@@ -1,9 +1,10 @@
-"""The search box: Ctrl+K or Ctrl+Shift+F over all chats, Ctrl+F within the open chat.
+"""The search box: Ctrl+Shift+F over all chats, Ctrl+F within the open chat (Ctrl+K is the chat
+switcher of `desktop.ui.shortcuts`).
 
 Results are a list (model/view) of the chat, the sender and a snippet with the matches marked.
 Choosing one opens its chat with history loaded back to it, scrolled to it and selected; Esc
 closes the box and leaves the window as it was. The box keeps its last query and results, so
-Ctrl+K again returns to them. The chat-list filter is untouched: it still filters by name.
+Ctrl+Shift+F again returns to them. The chat-list filter is untouched: it still filters by name.
 """
 
 from __future__ import annotations
@@ -216,8 +217,7 @@ class SearchController(QObject):
         self.dialog = SearchDialog(self.search, window.run, window)
         self.dialog.chosen.connect(self.open_hit)
         self.pending: SearchHit | None = None
-        for keys in ("Ctrl+K", "Ctrl+Shift+F"):
-            QShortcut(QKeySequence(keys), window, lambda: self.open_search(None))
+        QShortcut(QKeySequence("Ctrl+Shift+F"), window, lambda: self.open_search(None))
         QShortcut(QKeySequence("Ctrl+F"), window, lambda: self.open_search(window.current_chat()))
         window.pane.opened.connect(self._chat_opened)
         app = QApplication.instance()
@@ -225,7 +225,7 @@ class SearchController(QObject):
             app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """Text boxes claim Ctrl+K (delete to end of line); in this window it opens search."""
+        """Text boxes claim Ctrl+K (delete to end of line); here it is the chat switcher."""
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)

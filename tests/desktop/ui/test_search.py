@@ -18,6 +18,8 @@ from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import create_group, entries, find, send, sign_up
 from tests.support.server import ServerProcess
 
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
 pytestmark = pytest.mark.desktop
 
 
@@ -55,7 +57,7 @@ def test_type_a_word_see_the_hit_open_it_in_context(
     other = create_group(qtbot, app, "Other")
     qtbot.waitUntil(lambda: app.window.current_chat() == other, timeout=10_000)
 
-    press(qtbot, app, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, app, Qt.Key.Key_F, CTRL_SHIFT)
     dialog = app.window.search.dialog
     qtbot.waitUntil(dialog.isVisible, timeout=5_000)
     box = find(app.window, QLineEdit, "Search messages")
@@ -85,7 +87,7 @@ def test_type_a_word_see_the_hit_open_it_in_context(
     app.window.grab().save(str(artifacts / "search-opened.png"))
 
     # Esc closes the box and leaves the chat as it was
-    press(qtbot, app, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, app, Qt.Key.Key_F, CTRL_SHIFT)
     qtbot.waitUntil(dialog.isVisible, timeout=5_000)
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
