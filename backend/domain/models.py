@@ -161,6 +161,7 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     has_thumbnail: bool = False
+    placeholder: str | None = None  # a tiny data: URI preview, shown while the thumbnail loads
     inline: bool = False  # an allow-listed raster image that decoded cleanly and holds no markup
     claim: str | None = None  # the client_msg_id of the send that claimed it
     message_seq: int | None = None

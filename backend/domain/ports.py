@@ -255,6 +255,7 @@ class Inspection:
     width: int | None = None
     height: int | None = None
     thumbnail: bytes | None = None  # webp, at most ~800 px on its longer side
+    placeholder: str | None = None  # a data: URI of a ~24 px webp, painted before the thumbnail
 
 
 class MediaInspector(Protocol):

@@ -76,6 +76,7 @@ def wire(f: StoredFile) -> dict[str, Any]:
         "width": f.width,
         "height": f.height,
         "has_thumbnail": f.has_thumbnail,
+        "placeholder": f.placeholder,
     }
 
 
@@ -166,6 +167,7 @@ class FileService:
             width=seen.width,
             height=seen.height,
             has_thumbnail=seen.thumbnail is not None,
+            placeholder=seen.placeholder,
             inline=seen.content_type in INLINE_TYPES
             and seen.thumbnail is not None
             and not spool.markup,

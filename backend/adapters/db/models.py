@@ -153,6 +153,7 @@ class FileRow(Model):
     width = fields.IntField(null=True)
     height = fields.IntField(null=True)
     has_thumbnail = fields.BooleanField(default=False)
+    placeholder = fields.CharField(max_length=1024, null=True)
     inline = fields.BooleanField(default=False)
     claim = fields.CharField(max_length=64, null=True)
     message_seq = fields.BigIntField(null=True)
