@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024
+MAX_PLACEHOLDER_CHARS = 4096
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 
@@ -44,6 +45,7 @@ class RemoteFile:
     width: int | None = None
     height: int | None = None
     has_thumbnail: bool = False
+    placeholder: str | None = None  # a data: URI of a ~24 px webp, painted before the thumbnail
 
     @classmethod
     def from_json(cls, data: JSON) -> RemoteFile:
@@ -56,6 +58,7 @@ class RemoteFile:
             width=_opt_int(data.get("width")),
             height=_opt_int(data.get("height")),
             has_thumbnail=bool(data.get("has_thumbnail")),
+            placeholder=_opt_str(data.get("placeholder")),
         )
 
     @property
@@ -65,6 +68,10 @@ class RemoteFile:
 
 def _opt_int(value: Any) -> int | None:
     return int(value) if isinstance(value, int) else None
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= MAX_PLACEHOLDER_CHARS else None
 
 
 class FileTransfers:

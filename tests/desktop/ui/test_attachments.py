@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QStyleOptionViewItem
 
+from desktop.ui import theme
 from desktop.ui.app import DesktopApp
+from desktop.ui.bubble_files import Hit
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
 from tests.support.server import ServerProcess
@@ -79,24 +81,60 @@ def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     assert all(v and v[-1] == 1000 for v in progress.values()), progress
     assert not tray.has_files  # the tray empties once the message is away
 
-    # Bob clicks the message: the photo's preview shows, and he saves the other file.
+    # Bob sees the photo inside the message list, and saves the other file from its tile.
     pane = bob.window.pane
     row = next(i for i, e in enumerate(entries(bob)) if e.text == "from the trip")
-    at = pane.view.visualRect(pane.model.index(row)).center()
-    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=at)
-    qtbot.waitUntil(lambda: len(pane.files.tiles) == 2, timeout=5_000)
-    photo_tile = next(t for t in pane.files.tiles if t.file.name == "beach.png")
-    qtbot.waitUntil(lambda: not photo_tile.preview.pixmap().isNull(), timeout=10_000)
-    shown = photo_tile.preview.pixmap()
-    assert max(shown.width(), shown.height()) == 240  # the server's thumbnail, scaled to fit
-    screenshot(bob, artifacts / "attachments-received.png")
-    notes_tile = next(t for t in pane.files.tiles if t.file.name == "notes.bin")
+    photo_id = next(str(a["id"]) for a in entries(bob)[row].attachments if a["name"] == "beach.png")
+    qtbot.waitUntil(lambda: photo_id in pane.files.fetched, timeout=10_000)  # the thumbnail
+    index = pane.model.index(row)
+    option = QStyleOptionViewItem()
+    option.initFrom(pane.view)
+    option.rect = pane.view.visualRect(index)
+    delegate = pane.view.itemDelegate()
+    grown = delegate.sizeHint(option, index).height()
+    delegate.files = None  # the same row as it was before files were painted in the list
+    plain = delegate.sizeHint(option, index).height()
+    delegate.files = pane.files
+    # the preview is 320 x 200 (the photo's 16:10), the tile 46, inside the same bubble
+    assert grown - plain >= 200 + 46, (grown, plain)
+    pane.view.scrollTo(index)
+    qtbot.waitUntil(lambda: bool(hits(pane, row)), timeout=5_000)
+    screenshot(bob, artifacts / "attachments-inline-light.png")
+    theme.apply("dark")
+    pane.view.viewport().repaint()
+    screenshot(bob, artifacts / "attachments-inline-dark.png")
+    theme.apply("light")
+
+    save = next(h for h in hits(pane, row) if h.action == "save")
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=save.rect.center())
+    qtbot.waitUntil(lambda: pane.files.dialog is not None, timeout=5_000)
     saved = tmp_path / "saved-notes.bin"
-    run(notes_tile.save_to(saved))  # what Save… does once the dialog names the file
-    assert notes_tile.saved == saved and notes_tile.progress.value() == 1000
+    assert pane.files.dialog is not None
+    pane.files.dialog.fileSelected.emit(str(saved))  # the user named the file and pressed Save
+    notes_id = save.file.id
+    qtbot.waitUntil(lambda: notes_id in pane.files.saved, timeout=20_000)
+    assert pane.files.last_progress[notes_id] == 1.0
     assert (
         hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(notes.read_bytes()).digest()
     )
+
+    view = next(h for h in hits(pane, row) if h.action == "view")
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=view.rect.center())
+    qtbot.waitUntil(
+        lambda: pane.files.viewer is not None and pane.files.viewer.full, timeout=20_000
+    )
+    assert pane.files.viewer is not None
+    full = pane.files.viewer.image.pixmap()
+    assert (full.width(), full.height()) == (1600, 1000) or full.width() / full.height() == 1.6
+    assert pane.files.viewer.grab().save(str(artifacts / "attachments-viewer.png"))
+    pane.files.viewer.close()
+
+
+def hits(pane: Any, row: int) -> list[Hit]:
+    """What the delegate painted as clickable for this row, last time it painted it."""
+    entry = pane.model.entry(row)
+    found: list[Hit] = pane.view.itemDelegate()._hits.get(id(entry), [])
+    return found
 
 
 def test_removing_a_file_mid_upload_cancels_it_and_leaves_nothing(
