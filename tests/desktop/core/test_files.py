@@ -27,6 +27,8 @@ def files_server(
     request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
 ) -> ServerProcess:
     env = s3_env(unique("dfiles")) if request.param == "s3" else {}
+    if env:  # S3 is a production engine: the server then refuses to start without a shared key
+        env |= {"PARLEY_JWT_SECRET": "test-secret-" + "s" * 32, "PARLEY_JWT_KID": "t1"}
     if env:
         request.addfinalizer(lambda: drop_production_bucket(env))
     return server_factory("embedded", env=env)
