@@ -14,6 +14,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QStyleOptionViewItem
 
+from desktop.core.files import RemoteFile
 from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.bubble_files import Hit
@@ -81,11 +82,22 @@ def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     assert all(v and v[-1] == 1000 for v in progress.values()), progress
     assert not tray.has_files  # the tray empties once the message is away
 
+    # Alice's own message shows the photo in her list too.
+    mine = next(i for i, e in enumerate(entries(alice)) if e.text == "from the trip")
+    alice.window.pane.view.viewport().repaint()
+    qtbot.waitUntil(
+        lambda: {h.action for h in hits(alice.window.pane, mine)} == {"view", "save", "open"},
+        timeout=5_000,
+    )
+
     # Bob sees the photo inside the message list, and saves the other file from its tile.
     pane = bob.window.pane
     row = next(i for i, e in enumerate(entries(bob)) if e.text == "from the trip")
     photo_id = next(str(a["id"]) for a in entries(bob)[row].attachments if a["name"] == "beach.png")
     qtbot.waitUntil(lambda: photo_id in pane.files.fetched, timeout=10_000)  # the thumbnail
+    record = next(a for a in entries(bob)[row].attachments if a["id"] == photo_id)
+    tiny = pane.files.placeholder(RemoteFile.from_json(record))  # painted before the thumbnail
+    assert tiny is not None and (tiny.width(), tiny.height()) == (24, 15)
     index = pane.model.index(row)
     option = QStyleOptionViewItem()
     option.initFrom(pane.view)
