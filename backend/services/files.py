@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 MAX_NAME_CHARS = 255
 MAX_ATTACHMENTS = 10
+MAX_ID_CHARS = 32  # ids are 32 hex characters; a longer one is a 404 before any look-up
 SWEEP_EVERY_S = 60.0
 
 
@@ -177,7 +178,7 @@ class FileService:
 
     async def visible(self, user_id: str, file_id: str) -> StoredFile:
         """The file if this user may see it now; the same 404 otherwise, whatever the reason."""
-        found = await self._repo.get(file_id) if len(file_id) <= 64 else None
+        found = await self._repo.get(file_id) if len(file_id) <= MAX_ID_CHARS else None
         if found is None or found.deleted:
             raise NotFound("No such file.", code="file_not_found")
         attached = found.message_seq is not None

@@ -121,6 +121,14 @@ async def test_outsiders_and_removed_members_get_404_for_file_and_thumbnail(api:
     assert nobody.status_code == 401
 
 
+async def test_odd_file_ids_are_simply_not_found(api: Api) -> None:
+    a, _, _, _ = await three(api)
+    for raw in ("%0A%F3%81%B0%A2%C2%87%C3%8D0%11%C3%92", "f" * 33, "x" * 64, "%00"):
+        for path in (f"/files/{raw}", f"/files/{raw}/thumbnail"):
+            r = await api.http.get(path, headers=a.auth)
+            assert (r.status_code, r.json()["code"]) == (404, "file_not_found"), (path, r.text)
+
+
 async def test_unattached_files_are_the_uploaders_alone(api: Api) -> None:
     a, b, _, chat = await three(api)
     other_chat = await api.group(a, b, title="other")
