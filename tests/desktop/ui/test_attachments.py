@@ -20,6 +20,7 @@ from desktop.ui.app import DesktopApp
 from desktop.ui.bubble_files import Hit
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
+from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -37,18 +38,32 @@ def drop_files(widget: Any, paths: list[Path]) -> None:
     QApplication.sendEvent(widget, QDropEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods))
 
 
+@pytest.fixture(scope="module", params=["local", pytest.param("s3", marks=pytest.mark.engines)])
+def files_server(
+    request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
+) -> ServerProcess:
+    """The embedded server on the local store, and on the real S3 server (presigned redirects
+    for the thumbnail, the full image and the saved file)."""
+    if request.param == "local":
+        return server_factory("embedded")
+    env = s3_env(unique("dattach"))
+    env |= {"PARLEY_JWT_SECRET": "test-secret-" + "s" * 32, "PARLEY_JWT_KID": "t1"}
+    request.addfinalizer(lambda: drop_production_bucket(env))
+    return server_factory("embedded", env=env)
+
+
 def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     qtbot: Any,
     make_app: Callable[[str], DesktopApp],
-    desktop_server: ServerProcess,
+    files_server: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
     run: Callable[..., Any],
 ) -> None:
-    alice, bob = make_app(desktop_server.url), make_app(desktop_server.url)
+    alice, bob = make_app(files_server.url), make_app(files_server.url)
     alice_name, bob_name = unique("alice"), unique("bob")
-    sign_up(qtbot, alice, desktop_server.url, alice_name)
-    sign_up(qtbot, bob, desktop_server.url, bob_name)
+    sign_up(qtbot, alice, files_server.url, alice_name)
+    sign_up(qtbot, bob, files_server.url, bob_name)
     chat_id = create_group(qtbot, alice, "Holiday photos", bob_name)
     qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
     bob.window.pane.show_chat(chat_id)
