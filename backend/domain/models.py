@@ -142,6 +142,22 @@ class SessionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadSession:
+    """A resumable upload: `size` bytes were announced, `received` are in, as blobs named by
+    `part_ids` in order (random, so two racing PUTs of one offset never write the same blob)."""
+
+    id: str
+    key: str
+    chat_id: str
+    uploader_id: str
+    name: str
+    size: int
+    created_at: datetime
+    received: int = 0
+    part_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class StoredFile:
     """An uploaded file's record. `key` is random (never the name); `name` is for display only.
 

@@ -21,9 +21,17 @@ from urllib.parse import quote
 
 from backend.domain.errors import InvalidInput, NotFound, PayloadTooLarge
 from backend.domain.models import StoredFile
-from backend.domain.ports import BlobStore, Clock, FileRepo, Inspection, MediaInspector
+from backend.domain.ports import (
+    BlobStore,
+    Clock,
+    FileRepo,
+    Inspection,
+    MediaInspector,
+    UploadRepo,
+)
 from backend.services.chats import ChatService
 from backend.services.spool import Spool
+from backend.services.uploads import ResumableUploads
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +99,7 @@ class FileService:
         clock: Clock,
         limits: FileLimits,
         spool_dir: Path,
+        uploads: UploadRepo | None = None,
     ) -> None:
         self._chats = chats
         self._repo = repo
@@ -98,7 +107,10 @@ class FileService:
         self._inspector = inspector
         self._clock = clock
         self.limits = limits
-        self._spool_dir = spool_dir
+        self.spool_dir = spool_dir
+        self.resumable = (
+            ResumableUploads(self, uploads, blobs, clock) if uploads is not None else None
+        )
         self._sweeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -133,7 +145,7 @@ class FileService:
         self, user_id: str, chat_id: str, name: str, chunks: AsyncIterator[bytes]
     ) -> StoredFile:
         """Spool, inspect, store the bytes under a random key, then record the file."""
-        spool = Spool(self._spool_dir, self.limits.max_bytes)
+        spool = Spool(self.spool_dir, self.limits.max_bytes)
         try:
             await spool.fill(chunks)
             await self._check_quota(user_id, spool.size)
@@ -250,6 +262,8 @@ class FileService:
         for f in stale:
             await self._remove_blobs(f)
         await self._repo.purge([f.id for f in stale])
+        if self.resumable is not None:
+            return len(stale) + await self.resumable.sweep(self.limits.unattached_ttl_s)
         return len(stale)
 
     async def _sweep_loop(self) -> None:
