@@ -118,6 +118,10 @@ class ResumableUploads:
         await self._drop(u)
         return stored
 
+    async def abandon(self, user_id: str, upload_id: str) -> None:
+        """The client cancelled: nothing of the upload stays on the server."""
+        await self._drop(await self.get(user_id, upload_id))
+
     async def _parts(self, u: UploadSession) -> AsyncIterator[bytes]:
         for part_id in u.part_ids:
             async for chunk in self._blobs.read(_part(u, part_id)):

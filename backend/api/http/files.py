@@ -170,6 +170,7 @@ def _resumable_routes() -> None:
     bp.add_route(
         uploads.append, "/files/uploads/<upload_id>", methods=["PUT"], name="put_upl", stream=True
     )
+    bp.add_route(uploads.abandon, "/files/uploads/<upload_id>", methods=["DELETE"], name="del_upl")
     bp.add_route(
         uploads.complete, "/files/uploads/<upload_id>/complete", methods=["POST"], name="done_upl"
     )

@@ -63,6 +63,11 @@ async def append(request: Request, upload_id: str) -> HTTPResponse:
     return ok({"upload": wire_upload(u)})
 
 
+async def abandon(request: Request, upload_id: str) -> HTTPResponse:
+    await _uploads(request).abandon(user_id(request), upload_id)
+    return HTTPResponse(status=204)
+
+
 async def complete(request: Request, upload_id: str) -> HTTPResponse:
     stored = await _uploads(request).complete(user_id(request), upload_id)
     return ok({"file": wire(stored)}, status=201)

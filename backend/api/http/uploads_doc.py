@@ -52,6 +52,7 @@ def register() -> None:
             **_errors(400, 401, 404, 409, 413, 422),
         },
     }
+    gone = {"responses": {"204": {"description": "Removed, with every chunk"}, **_errors(401, 404)}}
     done = {
         "responses": {
             "201": _json("Stored", "file", FILE_SCHEMA),
@@ -62,6 +63,7 @@ def register() -> None:
         ("POST", "/files/uploads", "Start a resumable upload of `size` bytes", 201, begin),
         ("GET", "/files/uploads/{upload_id}", "Where a resumable upload stands", 200, status),
         ("PUT", "/files/uploads/{upload_id}", "Append a chunk at `offset`", 200, append),
+        ("DELETE", "/files/uploads/{upload_id}", "Cancel: every chunk is removed", 204, gone),
         ("POST", "/files/uploads/{upload_id}/complete", "Finish: the file is stored", 201, done),
     ):
         params = () if path == "/files/uploads" else (_ID,)

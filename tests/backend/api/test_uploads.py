@@ -113,5 +113,12 @@ async def test_a_session_is_the_uploaders_alone(api: Api) -> None:
         assert (await put(api, user, up["id"], 4, b"e")).status_code == 404
         done = await api.http.post(f"/files/uploads/{up['id']}/complete", headers=user.auth)
         assert done.status_code == 404
+    for user in (b, outsider):
+        assert (
+            await api.http.delete(f"/files/uploads/{up['id']}", headers=user.auth)
+        ).status_code == 404
+    cancelled = await api.http.delete(f"/files/uploads/{up['id']}", headers=a.auth)
+    assert cancelled.status_code == 204
+    assert (await api.http.get(f"/files/uploads/{up['id']}", headers=a.auth)).status_code == 404
     for odd in ("f" * 33, "%0A%00"):
         assert (await api.http.get(f"/files/uploads/{odd}", headers=a.auth)).status_code == 404
