@@ -13,6 +13,7 @@ import pyvips
 
 from tests.support.client import Api, User
 from tests.support.files import fetch, send_with
+from tests.support.server import ServerProcess
 
 
 async def begin(api: Api, user: User, chat_id: str, size: int, name: str) -> Any:
@@ -27,7 +28,9 @@ async def put(api: Api, user: User, upload_id: str, offset: int, data: bytes) ->
     )
 
 
-async def test_a_file_in_chunks_resumes_where_the_server_stands(api: Api) -> None:
+async def test_a_file_in_chunks_resumes_where_the_server_stands(
+    api: Api, server: ServerProcess
+) -> None:
     a, b = await api.user(), await api.user()
     chat = await api.group(a, b)
     data = os.urandom(3 * 1024 * 1024 + 17)
@@ -62,6 +65,10 @@ async def test_a_file_in_chunks_resumes_where_the_server_stands(api: Api) -> Non
     assert hashlib.sha256(got.final.content).digest() == hashlib.sha256(data).digest()
     gone = await api.http.get(f"/files/uploads/{up['id']}", headers=a.auth)
     assert gone.status_code == 404  # the session and its parts are gone once complete
+    blobs = server.data_dir / "blobs"
+    if blobs.exists():  # the local store (S3 is checked by the key alone: no row names a part)
+        kept = [p for p in blobs.rglob("*") if p.is_file()]
+        assert len(kept) == 1 and kept[0].stat().st_size == len(data)
 
 
 async def test_chunked_images_are_sniffed_and_thumbnailed_like_any_upload(api: Api) -> None:
