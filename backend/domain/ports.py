@@ -305,6 +305,9 @@ class UploadRepo(Protocol):
 
     async def stale(self, before: datetime, limit: int) -> list[UploadSession]: ...
 
+    async def open_for(self, uploader_id: str) -> tuple[int, int]:
+        """How many sessions this user has open, and the bytes they announced."""
+
 
 @dataclass(frozen=True, slots=True)
 class SearchRequest:

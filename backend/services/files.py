@@ -126,7 +126,7 @@ class FileService:
         await self._chats.require_member(user_id, chat_id)
         if declared is not None:
             self._check_size(declared)
-            await self._check_quota(user_id, declared)
+            await self.check_quota(user_id, declared)
 
     def _check_size(self, size: int) -> None:
         if size > self.limits.max_bytes:
@@ -136,9 +136,9 @@ class FileService:
                 limit=self.limits.max_bytes,
             )
 
-    async def _check_quota(self, user_id: str, size: int) -> None:
+    async def check_quota(self, user_id: str, size: int, pending: int = 0) -> None:
         quota = self.limits.quota_bytes
-        if quota and await self._repo.used_bytes(user_id) + size > quota:
+        if quota and await self._repo.used_bytes(user_id) + pending + size > quota:
             raise PayloadTooLarge("Your storage quota is used up.", code="quota_exceeded")
 
     async def upload(
@@ -148,7 +148,7 @@ class FileService:
         spool = Spool(self.spool_dir, self.limits.max_bytes)
         try:
             await spool.fill(chunks)
-            await self._check_quota(user_id, spool.size)
+            await self.check_quota(user_id, spool.size)
             assert spool.path is not None
             seen = await self._inspector.inspect(spool.path, spool.head)
             return await self._keep(user_id, chat_id, clean_name(name), spool, seen)

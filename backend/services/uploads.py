@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_CHUNK_BYTES = 16 * 1024 * 1024  # one PUT; the client's chunks are smaller
 MAX_ID_CHARS = 32
+MAX_OPEN = 20  # sessions per user at a time
 MAX_PARTS = 1000  # bounds the session's row; a client sends chunks of megabytes
 
 
@@ -45,7 +46,14 @@ class ResumableUploads:
         self._files, self._repo, self._blobs, self._clock = files, repo, blobs, clock
 
     async def begin(self, user_id: str, chat_id: str, name: str, size: int) -> UploadSession:
+        """Open sessions count against the quota as announced, and are bounded in number."""
         await self._files.check_upload(user_id, chat_id, size)
+        count, pending = await self._repo.open_for(user_id)
+        if count >= MAX_OPEN:
+            raise Conflict(
+                f"At most {MAX_OPEN} uploads can be open at once.", code="too_many_uploads"
+            )
+        await self._files.check_quota(user_id, size, pending)
         from backend.services.files import clean_name
 
         u = UploadSession(

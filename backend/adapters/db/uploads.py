@@ -53,6 +53,10 @@ class SqlUploadRepo:
     async def delete(self, upload_id: str) -> None:
         await UploadRow.filter(id=upload_id).delete()
 
+    async def open_for(self, uploader_id: str) -> tuple[int, int]:
+        sizes = [r.size for r in await UploadRow.filter(uploader_id=uploader_id).only("id", "size")]
+        return len(sizes), sum(sizes)
+
     async def stale(self, before: datetime, limit: int) -> list[UploadSession]:
         rows = await UploadRow.filter(created_at__lt=before).order_by("created_at").limit(limit)
         return [_upload(r) for r in rows]
