@@ -147,6 +147,7 @@ async def _files(
 ) -> FileService:
     from backend.adapters.blobs.media import VipsInspector
     from backend.adapters.db.files import SqlFileRepo
+    from backend.adapters.db.uploads import SqlUploadRepo
 
     blobs = await _blobs(settings)
     stack.push_async_callback(blobs.close)  # closed even when start fails half-way
@@ -159,8 +160,9 @@ async def _files(
         settings.s3_presign_ttl_s,
         settings.unattached_ttl_s,
     )
+    spool = settings.data_dir / "spool"
     files = FileService(
-        chats, SqlFileRepo(), blobs, inspector, clock, limits, settings.data_dir / "spool"
+        chats, SqlFileRepo(), blobs, inspector, clock, limits, spool, SqlUploadRepo()
     )
     files.start()
     stack.push_async_callback(files.close)

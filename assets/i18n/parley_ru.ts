@@ -40,6 +40,17 @@
     </message>
 </context>
 <context>
+    <name>BubbleFiles</name>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+</context>
+<context>
     <name>CallControls</name>
     <message>
         <source>Group calls need a Jitsi server</source>
@@ -213,29 +224,6 @@
     </message>
 </context>
 <context>
-    <name>FileTile</name>
-    <message>
-        <source>Save…</source>
-        <translation>Сохранить…</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Открыть</translation>
-    </message>
-    <message>
-        <source>Save file</source>
-        <translation>Сохранить файл</translation>
-    </message>
-    <message>
-        <source>Download failed: %1</source>
-        <translation>Не удалось скачать файл: %1</translation>
-    </message>
-    <message>
-        <source>The download was damaged on the way; try again.</source>
-        <translation>Файл повредился при скачивании; попробуйте ещё раз.</translation>
-    </message>
-</context>
-<context>
     <name>IncomingCall</name>
     <message>
         <source>Incoming call</source>
@@ -252,6 +240,21 @@
     <message>
         <source>Decline</source>
         <translation>Отклонить</translation>
+    </message>
+</context>
+<context>
+    <name>InlineFiles</name>
+    <message>
+        <source>Save file</source>
+        <translation>Сохранить файл</translation>
+    </message>
+    <message>
+        <source>Download failed: %1</source>
+        <translation>Не удалось скачать файл: %1</translation>
+    </message>
+    <message>
+        <source>The download was damaged on the way; try again.</source>
+        <translation>Файл повредился при скачивании; попробуйте ещё раз.</translation>
     </message>
 </context>
 <context>

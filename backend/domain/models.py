@@ -142,6 +142,22 @@ class SessionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadSession:
+    """A resumable upload: `size` bytes were announced, `received` are in, as blobs named by
+    `part_ids` in order (random, so two racing PUTs of one offset never write the same blob)."""
+
+    id: str
+    key: str
+    chat_id: str
+    uploader_id: str
+    name: str
+    size: int
+    created_at: datetime
+    received: int = 0
+    part_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class StoredFile:
     """An uploaded file's record. `key` is random (never the name); `name` is for display only.
 
@@ -161,6 +177,7 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     has_thumbnail: bool = False
+    placeholder: str | None = None  # a tiny data: URI preview, shown while the thumbnail loads
     inline: bool = False  # an allow-listed raster image that decoded cleanly and holds no markup
     claim: str | None = None  # the client_msg_id of the send that claimed it
     message_seq: int | None = None

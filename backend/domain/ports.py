@@ -24,6 +24,7 @@ from backend.domain.models import (
     Session,
     SessionInfo,
     StoredFile,
+    UploadSession,
     User,
 )
 from backend.domain.search.query import Query
@@ -255,6 +256,7 @@ class Inspection:
     width: int | None = None
     height: int | None = None
     thumbnail: bytes | None = None  # webp, at most ~800 px on its longer side
+    placeholder: str | None = None  # a data: URI of a ~24 px webp, painted before the thumbnail
 
 
 class MediaInspector(Protocol):
@@ -285,6 +287,26 @@ class FileRepo(Protocol):
         """Files never attached, uploaded before `before`, and deleted ones (blob cleanup)."""
 
     async def purge(self, file_ids: Sequence[str]) -> None: ...
+
+
+class UploadRepo(Protocol):
+    """Resumable upload sessions; `advance` is a compare-and-set so two PUTs of the same offset
+    cannot both append."""
+
+    async def create(self, upload: UploadSession) -> None: ...
+
+    async def get(self, upload_id: str) -> UploadSession | None: ...
+
+    async def advance(
+        self, upload_id: str, offset: int, received: int, part_ids: tuple[str, ...]
+    ) -> bool: ...
+
+    async def delete(self, upload_id: str) -> None: ...
+
+    async def stale(self, before: datetime, limit: int) -> list[UploadSession]: ...
+
+    async def open_for(self, uploader_id: str) -> tuple[int, int]:
+        """How many sessions this user has open, and the bytes they announced."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,24 @@ from urllib.parse import quote
 
 from backend.domain.errors import InvalidInput, NotFound, PayloadTooLarge
 from backend.domain.models import StoredFile
-from backend.domain.ports import BlobStore, Clock, FileRepo, Inspection, MediaInspector
+from backend.domain.ports import (
+    BlobStore,
+    Clock,
+    FileRepo,
+    Inspection,
+    MediaInspector,
+    UploadRepo,
+)
 from backend.services.chats import ChatService
 from backend.services.spool import Spool
+from backend.services.uploads import ResumableUploads
 
 log = logging.getLogger(__name__)
 
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 MAX_NAME_CHARS = 255
 MAX_ATTACHMENTS = 10
+MAX_ID_CHARS = 32  # ids are 32 hex characters; a longer one is a 404 before any look-up
 SWEEP_EVERY_S = 60.0
 
 
@@ -76,6 +85,7 @@ def wire(f: StoredFile) -> dict[str, Any]:
         "width": f.width,
         "height": f.height,
         "has_thumbnail": f.has_thumbnail,
+        "placeholder": f.placeholder,
     }
 
 
@@ -89,6 +99,7 @@ class FileService:
         clock: Clock,
         limits: FileLimits,
         spool_dir: Path,
+        uploads: UploadRepo | None = None,
     ) -> None:
         self._chats = chats
         self._repo = repo
@@ -96,7 +107,10 @@ class FileService:
         self._inspector = inspector
         self._clock = clock
         self.limits = limits
-        self._spool_dir = spool_dir
+        self.spool_dir = spool_dir
+        self.resumable = (
+            ResumableUploads(self, uploads, blobs, clock) if uploads is not None else None
+        )
         self._sweeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -112,7 +126,7 @@ class FileService:
         await self._chats.require_member(user_id, chat_id)
         if declared is not None:
             self._check_size(declared)
-            await self._check_quota(user_id, declared)
+            await self.check_quota(user_id, declared)
 
     def _check_size(self, size: int) -> None:
         if size > self.limits.max_bytes:
@@ -122,19 +136,19 @@ class FileService:
                 limit=self.limits.max_bytes,
             )
 
-    async def _check_quota(self, user_id: str, size: int) -> None:
+    async def check_quota(self, user_id: str, size: int, pending: int = 0) -> None:
         quota = self.limits.quota_bytes
-        if quota and await self._repo.used_bytes(user_id) + size > quota:
+        if quota and await self._repo.used_bytes(user_id) + pending + size > quota:
             raise PayloadTooLarge("Your storage quota is used up.", code="quota_exceeded")
 
     async def upload(
         self, user_id: str, chat_id: str, name: str, chunks: AsyncIterator[bytes]
     ) -> StoredFile:
         """Spool, inspect, store the bytes under a random key, then record the file."""
-        spool = Spool(self._spool_dir, self.limits.max_bytes)
+        spool = Spool(self.spool_dir, self.limits.max_bytes)
         try:
             await spool.fill(chunks)
-            await self._check_quota(user_id, spool.size)
+            await self.check_quota(user_id, spool.size)
             assert spool.path is not None
             seen = await self._inspector.inspect(spool.path, spool.head)
             return await self._keep(user_id, chat_id, clean_name(name), spool, seen)
@@ -166,6 +180,7 @@ class FileService:
             width=seen.width,
             height=seen.height,
             has_thumbnail=seen.thumbnail is not None,
+            placeholder=seen.placeholder,
             inline=seen.content_type in INLINE_TYPES
             and seen.thumbnail is not None
             and not spool.markup,
@@ -175,7 +190,7 @@ class FileService:
 
     async def visible(self, user_id: str, file_id: str) -> StoredFile:
         """The file if this user may see it now; the same 404 otherwise, whatever the reason."""
-        found = await self._repo.get(file_id) if len(file_id) <= 64 else None
+        found = await self._repo.get(file_id) if len(file_id) <= MAX_ID_CHARS else None
         if found is None or found.deleted:
             raise NotFound("No such file.", code="file_not_found")
         attached = found.message_seq is not None
@@ -247,6 +262,8 @@ class FileService:
         for f in stale:
             await self._remove_blobs(f)
         await self._repo.purge([f.id for f in stale])
+        if self.resumable is not None:
+            return len(stale) + await self.resumable.sweep(self.limits.unattached_ttl_s)
         return len(stale)
 
     async def _sweep_loop(self) -> None:

@@ -23,12 +23,15 @@ import httpx
 
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.rest import RestClient
+from desktop.core.resumable import ResumableUpload
 from desktop.core.wire import JSON
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024
+MAX_PLACEHOLDER_CHARS = 4096
+RESUMABLE_FROM = 8 * 1024 * 1024  # larger files go up in chunks that survive a dropped connection
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
 
@@ -44,6 +47,7 @@ class RemoteFile:
     width: int | None = None
     height: int | None = None
     has_thumbnail: bool = False
+    placeholder: str | None = None  # a data: URI of a ~24 px webp, painted before the thumbnail
 
     @classmethod
     def from_json(cls, data: JSON) -> RemoteFile:
@@ -56,6 +60,7 @@ class RemoteFile:
             width=_opt_int(data.get("width")),
             height=_opt_int(data.get("height")),
             has_thumbnail=bool(data.get("has_thumbnail")),
+            placeholder=_opt_str(data.get("placeholder")),
         )
 
     @property
@@ -67,18 +72,26 @@ def _opt_int(value: Any) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= MAX_PLACEHOLDER_CHARS else None
+
+
 class FileTransfers:
     """Uploads and downloads through the app's one HTTP client."""
 
     def __init__(self, rest: RestClient, *, timeout: float = 300.0) -> None:
         self._rest = rest
         self._timeout = httpx.Timeout(timeout, connect=5.0)
+        self.resumable: ResumableUpload | None = None  # the last large upload's
 
     async def upload(
         self, chat_id: str, path: Path, on_progress: Progress | None = None
     ) -> RemoteFile:
         """Stream `path` to the server for `chat_id`; cancel the task to abort it."""
         size = (await asyncio.to_thread(path.stat)).st_size
+        if size > RESUMABLE_FROM:
+            self.resumable = ResumableUpload(self._rest, self._timeout)
+            return RemoteFile.from_json(await self.resumable.run(chat_id, path, size, on_progress))
         for attempt in range(2):  # one retry after a token refresh: the file is re-read
             headers = {**await self._rest.auth_headers(), "Content-Length": str(size)}
             resp = await self._request(

@@ -118,7 +118,6 @@ class ChatPane(QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(header)
         body.addWidget(self.view, 1)
-        body.addWidget(self.files)
         body.addWidget(self.typing)
         body.addWidget(self._edit_bar)
         body.addWidget(self.attachments)
@@ -163,7 +162,6 @@ class ChatPane(QWidget):
         if chat_id == self.chat_id:
             return
         self.end_edit()
-        self.files.show_entry(None)
         self.chat_id = chat_id
         self._loading_older = False
         if chat_id is None:

@@ -7,8 +7,12 @@ so laying out a long history is a dictionary look-up per row.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QCoreApplication,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -16,12 +20,15 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from desktop.core.files import RemoteFile
 from desktop.core.timeline import Entry, SendState
-from desktop.ui import i18n, text_layout
+from desktop.ui import bubble_files, i18n, text_layout
+from desktop.ui.bubble_files import Hit
 from desktop.ui.models import (
+    ENTRY_ROLE,
     LAYOUT_ROLE,
     PRESENCE_ROLE,
     PREVIEW_ROLE,
@@ -31,6 +38,12 @@ from desktop.ui.text_layout import Wrapped
 from desktop.ui.theme import current as theme
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class InlineFilesLike(bubble_files.PreviewSource, Protocol):
+    """The delegate's view of desktop/ui/received.py: what to paint, and what a click does."""
+
+    def act(self, action: str, f: RemoteFile) -> None: ...
 
 
 PAD = 8  # outer margin of a row
@@ -123,6 +136,9 @@ class MessageDelegate(QStyledItemDelegate):
         self._fixed = self._day_h = self._sender_h = 0
         self.marker_seq: int | None = None  # the first unread message: a line above it
         self.marker_text = self.tr("New messages")
+        # Attachments painted inside the bubbles (desktop/ui/received.py installs it).
+        self.files: InlineFilesLike | None = None
+        self._hits: dict[int, list[Hit]] = {}  # id(entry) -> what its last paint made clickable
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -176,7 +192,10 @@ class MessageDelegate(QStyledItemDelegate):
         font, _bold_font, _small_font = self._fonts(option)
         view_width = option.rect.width() or 600
         inner = self._bubble_width(view_width) - 2 * BUBBLE_PAD
-        h = self._fixed + self._text_height(self._body(entry), inner, font)
+        files = bubble_files.files_of(entry) if self.files is not None else []
+        body = self._body(entry)
+        h = self._fixed + (0 if files and not body else self._text_height(body, inner, font))
+        h += bubble_files.height(files, inner)
         if new_day:
             h += self._day_h
         if sender:
@@ -223,8 +242,10 @@ class MessageDelegate(QStyledItemDelegate):
         inner = bubble_w - 2 * BUBBLE_PAD
         body = self._body(entry)
         wrapped = self.wrapped(body, inner, font)
-        text_h = wrapped.height
-        used_w = min(inner, wrapped.width)
+        files = bubble_files.files_of(entry) if self.files is not None else []
+        text_h = 0 if files and not body else wrapped.height
+        files_h = bubble_files.height(files, inner)
+        used_w = max(min(inner, wrapped.width), bubble_files.width(files, inner))
         foot = self._footer(entry, mine)
         fm_small = QFontMetrics(small)
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
@@ -240,7 +261,7 @@ class MessageDelegate(QStyledItemDelegate):
                 sender,
             )
             y += bh + 2
-        bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + text_h + fm_small.height() + 2)
+        bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + text_h + files_h + fm_small.height() + 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         colors = theme()
@@ -255,7 +276,15 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setFont(body_font)
         text_color = colors.color("mine_text" if mine else "theirs_text")
         painter.setPen(colors.color("muted") if entry.deleted else text_color)
-        text_layout.draw(painter, body, body_font, inner, text_rect.left(), text_rect.top())
+        if text_h:
+            text_layout.draw(painter, body, body_font, inner, text_rect.left(), text_rect.top())
+        if self.files is not None and files:
+            top = text_rect.bottom() + 1 + (bubble_files.GAP if text_h else 0)
+            hits = bubble_files.paint(
+                painter, files, x + BUBBLE_PAD, top, inner, self.files, mine=mine, font=small
+            )
+            self._remember(entry, hits)
+            text_rect.setHeight(text_h + files_h)
         painter.setFont(small)
         failed = entry.state is SendState.FAILED
         painter.setPen(colors.color("failed" if failed else "muted"))
@@ -267,6 +296,33 @@ class MessageDelegate(QStyledItemDelegate):
             foot,
         )
         painter.restore()
+
+    def _remember(self, entry: Entry, hits: list[Hit]) -> None:
+        if len(self._hits) > 2_000:  # only what was painted lately can be clicked
+            self._hits.clear()
+        self._hits[id(entry)] = hits
+
+    def editorEvent(  # noqa: N802
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        """A click on a painted preview or a tile's Save/Open button does what it shows."""
+        if (
+            self.files is not None
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            entry = index.data(ENTRY_ROLE)
+            pos = event.position().toPoint()
+            for hit in self._hits.get(id(entry), []):
+                if hit.rect.contains(pos):
+                    self.files.act(hit.action, hit.file)
+                    return True
+        return super().editorEvent(event, model, option, index)
 
     @staticmethod
     def _footer(entry: Entry, mine: bool) -> str:

@@ -10,6 +10,7 @@ never decoded at all.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 RASTER = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 THUMB_PX = 800
+PLACEHOLDER_PX = 24  # a webp this small is ~100-300 bytes: it rides in the file record itself
+PLACEHOLDER_MAX_CHARS = 1024  # the column's width; a larger one is simply not kept
 
 
 class VipsInspector:
@@ -70,4 +73,16 @@ class VipsInspector:
         except pyvips.Error as exc:
             log.info("no thumbnail for a %s upload: %s", content_type, str(exc)[:200])
             return Inspection(content_type, width, height)
-        return Inspection(content_type, width, height, data)
+        return Inspection(content_type, width, height, data, _placeholder(data))
+
+
+def _placeholder(thumbnail: bytes) -> str | None:
+    """A tiny webp from the (already small) thumbnail, as a data: URI the client can paint at
+    once, blurred by scaling, while the real thumbnail is still on its way."""
+    try:
+        tiny = pyvips.Image.thumbnail_buffer(thumbnail, PLACEHOLDER_PX, height=PLACEHOLDER_PX)
+        data = bytes(tiny.write_to_buffer(".webp[Q=40,strip]"))
+    except pyvips.Error:
+        return None
+    uri = "data:image/webp;base64," + base64.b64encode(data).decode("ascii")
+    return uri if len(uri) <= PLACEHOLDER_MAX_CHARS else None

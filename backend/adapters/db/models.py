@@ -153,6 +153,7 @@ class FileRow(Model):
     width = fields.IntField(null=True)
     height = fields.IntField(null=True)
     has_thumbnail = fields.BooleanField(default=False)
+    placeholder = fields.CharField(max_length=1024, null=True)
     inline = fields.BooleanField(default=False)
     claim = fields.CharField(max_length=64, null=True)
     message_seq = fields.BigIntField(null=True)
@@ -161,3 +162,20 @@ class FileRow(Model):
 
     class Meta:
         table = "files"
+
+
+class UploadRow(Model):
+    """A resumable upload on its way in; its bytes are parts in the blob store (`key` + part id)."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    chat_id = fields.CharField(max_length=32)
+    uploader_id = fields.CharField(max_length=32, db_index=True)
+    name = fields.CharField(max_length=255)
+    size = fields.BigIntField()
+    received = fields.BigIntField(default=0)
+    part_ids = fields.TextField(default="")  # comma-separated, in order
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "uploads"

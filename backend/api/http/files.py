@@ -161,6 +161,25 @@ async def thumbnail(request: Request, file_id: str) -> HTTPResponse:
 
 
 bp.add_route(upload, "/files", methods=["POST"], name="post_upload", stream=True)
+
+
+def _resumable_routes() -> None:
+    from backend.api.http import uploads, uploads_doc
+
+    bp.add_route(uploads.begin, "/files/uploads", methods=["POST"], name="post_uploads")
+    bp.add_route(uploads.status, "/files/uploads/<upload_id>", methods=["GET"], name="get_upl")
+    bp.add_route(
+        uploads.append, "/files/uploads/<upload_id>", methods=["PUT"], name="put_upl", stream=True
+    )
+    bp.add_route(uploads.abandon, "/files/uploads/<upload_id>", methods=["DELETE"], name="del_upl")
+    bp.add_route(
+        uploads.complete, "/files/uploads/<upload_id>/complete", methods=["POST"], name="done_upl"
+    )
+
+    uploads_doc.register()
+
+
+_resumable_routes()
 bp.add_route(download, "/files/<file_id>", methods=["GET"], name="get_download")
 bp.add_route(thumbnail, "/files/<file_id>/thumbnail", methods=["GET"], name="get_thumbnail")
 files_doc.register()

@@ -18,6 +18,11 @@ FILE_SCHEMA: dict[str, Any] = {
         "width": {"type": ["integer", "null"]},
         "height": {"type": ["integer", "null"]},
         "has_thumbnail": {"type": "boolean"},
+        "placeholder": {
+            "type": ["string", "null"],
+            "maxLength": 1024,
+            "description": "A data: URI of a tiny webp preview, painted before the thumbnail",
+        },
     },
 }
 _PROBLEM = {

@@ -223,3 +223,37 @@ async def test_decompression_bombs_are_refused_or_shrunk_in_bounded_memory(
         assert grew < 128, f"server RSS grew {grew:.0f} MiB thumbnailing a 64 MP image"
     finally:
         await api.close()
+
+
+async def test_open_resumable_uploads_count_against_the_quota_and_expire(
+    limited: ServerProcess,
+) -> None:
+    api = Api(limited.url)
+    try:
+        a = await api.user()
+        chat = await api.group(a)
+
+        async def begin(size: int) -> httpx.Response:
+            params = {"chat_id": chat, "size": size, "name": "r.bin"}
+            return await api.http.post("/files/uploads", params=params, headers=a.auth)
+
+        first, second = await begin(LIMIT), await begin(LIMIT)
+        assert first.status_code == second.status_code == 201
+        over = await begin(2 * MiB)  # announced bytes of open sessions count as kept
+        assert (over.status_code, over.json()["code"]) == (413, "quota_exceeded")
+        upload_id = first.json()["upload"]["id"]
+        cancelled = await api.http.delete(f"/files/uploads/{upload_id}", headers=a.auth)
+        assert cancelled.status_code == 204
+        assert (await begin(2 * MiB)).status_code == 201
+
+        async def open_status() -> int:
+            sid = second.json()["upload"]["id"]
+            return (await api.http.get(f"/files/uploads/{sid}", headers=a.auth)).status_code
+
+        for _ in range(300):  # polled: never completed, the session goes after the TTL (2 s)
+            if await open_status() == 404:
+                break
+            await asyncio.sleep(0.1)
+        assert await open_status() == 404
+    finally:
+        await api.close()

@@ -4,12 +4,14 @@ served inline, and what hostile names and contents become."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
 import uuid
 from urllib.parse import unquote, urlsplit
 
+import pytest
 import pyvips
 
 from tests.support.client import Api, Socket, User
@@ -85,6 +87,23 @@ async def test_images_get_size_and_a_webp_thumbnail_served_inline(api: Api) -> N
     assert max(image.width, image.height) == 800
 
 
+async def test_images_carry_a_tiny_placeholder_in_the_record_and_the_message(api: Api) -> None:
+    a, b, _, chat = await three(api)
+    f = await uploaded(api, a, chat, png(1600, 800), "wide.png")
+    prefix = "data:image/webp;base64,"
+    assert f["placeholder"].startswith(prefix) and len(f["placeholder"]) <= 1024
+    tiny = pyvips.Image.new_from_buffer(base64.b64decode(f["placeholder"][len(prefix) :]), "")
+    assert (tiny.width, tiny.height) == (24, 12)  # the image's 2:1 shape, at most 24 px
+    assert tiny.getpoint(12, 6)[:3] == pytest.approx([40, 120, 200], abs=12)
+    sent = await send_with(api, a, chat, [f["id"]], uuid.uuid4().hex)
+    seq = sent.json()["message"]["seq"]
+    page = await api.http.get(f"/chats/{chat}/messages", headers=b.auth)
+    [seen] = [m for m in page.json()["messages"] if m["seq"] == seq]
+    assert seen["attachments"][0]["placeholder"] == f["placeholder"]
+    plain = await uploaded(api, a, chat, b"just text\n", "notes.txt")
+    assert plain["placeholder"] is None
+
+
 async def test_outsiders_and_removed_members_get_404_for_file_and_thumbnail(api: Api) -> None:
     a, b, outsider, chat = await three(api)
     f = await uploaded(api, a, chat, png(), "p.png")
@@ -100,6 +119,14 @@ async def test_outsiders_and_removed_members_get_404_for_file_and_thumbnail(api:
         assert r.status_code == 404 and "location" not in r.headers
     nobody = await api.http.get(f"/files/{f['id']}")
     assert nobody.status_code == 401
+
+
+async def test_odd_file_ids_are_simply_not_found(api: Api) -> None:
+    a, _, _, _ = await three(api)
+    for raw in ("%0A%F3%81%B0%A2%C2%87%C3%8D0%11%C3%92", "f" * 33, "x" * 64, "%00"):
+        for path in (f"/files/{raw}", f"/files/{raw}/thumbnail"):
+            r = await api.http.get(path, headers=a.auth)
+            assert (r.status_code, r.json()["code"]) == (404, "file_not_found"), (path, r.text)
 
 
 async def test_unattached_files_are_the_uploaders_alone(api: Api) -> None:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.files import FileTransfers
+from desktop.core.files import RESUMABLE_FROM, FileTransfers
 from desktop.core.rest import RestClient
+from desktop.core.resumable import CHUNK_BYTES
 from tests.desktop.conftest import unique
+from tests.support.cutproxy import CuttingProxy
 from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess, wait_until
 
@@ -27,6 +29,8 @@ def files_server(
     request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
 ) -> ServerProcess:
     env = s3_env(unique("dfiles")) if request.param == "s3" else {}
+    if env:  # S3 is a production engine: the server then refuses to start without a shared key
+        env |= {"PARLEY_JWT_SECRET": "test-secret-" + "s" * 32, "PARLEY_JWT_KID": "t1"}
     if env:
         request.addfinalizer(lambda: drop_production_bucket(env))
     return server_factory("embedded", env=env)
@@ -70,6 +74,37 @@ async def test_two_files_go_up_with_progress_and_come_down_identical(
     finally:
         await alice.aclose()
         await bob.aclose()
+
+
+async def test_a_large_upload_resumes_after_the_connection_drops(
+    files_server: ServerProcess, tmp_path: Path
+) -> None:
+    proxy = CuttingProxy(files_server.port)
+    await proxy.start()
+    name = unique("resume")
+    alice = RestClient(proxy.url)
+    try:
+        await alice.register(name, f"{name}@example.org", PASSWORD, "")
+        await alice.login(name, PASSWORD)
+        chat = await alice.create_chat("resume", [])
+        big = tmp_path / "big.bin"
+        big.write_bytes(os.urandom(RESUMABLE_FROM + 9 * 1024 * 1024 + 5))
+        size = big.stat().st_size
+        seen: list[int] = []
+        up = FileTransfers(alice)
+        proxy.cut_after(6 * 1024 * 1024)  # in the middle of the second chunk
+        before = proxy.sent
+        f = await up.upload(chat.id, big, lambda d, _t: seen.append(d))
+        assert proxy.cuts == 1 and up.resumable is not None and up.resumable.drops == 1
+        assert f.size == size and f.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
+        assert seen[-1] == size
+        # It went on from the last chunk the server had, instead of starting again.
+        assert proxy.sent - before < size + 2 * CHUNK_BYTES
+        got = tmp_path / "got.bin"
+        assert await FileTransfers(alice).download(f.id, got) == f.sha256
+    finally:
+        await alice.aclose()
+        await proxy.close()
 
 
 async def test_a_cancelled_upload_leaves_nothing_on_the_server(

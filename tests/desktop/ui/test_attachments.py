@@ -12,11 +12,15 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QStyleOptionViewItem
 
+from desktop.core.files import RemoteFile
+from desktop.ui import theme
 from desktop.ui.app import DesktopApp
+from desktop.ui.bubble_files import Hit
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
+from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -34,18 +38,32 @@ def drop_files(widget: Any, paths: list[Path]) -> None:
     QApplication.sendEvent(widget, QDropEvent(pos, Qt.DropAction.CopyAction, mime, buttons, mods))
 
 
+@pytest.fixture(scope="module", params=["local", pytest.param("s3", marks=pytest.mark.engines)])
+def files_server(
+    request: pytest.FixtureRequest, server_factory: Callable[..., ServerProcess]
+) -> ServerProcess:
+    """The embedded server on the local store, and on the real S3 server (presigned redirects
+    for the thumbnail, the full image and the saved file)."""
+    if request.param == "local":
+        return server_factory("embedded")
+    env = s3_env(unique("dattach"))
+    env |= {"PARLEY_JWT_SECRET": "test-secret-" + "s" * 32, "PARLEY_JWT_KID": "t1"}
+    request.addfinalizer(lambda: drop_production_bucket(env))
+    return server_factory("embedded", env=env)
+
+
 def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     qtbot: Any,
     make_app: Callable[[str], DesktopApp],
-    desktop_server: ServerProcess,
+    files_server: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
     run: Callable[..., Any],
 ) -> None:
-    alice, bob = make_app(desktop_server.url), make_app(desktop_server.url)
+    alice, bob = make_app(files_server.url), make_app(files_server.url)
     alice_name, bob_name = unique("alice"), unique("bob")
-    sign_up(qtbot, alice, desktop_server.url, alice_name)
-    sign_up(qtbot, bob, desktop_server.url, bob_name)
+    sign_up(qtbot, alice, files_server.url, alice_name)
+    sign_up(qtbot, bob, files_server.url, bob_name)
     chat_id = create_group(qtbot, alice, "Holiday photos", bob_name)
     qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
     bob.window.pane.show_chat(chat_id)
@@ -79,24 +97,71 @@ def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     assert all(v and v[-1] == 1000 for v in progress.values()), progress
     assert not tray.has_files  # the tray empties once the message is away
 
-    # Bob clicks the message: the photo's preview shows, and he saves the other file.
+    # Alice's own message shows the photo in her list too.
+    mine = next(i for i, e in enumerate(entries(alice)) if e.text == "from the trip")
+    alice.window.pane.view.viewport().repaint()
+    qtbot.waitUntil(
+        lambda: {h.action for h in hits(alice.window.pane, mine)} == {"view", "save", "open"},
+        timeout=5_000,
+    )
+
+    # Bob sees the photo inside the message list, and saves the other file from its tile.
     pane = bob.window.pane
     row = next(i for i, e in enumerate(entries(bob)) if e.text == "from the trip")
-    at = pane.view.visualRect(pane.model.index(row)).center()
-    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=at)
-    qtbot.waitUntil(lambda: len(pane.files.tiles) == 2, timeout=5_000)
-    photo_tile = next(t for t in pane.files.tiles if t.file.name == "beach.png")
-    qtbot.waitUntil(lambda: not photo_tile.preview.pixmap().isNull(), timeout=10_000)
-    shown = photo_tile.preview.pixmap()
-    assert max(shown.width(), shown.height()) == 240  # the server's thumbnail, scaled to fit
-    screenshot(bob, artifacts / "attachments-received.png")
-    notes_tile = next(t for t in pane.files.tiles if t.file.name == "notes.bin")
+    photo_id = next(str(a["id"]) for a in entries(bob)[row].attachments if a["name"] == "beach.png")
+    qtbot.waitUntil(lambda: photo_id in pane.files.fetched, timeout=10_000)  # the thumbnail
+    record = next(a for a in entries(bob)[row].attachments if a["id"] == photo_id)
+    tiny = pane.files.placeholder(RemoteFile.from_json(record))  # painted before the thumbnail
+    assert tiny is not None and (tiny.width(), tiny.height()) == (24, 15)
+    index = pane.model.index(row)
+    option = QStyleOptionViewItem()
+    option.initFrom(pane.view)
+    option.rect = pane.view.visualRect(index)
+    delegate = pane.view.itemDelegate()
+    grown = delegate.sizeHint(option, index).height()
+    delegate.files = None  # the same row as it was before files were painted in the list
+    plain = delegate.sizeHint(option, index).height()
+    delegate.files = pane.files
+    # the preview is 320 x 200 (the photo's 16:10), the tile 46, inside the same bubble
+    assert grown - plain >= 200 + 46, (grown, plain)
+    pane.view.scrollTo(index)
+    qtbot.waitUntil(lambda: bool(hits(pane, row)), timeout=5_000)
+    screenshot(bob, artifacts / "attachments-inline-light.png")
+    theme.apply("dark")
+    pane.view.viewport().repaint()
+    screenshot(bob, artifacts / "attachments-inline-dark.png")
+    theme.apply("light")
+
+    save = next(h for h in hits(pane, row) if h.action == "save")
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=save.rect.center())
+    qtbot.waitUntil(lambda: pane.files.dialog is not None, timeout=5_000)
     saved = tmp_path / "saved-notes.bin"
-    run(notes_tile.save_to(saved))  # what Save… does once the dialog names the file
-    assert notes_tile.saved == saved and notes_tile.progress.value() == 1000
+    assert pane.files.dialog is not None
+    pane.files.dialog.fileSelected.emit(str(saved))  # the user named the file and pressed Save
+    notes_id = save.file.id
+    qtbot.waitUntil(lambda: notes_id in pane.files.saved, timeout=20_000)
+    assert pane.files.last_progress[notes_id] == 1.0
     assert (
         hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(notes.read_bytes()).digest()
     )
+
+    view = next(h for h in hits(pane, row) if h.action == "view")
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=view.rect.center())
+    qtbot.waitUntil(
+        lambda: pane.files.viewer is not None and pane.files.viewer.full, timeout=20_000
+    )
+    assert pane.files.viewer is not None
+    full = pane.files.viewer.image.pixmap()
+    assert (full.width(), full.height()) == (1600, 1000) or full.width() / full.height() == 1.6
+    assert pane.files.viewer.grab().save(str(artifacts / "attachments-viewer.png"))
+    pane.files.viewer.close()
+
+
+def hits(pane: Any, row: int) -> list[Hit]:
+    """What the delegate painted as clickable for this row, last time it painted it."""
+    entry = pane.model.entry(row)
+    found: list[Hit] = pane.view.itemDelegate()._hits.get(id(entry), [])
+    return found
 
 
 def test_removing_a_file_mid_upload_cancels_it_and_leaves_nothing(

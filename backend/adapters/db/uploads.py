@@ -1,0 +1,62 @@
+"""`UploadRepo` on Tortoise (SQLite or MySQL): resumable upload sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.adapters.db.models import UploadRow
+from backend.domain.models import UploadSession
+
+
+def _upload(row: UploadRow) -> UploadSession:
+    return UploadSession(
+        id=row.id,
+        key=row.key,
+        chat_id=row.chat_id,
+        uploader_id=row.uploader_id,
+        name=row.name,
+        size=row.size,
+        created_at=row.created_at,
+        received=row.received,
+        part_ids=tuple(p for p in row.part_ids.split(",") if p),
+    )
+
+
+class SqlUploadRepo:
+    async def create(self, upload: UploadSession) -> None:
+        await UploadRow.create(
+            id=upload.id,
+            key=upload.key,
+            chat_id=upload.chat_id,
+            uploader_id=upload.uploader_id,
+            name=upload.name,
+            size=upload.size,
+            created_at=upload.created_at,
+            received=upload.received,
+            part_ids=",".join(upload.part_ids),
+        )
+
+    async def get(self, upload_id: str) -> UploadSession | None:
+        row = await UploadRow.get_or_none(id=upload_id)
+        return _upload(row) if row else None
+
+    async def advance(
+        self, upload_id: str, offset: int, received: int, part_ids: tuple[str, ...]
+    ) -> bool:
+        """One conditional UPDATE: only the PUT that still sees `offset` moves it on (the part
+        list changes only with `received`, so it is the one this PUT read)."""
+        n = await UploadRow.filter(id=upload_id, received=offset).update(
+            received=received, part_ids=",".join(part_ids)
+        )
+        return n == 1
+
+    async def delete(self, upload_id: str) -> None:
+        await UploadRow.filter(id=upload_id).delete()
+
+    async def open_for(self, uploader_id: str) -> tuple[int, int]:
+        sizes = [r.size for r in await UploadRow.filter(uploader_id=uploader_id).only("id", "size")]
+        return len(sizes), sum(sizes)
+
+    async def stale(self, before: datetime, limit: int) -> list[UploadSession]:
+        rows = await UploadRow.filter(created_at__lt=before).order_by("created_at").limit(limit)
+        return [_upload(r) for r in rows]
