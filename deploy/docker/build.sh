@@ -9,6 +9,9 @@ TAG="${1:-localhost/parley-backend:dev}"
 cd "$REPO"
 BASE="$(bash deploy/containers/base-image.sh)"
 bash deploy/docker/wheels.sh >&2
+# The backend's native libraries (libvips, libmagic), pinned in deploy/local/apt/files.txt.
+mapfile -t native < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' deploy/local/apt/files.txt | grep .)
+bash deploy/containers/debs.sh build/debs "${native[@]}" >&2
 bash deploy/containers/podman.sh build --network=none --format docker --quiet \
     --build-arg BASE_IMAGE="$BASE" -f deploy/docker/Dockerfile -t "$TAG" . >&2
 echo "$TAG"

@@ -14,8 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QEvent,
-    QKeyCombination,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -27,7 +25,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
-    QKeyEvent,
     QKeySequence,
     QPainter,
     QShortcut,
@@ -35,7 +32,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QLabel,
     QLineEdit,
@@ -53,7 +49,6 @@ from desktop.core.search import Search, SearchHit, snippet
 HIT_ROLE = Qt.ItemDataRole.UserRole + 40
 HTML_ROLE = Qt.ItemDataRole.UserRole + 41
 DEBOUNCE_MS = 200
-SEARCH_ALL_KEYS = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_K)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -220,22 +215,6 @@ class SearchController(QObject):
         QShortcut(QKeySequence("Ctrl+Shift+F"), window, lambda: self.open_search(None))
         QShortcut(QKeySequence("Ctrl+F"), window, lambda: self.open_search(window.current_chat()))
         window.pane.opened.connect(self._chat_opened)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """Text boxes claim Ctrl+K (delete to end of line); here it is the chat switcher."""
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.keyCombination() == SEARCH_ALL_KEYS
-            and isinstance(watched, QWidget)
-            and watched.window() is self.window
-        ):
-            event.ignore()  # not claimed by the text box, so the window's shortcut gets it
-            return True
-        return False
 
     def open_search(self, chat_id: str | None) -> None:
         chat = self.window.messenger.chats.get(chat_id) if chat_id else None

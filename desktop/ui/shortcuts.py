@@ -6,10 +6,31 @@ Ctrl+F and Ctrl+Shift+F are left to message search.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from desktop.ui.main_window import MainWindow
+
+JUMP_KEYS = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_K)
+
+
+class _JumpPassThrough(QObject):
+    """Text boxes claim Ctrl+K (delete to end of line); in this window it jumps to a chat.
+
+    Installed on the window's own text boxes only: an application-wide Python event filter sees
+    every event of every object, QtWebEngine's internals included, and crashed the call window.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.keyCombination() == JUMP_KEYS
+        ):
+            event.ignore()  # not claimed by the text box, so the window's shortcut gets it
+            return True
+        return False
 
 
 def install(window: MainWindow) -> list[QShortcut]:
@@ -28,6 +49,9 @@ def install(window: MainWindow) -> list[QShortcut]:
         key("Ctrl+,", window.open_settings),
     ]
     window.filter.returnPressed.connect(lambda: open_first(window))
+    passthrough = _JumpPassThrough(window)  # owned by the window (its Qt parent)
+    for box in (*window.findChildren(QLineEdit), *window.findChildren(QPlainTextEdit)):
+        box.installEventFilter(passthrough)
     return keys
 
 
