@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.app import Messenger
 from desktop.core.errors import MessageTooLongError, describe
+from desktop.core.services import ChatServices
 from desktop.core.timeline import Entry, SendState, Timeline
 from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui import unread
@@ -44,7 +44,7 @@ class ChatPane(QWidget):
     error_raised = Signal(str)
     opened = Signal(str)  # a chat's first page is shown (search then moves to its hit)
 
-    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, messenger: ChatServices, run: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._messenger, self._run = messenger, run
         self.chat_id: str | None = None

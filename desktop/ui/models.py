@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from desktop.core.app import Messenger
+from desktop.core.services import ChatList
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,7 +37,7 @@ LAYOUT_ROLE = Qt.ItemDataRole.UserRole + 14  # (entry, new_day, sender, mine) in
 class ChatListModel(QAbstractListModel):
     """One row per chat of the signed-in user, in no particular order (the proxy sorts)."""
 
-    def __init__(self, messenger: Messenger, parent: QObject | None = None) -> None:
+    def __init__(self, messenger: ChatList, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._messenger = messenger
         self._ids: list[str] = []

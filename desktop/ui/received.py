@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.app import Messenger
 from desktop.core.errors import describe
 from desktop.core.files import FileTransfers, RemoteFile
+from desktop.core.services import Connection
 from desktop.core.timeline import Entry
 from desktop.ui.attachments import human_size
 from desktop.ui.signin import label, named
@@ -116,7 +116,7 @@ class ReceivedFiles(QWidget):
 
     error_raised = Signal(str)
 
-    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, messenger: Connection, run: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._messenger, self.run = messenger, run
         self.tiles: list[FileTile] = []
