@@ -2,8 +2,9 @@
 
 Each protocol is the part of the signed-in session one kind of widget actually uses, so a widget's
 constructor says what it depends on and mypy refuses a widget that reaches further. `Messenger`
-satisfies every one of them structurally; a later step can move each behind its own object
-without touching the widgets again.
+satisfies them structurally, except writing (`desktop.core.outbox.Outbox`) and presence and
+typing (`desktop.core.presence.Presence`), which are objects of their own;
+a later step can move the others behind their own objects without touching the widgets again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
 from desktop.core.wire import JSON, Chat, User
+
+
+class Online(Protocol):
+    """Whether a user is online (`desktop.core.presence.Presence`)."""
+
+    def is_online(self, user_id: str) -> bool: ...
 
 
 class People(Protocol):
@@ -36,7 +43,7 @@ class ChatList(People, Protocol):
     def chats(self) -> dict[str, Chat]: ...
 
     @property
-    def presence(self) -> dict[str, bool]: ...
+    def presence(self) -> Online: ...
 
     @property
     def unread_total(self) -> int: ...
@@ -67,7 +74,8 @@ class Connection(Protocol):
 
 
 class Outbox(Connection, Protocol):
-    """Writing: sending (with uploaded files), retrying, editing, deleting, typing notices."""
+    """Writing (`desktop.core.outbox.Outbox`): sending (with uploaded files), retrying, editing,
+    deleting, typing notices."""
 
     async def send(
         self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
@@ -83,14 +91,14 @@ class Outbox(Connection, Protocol):
 
 
 class Typing(Protocol):
-    """Who is typing in a chat, as names to show."""
+    """Who is typing in a chat, as names to show (`desktop.core.presence.Presence`)."""
 
     def typing_users(self, chat_id: str) -> list[str]: ...
 
 
-class ChatServices(Timelines, Outbox, Typing, Protocol):
-    """What the open-chat pane uses: reading, writing and the typing line; no sign-in, chat
-    management or calls."""
+class ChatServices(Timelines, Connection, Protocol):
+    """What the open-chat pane reads: timelines; no sign-in, chat management or calls (writing
+    goes through its `Outbox`, the typing line comes from `Typing`)."""
 
 
 class Searchable(Timelines, Connection, Protocol):

@@ -90,7 +90,7 @@ class ChatListModel(QAbstractListModel):
             who = who or m.users.label(last.sender_id)
             return f"{who}: {' '.join(last.text.split())}"
         if role == PRESENCE_ROLE:
-            return m.presence.get(chat.peer_id, False) if chat.is_direct and chat.peer_id else None
+            return m.presence.is_online(chat.peer_id) if chat.is_direct and chat.peer_id else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             unread = f", {chat.unread} unread" if chat.unread else ""
             return f"{m.chat_title(chat)}{unread}"
