@@ -1,10 +1,11 @@
-"""The signed-in session, without Qt: who is signed in, the chats, their timelines.
+"""The chats and timelines of the signed-in user, without Qt, on top of its session.
 
-`Messenger` owns the REST client, the realtime client and the session store of the signed-in
-user, applies every server event to its state, and tells an `AppListener` (the Qt bridge) what
-changed. Widgets never receive it whole: each gets the narrow service it uses
-(`desktop.core.services`), and writing lives in its own `desktop.core.outbox.Outbox`.
-UI-triggered coroutines raise `ClientError`s; the UI reports them through its one error handler.
+`Messenger` keeps what the user sees (chats, timelines, read positions), applies every server
+event to it, and tells an `AppListener` (the Qt bridge) what changed. Sign-in, tokens and the two
+clients belong to its `Session` (`desktop.core.signed_in`), writing to its `Outbox`, online and
+typing state to its `Presence`. Widgets never receive it whole: each gets the narrow service it
+uses (`desktop.core.services`). UI-triggered coroutines raise `ClientError`s; the UI reports them
+through its one error handler.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from desktop.core.backoff import Backoff
 from desktop.core.calls import CallCenter, MessengerTransport
 from desktop.core.errors import (
     ClientError,
-    SessionExpiredError,
     describe,
 )
 from desktop.core.listener import AppListener
@@ -26,18 +26,19 @@ from desktop.core.outbox import Outbox
 from desktop.core.positions import Positions
 from desktop.core.presence import Presence
 from desktop.core.realtime import RealtimeClient
-from desktop.core.rest import RestClient, normalize_server
+from desktop.core.rest import RestClient
 from desktop.core.session import SavedSession, SessionStore
+from desktop.core.signed_in import Session
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
-from desktop.core.wire import Chat, Tokens, User
+from desktop.core.wire import Chat, User
 
 log = logging.getLogger(__name__)
 
 
 class Messenger(LiveEvents):
-    """The signed-in session: state plus use cases. One instance per app."""
+    """What the signed-in user sees, and the use cases on it. One instance per app."""
 
     def __init__(
         self,
@@ -46,14 +47,10 @@ class Messenger(LiveEvents):
         *,
         backoff: Callable[[], Backoff] = Backoff,
     ) -> None:
-        self.sessions = sessions
+        self.session = Session(sessions, backoff)
         self.listener = listener
-        self._backoff = backoff
         self.tasks = TaskRegistry(self._report)
-        self.rest: RestClient | None = None
-        self.realtime: RealtimeClient | None = None
         self.me: User | None = None
-        self.saved: SavedSession | None = None
         self.chats: dict[str, Chat] = {}
         self.timelines: dict[str, Timeline] = {}
         self.users = Directory()
@@ -87,96 +84,60 @@ class Messenger(LiveEvents):
 
     # -- session ----------------------------------------------------------------------------
 
-    def _client(self, server_url: str) -> RestClient:
-        rest = RestClient(server_url)
-        rest.on_tokens = self._save_tokens
-        return rest
+    @property
+    def sessions(self) -> SessionStore:
+        return self.session.store
 
-    def _save_tokens(self, tokens: Tokens) -> None:
-        if self.saved is not None:
-            self.sessions.save(self.saved, tokens.refresh_token)
+    @property
+    def rest(self) -> RestClient | None:
+        return self.session.rest
+
+    @property
+    def realtime(self) -> RealtimeClient | None:
+        return self.session.realtime
+
+    @property
+    def saved(self) -> SavedSession | None:
+        return self.session.saved
 
     async def sign_up(
         self, server_url: str, username: str, email: str, password: str, display_name: str
     ) -> User:
-        rest = self._client(server_url)
-        try:
-            await rest.register(username, email, password, display_name)
-        finally:
-            await rest.aclose()
+        await self.session.register(server_url, username, email, password, display_name)
         return await self.sign_in(server_url, username, password)
 
     async def sign_in(self, server_url: str, login: str, password: str) -> User:
-        rest = self._client(normalize_server(server_url))
-        try:
-            me = await rest.login(login, password)
-        except BaseException:
-            await rest.aclose()
-            raise
-        self.saved = SavedSession(rest.server_url, me.id, login)
-        assert rest._refresh is not None
-        self.sessions.save(self.saved, rest._refresh)
+        rest, me = await self.session.sign_in(server_url, login, password)
         await self._start(rest, me)
         return me
 
     async def restore(self) -> bool:
         """Resume the saved session, if any; False (and nothing shown) when there is none."""
-        loaded = self.sessions.load()
-        if loaded is None:
+        restored = await self.session.restore()
+        if restored is None:
             return False
-        saved, refresh_token = loaded
-        self.saved = saved
-        rest = self._client(saved.server_url)
-        rest.restore(refresh_token)
-        try:
-            me = await rest.me()
-        except SessionExpiredError:
-            await rest.aclose()
-            self.sessions.clear(saved)  # revoked or expired: a password is needed again
-            raise
-        except BaseException:
-            await rest.aclose()
-            raise
-        await self._start(rest, me)
+        await self._start(*restored)
         return True
 
     async def _start(self, rest: RestClient, me: User) -> None:
-        self.rest, self.me = rest, me
+        self.session.attach(rest)
+        self.me = me
         self.users.add(me)
         self.listener.signed_in(me)
         await self.refresh_chats()
-        self.realtime = RealtimeClient(rest.server_url, self._token, self, backoff=self._backoff())
-        self.tasks.spawn(self.realtime.run(), "realtime")
-
-    async def _token(self, fresh: bool) -> str:
-        assert self.rest is not None
-        if fresh:
-            await self.rest.refresh(stale_access=self.rest._access)
-        return await self.rest.access_token()
+        self.tasks.spawn(self.session.start_realtime(self).run(), "realtime")
 
     async def sign_out(self, reason: str = "") -> None:
         rest, saved = self.rest, self.saved
         await self.shutdown()
-        if saved is not None:
-            self.sessions.clear(saved)
-        self.rest, self.saved = None, None
-        if rest is not None:
-            try:
-                await rest.logout()
-            except ClientError:
-                log.info("logout call failed; the token is forgotten locally anyway")
-            finally:
-                await rest.aclose()
+        await self.session.sign_out(rest, saved)
         self.listener.signed_out(reason)
 
     async def shutdown(self) -> None:
         """Stop the realtime client and every task; keep the saved session (app quit)."""
-        if self.realtime is not None:
-            await self.realtime.stop()
+        await self.session.stop_realtime()
         await self.tasks.cancel_all()
-        if self.rest is not None and self.saved is None:
-            await self.rest.aclose()
-        self.realtime = None
+        await self.session.release()
         self.me = None
         self.chats.clear()
         self.timelines.clear()
@@ -186,11 +147,8 @@ class Messenger(LiveEvents):
 
     async def close(self) -> None:
         """App quit: stop everything and close the HTTP client."""
-        rest = self.rest
         await self.shutdown()
-        if rest is not None:
-            await rest.aclose()
-        self.rest = None
+        await self.session.close()
 
     # -- chats ------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from desktop.core.errors import ApiError, describe
 from desktop.core.listener import AppListener
 from desktop.core.positions import SEQ_TYPES, Positions
 from desktop.core.presence import Presence
-from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState, Timeline
@@ -30,7 +29,6 @@ class LiveEvents:
 
     listener: AppListener
     tasks: TaskRegistry
-    rest: RestClient | None
     me: User | None
     chats: dict[str, Chat]
     timelines: dict[str, Timeline]
@@ -40,7 +38,6 @@ class LiveEvents:
     window_active: bool
     _notify_lock: asyncio.Lock
     positions: Positions
-    realtime: RealtimeClient | None
     calls: CallCenter
 
     def resume_cursor(self) -> list[JSON]:
@@ -193,6 +190,10 @@ class LiveEvents:
         await self.refresh_chats()
 
     # -- provided by Messenger --------------------------------------------------------------
+
+    @property
+    def rest(self) -> RestClient | None:
+        raise NotImplementedError
 
     def timeline(self, chat_id: str) -> Timeline:
         raise NotImplementedError

@@ -1,10 +1,10 @@
 """The narrow services widgets receive instead of the whole `Messenger` (STYLE.md rule 12).
 
-Each protocol is the part of the signed-in session one kind of widget actually uses, so a widget's
-constructor says what it depends on and mypy refuses a widget that reaches further. `Messenger`
-satisfies them structurally, except writing (`desktop.core.outbox.Outbox`) and presence and
-typing (`desktop.core.presence.Presence`), which are objects of their own;
-a later step can move the others behind their own objects without touching the widgets again.
+Each protocol is the part of the signed-in app one kind of widget actually uses, so a widget's
+constructor says what it depends on and mypy refuses a widget that reaches further. Writing
+(`desktop.core.outbox.Outbox`), presence and typing (`desktop.core.presence.Presence`) and the
+clients (`desktop.core.signed_in.Session`) are objects of their own; `Messenger` satisfies the
+reading protocols itself.
 """
 
 from __future__ import annotations
