@@ -1,45 +1,44 @@
-"""The app's state and use cases, without Qt: who is signed in, the chats, their timelines.
+"""The chats and timelines of the signed-in user, without Qt, on top of its session.
 
-`Messenger` is the one service the UI talks to. It owns the REST client, the realtime client and
-the session store of the signed-in user, applies every server event to its state, and tells an
-`AppListener` (the Qt bridge) what changed. UI-triggered coroutines raise `ClientError`s; the UI
-reports them through its one error handler.
+`Messenger` keeps what the user sees (chats, timelines, read positions), applies every server
+event to it, and tells an `AppListener` (the Qt bridge) what changed. Sign-in, tokens and the two
+clients belong to its `Session` (`desktop.core.signed_in`), writing to its `Outbox`, online and
+typing state to its `Presence`. Widgets never receive it whole: each gets the narrow service it
+uses (`desktop.core.services`). UI-triggered coroutines raise `ClientError`s; the UI reports them
+through its one error handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
 from collections.abc import Callable
 
 from desktop.core.backoff import Backoff
 from desktop.core.calls import CallCenter, MessengerTransport
 from desktop.core.errors import (
     ClientError,
-    MessageTooLongError,
-    SessionExpiredError,
     describe,
 )
 from desktop.core.listener import AppListener
 from desktop.core.live import LiveEvents
+from desktop.core.outbox import Outbox
 from desktop.core.positions import Positions
+from desktop.core.presence import Presence
 from desktop.core.realtime import RealtimeClient
-from desktop.core.rest import RestClient, normalize_server
+from desktop.core.rest import RestClient
 from desktop.core.session import SavedSession, SessionStore
+from desktop.core.signed_in import Session
 from desktop.core.tasks import TaskRegistry
-from desktop.core.timeline import SendState, Timeline
+from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
-from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, Tokens, User
+from desktop.core.wire import Chat, User
 
 log = logging.getLogger(__name__)
 
-TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
-
 
 class Messenger(LiveEvents):
-    """The signed-in session: state plus use cases. One instance per app."""
+    """What the signed-in user sees, and the use cases on it. One instance per app."""
 
     def __init__(
         self,
@@ -48,22 +47,15 @@ class Messenger(LiveEvents):
         *,
         backoff: Callable[[], Backoff] = Backoff,
     ) -> None:
-        self.sessions = sessions
+        self.session = Session(sessions, backoff)
         self.listener = listener
-        self._backoff = backoff
         self.tasks = TaskRegistry(self._report)
-        self.rest: RestClient | None = None
-        self.realtime: RealtimeClient | None = None
         self.me: User | None = None
-        self.saved: SavedSession | None = None
         self.chats: dict[str, Chat] = {}
         self.timelines: dict[str, Timeline] = {}
         self.users = Directory()
-        self.presence: dict[str, bool] = {}
-        self.typing: dict[str, dict[str, float]] = {}
         self.current_chat: str | None = None
         self.window_active = True
-        self._last_typing_sent: dict[str, float] = {}
         self._read_sent: dict[str, int] = {}
         # Chats opened at their first unread message: read only up to what the reader has seen.
         self.read_limit: dict[str, int] = {}
@@ -72,6 +64,8 @@ class Messenger(LiveEvents):
         self._notify_lock = asyncio.Lock()
         self.positions = Positions()
         self.calls = CallCenter(MessengerTransport(self), self._my_id, self._my_name)
+        self.outbox = Outbox(self)
+        self.presence = Presence(self.users, listener, self._my_id)
 
     def _my_id(self) -> str:
         return self.me.id if self.me else ""
@@ -90,96 +84,60 @@ class Messenger(LiveEvents):
 
     # -- session ----------------------------------------------------------------------------
 
-    def _client(self, server_url: str) -> RestClient:
-        rest = RestClient(server_url)
-        rest.on_tokens = self._save_tokens
-        return rest
+    @property
+    def sessions(self) -> SessionStore:
+        return self.session.store
 
-    def _save_tokens(self, tokens: Tokens) -> None:
-        if self.saved is not None:
-            self.sessions.save(self.saved, tokens.refresh_token)
+    @property
+    def rest(self) -> RestClient | None:
+        return self.session.rest
+
+    @property
+    def realtime(self) -> RealtimeClient | None:
+        return self.session.realtime
+
+    @property
+    def saved(self) -> SavedSession | None:
+        return self.session.saved
 
     async def sign_up(
         self, server_url: str, username: str, email: str, password: str, display_name: str
     ) -> User:
-        rest = self._client(server_url)
-        try:
-            await rest.register(username, email, password, display_name)
-        finally:
-            await rest.aclose()
+        await self.session.register(server_url, username, email, password, display_name)
         return await self.sign_in(server_url, username, password)
 
     async def sign_in(self, server_url: str, login: str, password: str) -> User:
-        rest = self._client(normalize_server(server_url))
-        try:
-            me = await rest.login(login, password)
-        except BaseException:
-            await rest.aclose()
-            raise
-        self.saved = SavedSession(rest.server_url, me.id, login)
-        assert rest._refresh is not None
-        self.sessions.save(self.saved, rest._refresh)
+        rest, me = await self.session.sign_in(server_url, login, password)
         await self._start(rest, me)
         return me
 
     async def restore(self) -> bool:
         """Resume the saved session, if any; False (and nothing shown) when there is none."""
-        loaded = self.sessions.load()
-        if loaded is None:
+        restored = await self.session.restore()
+        if restored is None:
             return False
-        saved, refresh_token = loaded
-        self.saved = saved
-        rest = self._client(saved.server_url)
-        rest.restore(refresh_token)
-        try:
-            me = await rest.me()
-        except SessionExpiredError:
-            await rest.aclose()
-            self.sessions.clear(saved)  # revoked or expired: a password is needed again
-            raise
-        except BaseException:
-            await rest.aclose()
-            raise
-        await self._start(rest, me)
+        await self._start(*restored)
         return True
 
     async def _start(self, rest: RestClient, me: User) -> None:
-        self.rest, self.me = rest, me
+        self.session.attach(rest)
+        self.me = me
         self.users.add(me)
         self.listener.signed_in(me)
         await self.refresh_chats()
-        self.realtime = RealtimeClient(rest.server_url, self._token, self, backoff=self._backoff())
-        self.tasks.spawn(self.realtime.run(), "realtime")
-
-    async def _token(self, fresh: bool) -> str:
-        assert self.rest is not None
-        if fresh:
-            await self.rest.refresh(stale_access=self.rest._access)
-        return await self.rest.access_token()
+        self.tasks.spawn(self.session.start_realtime(self).run(), "realtime")
 
     async def sign_out(self, reason: str = "") -> None:
         rest, saved = self.rest, self.saved
         await self.shutdown()
-        if saved is not None:
-            self.sessions.clear(saved)
-        self.rest, self.saved = None, None
-        if rest is not None:
-            try:
-                await rest.logout()
-            except ClientError:
-                log.info("logout call failed; the token is forgotten locally anyway")
-            finally:
-                await rest.aclose()
+        await self.session.sign_out(rest, saved)
         self.listener.signed_out(reason)
 
     async def shutdown(self) -> None:
         """Stop the realtime client and every task; keep the saved session (app quit)."""
-        if self.realtime is not None:
-            await self.realtime.stop()
+        await self.session.stop_realtime()
         await self.tasks.cancel_all()
-        if self.rest is not None and self.saved is None:
-            await self.rest.aclose()
-        self.realtime = None
+        await self.session.release()
         self.me = None
         self.chats.clear()
         self.timelines.clear()
@@ -189,11 +147,8 @@ class Messenger(LiveEvents):
 
     async def close(self) -> None:
         """App quit: stop everything and close the HTTP client."""
-        rest = self.rest
         await self.shutdown()
-        if rest is not None:
-            await rest.aclose()
-        self.rest = None
+        await self.session.close()
 
     # -- chats ------------------------------------------------------------------------------
 
@@ -224,7 +179,7 @@ class Messenger(LiveEvents):
             self.positions.start(chat.id, chat.last_seq)
             if chat.peer is not None:
                 self.users.add(chat.peer)
-                self.presence[chat.peer.id] = chat.online
+                self.presence.set_online(chat.peer.id, chat.online)
         self.listener.chats_reset()
         self.tasks.spawn(self._learn_senders(chats), "learn-senders")
 
@@ -384,76 +339,5 @@ class Messenger(LiveEvents):
         assert self.rest is not None
         await self.rest.change_password(current, new)
 
-    # -- sending ----------------------------------------------------------------------------
-
-    async def send(
-        self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
-    ) -> str:
-        """Show the message as pending at once and hand it to the outbox; returns its id.
-        `files` are uploaded `file` records to attach (desktop.core.files)."""
-        assert self.me is not None and self.realtime is not None
-        text = text.strip("\n")
-        if not text.strip() and not files:
-            return ""
-        if len(text) > MAX_TEXT_CHARS:
-            raise MessageTooLongError(len(text))
-        client_msg_id = client_msg_id or uuid.uuid4().hex
-        self.timeline(chat_id).add_pending(client_msg_id, self.me.id, text, files)
-        ids = tuple(str(f["id"]) for f in files)
-        await self.realtime.send_message(chat_id, client_msg_id, text, ids)
-        return client_msg_id
-
-    async def retry(self, chat_id: str, client_msg_id: str) -> None:
-        """Send a failed message again with the same `client_msg_id` (never a duplicate)."""
-        assert self.realtime is not None
-        tl = self.timeline(chat_id)
-        entry = tl.entry(client_msg_id)
-        if entry is None or entry.seq is not None:
-            return
-        tl.set_state(client_msg_id, SendState.PENDING)
-        ids = tuple(str(f["id"]) for f in entry.attachments)
-        await self.realtime.send_message(chat_id, client_msg_id, entry.text, ids)
-
     def is_mine(self, sender_id: str) -> bool:
         return self.me is not None and sender_id == self.me.id
-
-    async def edit_message(self, chat_id: str, seq: int, text: str) -> None:
-        """Replace the text of one of my messages; everyone sees it by `message.updated`."""
-        assert self.rest is not None
-        text = text.strip("\n")
-        if not text.strip():
-            return
-        if len(text) > MAX_TEXT_CHARS:
-            raise MessageTooLongError(len(text))
-        self._apply_own_change(await self.rest.edit_message(chat_id, seq, text))
-
-    async def delete_message(self, chat_id: str, seq: int) -> None:
-        """Delete one of my messages; a tombstone stays (`message.deleted` for everyone)."""
-        assert self.rest is not None
-        self._apply_own_change(await self.rest.delete_message(chat_id, seq))
-
-    def _apply_own_change(self, m: Message) -> None:
-        # The event follows over the socket; showing the answer now saves the reader a round
-        # trip, and applying the same message twice changes nothing.
-        tl = self.timelines.get(m.chat_id)
-        if tl is not None and tl.loaded:
-            tl.upsert(m)
-        chat = self.chats.get(m.chat_id)
-        if chat is not None and chat.last_message is not None and chat.last_message.seq == m.seq:
-            chat.last_message = m
-            self.listener.chat_changed(m.chat_id)
-
-    async def typed(self, chat_id: str) -> None:
-        """The composer changed; tell the chat, at most every few seconds."""
-        now = time.monotonic()
-        if self.realtime is None or now - self._last_typing_sent.get(chat_id, 0) < (
-            TYPING_SEND_EVERY_S
-        ):
-            return
-        self._last_typing_sent[chat_id] = now
-        await self.realtime.typing(chat_id)
-
-    def typing_users(self, chat_id: str) -> list[str]:
-        now = time.monotonic()
-        who = self.typing.get(chat_id, {})
-        return [self.users.label(u) for u, until in who.items() if until > now]

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from desktop.core.calls import CallCenter
 from desktop.core.errors import ApiError, describe
 from desktop.core.listener import AppListener
 from desktop.core.positions import SEQ_TYPES, Positions
-from desktop.core.realtime import RealtimeClient
+from desktop.core.presence import Presence
 from desktop.core.rest import RestClient
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState, Timeline
@@ -24,26 +23,21 @@ from desktop.core.wire import JSON, Chat, Message, User
 
 log = logging.getLogger(__name__)
 
-TYPING_SHOW_S = 5.0
-
 
 class LiveEvents:
     """Needs the state below; `Messenger` provides it and the few helpers declared at the end."""
 
     listener: AppListener
     tasks: TaskRegistry
-    rest: RestClient | None
     me: User | None
     chats: dict[str, Chat]
     timelines: dict[str, Timeline]
     users: Directory
-    presence: dict[str, bool]
-    typing: dict[str, dict[str, float]]
+    presence: Presence
     current_chat: str | None
     window_active: bool
     _notify_lock: asyncio.Lock
     positions: Positions
-    realtime: RealtimeClient | None
     calls: CallCenter
 
     def resume_cursor(self) -> list[JSON]:
@@ -98,12 +92,12 @@ class LiveEvents:
             self._refresh_chats_soon()
         elif kind == "presence":
             user_id = str(frame.get("user_id"))
-            self.presence[user_id] = bool(frame.get("online"))
+            self.presence.set_online(user_id, bool(frame.get("online")))
             for chat in self.chats.values():
                 if chat.peer_id == user_id:
                     self.listener.chat_changed(chat.id)
         elif kind == "typing":
-            self._on_typing(chat_id, str(frame.get("user_id", "")))
+            self.presence.started_typing(chat_id, str(frame.get("user_id", "")))
         elif kind == "read":
             self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
         elif kind == "resync":
@@ -133,7 +127,7 @@ class LiveEvents:
                 chat.activity = m.created_at
             mine = self.me is not None and m.sender_id == self.me.id
             if is_new and not mine:
-                self.typing.get(m.chat_id, {}).pop(m.sender_id, None)
+                self.presence.stopped_typing(m.chat_id, m.sender_id)
                 in_front = self.current_chat == m.chat_id and self.window_active
                 if in_front:
                     self._maybe_mark_read(m.chat_id)
@@ -176,12 +170,6 @@ class LiveEvents:
         elif chat_id not in self.chats or is_me:
             self._refresh_chats_soon()
 
-    def _on_typing(self, chat_id: str, user_id: str) -> None:
-        if self.me is not None and user_id == self.me.id:
-            return
-        self.typing.setdefault(chat_id, {})[user_id] = time.monotonic() + TYPING_SHOW_S
-        self.listener.typing_changed(chat_id)
-
     def _on_read(self, chat_id: str, user_id: str, seq: int) -> None:
         chat = self.chats.get(chat_id)
         if chat is None or self.me is None or user_id != self.me.id:
@@ -202,6 +190,10 @@ class LiveEvents:
         await self.refresh_chats()
 
     # -- provided by Messenger --------------------------------------------------------------
+
+    @property
+    def rest(self) -> RestClient | None:
+        raise NotImplementedError
 
     def timeline(self, chat_id: str) -> Timeline:
         raise NotImplementedError

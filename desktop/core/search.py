@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.core.app import Messenger
+from desktop.core.services import Searchable
 from desktop.core.wire import JSON, Message
 
 SNIPPET_CHARS = 120  # of context around the first match
@@ -55,7 +55,7 @@ def snippet(
 class Search:
     """The search use cases of one signed-in messenger."""
 
-    def __init__(self, messenger: Messenger) -> None:
+    def __init__(self, messenger: Searchable) -> None:
         self._messenger = messenger
 
     async def find(self, q: str, chat_id: str | None = None, limit: int = 30) -> list[SearchHit]:

@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.app import Messenger
 from desktop.core.errors import describe
 from desktop.core.files import FileTransfers, RemoteFile
+from desktop.core.services import Outbox
 from desktop.core.wire import JSON
 from desktop.ui.i18n import tr_error
 from desktop.ui.signin import label, named
@@ -115,7 +115,7 @@ class AttachmentTray(QWidget):
     error_raised = Signal(str)
     changed = Signal()
 
-    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, messenger: Outbox, run: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._messenger, self._run = messenger, run
         self.tiles: list[Tile] = []

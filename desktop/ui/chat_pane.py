@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.app import Messenger
 from desktop.core.errors import MessageTooLongError, describe
+from desktop.core.services import ChatServices, Outbox, Typing
 from desktop.core.timeline import Entry, SendState, Timeline
 from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui import unread
@@ -44,9 +44,17 @@ class ChatPane(QWidget):
     error_raised = Signal(str)
     opened = Signal(str)  # a chat's first page is shown (search then moves to its hit)
 
-    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        messenger: ChatServices,
+        outbox: Outbox,
+        typing: Typing,
+        run: Runner,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self._messenger, self._run = messenger, run
+        self._messenger, self._outbox, self._run = messenger, outbox, run
+        self._typing = typing
         self.chat_id: str | None = None
         self._loading_older = False
         self._anchor: tuple[Entry, int] | None = None
@@ -106,7 +114,7 @@ class ChatPane(QWidget):
         header.addWidget(self.leave)
         self.header_extras = QHBoxLayout()  # the call button and banner (desktop.ui.call)
         header.addLayout(self.header_extras)
-        self.attachments = AttachmentTray(messenger, run, self)  # desktop/ui/attachments.py
+        self.attachments = AttachmentTray(outbox, run, self)  # desktop/ui/attachments.py
         self.attachments.error_raised.connect(self.error_raised)
         install_file_hooks(self)
         self.files = install_received_files(self)  # desktop/ui/received.py
@@ -237,7 +245,7 @@ class ChatPane(QWidget):
     def refresh_typing(self) -> None:
         if self.chat_id is None:
             return
-        who = self._messenger.typing_users(self.chat_id)
+        who = self._typing.typing_users(self.chat_id)
         if not who:
             self.typing.setText("")
         elif len(who) == 1:
@@ -277,7 +285,7 @@ class ChatPane(QWidget):
         if editing is not None:
             self.end_edit()
             if editing.seq is not None and text.strip("\n") != editing.text:
-                self._run(self._messenger.edit_message(editing.chat_id, editing.seq, text))
+                self._run(self._outbox.edit_message(editing.chat_id, editing.seq, text))
             return
         self.composer.clear()
         self.model.jump_to_newest()
@@ -286,16 +294,16 @@ class ChatPane(QWidget):
         if files:
             self._run(self.attachments.send(self.chat_id, text))
             return
-        self._run(self._messenger.send(self.chat_id, text))
+        self._run(self._outbox.send(self.chat_id, text))
 
     def _typed(self) -> None:
         if self.chat_id is not None and self.editing is None and self.composer.toPlainText():
-            self._run(self._messenger.typed(self.chat_id))
+            self._run(self._outbox.typed(self.chat_id))
 
     def _retry_if_failed(self, index: QModelIndex) -> None:
         entry = self.model.entry(index.row())
         if entry is not None and entry.state is SendState.FAILED and entry.client_msg_id:
-            self._run(self._messenger.retry(entry.chat_id, entry.client_msg_id))
+            self._run(self._outbox.retry(entry.chat_id, entry.client_msg_id))
 
     # -- editing and deleting my messages ----------------------------------------------------
 
@@ -382,7 +390,7 @@ class ChatPane(QWidget):
             if chosen is QMessageBox.ButtonRole.DestructiveRole and entry.seq is not None:
                 if self.editing is entry:
                     self.end_edit()
-                self._run(self._messenger.delete_message(entry.chat_id, entry.seq))
+                self._run(self._outbox.delete_message(entry.chat_id, entry.seq))
             box.deleteLater()
 
         box.finished.connect(done)

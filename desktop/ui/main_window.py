@@ -163,7 +163,9 @@ class MainWindow(QMainWindow):
         self.chat_list.setModel(self.chat_proxy)
         self.chat_list.setItemDelegate(ChatDelegate(self.chat_list))
         self.chat_list.setUniformItemSizes(True)
-        self.pane = ChatPane(self.messenger, self.run)
+        self.pane = ChatPane(
+            self.messenger, self.messenger.outbox, self.messenger.presence, self.run
+        )
 
         top = QHBoxLayout()
         top.addWidget(self.me_label, 1)

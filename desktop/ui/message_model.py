@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from desktop.core.app import Messenger
+from desktop.core.services import People
 from desktop.core.timeline import Entry, NoObserver, Timeline
 from desktop.ui.models import (
     ENTRY_ROLE,
@@ -34,7 +34,7 @@ SLIDE = 125  # rows a slide brings in (and drops on the far side)
 class MessageModel(QAbstractListModel):
     """Rows `0 .. count-1` are timeline rows `start .. start+count-1`."""
 
-    def __init__(self, messenger: Messenger, parent: QObject | None = None) -> None:
+    def __init__(self, messenger: People, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._messenger = messenger
         self._timeline: Timeline | None = None

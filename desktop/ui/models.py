@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from desktop.core.app import Messenger
+from desktop.core.services import ChatList
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,7 +37,7 @@ LAYOUT_ROLE = Qt.ItemDataRole.UserRole + 14  # (entry, new_day, sender, mine) in
 class ChatListModel(QAbstractListModel):
     """One row per chat of the signed-in user, in no particular order (the proxy sorts)."""
 
-    def __init__(self, messenger: Messenger, parent: QObject | None = None) -> None:
+    def __init__(self, messenger: ChatList, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._messenger = messenger
         self._ids: list[str] = []
@@ -90,7 +90,7 @@ class ChatListModel(QAbstractListModel):
             who = who or m.users.label(last.sender_id)
             return f"{who}: {' '.join(last.text.split())}"
         if role == PRESENCE_ROLE:
-            return m.presence.get(chat.peer_id, False) if chat.is_direct and chat.peer_id else None
+            return m.presence.is_online(chat.peer_id) if chat.is_direct and chat.peer_id else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             unread = self.tr(", %n unread", "", chat.unread) if chat.unread else ""
             return f"{m.chat_title(chat)}{unread}"

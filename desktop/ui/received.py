@@ -24,9 +24,9 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage, QImageReade
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
-from desktop.core.app import Messenger
 from desktop.core.errors import describe
 from desktop.core.files import FileTransfers, RemoteFile
+from desktop.core.services import Connection
 from desktop.ui.i18n import tr_error
 from desktop.ui.signin import named
 
@@ -92,7 +92,7 @@ class InlineFiles(QObject):
     changed = Signal()  # something painted looks different now: repaint the list
     error_raised = Signal(str)
 
-    def __init__(self, messenger: Messenger, run: Runner, parent: QWidget) -> None:
+    def __init__(self, messenger: Connection, run: Runner, parent: QWidget) -> None:
         super().__init__(parent)
         self._messenger, self.run, self._parent = messenger, run, parent
         self._thumbs: OrderedDict[str, QImage] = OrderedDict()

@@ -8,7 +8,7 @@ the chat opens at the oldest page fetched, still under the marker).
 
 from __future__ import annotations
 
-from desktop.core.app import Messenger
+from desktop.core.services import Timelines
 from desktop.core.timeline import Timeline
 from desktop.core.wire import Chat
 
@@ -16,7 +16,7 @@ PAGE = 100
 MAX_PAGES = 60  # 6,000 messages: a long weekend in a busy chat
 
 
-def prepare(messenger: Messenger, chat: Chat | None) -> int | None:
+def prepare(messenger: Timelines, chat: Chat | None) -> int | None:
     """Before opening: the last seq the reader has read if there is anything unread after it."""
     if chat is None or chat.unread <= 0:
         return None
@@ -24,7 +24,7 @@ def prepare(messenger: Messenger, chat: Chat | None) -> int | None:
     return chat.last_read_seq
 
 
-async def load_until(messenger: Messenger, chat_id: str, last_read: int) -> None:
+async def load_until(messenger: Timelines, chat_id: str, last_read: int) -> None:
     """Fetch older pages until the message after `last_read` is in the timeline."""
     tl = messenger.timeline(chat_id)
     for _ in range(MAX_PAGES):
@@ -35,7 +35,7 @@ async def load_until(messenger: Messenger, chat_id: str, last_read: int) -> None
             return
 
 
-def first_unread_row(messenger: Messenger, tl: Timeline, last_read: int) -> int | None:
+def first_unread_row(messenger: Timelines, tl: Timeline, last_read: int) -> int | None:
     """The timeline row of the first message after `last_read` written by someone else."""
     for i in range(len(tl)):
         entry = tl.row(i)

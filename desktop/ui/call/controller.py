@@ -8,8 +8,8 @@ import shiboken6
 from PySide6.QtCore import QItemSelection, QObject, Slot
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from desktop.core.app import Messenger
 from desktop.core.calls import CallSession
+from desktop.core.services import CallServices
 from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import JSON
 from desktop.ui.signin import label, named
@@ -43,7 +43,7 @@ class IncomingCall(QDialog):
 class CallControls(QObject):
     """Implements `desktop.core.calls.CallListener` for the window."""
 
-    def __init__(self, messenger: Messenger, window: MainWindow) -> None:
+    def __init__(self, messenger: CallServices, window: MainWindow) -> None:
         super().__init__(window)
         self._m = messenger
         self._window = window
@@ -183,5 +183,5 @@ class CallControls(QObject):
             self.call_window = None
 
 
-def install(messenger: Messenger, window: MainWindow) -> CallControls:
+def install(messenger: CallServices, window: MainWindow) -> CallControls:
     return CallControls(messenger, window)

@@ -53,7 +53,7 @@ def test_type_a_word_see_the_hit_open_it_in_context(
     send(qtbot, app, "Встреча в субботу у вокзала")
     qtbot.waitUntil(lambda: any(e.seq for e in entries(app)), timeout=10_000)
     for i in range(150):  # more than the first page (100): opening the hit loads older pages
-        run(app.messenger.send(trip, f"filler message {i}"))
+        run(app.messenger.outbox.send(trip, f"filler message {i}"))
     other = create_group(qtbot, app, "Other")
     qtbot.waitUntil(lambda: app.window.current_chat() == other, timeout=10_000)
 

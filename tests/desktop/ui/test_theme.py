@@ -85,7 +85,7 @@ def _talk(
     sign_up(qtbot, bob, url, bob_name)
     chat_id = create_group(qtbot, alice, "Contrast", bob_name)
     qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
-    run(bob.messenger.send(chat_id, "A message from Bea, who uses the other theme"))
+    run(bob.messenger.outbox.send(chat_id, "A message from Bea, who uses the other theme"))
     qtbot.waitUntil(lambda: len(texts(alice)) == 1, timeout=10_000)
     send(qtbot, alice, "My own reply, in my own bubble")
     qtbot.waitUntil(lambda: len(texts(alice)) == 2, timeout=10_000)

@@ -1,0 +1,127 @@
+"""Writing to chats, without Qt: sending (with uploaded files), retrying, editing, deleting, and
+the typing notice.
+
+`Outbox` is the composer's one service. It shows a message as pending at once and hands it to
+the realtime client's outbox, which keeps it until the server acknowledges it; edits and deletes
+go over REST and are shown from the answer, before their event comes back over the socket.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Protocol
+
+from desktop.core.errors import MessageTooLongError
+from desktop.core.listener import AppListener
+from desktop.core.realtime import RealtimeClient
+from desktop.core.rest import RestClient
+from desktop.core.timeline import SendState, Timeline
+from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, User
+
+TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
+
+
+class Session(Protocol):
+    """What the outbox needs of the signed-in session (`desktop.core.app.Messenger`)."""
+
+    @property
+    def me(self) -> User | None: ...
+
+    @property
+    def rest(self) -> RestClient | None: ...
+
+    @property
+    def realtime(self) -> RealtimeClient | None: ...
+
+    @property
+    def listener(self) -> AppListener: ...
+
+    @property
+    def chats(self) -> dict[str, Chat]: ...
+
+    @property
+    def timelines(self) -> dict[str, Timeline]: ...
+
+    def timeline(self, chat_id: str) -> Timeline: ...
+
+
+class Outbox:
+    """Sending, retrying, editing and deleting my messages; typing notices, throttled."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._last_typing_sent: dict[str, float] = {}
+
+    @property
+    def rest(self) -> RestClient | None:
+        """None while offline: the composer says so instead of queueing behind a dead client."""
+        return self._session.rest
+
+    async def send(
+        self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
+    ) -> str:
+        """Show the message as pending at once and hand it to the outbox; returns its id.
+        `files` are uploaded `file` records to attach (desktop.core.files)."""
+        me, realtime = self._session.me, self._session.realtime
+        assert me is not None and realtime is not None
+        text = text.strip("\n")
+        if not text.strip() and not files:
+            return ""
+        if len(text) > MAX_TEXT_CHARS:
+            raise MessageTooLongError(len(text))
+        client_msg_id = client_msg_id or uuid.uuid4().hex
+        self._session.timeline(chat_id).add_pending(client_msg_id, me.id, text, files)
+        ids = tuple(str(f["id"]) for f in files)
+        await realtime.send_message(chat_id, client_msg_id, text, ids)
+        return client_msg_id
+
+    async def retry(self, chat_id: str, client_msg_id: str) -> None:
+        """Send a failed message again with the same `client_msg_id` (never a duplicate)."""
+        realtime = self._session.realtime
+        assert realtime is not None
+        tl = self._session.timeline(chat_id)
+        entry = tl.entry(client_msg_id)
+        if entry is None or entry.seq is not None:
+            return
+        tl.set_state(client_msg_id, SendState.PENDING)
+        ids = tuple(str(f["id"]) for f in entry.attachments)
+        await realtime.send_message(chat_id, client_msg_id, entry.text, ids)
+
+    async def edit_message(self, chat_id: str, seq: int, text: str) -> None:
+        """Replace the text of one of my messages; everyone sees it by `message.updated`."""
+        rest = self._session.rest
+        assert rest is not None
+        text = text.strip("\n")
+        if not text.strip():
+            return
+        if len(text) > MAX_TEXT_CHARS:
+            raise MessageTooLongError(len(text))
+        self._apply_own_change(await rest.edit_message(chat_id, seq, text))
+
+    async def delete_message(self, chat_id: str, seq: int) -> None:
+        """Delete one of my messages; a tombstone stays (`message.deleted` for everyone)."""
+        rest = self._session.rest
+        assert rest is not None
+        self._apply_own_change(await rest.delete_message(chat_id, seq))
+
+    def _apply_own_change(self, m: Message) -> None:
+        # The event follows over the socket; showing the answer now saves the reader a round
+        # trip, and applying the same message twice changes nothing.
+        tl = self._session.timelines.get(m.chat_id)
+        if tl is not None and tl.loaded:
+            tl.upsert(m)
+        chat = self._session.chats.get(m.chat_id)
+        if chat is not None and chat.last_message is not None and chat.last_message.seq == m.seq:
+            chat.last_message = m
+            self._session.listener.chat_changed(m.chat_id)
+
+    async def typed(self, chat_id: str) -> None:
+        """The composer changed; tell the chat, at most every few seconds."""
+        realtime = self._session.realtime
+        now = time.monotonic()
+        last = self._last_typing_sent.get(chat_id, 0)
+        if realtime is None or now - last < TYPING_SEND_EVERY_S:
+            return
+        self._last_typing_sent[chat_id] = now
+        await realtime.typing(chat_id)
