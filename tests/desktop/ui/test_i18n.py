@@ -156,7 +156,7 @@ def test_the_chosen_language_is_spoken_everywhere(
     chat_id = create_group(qtbot, alice, "Planning", bob_name)
     qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
     greeting = "Доброе утро! Созвон в 10:30"
-    run(bob.messenger.send(chat_id, greeting))
+    run(bob.messenger.outbox.send(chat_id, greeting))
     qtbot.waitUntil(lambda: len(texts(alice)) == 1, timeout=10_000)
     assert find(w, QPushButton, "Send").text() == want["send"]
     send(qtbot, alice, "Буду")
@@ -201,7 +201,7 @@ def test_russian_plurals_for_1_2_5_21_unread(
     for n, word in words.items():
         while sent < n:
             sent += 1
-            run(bob.messenger.send(chat_id, f"Отчёт №{sent}"))
+            run(bob.messenger.outbox.send(chat_id, f"Отчёт №{sent}"))
         qtbot.waitUntil(lambda n=n: unread(alice, chat_id) == n, timeout=10_000)
         assert _unread_text(alice, chat_id) == f"Reports, {word}"
         qtbot.waitUntil(lambda word=word: alice.window.tray.icon.toolTip() == f"Parley — {word}")
