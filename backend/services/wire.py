@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.domain.models import Chat, ChatSummary, Member, Message, User
+from backend.domain.models import Chat, Message, User
 
 
 def ts(value: datetime | None) -> str | None:
@@ -52,31 +52,4 @@ def chat(c: Chat) -> dict[str, Any]:
         "title": c.title,
         "created_at": ts(c.created_at),
         "last_seq": c.last_seq,
-    }
-
-
-def summary(
-    s: ChatSummary, *, peer: User | None = None, online: bool | None = None
-) -> dict[str, Any]:
-    out = chat(s.chat)
-    out.update(
-        role=s.member.role.value,
-        last_read_seq=s.member.last_read_seq,
-        unread_count=s.unread,
-        last_message=message(s.last_message) if s.last_message else None,
-    )
-    if peer is not None:
-        out["peer"] = user(peer)
-        out["title"] = peer.display_name
-        out["online"] = bool(online)
-    return out
-
-
-def member(m: Member, u: User | None) -> dict[str, Any]:
-    return {
-        "user_id": m.user_id,
-        "role": m.role.value,
-        "joined_at": ts(m.joined_at),
-        "last_read_seq": m.last_read_seq,
-        "user": user(u) if u else None,
     }
