@@ -30,7 +30,6 @@ from backend.domain.ports import (
     Presence,
     UserRepo,
 )
-from backend.services import wire
 from backend.services.auth import new_id
 from backend.services.pipeline import Pipeline, publish_after_commit
 
@@ -121,8 +120,7 @@ class ChatService:
 
     async def _announce(self, chat: Chat, members: Sequence[Member]) -> None:
         events = [
-            ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat))
-            for m in members
+            ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=chat) for m in members
         ]
         await publish_after_commit(self._bus, events)
 
@@ -188,7 +186,7 @@ class ChatService:
                 "seq": event.seq,
                 "user_id": target.id,
                 "actor_id": actor_id,
-                "user": wire.user(target),
+                "user": target,
             }
             return [
                 ev.to_chat(chat_id, "member.added", **body),

@@ -14,7 +14,6 @@ from backend.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from backend.domain.events import Event
 from backend.domain.models import ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, RateLimiter
-from backend.services import wire
 from backend.services.chats import ChatService
 from backend.services.files import FileService
 from backend.services.pipeline import Pipeline, publish_after_commit
@@ -48,8 +47,7 @@ def content_hash(chat_id: str, text: str, reply_to_seq: int | None) -> str:
 
 def message_event(event: ChatEvent, message: Message | None) -> Event:
     """The pushed form of a message event: the event's `seq` and the message's current state."""
-    body: dict[str, Any] = {"seq": event.seq, "message": wire.message(message) if message else None}
-    return ev.to_chat(event.chat_id, event.type.value, **body)
+    return ev.to_chat(event.chat_id, event.type.value, seq=event.seq, message=message)
 
 
 class MessageService:

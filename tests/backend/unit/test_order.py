@@ -84,7 +84,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     await open_database(Settings(data_dir=tmp_path))
-    store, bus, clock = BreakableStore(), MemoryBus(), ManualClock()
+    store, bus, clock = BreakableStore(), wire.WireBus(MemoryBus()), ManualClock()
     repo, users = SqlChatRepo(), SqlUserRepo()
     pipeline = Pipeline(repo, store, bus)
     pipeline.start()
