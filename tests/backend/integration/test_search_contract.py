@@ -27,11 +27,11 @@ from tests.backend.integration.test_message_store_contract import (
     Store,
     chat,
     elastic_store,
-    eventually,
     msg,
     sql_store,
 )
 from tests.support.engines import engine
+from tests.support.server import poll
 
 
 class SearchStore(Store, MessageSearch, Protocol):
@@ -125,7 +125,7 @@ async def settled(
     async def probe() -> list[int]:
         return await seqs(store, q, chats, **kw)
 
-    got = await eventually(probe, lambda got: got == want)
+    got = await poll(probe, lambda got: got == want, 10.0)
     assert got == want, q
     return got
 
