@@ -18,6 +18,7 @@ from backend.adapters.db.connection import close_database, open_database
 from backend.adapters.db.users import SqlSessionRepo, SqlUserRepo
 from backend.adapters.security.passwords import Argon2Hasher
 from backend.adapters.security.tokens import JwtIssuer, load_keys
+from backend.api.wire import WireBus
 from backend.config import Settings
 from backend.domain.clock import SystemClock
 from backend.domain.ports import EventBus, MessageStore, Presence, RateLimiter
@@ -201,7 +202,8 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     tokens = JwtIssuer(settings)
     clock = SystemClock()
     chats_repo, users = SqlChatRepo(), SqlUserRepo()
-    pipeline = Pipeline(chats_repo, store, bus)
+    events = WireBus(bus)  # what services publish leaves with JSON bodies
+    pipeline = Pipeline(chats_repo, store, events)
     pipeline.start()
     stack.push_async_callback(pipeline.close)
     limits = Limits(
@@ -219,7 +221,7 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     session_repo = SqlSessionRepo()
     sessions = SessionService(session_repo, tokens, revocations, clock, settings.access_ttl_s)
     auth = AuthService(users, session_repo, hasher, sessions, limiter, clock, limits, rotation_key)
-    chats = ChatService(chats_repo, users, store, bus, presence, pipeline, clock)
+    chats = ChatService(chats_repo, users, store, events, presence, pipeline, clock)
     msg_limits = MessageLimits(
         settings.max_text_chars,
         settings.max_page,
@@ -232,7 +234,7 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         users,
         SqlCallRepo(),
         _call_provider(settings),
-        bus,
+        events,
         clock,
         CallLimits(ring_timeout_s=settings.call_ring_timeout_s),
         limiter,
@@ -241,7 +243,7 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     stack.push_async_callback(calls.close)
     files = await _files(settings, stack, chats, clock)
     messages = MessageService(
-        chats, chats_repo, store, bus, limiter, pipeline, clock, msg_limits, files
+        chats, chats_repo, store, events, limiter, pipeline, clock, msg_limits, files
     )
     return Container(
         settings,

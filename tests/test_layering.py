@@ -59,6 +59,8 @@ def imports(folder: str) -> list[tuple[Path, str]]:
         ),
         ("backend/adapters", {"backend.api", "backend.services.messages", "desktop", "sanic"}),
         ("desktop", {"backend"}),
+        # The desktop core runs and is tested without a QApplication.
+        ("desktop/core", {"PySide6", "shiboken6", "qasync"}),
         # Adapters translate their engine's errors: the API never sees a Tortoise exception.
         ("backend/api", {"tortoise"}),
     ],
@@ -68,6 +70,21 @@ def test_imports_point_inward(folder: str, forbidden: set[str]) -> None:
         f"{path.relative_to(ROOT)} imports {name}"
         for path, name in imports(folder)
         if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+    assert wrong == []
+
+
+# Tortoise lives in the relational adapters: adapters/db, and the SQL message store, which
+# keeps its messages in the same database (and in its transactions).
+TORTOISE_HOMES = ("backend/adapters/db/", "backend/adapters/messages/sql")
+
+
+def test_only_the_sql_adapters_import_tortoise() -> None:
+    wrong = [
+        str(path.relative_to(ROOT))
+        for path, name in imports("backend")
+        if (name == "tortoise" or name.startswith("tortoise."))
+        and not str(path.relative_to(ROOT)).startswith(TORTOISE_HOMES)
     ]
     assert wrong == []
 

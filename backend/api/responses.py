@@ -1,5 +1,5 @@
 """Success response shapes, for the OpenAPI document (and so for the schemathesis run that checks
-every response the server sends against it). They describe `backend.services.wire`'s output;
+every response the server sends against it). They describe `backend.api.wire`'s output;
 `tests/backend/api/test_schemathesis.py` fails if the two drift apart."""
 
 from __future__ import annotations

@@ -58,6 +58,12 @@ class Member:
     last_read_seq: int
 
 
+def message_id(chat_id: str, seq: int) -> str:
+    """A message's id: deterministic, so a retried store write overwrites instead of
+    duplicating. The one definition; the stores key their rows and documents by it."""
+    return f"{chat_id}:{seq}"
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """The current state of a message; a deleted one is a tombstone without text."""
@@ -75,8 +81,7 @@ class Message:
 
     @property
     def id(self) -> str:
-        """Deterministic, so a retried store write overwrites instead of duplicating."""
-        return f"{self.chat_id}:{self.seq}"
+        return message_id(self.chat_id, self.seq)
 
 
 @dataclass(frozen=True, slots=True)

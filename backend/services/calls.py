@@ -25,9 +25,8 @@ from backend.domain.errors import (
     PayloadTooLarge,
     RateLimited,
 )
-from backend.domain.models import ChatKind, Role
+from backend.domain.models import ChatKind, Role, User
 from backend.domain.ports import ChatRepo, Clock, EventBus, RateLimiter, UserRepo
-from backend.services import wire
 from backend.services.auth import new_id
 from backend.services.chats import ChatService
 from backend.services.pipeline import publish_after_commit
@@ -42,18 +41,24 @@ class CallLimits:
     starts_per_minute: int = 20  # per user: nobody rings a chat without pause
 
 
-def call_wire(call: Call) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A call and how this user joins it (the provider's part of the answer: Jitsi room and
+    token, or the ICE servers of a 1:1 page)."""
+
+    call: Call
+    join: dict[str, Any]
+
+
+def _profile(user: User | None, user_id: str) -> dict[str, Any]:
+    """What the call provider knows of the user joining (Jitsi puts it in the room token)."""
+    if user is None:
+        return {"id": user_id}
     return {
-        "id": call.id,
-        "chat_id": call.chat_id,
-        "kind": call.kind.value,
-        "state": call.state.value,
-        "started_by": call.started_by,
-        "participants": list(call.participants),
-        "created_at": wire.ts(call.created_at),
-        "answered_at": wire.ts(call.answered_at),
-        "ended_at": wire.ts(call.ended_at),
-        "end_reason": call.end_reason,
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "email": user.email,
     }
 
 
@@ -81,7 +86,7 @@ class CallService:
         self._limiter = limiter
         self._sweeper: asyncio.Task[None] | None = None
 
-    async def start_or_join(self, user_id: str, chat_id: str) -> dict[str, Any]:
+    async def start_or_join(self, user_id: str, chat_id: str) -> Joined:
         """The chat's running call (started if there is none), with how this user joins it."""
         member = await self._chats.require_member(user_id, chat_id)
         wait = await self._limiter.hit(f"call:{user_id}", self._limits.starts_per_minute, 60.0)
@@ -107,36 +112,33 @@ class CallService:
         call, added = await self._calls.join(call.id, user_id, now)
         if created:
             ringing = chat.kind is ChatKind.DIRECT
-            event = ev.to_chat(
-                chat_id, "call.started", call=call_wire(call), user_id=user_id, ringing=ringing
-            )
+            event = ev.to_chat(chat_id, "call.started", call=call, user_id=user_id, ringing=ringing)
         else:
-            event = ev.to_chat(chat_id, "call.joined", call=call_wire(call), user_id=user_id)
+            event = ev.to_chat(chat_id, "call.joined", call=call, user_id=user_id)
         if created or added:
             await publish_after_commit(self._bus, [event])
         user = await self._users.by_id(user_id)
-        profile = wire.user(user, private=True) if user else {"id": user_id}
         moderator = member.role is not Role.MEMBER or call.started_by == user_id
-        return {"call": call_wire(call), **self._provider.join_info(call, profile, moderator)}
+        return Joined(call, self._provider.join_info(call, _profile(user, user_id), moderator))
 
-    async def current(self, user_id: str, chat_id: str) -> dict[str, Any]:
+    async def current(self, user_id: str, chat_id: str) -> Call | None:
         """The chat's running call, if any (an app that starts late shows the join banner)."""
         await self._chats.require_member(user_id, chat_id)
         running = await self._calls.running(chat_id)
         if running is not None and self._unanswered(running):
             await self._end(running, "timeout")
             running = None
-        return {"call": call_wire(running) if running else None}
+        return running
 
-    async def leave(self, user_id: str, call_id: str) -> dict[str, Any]:
+    async def leave(self, user_id: str, call_id: str) -> Call:
         """Hang up, or decline a ringing direct call. A direct call ends when either side
         leaves; a group call when its last participant does."""
         call = await self._visible(user_id, call_id)
         if call.state is CallState.ENDED:
-            return {"call": call_wire(call)}
+            return call
         call, was_in = await self._calls.leave(call_id, user_id)
         if was_in:
-            left = ev.to_chat(call.chat_id, "call.left", call=call_wire(call), user_id=user_id)
+            left = ev.to_chat(call.chat_id, "call.left", call=call, user_id=user_id)
             await publish_after_commit(self._bus, [left])
         chat = await self._chat_repo.get(call.chat_id)
         direct = chat is not None and chat.kind is ChatKind.DIRECT
@@ -144,7 +146,7 @@ class CallService:
             reason = "hangup" if was_in else "declined"
             ended = await self._end(call, reason if direct else "empty")
             call = ended or call
-        return {"call": call_wire(call)}
+        return call
 
     async def signal(self, user_id: str, call_id: str, to_user_id: str, data: Any) -> None:
         """Relay one offer, answer or ICE candidate to another participant of the call."""
@@ -187,7 +189,7 @@ class CallService:
     async def _end(self, call: Call, reason: str) -> Call | None:
         ended = await self._calls.end(call.id, self._clock.now(), reason)
         if ended is not None:  # only the replica whose update won announces the end
-            event = ev.to_chat(call.chat_id, "call.ended", call=call_wire(ended), reason=reason)
+            event = ev.to_chat(call.chat_id, "call.ended", call=ended, reason=reason)
             await publish_after_commit(self._bus, [event])
         return ended
 

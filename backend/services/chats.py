@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from backend.domain import events as ev
 from backend.domain import rules
@@ -18,6 +19,7 @@ from backend.domain.models import (
     Member,
     Message,
     Role,
+    User,
 )
 from backend.domain.ports import (
     ChatRepo,
@@ -28,11 +30,28 @@ from backend.domain.ports import (
     Presence,
     UserRepo,
 )
-from backend.services import wire
 from backend.services.auth import new_id
 from backend.services.pipeline import Pipeline, publish_after_commit
 
 MAX_GROUP_MEMBERS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ChatView:
+    """A chat as its member sees it: the list row, and for a direct chat the peer and whether
+    the peer is online (`online` is None for a group)."""
+
+    summary: ChatSummary
+    peer: User | None = None
+    online: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A membership with its user's profile (None when the account is gone)."""
+
+    member: Member
+    user: User | None
 
 
 class ChatService:
@@ -61,9 +80,7 @@ class ChatService:
             raise NotFound("No such chat.", code="chat_not_found")
         return member
 
-    async def create_group(
-        self, owner_id: str, title: str, member_ids: Sequence[str]
-    ) -> dict[str, Any]:
+    async def create_group(self, owner_id: str, title: str, member_ids: Sequence[str]) -> ChatView:
         rules.check_name(title, "title")
         ids = list(dict.fromkeys([owner_id, *member_ids]))
         if len(ids) > MAX_GROUP_MEMBERS:
@@ -83,7 +100,7 @@ class ChatService:
         await self._announce(chat, members)
         return await self.get(owner_id, chat.id)
 
-    async def open_direct(self, user_id: str, peer_id: str) -> tuple[dict[str, Any], bool]:
+    async def open_direct(self, user_id: str, peer_id: str) -> tuple[ChatView, bool]:
         if peer_id == user_id:
             raise InvalidInput("A direct chat needs another user.", code="direct_self")
         if await self._users.by_id(peer_id) is None:
@@ -103,12 +120,11 @@ class ChatService:
 
     async def _announce(self, chat: Chat, members: Sequence[Member]) -> None:
         events = [
-            ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=wire.chat(chat))
-            for m in members
+            ev.to_user(m.user_id, "chat.created", chat_id=chat.id, chat=chat) for m in members
         ]
         await publish_after_commit(self._bus, events)
 
-    async def summaries(self, user_id: str, only: str | None = None) -> list[dict[str, Any]]:
+    async def summaries(self, user_id: str, only: str | None = None) -> list[ChatView]:
         pairs = await self._chats.memberships(user_id)
         if only is not None:
             pairs = [(c, m) for c, m in pairs if c.id == only]
@@ -128,32 +144,29 @@ class ChatService:
                 chat, member, last.get((chat.id, chat.last_message_seq)), unread.get(chat.id, 0)
             )
             peer = peer_users.get(peers.get(chat.id, ""))
-            out.append(wire.summary(summary, peer=peer, online=peer.id in online if peer else None))
+            out.append(ChatView(summary, peer, peer.id in online if peer else None))
         out.sort(key=_activity, reverse=True)
         return out
 
-    async def get(self, user_id: str, chat_id: str) -> dict[str, Any]:
+    async def get(self, user_id: str, chat_id: str) -> ChatView:
         found = await self.summaries(user_id, only=chat_id)
         if not found:
             raise NotFound("No such chat.", code="chat_not_found")
         return found[0]
 
-    async def positions(self, user_id: str) -> list[dict[str, Any]]:
-        """For the WebSocket `ready` frame: each chat and its last `seq`."""
-        return [
-            {"chat_id": c.id, "last_seq": c.last_seq}
-            for c, _ in await self._chats.memberships(user_id)
-        ]
+    async def positions(self, user_id: str) -> list[Chat]:
+        """For the WebSocket `ready` frame: each chat (with its last `seq`)."""
+        return [c for c, _ in await self._chats.memberships(user_id)]
 
-    async def members(self, user_id: str, chat_id: str) -> list[dict[str, Any]]:
+    async def members(self, user_id: str, chat_id: str) -> list[MemberView]:
         await self.require_member(user_id, chat_id)
         members = await self._chats.members(chat_id)
         users = await self._users.by_ids(m.user_id for m in members)
-        return [wire.member(m, users.get(m.user_id)) for m in members]
+        return [MemberView(m, users.get(m.user_id)) for m in members]
 
     async def add_member(
         self, actor_id: str, chat_id: str, *, user_id: str | None, username: str | None
-    ) -> dict[str, Any]:
+    ) -> MemberView:
         await self.require_member(actor_id, chat_id)
         target = await (
             self._users.by_id(user_id) if user_id else self._users.by_login(username or "")
@@ -173,7 +186,7 @@ class ChatService:
                 "seq": event.seq,
                 "user_id": target.id,
                 "actor_id": actor_id,
-                "user": wire.user(target),
+                "user": target,
             }
             return [
                 ev.to_chat(chat_id, "member.added", **body),
@@ -190,11 +203,9 @@ class ChatService:
             raise result.error
         member = await self._chats.member(chat_id, target.id)
         assert member is not None
-        return wire.member(member, target)
+        return MemberView(member, target)
 
-    async def set_role(
-        self, actor_id: str, chat_id: str, user_id: str, role: Role
-    ) -> dict[str, Any]:
+    async def set_role(self, actor_id: str, chat_id: str, user_id: str, role: Role) -> MemberView:
         """Only the owner appoints or demotes admins; the owner's own role does not change."""
         actor = await self.require_member(actor_id, chat_id)
         target = await self._chats.member(chat_id, user_id)
@@ -209,7 +220,7 @@ class ChatService:
         await publish_after_commit(self._bus, [event])
         updated = await self._chats.member(chat_id, user_id)
         assert updated is not None
-        return wire.member(updated, await self._users.by_id(user_id))
+        return MemberView(updated, await self._users.by_id(user_id))
 
     async def remove_member(self, actor_id: str, chat_id: str, user_id: str) -> None:
         actor = await self.require_member(actor_id, chat_id)
@@ -255,6 +266,11 @@ class ChatService:
         await publish_after_commit(self._bus, [event])
 
 
-def _activity(summary: dict[str, Any]) -> str:
-    last = summary.get("last_message")
-    return str(last["created_at"] if last else summary["created_at"])
+def _activity(view: ChatView) -> datetime:
+    """The list's order: the latest message first, a chat without one by its creation."""
+    last = view.summary.last_message
+    return _utc(last.created_at if last else view.summary.chat.created_at)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

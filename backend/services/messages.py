@@ -14,7 +14,6 @@ from backend.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from backend.domain.events import Event
 from backend.domain.models import ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, RateLimiter
-from backend.services import wire
 from backend.services.chats import ChatService
 from backend.services.files import FileService
 from backend.services.pipeline import Pipeline, publish_after_commit
@@ -34,9 +33,10 @@ class MessageLimits:
 
 @dataclass(frozen=True, slots=True)
 class Resume:
-    """What a client missed in one chat: events as frames, or `resync` when too far behind."""
+    """What a client missed in one chat: its events in `seq` order, or `resync` when too far
+    behind. The API turns the events into frames."""
 
-    frames: list[dict[str, Any]]
+    events: list[Event]
     last_seq: int
     resync: bool = False
 
@@ -47,8 +47,7 @@ def content_hash(chat_id: str, text: str, reply_to_seq: int | None) -> str:
 
 def message_event(event: ChatEvent, message: Message | None) -> Event:
     """The pushed form of a message event: the event's `seq` and the message's current state."""
-    body: dict[str, Any] = {"seq": event.seq, "message": wire.message(message) if message else None}
-    return ev.to_chat(event.chat_id, event.type.value, **body)
+    return ev.to_chat(event.chat_id, event.type.value, seq=event.seq, message=message)
 
 
 class MessageService:
@@ -228,33 +227,33 @@ class MessageService:
             (chat_id, e.target_seq or e.seq) for e in events if e.type.value.startswith("message.")
         ]
         stored = await self._store.get(targets)
-        frames: list[dict[str, Any]] = []
+        out: list[Event] = []
         for event in events:
-            frame = await self._frame(event, stored)
-            if frame is None:
+            pushed = await self._event(event, stored)
+            if pushed is None:
                 # a message still being stored: stop before it; the client resumes again
-                return Resume(frames, frames[-1]["seq"] if frames else after)
-            frames.append(frame)
-        return Resume(frames, upto)
+                return Resume(out, events[len(out) - 1].seq if out else after)
+            out.append(pushed)
+        return Resume(out, upto)
 
-    async def _frame(
+    async def _event(
         self, event: ChatEvent, stored: dict[tuple[str, int], Message]
-    ) -> dict[str, Any] | None:
+    ) -> Event | None:
         if event.type.value.startswith("member."):
-            return {
-                "type": event.type.value,
-                "chat_id": event.chat_id,
-                "seq": event.seq,
-                "user_id": event.data.get("user_id"),
-                "actor_id": event.actor_id,
-            }
+            return ev.to_chat(
+                event.chat_id,
+                event.type.value,
+                seq=event.seq,
+                user_id=event.data.get("user_id"),
+                actor_id=event.actor_id,
+            )
         key = (event.chat_id, event.target_seq or event.seq)
         message = stored.get(key)
         if message is None:
             if self._clock.now() - event.created_at < VOID_AFTER:
                 return None
             message = await self._void(event)
-        return message_event(event, message).frame()
+        return message_event(event, message)
 
     async def _void(self, event: ChatEvent) -> Message:
         """Make a lost write visible: a tombstone in place of the message that never landed."""

@@ -10,14 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
 
 from backend.domain.errors import InvalidInput, NotFound, RateLimited
 from backend.domain.models import Chat, Message
 from backend.domain.ports import ChatRepo, MessageSearch, RateLimiter, SearchRequest, UserRepo
 from backend.domain.search.highlight import highlights
 from backend.domain.search.query import Query, parse
-from backend.services import wire
 
 MAX_LIMIT = 50
 # Paging goes this deep at most; past it the user should narrow the search.
@@ -27,7 +25,7 @@ SORTS = ("recent", "relevance")
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    hits: list[dict[str, Any]]
+    hits: list[Hit]
     next_cursor: str | None
 
 
@@ -54,13 +52,16 @@ def _in_chats(chats: list[Chat], wanted: tuple[str, ...]) -> list[Chat]:
     return [c for c in chats if c.id in wanted or c.title.casefold() in keys]
 
 
-def hit(m: Message, query: Query) -> dict[str, Any]:
-    return {
-        "chat_id": m.chat_id,
-        "seq": m.seq,
-        "message": wire.message(m),
-        "highlights": [list(span) for span in highlights(m.text, query)],
-    }
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A found message and where in its text the query matched (`[start, end)` spans)."""
+
+    message: Message
+    highlights: list[tuple[int, int]]
+
+
+def hit(m: Message, query: Query) -> Hit:
+    return Hit(m, highlights(m.text, query))
 
 
 class SearchService:

@@ -19,10 +19,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psutil  # type: ignore[import-untyped]  # ships no type information
+
+from parleybench.mariadb import create_database, drop_database
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINES_DIR = Path(os.environ.get("PARLEY_ENGINES_DIR", REPO / ".engines"))
@@ -115,37 +116,11 @@ def engine_processes() -> dict[str, int]:
     return out
 
 
-def _mysql_execute(url: str, sql: str) -> None:
-    import pymysql  # type: ignore[import-untyped]  # ships no type information
-
-    parts = urlsplit(url)
-    conn = pymysql.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
-def _mysql_database(base_url: str, name: str) -> str:
-    _mysql_execute(base_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
-
-
-def _drop_mysql_database(base_url: str, name: str) -> None:
-    _mysql_execute(base_url, f"DROP DATABASE IF EXISTS `{name}`")
-
-
 def production_env(run: str) -> dict[str, str]:
     """A server on every production engine, in namespaces of its own (as tests do)."""
     urls = engine_urls()
     return {
-        "PARLEY_DATABASE_URL": _mysql_database(urls["PARLEY_TEST_MYSQL_URL"], run),
+        "PARLEY_DATABASE_URL": create_database(urls["PARLEY_TEST_MYSQL_URL"], run),
         "PARLEY_ELASTICSEARCH_URL": urls["PARLEY_TEST_ELASTICSEARCH_URL"],
         "PARLEY_ELASTICSEARCH_PREFIX": run.lower(),
         "PARLEY_AMQP_URL": urls["PARLEY_TEST_AMQP_URL"],
@@ -202,7 +177,7 @@ class Target:
                 self._proc.wait(10)
         if self.kind == "production" and self._run:
             try:
-                _drop_mysql_database(engine_urls()["PARLEY_TEST_MYSQL_URL"], self._run)
+                drop_database(engine_urls()["PARLEY_TEST_MYSQL_URL"], self._run)
                 _drop_es_indices(engine_urls()["PARLEY_TEST_ELASTICSEARCH_URL"], self._run.lower())
                 asyncio.run(
                     _drop_exchange(engine_urls()["PARLEY_TEST_AMQP_URL"], f"{self._run}.events")

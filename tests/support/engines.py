@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from parleybench.mariadb import create_database, drop_database
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINES_DIR = Path(os.environ.get("PARLEY_ENGINES_DIR", REPO / ".engines"))
@@ -56,28 +57,9 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-def _mysql_execute(url: str, sql: str) -> None:
-    """One statement on the test MariaDB as the URL's user."""
-    import pymysql
-
-    parts = urlsplit(url)
-    conn = pymysql.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
 def mysql_database(base_url: str, name: str) -> str:
     """Create a private database on the test MariaDB and return its URL."""
-    _mysql_execute(base_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
+    return create_database(base_url, name)
 
 
 def drop_production(env: dict[str, str]) -> None:
@@ -85,7 +67,7 @@ def drop_production(env: dict[str, str]) -> None:
     import httpx
 
     url = env["PARLEY_DATABASE_URL"]
-    _mysql_execute(url, f"DROP DATABASE IF EXISTS `{urlsplit(url).path.lstrip('/')}`")
+    drop_database(url, urlsplit(url).path.lstrip("/"))
     es, prefix = env["PARLEY_ELASTICSEARCH_URL"], env["PARLEY_ELASTICSEARCH_PREFIX"]
     listed = httpx.get(f"{es}/_cat/indices/{prefix}-*", params={"format": "json"}, timeout=30)
     names = [i["index"] for i in listed.json()] if listed.status_code == 200 else []

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import inspect
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from tests.support.engines import REPO
+
+T = TypeVar("T")
 
 
 def _die_with_parent() -> None:
@@ -43,6 +49,40 @@ def wait_until(check: object, timeout: float, what: str, interval: float = 0.05)
             last = exc
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last error: {last!r})")
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]],
+    timeout: float,
+    what: str,
+    interval: float = 0.02,
+) -> float:
+    """The async twin of `wait_until`: poll `check()` (plain or awaitable) until it is truthy
+    and return the seconds that took; fail with `what` after `timeout` seconds."""
+    start = time.monotonic()
+    while True:
+        result = check()
+        if await result if inspect.isawaitable(result) else result:
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+async def poll(
+    probe: Callable[[], Awaitable[T]],
+    ok: Callable[[T], bool],
+    timeout: float,
+    interval: float = 0.05,
+) -> T:
+    """Poll `probe()` until `ok` holds for its value (a near-real-time read catching up) and
+    return the last value either way, so the test's own assertion says what was wrong."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if ok(value) or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(interval)
 
 
 @dataclass

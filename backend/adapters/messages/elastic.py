@@ -39,7 +39,7 @@ from backend.adapters.messages.elastic_search import (
     with_search_fields,
 )
 from backend.domain.errors import Unavailable
-from backend.domain.models import Message
+from backend.domain.models import Message, message_id
 from backend.domain.ports import SearchRequest
 from backend.domain.search.analysis import prepare as prepare_search
 
@@ -292,7 +292,7 @@ class ElasticMessageStore:
         return found
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
-        found = await self._mget([f"{chat_id}:{seq}" for chat_id, seq in keys])
+        found = await self._mget([message_id(chat_id, seq) for chat_id, seq in keys])
         out: dict[tuple[str, int], Message] = {}
         for src in found.values():
             m = _message(src)
@@ -353,7 +353,7 @@ class ElasticMessageStore:
             with _engine_errors("refresh"):
                 await self._es.indices.refresh(index=self.alias)
             candidates = await self._search_seqs(chat_id, before, after, limit + 1, ascending)
-        found = await self._mget([f"{chat_id}:{s}" for s in candidates])
+        found = await self._mget([message_id(chat_id, s) for s in candidates])
         ordered = sorted((_message(src) for src in found.values()), key=lambda m: m.seq)
         if limit <= 0:
             return [], bool(ordered)

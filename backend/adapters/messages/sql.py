@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import MessageRow
 from backend.adapters.messages.sql_search import replace_terms, search_ids
-from backend.domain.models import Message
+from backend.domain.models import Message, message_id
 from backend.domain.ports import SearchRequest
 from backend.domain.search.analysis import prepare as prepare_search
 
@@ -87,7 +87,7 @@ class SqlMessageStore:
             await replace_terms(conn, list(latest.values()))
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
-        ids = [f"{chat_id}:{seq}" for chat_id, seq in keys]
+        ids = [message_id(chat_id, seq) for chat_id, seq in keys]
         if not ids:
             return {}
         rows = await MessageRow.filter(id__in=ids)

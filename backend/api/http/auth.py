@@ -6,11 +6,11 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import empty
 
 from backend.api import responses as out
+from backend.api import wire
 from backend.api.http.common import body, client_ip, container, ok, route, user_id
 from backend.api.http.identity import claims
 from backend.api.openapi import Param
 from backend.api.schemas import Login, PasswordChange, ProfilePatch, Refresh, Register
-from backend.services import wire
 from backend.services.auth import TokenPair
 
 bp = Blueprint("auth")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, HTTPResponse, Request
 
+from backend.api import wire
 from backend.api.call_schemas import CallCurrent, CallJoin, CallLeft
 from backend.api.http.common import container, ok, route, user_id
 
@@ -14,13 +15,15 @@ bp = Blueprint("calls")
 @route(bp, "POST", "/chats/<chat_id>/call", "Start or join the chat's call", response=CallJoin)
 async def start_call(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
-    return ok(await container(request).calls.start_or_join(uid, chat_id))
+    joined = await container(request).calls.start_or_join(uid, chat_id)
+    return ok({"call": wire.call(joined.call), **joined.join})
 
 
 @route(bp, "GET", "/chats/<chat_id>/call", "The chat's running call, or null", response=CallCurrent)
 async def current_call(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
-    return ok(await container(request).calls.current(uid, chat_id))
+    running = await container(request).calls.current(uid, chat_id)
+    return ok({"call": wire.call(running) if running else None})
 
 
 @route(
@@ -32,4 +35,4 @@ async def current_call(request: Request, chat_id: str) -> HTTPResponse:
 )
 async def leave_call(request: Request, call_id: str) -> HTTPResponse:
     uid = user_id(request)
-    return ok(await container(request).calls.leave(uid, call_id))
+    return ok({"call": wire.call(await container(request).calls.leave(uid, call_id))})

@@ -6,6 +6,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import empty
 
 from backend.api import responses as out
+from backend.api import wire
 from backend.api.http.common import body, container, ok, route, user_id
 from backend.api.schemas import NewChat, NewDirect, NewMember, RoleChange
 from backend.domain.errors import InvalidInput
@@ -27,7 +28,7 @@ async def create_chat(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewChat)
     chat = await container(request).chats.create_group(uid, b.title, b.member_ids)
-    return ok({"chat": chat}, status=201)
+    return ok({"chat": wire.summary(chat)}, status=201)
 
 
 @route(
@@ -44,7 +45,7 @@ async def direct_chat(request: Request) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, NewDirect)
     chat, created = await container(request).chats.open_direct(uid, b.user_id)
-    return ok({"chat": chat}, status=201 if created else 200)
+    return ok({"chat": wire.summary(chat)}, status=201 if created else 200)
 
 
 @route(
@@ -52,19 +53,21 @@ async def direct_chat(request: Request) -> HTTPResponse:
 )
 async def list_chats(request: Request) -> HTTPResponse:
     uid = user_id(request)
-    return ok({"chats": await container(request).chats.summaries(uid)})
+    views = await container(request).chats.summaries(uid)
+    return ok({"chats": [wire.summary(v) for v in views]})
 
 
 @route(bp, "GET", "/chats/<chat_id>", "One chat", response=out.ChatResponse)
 async def get_chat(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
-    return ok({"chat": await container(request).chats.get(uid, chat_id)})
+    return ok({"chat": wire.summary(await container(request).chats.get(uid, chat_id))})
 
 
 @route(bp, "GET", "/chats/<chat_id>/members", "Members of a chat", response=out.MembersResponse)
 async def list_members(request: Request, chat_id: str) -> HTTPResponse:
     uid = user_id(request)
-    return ok({"members": await container(request).chats.members(uid, chat_id)})
+    views = await container(request).chats.members(uid, chat_id)
+    return ok({"members": [wire.member(v) for v in views]})
 
 
 @route(
@@ -84,7 +87,7 @@ async def add_member(request: Request, chat_id: str) -> HTTPResponse:
     member = await container(request).chats.add_member(
         uid, chat_id, user_id=b.user_id, username=b.username
     )
-    return ok({"member": member}, status=201)
+    return ok({"member": wire.member(member)}, status=201)
 
 
 @route(
@@ -99,7 +102,7 @@ async def change_role(request: Request, chat_id: str, member_id: str) -> HTTPRes
     uid = user_id(request)
     b = body(request, RoleChange)
     member = await container(request).chats.set_role(uid, chat_id, member_id, Role(b.role))
-    return ok({"member": member})
+    return ok({"member": wire.member(member)})
 
 
 @route(

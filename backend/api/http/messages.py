@@ -5,11 +5,11 @@ from __future__ import annotations
 from sanic import Blueprint, HTTPResponse, Request
 
 from backend.api import responses as out
+from backend.api import wire
 from backend.api.http.common import body, container, int_arg, ok, route, user_id
 from backend.api.openapi import Param
 from backend.api.schemas import EditMessage, NewMessage, ReadMarker
 from backend.domain.limits import SEQ_MAX
-from backend.services import wire
 
 bp = Blueprint("messages")
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
+from backend.api import wire
 from backend.api.http.common import container, ok, route, user_id
 from backend.api.openapi import Param
 from backend.domain.errors import InvalidInput
@@ -59,4 +60,4 @@ async def search(request: Request) -> HTTPResponse:
         cursor=request.args.get("cursor") or None,
         limit=_limit(request),
     )
-    return ok({"hits": page.hits, "next_cursor": page.next_cursor})
+    return ok({"hits": [wire.hit(h) for h in page.hits], "next_cursor": page.next_cursor})

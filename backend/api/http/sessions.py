@@ -8,9 +8,9 @@ from pydantic import BaseModel
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import empty
 
+from backend.api import wire
 from backend.api.http.common import container, ok, route
 from backend.api.http.identity import claims
-from backend.services import wire
 from backend.services.sessions import SessionView
 
 bp = Blueprint("sessions")

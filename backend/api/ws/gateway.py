@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sanic import Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from backend.api import wire
 from backend.api.http.common import client_ip
 from backend.api.schemas import M, ResumeFrame, SendFrame, TypingFrame, json_object
 from backend.api.ws.calls import relay_signal
@@ -104,9 +105,9 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     caps.signed_in(user_id, conn)
     guard.track(conn, claims)
     try:
-        positions = await c.chats.positions(user_id)
-        await hub.attach(conn, [p["chat_id"] for p in positions])
-        positions = await c.chats.positions(user_id)  # after subscribing: nothing slips between
+        await hub.attach(conn, [chat.id for chat in await c.chats.positions(user_id)])
+        # read again after subscribing: nothing slips between
+        positions = wire.positions(await c.chats.positions(user_id))
         behind, level = _start_order(conn, positions, wanted)
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
         if wanted:
@@ -275,8 +276,8 @@ async def _replay(wanted: Positions, conn: Connection, c: Container, level: Posi
             result = await c.messages.resume(conn.user_id, chat_id, last_seq)
             if result.resync:
                 conn.push(frame_json({"type": "resync", "chat_id": chat_id}))
-            for f in result.frames:
-                order.replayed(f)
+            for event in result.events:
+                order.replayed(wire.frame(event))
             reached = result.last_seq
             done.append({"chat_id": chat_id, "last_seq": reached})
         except DomainError as exc:

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from backend.api import wire
 from backend.domain.models import EventType
 from backend.services.messages import Resume
 
@@ -217,7 +218,7 @@ class ChatOrder:
         result = await self._order.read(self.chat_id, after, upto)
         if self.resuming:
             return
-        for frame in result.frames:
+        for frame in map(wire.frame, result.events):
             seq = frame.get("seq")
             if not isinstance(seq, int) or seq <= self.sent or seq > upto:
                 continue

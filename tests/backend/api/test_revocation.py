@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from tests.support.client import Api, Socket, User
 from tests.support.engines import production_env
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, eventually
 
 CLOSE_AUTH = 4401
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], what: str, timeout: float = 10.0
-) -> None:
-    """Poll an async check until it holds (a revocation takes effect "within seconds")."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def refused(api: Api, user: User) -> bool:
@@ -33,7 +21,7 @@ async def refused(api: Api, user: User) -> bool:
 
 
 async def assert_session_ended(api: Api, server: ServerProcess, user: User, sock: Socket) -> None:
-    await eventually(lambda: refused(api, user), "the access token to be refused")
+    await eventually(lambda: refused(api, user), 10.0, "the access token to be refused", 0.1)
     assert await sock.closed(10.0) == CLOSE_AUTH
     with pytest.raises(AssertionError, match=r"4401"):
         await Socket.connect(server.ws_url, user.access_token, timeout=5.0)

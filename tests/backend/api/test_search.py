@@ -8,29 +8,19 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.client import Api, User
 from tests.support.engines import REPO
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, poll
 
-T = TypeVar("T")
 # Search is near-real-time (Elasticsearch refreshes once a second); this is only how long a
 # test waits before it calls the message missing, not a speed claim.
 PATIENCE = 10.0
-
-
-async def poll(probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool]) -> T:
-    deadline = asyncio.get_running_loop().time() + PATIENCE
-    while True:
-        value = await probe()
-        if ok(value) or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.15)  # well under the 20 searches a second a user may make
 
 
 async def search(api: Api, user: User, q: str, **params: Any) -> httpx.Response:
@@ -46,7 +36,8 @@ async def seqs_for(api: Api, user: User, q: str, **params: Any) -> list[tuple[st
 async def settled(
     api: Api, user: User, q: str, want: list[tuple[str, int]], **params: Any
 ) -> list[tuple[str, int]]:
-    got = await poll(lambda: seqs_for(api, user, q, **params), lambda g: g == want)
+    # every 0.15 s: well under the 20 searches a second a user may make
+    got = await poll(lambda: seqs_for(api, user, q, **params), lambda g: g == want, PATIENCE, 0.15)
     assert got == want, q
     return got
 

@@ -22,19 +22,11 @@ from backend.adapters.bus.rabbit import RabbitBus
 from backend.domain.errors import Unavailable
 from backend.domain.events import Event, to_chat
 from tests.support.engines import engine, run_engine, unique
+from tests.support.server import eventually
 
 KINDS = ["memory", pytest.param("rabbit", marks=pytest.mark.engines)]
 
 Bus = MemoryBus | RabbitBus
-
-
-async def eventually(check: Callable[[], Any], timeout: float, what: str) -> None:
-    """Poll `check()` until truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @dataclass

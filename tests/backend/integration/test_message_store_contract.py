@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import pytest
 from elasticsearch import AsyncElasticsearch
@@ -27,8 +27,7 @@ from backend.domain.errors import Unavailable
 from backend.domain.models import Message
 from backend.domain.ports import MessageStore
 from tests.support.engines import engine, run_engine, unique
-
-T = TypeVar("T")
+from tests.support.server import poll
 
 BASE = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 STORES = ["sql", pytest.param("elastic", marks=pytest.mark.engines)]
@@ -53,18 +52,6 @@ def msg(chat_id: str, seq: int, sender: str = "alice", text: str | None = None) 
 
 def tombstone(m: Message) -> Message:
     return replace(m, text=None, attachments=(), deleted=True, edited_at=BASE + timedelta(hours=1))
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 10.0
-) -> T:
-    """Poll `probe` until `ok` holds (near-real-time reads); fail with the last value otherwise."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if ok(value) or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
 
 
 def chat() -> str:
@@ -405,13 +392,11 @@ async def test_reindex_under_writes_loses_and_duplicates_nothing(
 
     task = asyncio.create_task(writer())
     try:
-        await eventually(lambda: asyncio.sleep(0, len(written)), lambda n: n >= 300, timeout=60)
+        await poll(lambda: asyncio.sleep(0, len(written)), lambda n: n >= 300, 60)
         before = len(written)
         stats = await es_store.reindex(batch=50)
         during = len(written) - before
-        await eventually(
-            lambda: asyncio.sleep(0, len(written)), lambda n: n >= before + during + 50, timeout=60
-        )
+        await poll(lambda: asyncio.sleep(0, len(written)), lambda n: n >= before + during + 50, 60)
     finally:
         stop.set()
         await task  # re-raises a failed write: none may fail

@@ -19,22 +19,13 @@ from backend.adapters.presence.memory import MemoryPresence, MemoryRateLimiter, 
 from backend.adapters.presence.redis import RedisPresence, RedisRateLimiter
 from backend.domain.errors import Unavailable
 from tests.support.engines import engine, run_engine, unique
+from tests.support.server import eventually
 
 KINDS = ["memory", pytest.param("redis", marks=pytest.mark.engines)]
 
 AnyPresence = MemoryPresence | RedisPresence
 AnyLimiter = MemoryRateLimiter | RedisRateLimiter
 MakePresence = Callable[[float], Awaitable[AnyPresence]]
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> float:
-    """Poll `check()` until true; return the seconds it took; fail after `timeout`."""
-    start = time.monotonic()
-    while not await check():
-        if time.monotonic() - start > timeout:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - start
 
 
 @contextlib.asynccontextmanager

@@ -6,15 +6,14 @@ one is seen through the other. Expiry is tested with a short lifetime, polled wi
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
 from backend.adapters.presence.memory_revocations import MemoryRevocations
 from backend.adapters.presence.redis_revocations import RedisRevocations
 from tests.support.engines import engine, unique
+from tests.support.server import eventually
 
 AnyRevocations = MemoryRevocations | RedisRevocations
 
@@ -37,14 +36,6 @@ async def pair(request: pytest.FixtureRequest) -> AsyncIterator[tuple[AnyRevocat
     yield made
     for r in made:
         await r.close()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_revocation_is_seen_by_every_replica(pair: tuple[AnyRevocations, ...]) -> None:

@@ -27,11 +27,11 @@ from tests.backend.integration.test_message_store_contract import (
     Store,
     chat,
     elastic_store,
-    eventually,
     msg,
     sql_store,
 )
 from tests.support.engines import engine
+from tests.support.server import poll
 
 
 class SearchStore(Store, MessageSearch, Protocol):
@@ -91,7 +91,7 @@ async def mysql_store(tmp_path: Path) -> AsyncIterator[Store]:
     from backend.adapters.db.connection import close_database, open_database
     from backend.adapters.messages.sql import SqlMessageStore
     from backend.config import Secret, Settings
-    from tests.support.engines import _mysql_execute, mysql_database, unique
+    from tests.support.engines import drop_database, mysql_database, unique
 
     url = mysql_database(engine("MYSQL_URL"), unique("search"))
     # Tortoise caches each model's INSERT per connection name, not per dialect: a process that
@@ -103,7 +103,7 @@ async def mysql_store(tmp_path: Path) -> AsyncIterator[Store]:
     finally:
         await close_database()
         EXECUTOR_CACHE.clear()
-        _mysql_execute(url, f"DROP DATABASE `{url.rsplit('/', 1)[1]}`")
+        drop_database(url, url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(params=[*STORES, pytest.param("sql-mariadb", marks=pytest.mark.engines)])
@@ -125,7 +125,7 @@ async def settled(
     async def probe() -> list[int]:
         return await seqs(store, q, chats, **kw)
 
-    got = await eventually(probe, lambda got: got == want)
+    got = await poll(probe, lambda got: got == want, 10.0)
     assert got == want, q
     return got
 

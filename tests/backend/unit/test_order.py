@@ -20,6 +20,7 @@ from backend.adapters.db.connection import close_database, open_database
 from backend.adapters.db.users import SqlUserRepo
 from backend.adapters.messages.sql import SqlMessageStore
 from backend.adapters.presence.memory import MemoryPresence, MemoryRateLimiter
+from backend.api import wire
 from backend.api.ws.connection import frame_json
 from backend.api.ws.order import ChatOrder, Ordering, SocketOrder, chat_seq
 from backend.config import Settings
@@ -71,7 +72,7 @@ class World:
     async def frames(self, after: int, upto: int) -> dict[int, str]:
         """Each event's frame as the bus would deliver it (what the log holds for it)."""
         replay = await self.messages.replay(self.chat_id, after, upto)
-        return {f["seq"]: frame_json(f) for f in replay.frames}
+        return {e.body["seq"]: frame_json(wire.frame(e)) for e in replay.events}
 
     def seqs(self) -> list[int]:
         return [json.loads(d)["seq"] for d in self.out]
@@ -83,7 +84,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     await open_database(Settings(data_dir=tmp_path))
-    store, bus, clock = BreakableStore(), MemoryBus(), ManualClock()
+    store, bus, clock = BreakableStore(), wire.WireBus(MemoryBus()), ManualClock()
     repo, users = SqlChatRepo(), SqlUserRepo()
     pipeline = Pipeline(repo, store, bus)
     pipeline.start()
@@ -93,7 +94,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     alice = await users.create(User("u-alice", "alice", "alice@example.org", "Alice", clock.now()))
     chat = await chats.create_group(alice.id, "order", [])
     try:
-        yield World(messages, store, clock, alice.id, str(chat["id"]))
+        yield World(messages, store, clock, alice.id, chat.summary.chat.id)
     finally:
         await pipeline.close()
         await close_database()
@@ -193,8 +194,8 @@ async def test_a_resume_overlapping_live_events_has_no_hole_and_no_repeat(world:
     await world.send(1)
     f6 = (await world.frames(5, 6))[6]
     order.offer(6, f6)  # live, newer than the replay
-    for frame in replay.frames:
-        order.replayed(frame)
+    for event in replay.events:
+        order.replayed(wire.frame(event))
     order.offer(5, f[5])
     order.end_resume(replay.last_seq)
     order.offer(5, f[5])  # the bus delivering the seam's last event late
