@@ -301,7 +301,8 @@ class UploadRepo(Protocol):
         self, upload_id: str, offset: int, received: int, part_ids: tuple[str, ...]
     ) -> bool: ...
 
-    async def delete(self, upload_id: str) -> None: ...
+    async def delete(self, upload_id: str, received: int) -> bool:
+        """Delete the session if it still stands at `received` (no chunk recorded meanwhile)."""
 
     async def stale(self, before: datetime, limit: int) -> list[UploadSession]: ...
 

@@ -11,6 +11,7 @@ Only the uploader sees a session; everyone else gets 404.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -90,17 +91,28 @@ class ResumableUploads:
                 f"An upload has at most {MAX_PARTS} chunks.", code="too_many_chunks"
             )
         room = min(MAX_CHUNK_BYTES, u.size - u.received)
-        part_id = secrets.token_hex(4)
         spool = Spool(self._files.spool_dir, room)
         try:
-            try:
-                await spool.fill(chunks)
-            except PayloadTooLarge:
-                raise PayloadTooLarge(
-                    f"A chunk has at most {room} bytes here.", code="chunk_too_large", limit=room
-                ) from None
-            if spool.size == 0:
-                return u
+            await spool.fill(chunks)
+        except PayloadTooLarge:
+            spool.discard()
+            raise PayloadTooLarge(
+                f"A chunk has at most {room} bytes here.", code="chunk_too_large", limit=room
+            ) from None
+        except BaseException:
+            spool.discard()
+            raise
+        if spool.size == 0:
+            spool.discard()
+            return u
+        # A client that goes away now (a cancel, a dropped connection) cancels this request:
+        # storing and recording the chunk must not be cut in half, or its bytes stay orphaned.
+        await asyncio.shield(self._keep(u, secrets.token_hex(4), spool, offset))
+        return await self.get(user_id, upload_id)
+
+    async def _keep(self, u: UploadSession, part_id: str, spool: Spool, offset: int) -> None:
+        """Store a received chunk and record it; a chunk that lost the race is removed again."""
+        try:
             assert spool.path is not None
             await self._blobs.put(
                 _part(u, part_id), spool.path, spool.size, "application/octet-stream"
@@ -111,7 +123,6 @@ class ResumableUploads:
         if not await self._repo.advance(u.id, offset, offset + spool.size, parts):
             await self._blobs.delete(_part(u, part_id))
             raise Conflict("Another chunk got there first.", code="upload_offset_mismatch")
-        return await self.get(user_id, upload_id)
 
     async def complete(self, user_id: str, upload_id: str) -> StoredFile:
         u = await self.get(user_id, upload_id)
@@ -136,8 +147,12 @@ class ResumableUploads:
                 yield chunk
 
     async def _drop(self, u: UploadSession) -> None:
-        await self._repo.delete(u.id)
-        for part_id in u.part_ids:
+        """Delete the session with exactly the parts it has: a chunk recorded between reading
+        the session and deleting it would otherwise be left behind."""
+        current: UploadSession | None = u
+        while current is not None and not await self._repo.delete(current.id, current.received):
+            current = await self._repo.get(u.id)  # a chunk landed meanwhile: its part goes too
+        for part_id in (current or u).part_ids:
             await self._blobs.delete(_part(u, part_id))
 
     async def sweep(self, ttl_s: int) -> int:

@@ -50,8 +50,8 @@ class SqlUploadRepo:
         )
         return n == 1
 
-    async def delete(self, upload_id: str) -> None:
-        await UploadRow.filter(id=upload_id).delete()
+    async def delete(self, upload_id: str, received: int) -> bool:
+        return await UploadRow.filter(id=upload_id, received=received).delete() == 1
 
     async def open_for(self, uploader_id: str) -> tuple[int, int]:
         sizes = [r.size for r in await UploadRow.filter(uploader_id=uploader_id).only("id", "size")]
