@@ -29,13 +29,18 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 @pytest.fixture(scope="session")
 def _qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """One qasync loop for the session (a second one in a process never gets its timers run)."""
-    from qasync import QEventLoop
+    from qasync import QEventLoop, QThreadExecutor
 
     loop = QEventLoop(qapp, already_running=True)
+    # Owned here so its threads are joined at the end: QThreads still running when the process
+    # exits abort it ("QThread: Destroyed while thread is still running", exit 134).
+    executor = QThreadExecutor(4)
+    loop.set_default_executor(executor)
     asyncio.events._set_running_loop(None)  # only while a Qt test runs, see `qloop`
     yield loop
     for task in asyncio.all_tasks(loop):
         task.cancel()
+    executor.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -146,10 +146,14 @@ def test_jitsi_call_is_built_from_the_servers_token_and_bridged_both_ways(
     qtbot.waitUntil(lambda: "participantJoined" in names(), timeout=10_000)
     assert names()[:2] == ["videoConferenceJoined", "participantJoined"]
     # ...and the app's buttons reach Jitsi.
-    click(qtbot, find(window, QPushButton, "Mute"))
-    click(qtbot, find(window, QPushButton, "Camera off"))
-    click(qtbot, find(window, QPushButton, "Share screen"))
-    qtbot.waitUntil(lambda: len(state.of("command")) == 3, timeout=10_000)
+    # Each command is a separate script run in the page: wait for one before the next.
+    for button, command in (
+        ("Mute", "toggleAudio"),
+        ("Camera off", "toggleVideo"),
+        ("Share screen", "toggleShareScreen"),
+    ):
+        click(qtbot, find(window, QPushButton, button))
+        qtbot.waitUntil(lambda c=command: c in state.of("command"), timeout=10_000)
     assert state.of("command") == ["toggleAudio", "toggleVideo", "toggleShareScreen"]
     state.emit("screenSharingStatusChanged", {"on": True})
     qtbot.waitUntil(lambda: window.bar is not None and window.bar.isVisible(), timeout=10_000)
