@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import UploadRow
 from backend.domain.models import UploadSession
 
@@ -22,6 +23,7 @@ def _upload(row: UploadRow) -> UploadSession:
     )
 
 
+@translated
 class SqlUploadRepo:
     async def create(self, upload: UploadSession) -> None:
         await UploadRow.create(
