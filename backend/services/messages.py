@@ -176,9 +176,14 @@ class MessageService:
         def build(event: ChatEvent) -> Message:
             if kind is EventType.MESSAGE_DELETED:
                 return replace(
-                    current, text=None, attachments=(), deleted=True, edited_at=event.created_at
+                    current,
+                    text=None,
+                    attachments=(),
+                    deleted=True,
+                    edited_at=event.created_at,
+                    version=event.seq,
                 )
-            return replace(current, text=text, edited_at=event.created_at)
+            return replace(current, text=text, edited_at=event.created_at, version=event.seq)
 
         result, message = await self._pipeline.submit(
             request, build, lambda e, m: [message_event(e, m)]
@@ -265,6 +270,7 @@ class MessageService:
             created_at=event.created_at,
             client_msg_id=None,
             deleted=True,
+            version=event.seq,
         )
         await self._store.write([void])
         return void
