@@ -260,7 +260,13 @@ async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
 
 
 async def _resume(frame: ResumeFrame, conn: Connection, c: Container) -> None:
-    await _replay(_pairs(frame), conn, c)
+    """One positions query splits off the chats level with the server (usually most of them
+    after a short drop): they need no per-chat reads, so a resume costs what was missed."""
+    wanted = _pairs(frame)
+    server = {chat.id: chat.last_seq for chat in await c.chats.positions(conn.user_id)}
+    level = [(chat_id, seq) for chat_id, seq in wanted if server.get(chat_id) == seq]
+    behind = [(chat_id, seq) for chat_id, seq in wanted if server.get(chat_id) != seq]
+    await _replay(behind, conn, c, level)
 
 
 async def _replay(wanted: Positions, conn: Connection, c: Container, level: Positions = ()) -> None:
