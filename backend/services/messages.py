@@ -216,9 +216,14 @@ class MessageService:
         chat = await self._repo.get(chat_id)
         if chat is None:
             raise NotFound("No such chat.", code="chat_not_found")
-        if chat.last_seq - last_seq > self._limits.resume_max_events:
-            return Resume([], chat.last_seq, resync=True)  # the client reloads from here
-        return await self.replay(chat_id, last_seq, chat.last_seq)
+        return await self.resume_known(chat_id, last_seq, chat.last_seq)
+
+    async def resume_known(self, chat_id: str, last_seq: int, server_seq: int) -> Resume:
+        """`resume` for a caller that already read the member's position (`server_seq`) of the
+        chat, which proves membership: a socket resuming many chats reads them all at once."""
+        if server_seq - last_seq > self._limits.resume_max_events:
+            return Resume([], server_seq, resync=True)  # the client reloads from here
+        return await self.replay(chat_id, last_seq, server_seq)
 
     async def replay(self, chat_id: str, after: int, upto: int) -> Resume:
         """The log's events in (after, upto], read by id, for a replica's own member sockets.
