@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -20,7 +21,7 @@ from backend.api import metrics as metrics_labels
 from backend.api.guard import ConnectionGuard
 from backend.api.http import auth, calls, chats, files, identity, messages, search, sessions
 from backend.api.metrics import Metrics
-from backend.api.openapi import ROUTES, document
+from backend.api.openapi import REQUEST_ID_PATTERN, ROUTES, document
 from backend.api.ws import gateway
 from backend.api.ws.caps import SocketCaps
 from backend.api.ws.connection import SLOW_CLOSED
@@ -32,6 +33,8 @@ from backend.config import Settings
 from backend.services.presence import PresenceService
 
 log = logging.getLogger(__name__)
+# A request id the caller chose is kept only in a shape safe to echo and log (see openapi.py).
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 
 def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
@@ -147,7 +150,8 @@ def _ops_routes(app: Sanic[Any, Any]) -> None:
 def _middleware(app: Sanic[Any, Any]) -> None:
     @app.on_request
     async def before(request: Request) -> None:
-        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        given = request.headers.get("x-request-id", "")
+        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         request.ctx.request_id = rid
         request.ctx.started = time.perf_counter()
         logs.request_id.set(rid)

@@ -42,6 +42,18 @@ class RouteDoc:
 
 ROUTES: list[RouteDoc] = []
 
+# Every request may carry its own id for tracing (echoed in the response, put in the logs); one
+# outside this shape is replaced by a server-made id. Described on every operation because the
+# server accepts it everywhere (and so the fuzzer varies it even where nothing else varies).
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+REQUEST_ID = {
+    "name": "X-Request-ID",
+    "in": "header",
+    "required": False,
+    "description": "The caller's id for this request, echoed back; otherwise the server makes one",
+    "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+}
+
 PROBLEM = {
     "description": "Problem (RFC 9457) with a stable `code`",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -83,11 +95,13 @@ def _operation(r: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _schema(r.body, schemas, "validation")}},
         }
-    if r.params:
-        op["parameters"] = [
+    op["parameters"] = [
+        *(
             {"name": p.name, "in": p.where, "required": p.required, "schema": p.schema}
             for p in r.params
-        ]
+        ),
+        REQUEST_ID,
+    ]
     if r.extra:
         _merge(op, r.extra)
     return op

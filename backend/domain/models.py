@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -78,10 +79,30 @@ class Message:
     deleted: bool = False
     attachments: tuple[dict[str, Any], ...] = ()
     reply_to_seq: int | None = None
+    # The `seq` of the chat event that produced this state (0: its creation, `seq` itself). A
+    # store applies a write only over an older version, so writes landing out of order across
+    # replicas never resurrect a deleted message or undo a newer edit. Bookkeeping, not content:
+    # left out of equality.
+    version: int = field(default=0, compare=False)
 
     @property
     def id(self) -> str:
         return message_id(self.chat_id, self.seq)
+
+    @property
+    def revision(self) -> int:
+        """The version a store compares: at least the creating event's `seq`."""
+        return max(self.version, self.seq)
+
+
+def newest_states(messages: Iterable[Message]) -> dict[str, Message]:
+    """Per message id, the state of the highest version (the later one on a tie)."""
+    out: dict[str, Message] = {}
+    for m in messages:
+        held = out.get(m.id)
+        if held is None or m.revision >= held.revision:
+            out[m.id] = m
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,10 @@ class MessageStore(Protocol):
     """Message contents, keyed by `<chat_id>:<seq>`; writes are durable when they return."""
 
     async def write(self, messages: Sequence[Message]) -> None:
-        """Insert or replace; raises `Unavailable` when the engine did not acknowledge."""
+        """Insert, or replace a stored state only with a newer one (`Message.revision` above the
+        stored one, and never over a deletion); a stale write is dropped silently, since a newer
+        event already decided the state. Raises `Unavailable` when the engine did not
+        acknowledge."""
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
         """Real-time reads by id: a write that returned is always visible here."""

@@ -176,9 +176,14 @@ class MessageService:
         def build(event: ChatEvent) -> Message:
             if kind is EventType.MESSAGE_DELETED:
                 return replace(
-                    current, text=None, attachments=(), deleted=True, edited_at=event.created_at
+                    current,
+                    text=None,
+                    attachments=(),
+                    deleted=True,
+                    edited_at=event.created_at,
+                    version=event.seq,
                 )
-            return replace(current, text=text, edited_at=event.created_at)
+            return replace(current, text=text, edited_at=event.created_at, version=event.seq)
 
         result, message = await self._pipeline.submit(
             request, build, lambda e, m: [message_event(e, m)]
@@ -211,9 +216,14 @@ class MessageService:
         chat = await self._repo.get(chat_id)
         if chat is None:
             raise NotFound("No such chat.", code="chat_not_found")
-        if chat.last_seq - last_seq > self._limits.resume_max_events:
-            return Resume([], chat.last_seq, resync=True)  # the client reloads from here
-        return await self.replay(chat_id, last_seq, chat.last_seq)
+        return await self.resume_known(chat_id, last_seq, chat.last_seq)
+
+    async def resume_known(self, chat_id: str, last_seq: int, server_seq: int) -> Resume:
+        """`resume` for a caller that already read the member's position (`server_seq`) of the
+        chat, which proves membership: a socket resuming many chats reads them all at once."""
+        if server_seq - last_seq > self._limits.resume_max_events:
+            return Resume([], server_seq, resync=True)  # the client reloads from here
+        return await self.replay(chat_id, last_seq, server_seq)
 
     async def replay(self, chat_id: str, after: int, upto: int) -> Resume:
         """The log's events in (after, upto], read by id, for a replica's own member sockets.
@@ -265,6 +275,7 @@ class MessageService:
             created_at=event.created_at,
             client_msg_id=None,
             deleted=True,
+            version=event.seq,
         )
         await self._store.write([void])
         return void

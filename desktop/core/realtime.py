@@ -12,9 +12,12 @@ Messages written while offline wait in an ordered outbox and are sent (with thei
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +40,11 @@ READY_TIMEOUT_S = 10.0
 MAX_INFLIGHT = 16  # unacknowledged sends per socket; the server refuses more than 32
 RETRYABLE = {"too_many_inflight", "rate_limited", "unavailable"}  # and every `*_unavailable`
 RETRY_DEFERRED_S = 0.5  # a send the server deferred goes out again after this long at the latest
+# The server closes a socket (4401) when its access token expires unless it hears a fresh one
+# (`auth` → `auth.ok`). The socket sends one when this share of its token's life has passed,
+# and not more often than every REAUTH_MIN_S.
+REAUTH_AT = 0.75
+REAUTH_MIN_S = 0.5
 
 TokenProvider = Callable[[bool], Awaitable[str]]
 """Returns an access token; `True` asks for a fresh one (the last was refused)."""
@@ -114,6 +122,7 @@ class RealtimeClient:
         self._wake = asyncio.Event()
         self._retry: asyncio.Task[None] | None = None  # the deferred sends' next write
         self.connections = 0  # how many times a connection became ready (for tests and stats)
+        self.reauthentications = 0  # `auth.ok` answers on open sockets (for tests and stats)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -211,7 +220,12 @@ class RealtimeClient:
                         fresh = True  # the access token expired: refresh once, then retry
                         continue
                     raise
-                return await self._serve(ws, ready)
+                renew = asyncio.ensure_future(self._keep_authenticated(token))
+                try:
+                    return await self._serve(ws, ready)
+                finally:
+                    renew.cancel()
+                    await asyncio.gather(renew, return_exceptions=True)
 
     async def _await_ready(self, ws: ClientConnection) -> JSON:
         async with asyncio.timeout(READY_TIMEOUT_S):
@@ -244,6 +258,8 @@ class RealtimeClient:
                 await self._send_refused(frame)
             elif kind == "pong":
                 continue
+            elif kind == "auth.ok":
+                self.reauthentications += 1
             else:
                 self._handler.on_event(frame)
         return False
@@ -261,6 +277,23 @@ class RealtimeClient:
             return
         self._outbox.pop(cid, None)
         self._handler.on_send_failed(cid, code, str(frame.get("detail", "")))
+
+    async def _keep_authenticated(self, token: str) -> None:
+        """Send a fresh token on the open socket before the current one expires, so the server
+        never closes it (and the user never sees "reconnecting") every access-token lifetime."""
+        while True:
+            left = seconds_left(token)
+            if left is None:
+                return  # unreadable: the server's 4401 and the reconnect (with refresh) cover it
+            await asyncio.sleep(max(left * REAUTH_AT, REAUTH_MIN_S))  # a timer, not a sync
+            try:
+                token = await self._tokens(True)
+            except SessionExpiredError:
+                return  # the server closes the socket at expiry; reconnecting reports it
+            except ClientError as exc:
+                log.info("token refresh for the socket failed (%s); trying again", exc)
+                continue
+            await self._write({"type": "auth", "token": token})
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -302,6 +335,19 @@ class RealtimeClient:
         if live != self._live:
             self._live = live
             self._handler.on_connection(live)
+
+
+def seconds_left(token: str) -> float | None:
+    """How long an access token (a JWT) stays valid, from its unverified claims: the shorter of
+    `exp` by the local clock and its whole lifetime (`exp - iat`), so a local clock running
+    behind the server's does not make the socket renew too late. None when unreadable."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp, iat = float(claims["exp"]), float(claims["iat"])
+    except (IndexError, KeyError, TypeError, ValueError, binascii.Error):
+        return None
+    return max(min(exp - time.time(), exp - iat), 0.0)
 
 
 def _decode(raw: str | bytes) -> dict[str, Any]:

@@ -103,6 +103,8 @@ class MessageRow(Model):
     client_msg_id = fields.CharField(max_length=CLIENT_MSG_ID_MAX_CHARS, null=True)
     attachments: list[dict[str, Any]] = fields.JSONField(default=list)
     reply_to_seq = fields.BigIntField(null=True)
+    # The seq of the event that wrote this state; 0 on rows written before versions existed.
+    version = fields.BigIntField(default=0)
 
     class Meta:
         table = "messages"

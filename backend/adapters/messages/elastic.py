@@ -3,7 +3,9 @@
 Layout, per prefix `P` (every name below is reached only through its alias):
 
 - `P-messages`: the read/write alias over one concrete index `P-messages-<n>`; one document per
-  message, id `<chat_id>:<seq>`, so a retried write overwrites instead of duplicating.
+  message, id `<chat_id>:<seq>`, so a retried write overwrites instead of duplicating. Its external
+  `_version` is the seq of the event that wrote it (tombstones above every edit), so a write
+  landing out of order across replicas is refused instead of undoing a newer state.
 - `P-heads`: alias over `P-heads-1`; one document per chat whose `_version` is the highest `seq`
   ever written for it (external versioning: a lower version is refused, which is fine). It tells
   `history()` which seqs may exist but not be searchable yet.
@@ -39,7 +41,7 @@ from backend.adapters.messages.elastic_search import (
     with_search_fields,
 )
 from backend.domain.errors import Unavailable
-from backend.domain.models import Message, message_id
+from backend.domain.models import Message, message_id, newest_states
 from backend.domain.ports import SearchRequest
 from backend.domain.search.analysis import prepare as prepare_search
 
@@ -70,6 +72,22 @@ MESSAGE_MAPPINGS: dict[str, Any] = {
     },
 }
 
+# A tombstone's external `_version` is its revision plus this, above any edit's: Elasticsearch then
+# refuses every later non-deletion write by itself, so a deleted message is never edited back
+# whatever order replicas' writes land in (Elasticsearch allows versions up to 2**63 - 1; `seq`
+# stays far below 2**62).
+DELETED_VERSIONS = 1 << 62
+
+
+# Where `_mget` puts a document's `_version` in its source (no mapped field has this name).
+VERSION_KEY = "_version"
+
+
+def _version(m: Message) -> int:
+    """The external `_version` of a message state (see `DELETED_VERSIONS`)."""
+    return m.revision + (DELETED_VERSIONS if m.deleted else 0)
+
+
 HEAD_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {"last_seq": {"type": "long", "index": False}},
@@ -93,6 +111,7 @@ def _doc(m: Message) -> dict[str, Any]:
 
 
 def _message(src: Mapping[str, Any]) -> Message:
+    """A document as `_mget` returns it (its `_version` folded into the source)."""
     edited = src.get("edited_at")
     return Message(
         chat_id=src["chat_id"],
@@ -105,6 +124,7 @@ def _message(src: Mapping[str, Any]) -> Message:
         deleted=bool(src.get("deleted", False)),
         attachments=tuple(src.get("attachments") or ()),
         reply_to_seq=src.get("reply_to_seq"),
+        version=int(src.get(VERSION_KEY, 0)) % DELETED_VERSIONS,
     )
 
 
@@ -203,7 +223,7 @@ class ElasticMessageStore:
     async def write(self, messages: Sequence[Message]) -> None:
         if not messages:
             return
-        latest = {m.id: m for m in messages}  # the last state of each id in this batch wins
+        latest = newest_states(messages)
         heads: dict[str, int] = {}
         for m in latest.values():
             heads[m.chat_id] = max(heads.get(m.chat_id, 0), m.seq)
@@ -221,7 +241,10 @@ class ElasticMessageStore:
             )
             ops.append({"last_seq": seq})
         for m in latest.values():
-            ops.append({"index": {"_index": self.alias, "_id": m.id}})
+            # External versioning: the state is stored only over an older version; a stale
+            # write (another replica's newer event already landed) is refused and dropped.
+            version = {"version": _version(m), "version_type": "external"}
+            ops.append({"index": {"_index": self.alias, "_id": m.id, **version}})
             ops.append(_doc(m))
         await self._bulk(ops)
 
@@ -237,10 +260,8 @@ class ElasticMessageStore:
                 error = result.get("error")
                 if error is None:
                     continue
-                if error.get("type") == "version_conflict_engine_exception" and (
-                    ops[2 * i]["index"]["_index"] == self.heads_alias
-                ):
-                    continue  # the head already records a higher seq
+                if error.get("type") == "version_conflict_engine_exception":
+                    continue  # a newer state (or a higher head) is already stored
                 if error.get("type") == "cluster_block_exception":
                     blocked += ops[2 * i : 2 * i + 2]  # a reindex moved the alias; resend
                     continue
@@ -281,12 +302,18 @@ class ElasticMessageStore:
             resp = await self._es.mget(
                 docs=[{"_index": index, "_id": i} for i in ids],
                 realtime=True,
-                filter_path=["docs._id", "docs.found", "docs._source", "docs.error.type"],
+                filter_path=[
+                    "docs._id",
+                    "docs.found",
+                    "docs._source",
+                    "docs._version",
+                    "docs.error.type",
+                ],
             )
         found: dict[str, dict[str, Any]] = {}
         for d in resp.body.get("docs", []):
             if d.get("found"):
-                found[d["_id"]] = d["_source"]
+                found[d["_id"]] = {**d["_source"], VERSION_KEY: d.get("_version", 0)}
             elif "error" in d and required:
                 raise Unavailable("the message store is unavailable (read)", code=STORE_UNAVAILABLE)
         return found
@@ -387,17 +414,16 @@ class ElasticMessageStore:
            executing on it have finished; a write that had resolved the alias to the old index but
            arrives later is refused and `write()` resends it through the alias (the new index).
            The old index is now frozen.
-        4. Scan the old index again and bring over what changed after the snapshot: a copied id
-           whose old `_seq_no` moved is rewritten only if the new index still holds our copy
-           (`if_seq_no`); an id not copied yet is created only if absent (`op_type=create`). A
-           conflict means a live write reached the new index after step 2, which is newer than
-           anything in the frozen old index, so it is kept.
+        4. Scan the old index again and bring over what changed after the snapshot, each document
+           with its external `_version` (copies keep theirs), applied only over an older one. A
+           conflict means a live write newer than anything in the frozen old index reached the
+           new index after step 2, so it is kept; an older live write is overwritten.
         5. Remove the `previous` alias and delete the old index.
 
         Between steps 2 and 4 a message may exist only in the old index; `get` and `history`
         read by id through `P-messages-previous` as a fallback, so real-time reads stay complete.
         If the process dies between 2 and 5, the next `reindex()` finishes the old one first
-        (with create-only copies: edits made in that window to ids already copied may be lost).
+        (by the same version comparison).
         Run one reindex at a time; one that dies before step 2 leaves an unused `P-messages-<n>`
         behind (delete it by hand).
         """
@@ -424,7 +450,7 @@ class ElasticMessageStore:
             async for hits in self._scan(old, batch):
                 ops: list[dict[str, Any]] = []
                 for h in hits:
-                    ops.append({"index": {"_index": new, "_id": h["_id"]}})
+                    ops.append({"index": {"_index": new, "_id": h["_id"], **_kept_version(h)}})
                     ops.append(with_search_fields(h["_source"]))
                 resp = await self._es.bulk(operations=ops, refresh=False)
                 for h, item in zip(hits, resp["items"], strict=True):
@@ -477,6 +503,7 @@ class ElasticMessageStore:
                     sort=["_shard_doc"],
                     size=batch,
                     seq_no_primary_term=True,
+                    version=True,
                     track_total_hits=False,
                     **kwargs,
                 )
@@ -506,16 +533,10 @@ class ElasticMessageStore:
                 if known is not None and known[0] == h["_seq_no"]:
                     stats["unchanged"] += 1
                     continue
-                if known is not None:
-                    action = {
-                        "_index": new,
-                        "_id": h["_id"],
-                        "if_seq_no": known[1],
-                        "if_primary_term": known[2],
-                    }
-                    ops.append({"index": action})
-                else:
-                    ops.append({"create": {"_index": new, "_id": h["_id"]}})
+                # Only over an older version: a live write that reached the new index after the
+                # switch and is newer than the frozen old copy is kept (a conflict below).
+                version = {"version": h["_version"], "version_type": "external"}
+                ops.append({"index": {"_index": new, "_id": h["_id"], **version}})
                 ops.append(with_search_fields(h["_source"]))
             if not ops:
                 continue
@@ -537,6 +558,11 @@ class ElasticMessageStore:
             actions=[{"remove": {"index": old, "alias": self.previous_alias}}]
         )
         await self._es.indices.delete(index=old)
+
+
+def _kept_version(hit: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy keeps the document's `_version`, so later out-of-order writes still compare."""
+    return {"version": hit["_version"], "version_type": "external_gte"}
 
 
 async def run_reindex(url: str, prefix: str) -> dict[str, int]:

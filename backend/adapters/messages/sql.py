@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import MessageRow
 from backend.adapters.messages.sql_search import replace_terms, search_ids
-from backend.domain.models import Message, message_id
+from backend.domain.models import Message, message_id, newest_states
 from backend.domain.ports import SearchRequest
 from backend.domain.search.analysis import prepare as prepare_search
 
@@ -30,6 +30,7 @@ def _message(row: MessageRow) -> Message:
         deleted=row.deleted,
         attachments=tuple(row.attachments or ()),
         reply_to_seq=row.reply_to_seq,
+        version=row.version,
     )
 
 
@@ -46,6 +47,7 @@ def _row(m: Message) -> MessageRow:
         client_msg_id=m.client_msg_id,
         attachments=list(m.attachments),
         reply_to_seq=m.reply_to_seq,
+        version=m.revision,
     )
 
 
@@ -59,9 +61,12 @@ class SqlMessageStore:
         pass
 
     async def write(self, messages: Sequence[Message]) -> None:
+        """Insert new messages; update a stored one only from an older version and never once
+        deleted (`UPDATE ... WHERE version < :v AND NOT deleted`, evaluated on the latest
+        committed row), so the order in which replicas' writes land does not matter."""
         if not messages:
             return
-        latest = {m.id: m for m in messages}  # the last state of each id in this batch wins
+        latest = newest_states(messages)
         async with in_transaction() as conn:
             found = (
                 await MessageRow.filter(id__in=list(latest))
@@ -69,22 +74,25 @@ class SqlMessageStore:
                 .values_list("id", flat=True)
             )
             existing = {str(i) for i in found}
-            new = [_row(m) for i, m in latest.items() if i not in existing]
-            if new:
-                await MessageRow.bulk_create(new, using_db=conn)
+            applied = [m for i, m in latest.items() if i not in existing]
+            if applied:
+                await MessageRow.bulk_create([_row(m) for m in applied], using_db=conn)
             for i in existing:
                 m = latest[i]
-                await (
-                    MessageRow.filter(id=i)
+                changed = await (
+                    MessageRow.filter(id=i, version__lt=m.revision, deleted=False)
                     .using_db(conn)
                     .update(
                         text=m.text,
                         edited_at=m.edited_at,
                         deleted=m.deleted,
                         attachments=list(m.attachments),
+                        version=m.revision,
                     )
                 )
-            await replace_terms(conn, list(latest.values()))
+                if changed:
+                    applied.append(m)
+            await replace_terms(conn, applied)
 
     async def get(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Message]:
         ids = [message_id(chat_id, seq) for chat_id, seq in keys]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -111,7 +111,8 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         behind, level = _start_order(conn, positions, wanted)
         conn.ready(frame_json({"type": "ready", "user_id": user_id, "chats": positions}))
         if wanted:
-            await _replay(behind, conn, c, level)
+            known = {str(p["chat_id"]): int(p["last_seq"]) for p in positions}
+            await _replay(behind, conn, c, level, known)
         await _read_loop(ws, conn, c, guard)
     except DomainError as exc:
         # Before `ready` (the positions could not be read): say why, then ask to come back.
@@ -260,10 +261,22 @@ async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
 
 
 async def _resume(frame: ResumeFrame, conn: Connection, c: Container) -> None:
-    await _replay(_pairs(frame), conn, c)
+    """One positions query splits off the chats level with the server (usually most of them
+    after a short drop): they need no per-chat reads, so a resume costs what was missed."""
+    wanted = _pairs(frame)
+    server = {chat.id: chat.last_seq for chat in await c.chats.positions(conn.user_id)}
+    level = [(chat_id, seq) for chat_id, seq in wanted if server.get(chat_id) == seq]
+    behind = [(chat_id, seq) for chat_id, seq in wanted if server.get(chat_id) != seq]
+    await _replay(behind, conn, c, level, server)
 
 
-async def _replay(wanted: Positions, conn: Connection, c: Container, level: Positions = ()) -> None:
+async def _replay(
+    wanted: Positions,
+    conn: Connection,
+    c: Container,
+    level: Positions = (),
+    known: Mapping[str, int] | None = None,
+) -> None:
     """Each chat's missed events from the log, then the live ones held meanwhile: no hole and
     no repeat at the seam (the chat's order knows the last `seq` this socket sent). Chats
     `level` with the server need no read; they are only reported in `resumed`."""
@@ -273,7 +286,11 @@ async def _replay(wanted: Positions, conn: Connection, c: Container, level: Posi
         order.begin_resume(last_seq)
         reached = last_seq
         try:
-            result = await c.messages.resume(conn.user_id, chat_id, last_seq)
+            server_seq = (known or {}).get(chat_id)
+            if server_seq is None:
+                result = await c.messages.resume(conn.user_id, chat_id, last_seq)
+            else:  # the member's position was just read: no membership or chat reads again
+                result = await c.messages.resume_known(chat_id, last_seq, server_seq)
             if result.resync:
                 conn.push(frame_json({"type": "resync", "chat_id": chat_id}))
             for event in result.events:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,18 @@ def test_production_engines_without_a_jwt_secret_refuse_to_start(tmp_path: Path)
     assert done.returncode != 0
     assert "PARLEY_JWT_SECRET" in done.stderr
     assert not (tmp_path / "jwt-keys.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("sent", "echoed"),
+    [("trace-42.a:b_C", True), ("x" * 65, False), ("evil\tvalue", False), ("a b", False)],
+)
+async def test_a_request_id_is_echoed_only_in_a_safe_shape(
+    api: Api, sent: str, echoed: bool
+) -> None:
+    """The id a caller chose is echoed and logged only if it matches the documented pattern;
+    otherwise the server makes its own, so no caller-chosen bytes reach a header or a log line."""
+    r = await api.http.get("/healthz", headers={"X-Request-ID": sent})
+    got = r.headers["X-Request-ID"]
+    assert (got == sent) is echoed
+    assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", got)

@@ -50,8 +50,21 @@ def msg(chat_id: str, seq: int, sender: str = "alice", text: str | None = None) 
     )
 
 
-def tombstone(m: Message) -> Message:
-    return replace(m, text=None, attachments=(), deleted=True, edited_at=BASE + timedelta(hours=1))
+def tombstone(m: Message, version: int | None = None) -> Message:
+    """`m` deleted by an event after it (`version`, by default some seqs later)."""
+    return replace(
+        m,
+        text=None,
+        attachments=(),
+        deleted=True,
+        edited_at=BASE + timedelta(hours=1),
+        version=m.seq + 100 if version is None else version,
+    )
+
+
+def edit(m: Message, version: int, text: str) -> Message:
+    """`m` edited by the event `version`."""
+    return replace(m, text=text, edited_at=BASE + timedelta(minutes=version), version=version)
 
 
 def chat() -> str:
@@ -106,6 +119,18 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield s
 
 
+@pytest.fixture(params=[*STORES, pytest.param("sql-mariadb", marks=pytest.mark.engines)])
+async def versioned(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """Every store, the SQL one also on the real MariaDB (whose conditional UPDATE reads the
+    latest committed row, unlike SQLite's single writer)."""
+    from tests.backend.integration.test_search_contract import mysql_store
+
+    factories = {"sql": sql_store, "sql-mariadb": mysql_store}
+    factory = factories[request.param](tmp_path) if request.param in factories else elastic_store()
+    async with factory as s:
+        yield s
+
+
 @pytest.fixture
 async def es_store() -> AsyncIterator[ElasticMessageStore]:
     async with elastic_store() as s:
@@ -142,9 +167,10 @@ async def test_overwrite_by_id_replaces_and_never_duplicates(store: Store) -> No
     first = msg(c, 1)
     await store.write([first, msg(c, 2)])
     await store.write([first])  # a retried write
-    edited = replace(first, text="edited", edited_at=BASE + timedelta(minutes=1))
+    edited = edit(first, 3, "edited")
     await store.write([edited])
-    await store.write([replace(first, text="stale"), edited])  # within one batch the last wins
+    await store.write([edit(first, 2, "stale"), edited])  # within one batch the newest wins
+    await store.write([edited, edit(first, 2, "stale")])
 
     assert (await store.get([(c, 1)]))[(c, 1)] == edited
     page, more = await store.history(c, before=None, after=None, limit=10)
@@ -212,6 +238,74 @@ async def test_a_write_that_returned_is_visible_at_once(store: Store) -> None:
         assert [m.seq for m in newer] == [seq]
 
 
+async def read_back(store: Store, c: str, seq: int) -> tuple[bool, str | None]:
+    """What a user reads of message `seq`: by id and on the history page, which must agree."""
+    got = (await store.get([(c, seq)]))[(c, seq)]
+    page, _ = await store.history(c, before=None, after=None, limit=50)
+    assert [m for m in page if m.seq == seq] == [got]
+    return got.deleted, got.text
+
+
+async def test_a_stale_edit_landing_late_never_overwrites_a_newer_one(versioned: Store) -> None:
+    """Two replicas stored edits 5 and 7 of message 1; edit 5's write lands last."""
+    c = chat()
+    first = msg(c, 1)
+    await versioned.write([first, msg(c, 2)])
+    await versioned.write([edit(first, 7, "second edit")])
+    await versioned.write([edit(first, 5, "first edit")])
+
+    assert await read_back(versioned, c, 1) == (False, "second edit")
+    assert (await versioned.get([(c, 1)]))[(c, 1)].version == 7
+
+
+async def test_an_edit_landing_after_its_deletion_never_resurrects_the_message(
+    versioned: Store,
+) -> None:
+    """Edit 5 and deletion 6 were stored by different replicas; the edit's write lands last,
+    as does a late retry of the original creation."""
+    c = chat()
+    first = msg(c, 1)
+    await versioned.write([first])
+    await versioned.write([tombstone(first, version=6)])
+    await versioned.write([edit(first, 5, "edited before the deletion")])
+    await versioned.write([first])
+
+    assert await read_back(versioned, c, 1) == (True, None)
+
+
+async def test_a_deleted_message_is_never_edited_back_even_by_a_higher_version(
+    versioned: Store,
+) -> None:
+    c = chat()
+    first = msg(c, 1)
+    await versioned.write([first])
+    await versioned.write([tombstone(first, version=6)])
+    await versioned.write([edit(first, 9, "back from the dead")])
+
+    assert await read_back(versioned, c, 1) == (True, None)
+
+
+async def test_out_of_order_in_one_batch_and_across_batches_ends_in_the_newest_state(
+    versioned: Store,
+) -> None:
+    """Every order of one message's creation, two edits and deletion ends deleted; every order of
+    its creation and two edits ends with the later edit."""
+    orders = [(0, 1, 2, 3), (3, 2, 1, 0), (1, 3, 0, 2), (2, 0, 3, 1)]
+    for n, order in enumerate(orders):
+        c = chat()
+        first = msg(c, 1)
+        states = [first, edit(first, 3, "edit 3"), edit(first, 4, "edit 4"), tombstone(first, 5)]
+        await versioned.write([first])
+        for i in order:
+            await versioned.write([states[i]])
+        assert await read_back(versioned, c, 1) == (True, None), order
+        c2 = chat()
+        second = msg(c2, 1)
+        live = [second, edit(second, 3, "edit 3"), edit(second, 4, "edit 4")]
+        await versioned.write([live[i] for i in order if i < 3][:: -1 if n % 2 else 1])
+        assert await read_back(versioned, c2, 1) == (False, "edit 4"), order
+
+
 # -- Elasticsearch only: outages and reindexing ------------------------------------------------
 
 
@@ -238,7 +332,7 @@ async def test_history_merges_search_hits_with_unrefreshed_writes(
     await check_pages(es_store, c)
 
     # an edit and a deletion show at once, even where the search still holds the old version
-    await es_store.write([tombstone(msg(c, 11)), replace(msg(c, 12), text="edited")])
+    await es_store.write([tombstone(msg(c, 11)), edit(msg(c, 12), 20, "edited")])
     page, _ = await es_store.history(c, before=None, after=None, limit=2)
     assert [(m.seq, m.deleted, m.text) for m in page] == [(11, True, None), (12, False, "edited")]
 
@@ -297,7 +391,7 @@ async def test_an_interrupted_reindex_is_finished_by_the_next(
         await es.close()
     assert len(await es_store.get([(c, s) for s in PAGED])) == len(PAGED)  # read through previous
     await check_pages(es_store, c)  # the new index's search finds nothing yet; pages stay whole
-    await es_store.write([replace(msg(c, 1), text="written after the switch")])
+    await es_store.write([edit(msg(c, 1), 50, "written after the switch")])
 
     stats = await es_store.reindex()
 
@@ -377,6 +471,7 @@ async def test_reindex_under_writes_loses_and_duplicates_nothing(
                     msg(c, old, sender="bob" if old % 2 else "alice"),
                     text=f"edited at {seq}",
                     edited_at=BASE + timedelta(days=1, seconds=seq),
+                    version=seq,
                 )
                 batch.append(edit)
                 edits[old] = edit

@@ -114,3 +114,30 @@ async def test_seq_is_gapless_when_replicas_write_one_chat_at_once(apis: list[Ap
     assert sorted(r.json()["message"]["seq"] for r in results) == list(range(1, 241))
     page = (await apis[2].history(users[0], chat, limit=100)).json()
     assert [m["seq"] for m in page["messages"]] == list(range(141, 241))
+
+
+async def test_edits_and_deletions_on_different_replicas_resurrect_nothing(
+    apis: list[Api],
+) -> None:
+    """Each edit is stored by one replica and its racing deletion by another, so the two
+    message-store writes land in either order; every deleted message stays deleted."""
+    edits, deletes = apis[0], apis[1]
+    u = await edits.user()
+    chat = await edits.group(u)
+    seqs = [
+        (await edits.send(u, chat, f"original {i}")).json()["message"]["seq"] for i in range(30)
+    ]
+
+    async def race(seq: int) -> tuple[int, int]:
+        edit, delete = await asyncio.gather(
+            edits.http.patch(f"/chats/{chat}/messages/{seq}", headers=u.auth, json={"text": "new"}),
+            deletes.http.delete(f"/chats/{chat}/messages/{seq}", headers=u.auth),
+        )
+        return edit.status_code, delete.status_code
+
+    outcomes = await asyncio.gather(*(race(s) for s in seqs))
+    assert all(d == 200 and e in (200, 404) for e, d in outcomes), outcomes
+    for reader in apis:  # whichever replica a user reads from
+        page = (await reader.history(u, chat, limit=100)).json()["messages"]
+        alive = [m["seq"] for m in page if not m["deleted"] or m["text"] is not None]
+        assert alive == []

@@ -167,12 +167,23 @@ async def test_an_edit_replaces_its_terms_and_a_deletion_removes_it(store: Searc
     c = chat()
     first, second = await seed(store, c, ["lunch at noon", "lunch tomorrow"])
     await settled(store, "lunch ", [c], [2, 1])
-    await store.write([replace(first, text="dinner at eight")])
+    await store.write([replace(first, text="dinner at eight", version=10)])
     await settled(store, "lunch ", [c], [2])
     await settled(store, "dinner ", [c], [1])
-    await store.write([replace(second, text=None, deleted=True)])
+    await store.write([replace(second, text=None, deleted=True, version=11)])
     await settled(store, "lunch ", [c], [])
     assert await seqs(store, "tomorrow ", [c]) == []
+
+
+async def test_a_stale_edit_landing_late_leaves_the_newer_terms(store: SearchStore) -> None:
+    """Edits 5 and 7 stored by two replicas, 5's write landing last: only 7's words are found."""
+    c = chat()
+    (first,) = await seed(store, c, ["breakfast at nine"])
+    await store.write([replace(first, text="supper at seven", version=7)])
+    await store.write([replace(first, text="brunch at five", version=5)])
+    await settled(store, "supper ", [c], [1])
+    assert await seqs(store, "brunch ", [c]) == []
+    assert await seqs(store, "breakfast ", [c]) == []
 
 
 async def test_filters_sender_and_files(store: SearchStore) -> None:

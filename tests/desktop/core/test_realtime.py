@@ -190,3 +190,53 @@ async def test_an_expired_access_token_is_refreshed_before_the_socket_gives_up(
     await client.stop()
     await asyncio.wait_for(running, 10)
     await rest.aclose()
+
+
+@pytest.mark.slow
+async def test_the_socket_renews_its_token_and_outlives_many_token_lifetimes(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    """Access tokens live 3 s here; the server closes a socket at its token's expiry unless it
+    hears a fresh one. One connection stays up for more than three lifetimes and still delivers."""
+    ttl = 3
+    srv = server_factory("embedded", env={"PARLEY_ACCESS_TTL": str(ttl)})
+    me, peer = RestClient(srv.url), RestClient(srv.url)
+    names = [unique("ra"), unique("rb")]
+    for rest, name in zip((me, peer), names, strict=True):
+        await rest.register(name, f"{name}@example.org", PASSWORD, "")
+    await me.login(names[0], PASSWORD)
+    peer_user = await peer.login(names[1], PASSWORD)
+    chat = await me.create_chat("renewing", [peer_user.id])
+
+    async def token(fresh: bool) -> str:
+        if fresh:
+            await me.refresh(stale_access=me._access)
+        return await me.access_token()
+
+    handler = Handler()
+    client = RealtimeClient(srv.url, token, handler, backoff=Backoff(base=0.05, cap=0.3))
+    running = asyncio.create_task(client.run())
+    try:
+        await eventually(lambda: client.online, 15, "connected")
+        connected = time.time()
+        await eventually(
+            lambda: client.reauthentications >= 4 and time.time() > connected + 3 * ttl + 1,
+            60,
+            "three token lifetimes with renewals",
+        )
+        await peer.send(chat.id, uuid.uuid4().hex[:16], "still there?")
+        await eventually(
+            lambda: any(
+                e.get("type") == "message.created" and e["message"]["text"] == "still there?"
+                for e in handler.events
+            ),
+            15,
+            "the message on the same socket",
+        )
+        assert client.connections == 1  # never dropped and reconnected
+        assert handler.online == [True]
+    finally:
+        await client.stop()
+        await asyncio.wait_for(running, 10)
+        await me.aclose()
+        await peer.aclose()
