@@ -31,4 +31,21 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>SessionsPage</name>
+    <message numerus="yes">
+        <source>Signed out %n other session(s).</source>
+        <translation>
+            <numerusform>Signed out %n other session.</numerusform>
+            <numerusform>Signed out %n other sessions.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s) signed in.</source>
+        <translation>
+            <numerusform>%n session signed in.</numerusform>
+            <numerusform>%n sessions signed in.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

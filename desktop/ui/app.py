@@ -13,7 +13,7 @@ from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
-from desktop.ui import i18n, shortcuts, theme
+from desktop.ui import i18n, settings_dialog, shortcuts, theme
 from desktop.ui.bridge import Bridge
 from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
@@ -109,10 +109,11 @@ def build(
     sessions = SessionStore(config_dir, secrets)
     bridge = Bridge()
     messenger = Messenger(sessions, bridge, backoff=backoff)
-    server = sessions.last_server() or default_server
+    server = preferences.server or sessions.last_server() or default_server
     window = MainWindow(messenger, bridge, server)
     window.notifier.preferences = preferences
     window.shortcuts = list(shortcuts.install(window))
     window.dnd.setChecked(preferences.do_not_disturb)
+    settings_dialog.install(window, preferences)
     bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
     return DesktopApp(messenger, bridge, window, install(messenger, window), preferences)
