@@ -2,6 +2,23 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>ChatHeader</name>
+    <message numerus="yes">
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n member</numerusform>
+            <numerusform>%n members</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n online</source>
+        <translation>
+            <numerusform>%1, %n online</numerusform>
+            <numerusform>%1, %n online</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ChatListModel</name>
     <message numerus="yes">
         <source>, %n unread</source>

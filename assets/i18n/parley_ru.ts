@@ -460,6 +460,45 @@
     </message>
 </context>
 <context>
+    <name>ChatHeader</name>
+    <message>
+        <source>online</source>
+        <translation>в сети</translation>
+    </message>
+    <message>
+        <source>last seen %1</source>
+        <translation>был(а) %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n участник</numerusform>
+            <numerusform>%n участника</numerusform>
+            <numerusform>%n участников</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n online</source>
+        <translation>
+            <numerusform>%1, %n в сети</numerusform>
+            <numerusform>%1, %n в сети</numerusform>
+            <numerusform>%1, %n в сети</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>today at %1</source>
+        <translation>сегодня в %1</translation>
+    </message>
+    <message>
+        <source>yesterday at %1</source>
+        <translation>вчера в %1</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1 в %2</translation>
+    </message>
+</context>
+<context>
     <name>ChatListModel</name>
     <message>
         <source>No messages yet</source>

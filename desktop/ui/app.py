@@ -13,7 +13,7 @@ from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.session import SecretStore, SessionStore
-from desktop.ui import i18n, settings_dialog, shortcuts, theme
+from desktop.ui import i18n, look, settings_dialog, shortcuts, theme
 from desktop.ui.bridge import Bridge
 from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
@@ -115,5 +115,6 @@ def build(
     window.shortcuts = list(shortcuts.install(window))
     window.dnd.setChecked(preferences.do_not_disturb)
     settings_dialog.install(window, preferences)
+    look.install(window)
     bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
     return DesktopApp(messenger, bridge, window, install(messenger, window), preferences)
