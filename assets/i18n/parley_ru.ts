@@ -355,6 +355,26 @@
         <source>Users</source>
         <translation>Пользователи</translation>
     </message>
+    <message>
+        <source>Emoji</source>
+        <translation>Эмодзи</translation>
+    </message>
+    <message>
+        <source>Emoji picker</source>
+        <translation>Выбор эмодзи</translation>
+    </message>
+    <message>
+        <source>Chat avatar</source>
+        <translation>Аватар чата</translation>
+    </message>
+    <message>
+        <source>Chat status</source>
+        <translation>Состояние чата</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Сочетания клавиш</translation>
+    </message>
 </context>
 <context>
     <name>AttachmentTray</name>
@@ -615,6 +635,13 @@
     <message>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
+    </message>
+</context>
+<context>
+    <name>EmojiButton</name>
+    <message>
+        <source>Emoji</source>
+        <translation>Эмодзи</translation>
     </message>
 </context>
 <context>
@@ -988,6 +1015,68 @@
     <message>
         <source>Stop</source>
         <translation>Остановить</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <source>Jump to a chat by name</source>
+        <translation>Перейти к чату по названию</translation>
+    </message>
+    <message>
+        <source>Previous / next chat</source>
+        <translation>Предыдущий / следующий чат</translation>
+    </message>
+    <message>
+        <source>Next / previous chat</source>
+        <translation>Следующий / предыдущий чат</translation>
+    </message>
+    <message>
+        <source>Search messages in this chat</source>
+        <translation>Поиск сообщений в этом чате</translation>
+    </message>
+    <message>
+        <source>Search messages in all chats</source>
+        <translation>Поиск сообщений во всех чатах</translation>
+    </message>
+    <message>
+        <source>Send the message</source>
+        <translation>Отправить сообщение</translation>
+    </message>
+    <message>
+        <source>New line in the message</source>
+        <translation>Новая строка в сообщении</translation>
+    </message>
+    <message>
+        <source>Edit my last message (in an empty composer)</source>
+        <translation>Изменить моё последнее сообщение (в пустом поле ввода)</translation>
+    </message>
+    <message>
+        <source>Cancel editing; close a panel or this list</source>
+        <translation>Отменить правку; закрыть панель или этот список</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>Show or hide these shortcuts</source>
+        <translation>Показать или скрыть этот список</translation>
+    </message>
+    <message>
+        <source>Quit Parley</source>
+        <translation>Выйти из Parley</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsOverlay</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Сочетания клавиш</translation>
+    </message>
+    <message>
+        <source>Esc closes this list.</source>
+        <translation>Esc закрывает этот список.</translation>
     </message>
 </context>
 <context>

@@ -98,4 +98,9 @@ NAMES = (
     QT_TRANSLATE_NOOP("Accessible", "Typing indicator"),
     QT_TRANSLATE_NOOP("Accessible", "Username"),
     QT_TRANSLATE_NOOP("Accessible", "Users"),
+    QT_TRANSLATE_NOOP("Accessible", "Emoji"),
+    QT_TRANSLATE_NOOP("Accessible", "Emoji picker"),
+    QT_TRANSLATE_NOOP("Accessible", "Chat avatar"),
+    QT_TRANSLATE_NOOP("Accessible", "Chat status"),
+    QT_TRANSLATE_NOOP("Accessible", "Keyboard shortcuts"),
 )

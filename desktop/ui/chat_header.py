@@ -46,11 +46,12 @@ class ChatHeader(QObject):
         named(self.subtitle, "Chat status")
         column = QVBoxLayout()
         column.setSpacing(0)
+        at = max(pane.header.indexOf(pane.title), 0)  # after the narrow layout's Back button
         pane.header.removeWidget(pane.title)
         column.addWidget(pane.title)
         column.addWidget(self.subtitle)
-        pane.header.insertWidget(0, self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
-        pane.header.insertLayout(1, column, 1)
+        pane.header.insertWidget(at, self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
+        pane.header.insertLayout(at + 1, column, 1)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -87,6 +88,10 @@ class ChatHeader(QObject):
         finally:
             self._loading.discard(chat_id)
         self.refresh()
+
+    def chat_changed(self, chat_id: str) -> None:
+        if chat_id == self._pane.chat_id:
+            self.refresh()
 
     def refresh(self) -> None:
         chat = self._chat()

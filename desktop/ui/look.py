@@ -4,7 +4,7 @@ window's own module needs no edits for any of them."""
 
 from __future__ import annotations
 
-from desktop.ui import chat_header
+from desktop.ui import chat_header, emoji, retranslate
 from desktop.ui.chat_row import ChatRowDelegate
 from desktop.ui.main_window import MainWindow
 
@@ -18,9 +18,6 @@ def install(window: MainWindow) -> None:
 
     window.chat_list.setItemDelegate(ChatRowDelegate(avatar_key, window.chat_list))
     header = chat_header.install(window.pane, messenger, messenger.presence, window.run)
-
-    def changed(chat_id: str) -> None:
-        if chat_id == window.pane.chat_id:
-            header.refresh()
-
-    window.bridge.chat_was_changed.connect(changed)
+    window.bridge.chat_was_changed.connect(header.chat_changed)  # ends with the header
+    emoji.install(window.pane.composer)
+    retranslate.also(window, header.refresh)

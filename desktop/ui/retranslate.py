@@ -78,9 +78,11 @@ def again(text: str, owners: tuple[str, ...] = (), accessible: bool = False) -> 
     if accessible:
         preferred = [e for e in found if e[0] == ACCESSIBLE]
     else:
-        rank = {name: i for i, name in enumerate(owners)}
+        rank: dict[str, int] = {}
+        for i, name in enumerate(owners):
+            rank.setdefault(name, i)  # the nearest occurrence
         preferred = sorted(
-            (e for e in found if e[0] != ACCESSIBLE), key=lambda e: rank.get(e[0], len(rank))
+            (e for e in found if e[0] != ACCESSIBLE), key=lambda e: rank.get(e[0], len(owners))
         )
     context, source = (preferred or found)[0]
     return QCoreApplication.translate(context, source)
@@ -136,13 +138,13 @@ class _OnLanguageChange(QObject):
 
     def __init__(self, window: QWidget, refreshers: tuple[Callable[[], None], ...]) -> None:
         super().__init__(window)
-        self._refreshers = refreshers
+        self.refreshers = list(refreshers)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         changed = event.type() == QEvent.Type.LanguageChange
         if changed and _previous and isinstance(watched, QWidget):
             tree(watched)
-            for refresh in self._refreshers:
+            for refresh in self.refreshers:
                 refresh()
         return False
 
@@ -151,3 +153,10 @@ def follow(window: QWidget, *refreshers: Callable[[], None]) -> None:
     """Retranslate `window` (and its dialogs) whenever the language is switched; then call
     `refreshers`, which redraw what was built from values."""
     window.installEventFilter(_OnLanguageChange(window, refreshers))
+
+
+def also(window: QWidget, refresh: Callable[[], None]) -> None:
+    """One more redraw for `window`'s language switches (a widget installed after `follow`)."""
+    found = window.findChild(_OnLanguageChange)
+    if found is not None:
+        found.refreshers.append(refresh)

@@ -162,8 +162,10 @@ def open_for(window: MainWindow) -> SettingsDialog | None:
 def install(window: MainWindow, prefs: Preferences) -> None:
     """The window follows language switches, and a successful sign-in remembers its server."""
 
+    messenger = window.messenger  # not the window: the bridge may outlive it
+
     def signed_in(_me: object) -> None:
-        rest = window.messenger.rest
+        rest = messenger.rest
         if rest is not None:
             prefs.server = rest.server_url
 

@@ -140,6 +140,7 @@ def test_choosing_russian_retranslates_the_open_window(
     combo.setCurrentIndex(combo.findData("ru"))
     qtbot.waitUntil(lambda: w.new_chat.text() == "Новый чат", timeout=5_000)
     assert w.filter.placeholderText() == "Поиск по чатам"
+    assert w.sign_out_button.text() == "Выйти", "the window's wording, not the sessions page's"
     assert w.new_chat.accessibleName() == "Новый чат"
     assert w.chat_list.accessibleName() == "Чаты"
     assert dialog.windowTitle() == "Настройки"
