@@ -144,10 +144,10 @@ def open_for(window: MainWindow) -> SettingsDialog | None:
     prefs = window.notifier.preferences
     if prefs is None:
         return None
-    messenger = window.messenger
+    connection = window.reading  # the REST client while signed in
 
     def devices() -> Devices | None:
-        rest = messenger.rest
+        rest = connection.rest
         return Devices(rest) if rest is not None else None
 
     dialog = SettingsDialog(
@@ -162,10 +162,10 @@ def open_for(window: MainWindow) -> SettingsDialog | None:
 def install(window: MainWindow, prefs: Preferences) -> None:
     """The window follows language switches, and a successful sign-in remembers its server."""
 
-    messenger = window.messenger  # not the window: the bridge may outlive it
+    connection = window.reading  # not the window: the bridge may outlive it
 
     def signed_in(_me: object) -> None:
-        rest = messenger.rest
+        rest = connection.rest
         if rest is not None:
             prefs.server = rest.server_url
 
