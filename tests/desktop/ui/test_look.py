@@ -102,3 +102,29 @@ def test_chat_list_avatars_and_the_chat_header(
         theme.apply(look)
         screenshot(alice, artifacts / f"look_direct_last_seen_{look}.png")
     theme.apply("light")
+
+
+def test_the_focused_control_wears_a_ring_in_both_themes(
+    qtbot: Any, make_app: Callable[[str], DesktopApp], desktop_server: Any, artifacts: Path
+) -> None:
+    app = make_app(desktop_server.url)
+    w = app.window
+    with qtbot.waitActive(w, timeout=5_000):
+        w.activateWindow()
+    button = w.signin.sign_in
+    for look in ("light", "dark"):
+        accent = theme.apply(look).color("accent")
+        button.setFocus()
+        qtbot.waitUntil(button.hasFocus, timeout=5_000)
+        image = button.grab().toImage()
+        edge = image.pixelColor(QPoint(1, image.height() // 2))
+        assert ratio(edge, accent) < 1.3, (
+            f"{look}: the ring is the accent colour, got {edge.name()}"
+        )
+        w.signin.username.setFocus()
+        qtbot.waitUntil(lambda: not button.hasFocus(), timeout=5_000)
+        plain = button.grab().toImage().pixelColor(QPoint(1, image.height() // 2))
+        assert ratio(plain, accent) > 1.3, "only the focused control wears it"
+        button.setFocus()
+        screenshot(app, artifacts / f"look_focus_ring_{look}.png")
+    theme.apply("light")
