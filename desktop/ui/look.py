@@ -8,6 +8,7 @@ from desktop.core.presence import Presence
 from desktop.ui import chat_header, emoji, retranslate
 from desktop.ui.chat_row import ChatRowDelegate
 from desktop.ui.main_window import MainWindow
+from desktop.ui.message_avatars import MessageAvatars
 
 
 def install(window: MainWindow, presence: Presence) -> None:
@@ -21,4 +22,5 @@ def install(window: MainWindow, presence: Presence) -> None:
     header = chat_header.install(window.pane, chats, presence, window.run)
     window.bridge.chat_was_changed.connect(header.chat_changed)  # ends with the header
     emoji.install(window.pane.composer)
+    MessageAvatars(window.pane, chats)
     retranslate.also(window, header.refresh)

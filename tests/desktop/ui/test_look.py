@@ -19,7 +19,15 @@ from desktop.ui.app import DesktopApp
 from desktop.ui.chat_header import ChatHeader
 from tests.desktop.conftest import unique
 from tests.desktop.ui.contrast import ratio
-from tests.desktop.ui.helpers import click, create_group, find, screenshot, sign_up, type_into
+from tests.desktop.ui.helpers import (
+    click,
+    create_group,
+    find,
+    screenshot,
+    sign_up,
+    texts,
+    type_into,
+)
 
 pytestmark = pytest.mark.desktop
 
@@ -56,6 +64,16 @@ def avatar_pixel(app: DesktopApp, row: int) -> QColor:
     return image.pixelColor(QPoint(int(point.x() * ratio_), int(point.y() * ratio_)))
 
 
+def gutter_colours(app: DesktopApp) -> set[str]:
+    """The colours down the middle of the avatar gutter left of the first message."""
+    view = app.window.pane.view
+    rect = view.visualRect(view.model().index(0, 0))
+    image = view.viewport().grab().toImage()
+    scale = image.devicePixelRatio()
+    x = int((8 + 2 + 14) * scale)
+    return {image.pixelColor(x, int(y * scale)).name() for y in range(rect.top(), rect.bottom())}
+
+
 def test_chat_list_avatars_and_the_chat_header(
     qtbot: Any,
     run: Callable[..., Any],
@@ -74,6 +92,10 @@ def test_chat_list_avatars_and_the_chat_header(
     assert alice.window.pane.title.text() == "Design review"
     assert h.avatar.pixmap() is not None and not h.avatar.pixmap().isNull()
     assert avatar_pixel(alice, 0) == avatar.color_for(group), "the group's own colour"
+    bob_id = bob.messenger.me.id if bob.messenger.me else ""
+    run(bob.messenger.outbox.send(group, "Here is the mock-up"))
+    qtbot.waitUntil(lambda: texts(alice) == ["Here is the mock-up"], timeout=10_000)
+    qtbot.waitUntil(lambda: avatar.color_for(bob_id).name() in gutter_colours(alice), timeout=5_000)
     for look in ("light", "dark"):
         theme.apply(look)
         screenshot(alice, artifacts / f"look_group_header_{look}.png")
