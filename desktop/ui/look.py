@@ -4,9 +4,12 @@ window's own module needs no edits for any of them."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
+
 from desktop.core.presence import Presence
 from desktop.ui import chat_header, emoji, retranslate
 from desktop.ui.chat_row import ChatRowDelegate
+from desktop.ui.delegates import MessageDelegate
 from desktop.ui.main_window import MainWindow
 from desktop.ui.message_avatars import MessageAvatars
 
@@ -23,4 +26,13 @@ def install(window: MainWindow, presence: Presence) -> None:
     window.bridge.chat_was_changed.connect(header.chat_changed)  # ends with the header
     emoji.install(window.pane.composer)
     MessageAvatars(window.pane, chats)
+    retranslate.also(window, lambda: _retranslate_marker(window))
     retranslate.also(window, header.refresh)
+
+
+def _retranslate_marker(window: MainWindow) -> None:
+    """The painter's "New messages" line is a string it keeps, not a widget's text."""
+    delegate = window.pane.view.itemDelegate()
+    if isinstance(delegate, MessageDelegate):
+        delegate.marker_text = QCoreApplication.translate("MessageDelegate", "New messages")
+        window.pane.view.viewport().update()
