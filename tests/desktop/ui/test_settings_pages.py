@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton, QWidget
 
 from desktop.ui import i18n, theme
 from desktop.ui.app import DesktopApp
@@ -141,6 +141,12 @@ def test_choosing_russian_retranslates_the_open_window(
     qtbot.waitUntil(lambda: w.new_chat.text() == "Новый чат", timeout=5_000)
     assert w.filter.placeholderText() == "Поиск по чатам"
     assert w.sign_out_button.text() == "Выйти", "the window's wording, not the sessions page's"
+    untranslated = [
+        str(x.property("english_name"))
+        for x in w.findChildren(QWidget)
+        if x.property("english_name") and x.accessibleName() == x.property("english_name")
+    ]
+    assert set(untranslated) <= {"OK"}, f"accessible names left in English: {untranslated}"
     assert w.new_chat.accessibleName() == "Новый чат"
     assert w.chat_list.accessibleName() == "Чаты"
     assert dialog.windowTitle() == "Настройки"
