@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Qt, QTime, QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6.QtWidgets import QVBoxLayout
 
 from desktop.core.presence import Presence
 from desktop.core.services import ChatList, Connection
@@ -39,7 +39,7 @@ class ChatHeader(QObject):
         self.members: dict[str, list[str]] = {}  # chat id -> member user ids
         self._fetched: dict[str, int] = {}  # chat id -> its last_seq when members were fetched
         self._loading: set[str] = set()
-        self.avatar = named(QLabel(), "Chat avatar")
+        self.avatar = named(label(""), "Chat avatar")  # a picture, but never markup either
         self.avatar.setFixedSize(SIZE, SIZE)
         self.subtitle = label("")
         self.subtitle.setProperty("muted", True)
