@@ -2,6 +2,23 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>ChatHeader</name>
+    <message numerus="yes">
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n member</numerusform>
+            <numerusform>%n members</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n online</source>
+        <translation>
+            <numerusform>%1, %n online</numerusform>
+            <numerusform>%1, %n online</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ChatListModel</name>
     <message numerus="yes">
         <source>, %n unread</source>
@@ -28,6 +45,23 @@
         <translation>
             <numerusform>Parley — %n unread</numerusform>
             <numerusform>Parley — %n unread</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SessionsPage</name>
+    <message numerus="yes">
+        <source>Signed out %n other session(s).</source>
+        <translation>
+            <numerusform>Signed out %n other session.</numerusform>
+            <numerusform>Signed out %n other sessions.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s) signed in.</source>
+        <translation>
+            <numerusform>%n session signed in.</numerusform>
+            <numerusform>%n sessions signed in.</numerusform>
         </translation>
     </message>
 </context>

@@ -2,6 +2,381 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU">
 <context>
+    <name>Accessible</name>
+    <message>
+        <source>Accept</source>
+        <translation>Принять</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Вложения</translation>
+    </message>
+    <message>
+        <source>Back to chats</source>
+        <translation>Назад к чатам</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Позвонить</translation>
+    </message>
+    <message>
+        <source>Call banner</source>
+        <translation>Панель звонка</translation>
+    </message>
+    <message>
+        <source>Call unavailable</source>
+        <translation>Звонок недоступен</translation>
+    </message>
+    <message>
+        <source>Call window</source>
+        <translation>Окно звонка</translation>
+    </message>
+    <message>
+        <source>Camera off</source>
+        <translation>Камера выключена</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Cancel edit</source>
+        <translation>Отменить правку</translation>
+    </message>
+    <message>
+        <source>Chat actions</source>
+        <translation>Действия с чатом</translation>
+    </message>
+    <message>
+        <source>Chat title</source>
+        <translation>Название чата</translation>
+    </message>
+    <message>
+        <source>Chat title label</source>
+        <translation>Заголовок чата</translation>
+    </message>
+    <message>
+        <source>Chats</source>
+        <translation>Чаты</translation>
+    </message>
+    <message>
+        <source>Clear filter</source>
+        <translation>Очистить поиск по чатам</translation>
+    </message>
+    <message>
+        <source>Clear search</source>
+        <translation>Очистить поиск</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>Connection notice</source>
+        <translation>Сообщение о подключении</translation>
+    </message>
+    <message>
+        <source>Connection notice text</source>
+        <translation>Текст сообщения о подключении</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Создать</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>Создать учётную запись</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>Текущий пароль</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Отклонить</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Delete message?</source>
+        <translation>Удалить сообщение?</translation>
+    </message>
+    <message>
+        <source>Dialog error</source>
+        <translation>Ошибка в окне</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Скрыть</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>Отображаемое имя</translation>
+    </message>
+    <message>
+        <source>Do not disturb</source>
+        <translation>Не беспокоить</translation>
+    </message>
+    <message>
+        <source>Do not disturb setting</source>
+        <translation>Настройка «Не беспокоить»</translation>
+    </message>
+    <message>
+        <source>Editing message</source>
+        <translation>Правка сообщения</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Эл. почта</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Ошибка</translation>
+    </message>
+    <message>
+        <source>Error text</source>
+        <translation>Текст ошибки</translation>
+    </message>
+    <message>
+        <source>Filter chats</source>
+        <translation>Поиск по чатам</translation>
+    </message>
+    <message>
+        <source>Full image</source>
+        <translation>Изображение целиком</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Завершить звонок</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Входящий звонок</translation>
+    </message>
+    <message>
+        <source>Incoming call text</source>
+        <translation>Текст входящего звонка</translation>
+    </message>
+    <message>
+        <source>Invite</source>
+        <translation>Пригласить</translation>
+    </message>
+    <message>
+        <source>Invite username</source>
+        <translation>Имя приглашаемого</translation>
+    </message>
+    <message>
+        <source>Join call</source>
+        <translation>Присоединиться к звонку</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>Leave chat</source>
+        <translation>Покинуть чат</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Участники</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Сообщение</translation>
+    </message>
+    <message>
+        <source>Message actions</source>
+        <translation>Действия с сообщением</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Сообщения</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Выключить микрофон</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>Новый чат</translation>
+    </message>
+    <message>
+        <source>New direct chat</source>
+        <translation>Новый личный чат</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Новый пароль</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Offline banner</source>
+        <translation>Панель «Нет связи»</translation>
+    </message>
+    <message>
+        <source>Offline banner text</source>
+        <translation>Текст панели «Нет связи»</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Предпросмотр</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Профиль</translation>
+    </message>
+    <message>
+        <source>Reconnect now</source>
+        <translation>Подключиться сейчас</translation>
+    </message>
+    <message>
+        <source>Refresh sessions</source>
+        <translation>Обновить список сеансов</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Сохранить</translation>
+    </message>
+    <message>
+        <source>Save edit</source>
+        <translation>Сохранить правку</translation>
+    </message>
+    <message>
+        <source>Screens and windows</source>
+        <translation>Экраны и окна</translation>
+    </message>
+    <message>
+        <source>Search messages</source>
+        <translation>Поиск сообщений</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Результаты поиска</translation>
+    </message>
+    <message>
+        <source>Search users</source>
+        <translation>Поиск пользователей</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Адрес сервера</translation>
+    </message>
+    <message>
+        <source>Sessions</source>
+        <translation>Сеансы</translation>
+    </message>
+    <message>
+        <source>Sessions status</source>
+        <translation>Состояние сеансов</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>Settings sections</source>
+        <translation>Разделы настроек</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>Показать</translation>
+    </message>
+    <message>
+        <source>Share screen</source>
+        <translation>Показать экран</translation>
+    </message>
+    <message>
+        <source>Share your screen</source>
+        <translation>Показ экрана</translation>
+    </message>
+    <message>
+        <source>Sharing bar</source>
+        <translation>Панель показа экрана</translation>
+    </message>
+    <message>
+        <source>Show notifications</source>
+        <translation>Показывать уведомления</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Войти</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Выйти</translation>
+    </message>
+    <message>
+        <source>Sign out all other sessions</source>
+        <translation>Завершить все другие сеансы</translation>
+    </message>
+    <message>
+        <source>Sign out session</source>
+        <translation>Завершить сеанс</translation>
+    </message>
+    <message>
+        <source>Start chat</source>
+        <translation>Начать чат</translation>
+    </message>
+    <message>
+        <source>Stop sharing</source>
+        <translation>Остановить показ</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Тема</translation>
+    </message>
+    <message>
+        <source>Typing indicator</source>
+        <translation>Индикатор набора текста</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Имя пользователя</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>Пользователи</translation>
+    </message>
+    <message>
+        <source>Emoji</source>
+        <translation>Эмодзи</translation>
+    </message>
+    <message>
+        <source>Emoji picker</source>
+        <translation>Выбор эмодзи</translation>
+    </message>
+    <message>
+        <source>Chat avatar</source>
+        <translation>Аватар чата</translation>
+    </message>
+    <message>
+        <source>Chat status</source>
+        <translation>Состояние чата</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Сочетания клавиш</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentTray</name>
     <message>
         <source>A message takes at most %1 files.</source>
@@ -102,6 +477,45 @@
     <message>
         <source>Stop sharing</source>
         <translation>Остановить показ</translation>
+    </message>
+</context>
+<context>
+    <name>ChatHeader</name>
+    <message>
+        <source>online</source>
+        <translation>в сети</translation>
+    </message>
+    <message>
+        <source>last seen %1</source>
+        <translation>был(а) %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n участник</numerusform>
+            <numerusform>%n участника</numerusform>
+            <numerusform>%n участников</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n online</source>
+        <translation>
+            <numerusform>%1, %n в сети</numerusform>
+            <numerusform>%1, %n в сети</numerusform>
+            <numerusform>%1, %n в сети</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>today at %1</source>
+        <translation>сегодня в %1</translation>
+    </message>
+    <message>
+        <source>yesterday at %1</source>
+        <translation>вчера в %1</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1 в %2</translation>
     </message>
 </context>
 <context>
@@ -221,6 +635,13 @@
     <message>
         <source>Nobody found.</source>
         <translation>Никого не нашлось.</translation>
+    </message>
+</context>
+<context>
+    <name>EmojiButton</name>
+    <message>
+        <source>Emoji</source>
+        <translation>Эмодзи</translation>
     </message>
 </context>
 <context>
@@ -476,6 +897,57 @@
     </message>
 </context>
 <context>
+    <name>SessionsPage</name>
+    <message>
+        <source>Device</source>
+        <translation>Устройство</translation>
+    </message>
+    <message>
+        <source>Last used</source>
+        <translation>Последняя активность</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Завершить сеанс</translation>
+    </message>
+    <message>
+        <source>Sign out all other sessions</source>
+        <translation>Завершить все другие сеансы</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Signed out %n other session(s).</source>
+        <translation>
+            <numerusform>Завершён %n другой сеанс.</numerusform>
+            <numerusform>Завершено %n других сеанса.</numerusform>
+            <numerusform>Завершено %n других сеансов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Unnamed device</source>
+        <translation>Устройство без имени</translation>
+    </message>
+    <message>
+        <source>%1 (this device)</source>
+        <translation>%1 (это устройство)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n session(s) signed in.</source>
+        <translation>
+            <numerusform>Активен %n сеанс.</numerusform>
+            <numerusform>Активно %n сеанса.</numerusform>
+            <numerusform>Активно %n сеансов.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Follow the system</source>
@@ -494,12 +966,20 @@
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>General</source>
+        <translation>Общие</translation>
+    </message>
+    <message>
+        <source>Sessions</source>
+        <translation>Сеансы</translation>
+    </message>
+    <message>
         <source>System</source>
         <translation>Как в системе</translation>
     </message>
     <message>
-        <source>The language changes when Parley is started again.</source>
-        <translation>Язык сменится при следующем запуске Parley.</translation>
+        <source>Server address</source>
+        <translation>Адрес сервера</translation>
     </message>
     <message>
         <source>Show notifications</source>
@@ -508,6 +988,10 @@
     <message>
         <source>Do not disturb</source>
         <translation>Не беспокоить</translation>
+    </message>
+    <message>
+        <source>Used the next time you sign in.</source>
+        <translation>Будет использован при следующем входе.</translation>
     </message>
     <message>
         <source>Theme</source>
@@ -531,6 +1015,68 @@
     <message>
         <source>Stop</source>
         <translation>Остановить</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <source>Jump to a chat by name</source>
+        <translation>Перейти к чату по названию</translation>
+    </message>
+    <message>
+        <source>Previous / next chat</source>
+        <translation>Предыдущий / следующий чат</translation>
+    </message>
+    <message>
+        <source>Next / previous chat</source>
+        <translation>Следующий / предыдущий чат</translation>
+    </message>
+    <message>
+        <source>Search messages in this chat</source>
+        <translation>Поиск сообщений в этом чате</translation>
+    </message>
+    <message>
+        <source>Search messages in all chats</source>
+        <translation>Поиск сообщений во всех чатах</translation>
+    </message>
+    <message>
+        <source>Send the message</source>
+        <translation>Отправить сообщение</translation>
+    </message>
+    <message>
+        <source>New line in the message</source>
+        <translation>Новая строка в сообщении</translation>
+    </message>
+    <message>
+        <source>Edit my last message (in an empty composer)</source>
+        <translation>Изменить моё последнее сообщение (в пустом поле ввода)</translation>
+    </message>
+    <message>
+        <source>Cancel editing; close a panel or this list</source>
+        <translation>Отменить правку; закрыть панель или этот список</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>Show or hide these shortcuts</source>
+        <translation>Показать или скрыть этот список</translation>
+    </message>
+    <message>
+        <source>Quit Parley</source>
+        <translation>Выйти из Parley</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsOverlay</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Сочетания клавиш</translation>
+    </message>
+    <message>
+        <source>Esc closes this list.</source>
+        <translation>Esc закрывает этот список.</translation>
     </message>
 </context>
 <context>

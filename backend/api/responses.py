@@ -58,6 +58,10 @@ class MemberOut(Out):
     joined_at: Timestamp
     last_read_seq: int
     user: UserOut | None
+    online: bool = Field(default=False, description="Connected right now (any replica)")
+    last_seen_at: Timestamp | None = Field(
+        default=None, description="Offline members: when they last connected or disconnected"
+    )
 
 
 class UserResponse(Out):

@@ -93,6 +93,8 @@ def member(view: MemberView) -> dict[str, Any]:
         "joined_at": ts(m.joined_at),
         "last_read_seq": m.last_read_seq,
         "user": user(view.user) if view.user else None,
+        "online": view.online,
+        "last_seen_at": ts(view.last_seen),
     }
 
 

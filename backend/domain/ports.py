@@ -188,6 +188,10 @@ class Presence(Protocol):
 
     async def online(self, user_ids: Iterable[str]) -> set[str]: ...
 
+    async def last_seen(self, user_ids: Iterable[str]) -> dict[str, float]:
+        """Unix time each user last connected or disconnected (unknown users left out): what
+        "last seen" shows for someone offline."""
+
 
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_s: float) -> float | None:

@@ -52,6 +52,8 @@ class MemberView:
 
     member: Member
     user: User | None
+    online: bool = False
+    last_seen: datetime | None = None  # when an offline member was last connected, if known
 
 
 class ChatService:
@@ -161,8 +163,14 @@ class ChatService:
     async def members(self, user_id: str, chat_id: str) -> list[MemberView]:
         await self.require_member(user_id, chat_id)
         members = await self._chats.members(chat_id)
-        users = await self._users.by_ids(m.user_id for m in members)
-        return [MemberView(m, users.get(m.user_id)) for m in members]
+        ids = [m.user_id for m in members]
+        users = await self._users.by_ids(ids)
+        online = await self._presence.online(ids)
+        seen = await self._presence.last_seen(u for u in ids if u not in online)
+        return [
+            MemberView(m, users.get(m.user_id), m.user_id in online, _unix(seen.get(m.user_id)))
+            for m in members
+        ]
 
     async def add_member(
         self, actor_id: str, chat_id: str, *, user_id: str | None, username: str | None
@@ -274,3 +282,7 @@ def _activity(view: ChatView) -> datetime:
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _unix(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 
 from backend.domain import events as ev
 from backend.domain.errors import DomainError
@@ -52,7 +53,10 @@ class PresenceService:
             log.warning("presence disconnect failed: %s", exc)
 
     async def _announce(self, user_id: str, online: bool, chat_ids: Iterable[str]) -> None:
-        events = [ev.to_chat(c, "presence", user_id=user_id, online=online) for c in chat_ids]
+        data: dict[str, object] = {"user_id": user_id, "online": online}
+        if not online:  # what "last seen" shows from now on (the same as the store's, near enough)
+            data["last_seen_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        events = [ev.to_chat(c, "presence", **data) for c in chat_ids]
         if not events:
             return
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from desktop.core.calls import CallCenter
 from desktop.core.chats import Chats
@@ -23,7 +24,7 @@ from desktop.core.signed_in import Session
 from desktop.core.tasks import TaskRegistry
 from desktop.core.timeline import SendState
 from desktop.core.timelines import Timelines
-from desktop.core.wire import JSON, Chat, Message, User
+from desktop.core.wire import JSON, Chat, Message, User, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ class LiveEvents:
         elif kind == "chat.created":
             self._chats.refresh_soon()
         elif kind == "presence":
-            self._on_presence(str(frame.get("user_id")), bool(frame.get("online")))
+            seen = frame.get("last_seen_at")  # going offline: when (the chat header shows it)
+            last_seen = parse_time(seen) if isinstance(seen, str) and seen else None
+            self._on_presence(str(frame.get("user_id")), bool(frame.get("online")), last_seen)
         elif kind == "typing":
             self._presence.started_typing(chat_id, str(frame.get("user_id", "")))
         elif kind == "read":
@@ -112,8 +115,8 @@ class LiveEvents:
         elif kind.startswith("call."):
             self._calls.on_frame(frame)
 
-    def _on_presence(self, user_id: str, online: bool) -> None:
-        self._presence.set_online(user_id, online)
+    def _on_presence(self, user_id: str, online: bool, last_seen: datetime | None = None) -> None:
+        self._presence.set_online(user_id, online, last_seen)
         for chat in self._chats.chats.values():
             if chat.peer_id == user_id:
                 self._listener.chat_changed(chat.id)

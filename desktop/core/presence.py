@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from desktop.core.listener import AppListener
 from desktop.core.users import Directory
@@ -22,13 +23,29 @@ class Presence:
     def __init__(self, users: Directory, listener: AppListener, my_id: Callable[[], str]) -> None:
         self._users, self._listener, self._my_id = users, listener, my_id
         self._online: dict[str, bool] = {}
+        self._seen: dict[str, datetime] = {}
         self._typing: dict[str, dict[str, float]] = {}
 
     def is_online(self, user_id: str) -> bool:
         return self._online.get(user_id, False)
 
-    def set_online(self, user_id: str, online: bool) -> None:
+    def set_online(self, user_id: str, online: bool, last_seen: datetime | None = None) -> None:
+        """A `presence` frame; going offline is a sighting now unless the server says when."""
+        if not online and (self._online.get(user_id) or last_seen is not None):
+            self._seen[user_id] = last_seen or datetime.now(UTC)
         self._online[user_id] = online
+
+    def learn(self, user_id: str, online: bool, last_seen: datetime | None) -> None:
+        """What a member list says; a live `presence` frame already received wins."""
+        if user_id not in self._online:
+            self._online[user_id] = online
+        known = self._seen.get(user_id)
+        if last_seen is not None and (known is None or last_seen > known):
+            self._seen[user_id] = last_seen
+
+    def last_seen(self, user_id: str) -> datetime | None:
+        """When the user was last online, if the server said or we saw them go."""
+        return self._seen.get(user_id)
 
     def started_typing(self, chat_id: str, user_id: str) -> None:
         """A `typing` frame: show that person for a few seconds (never myself)."""

@@ -14,7 +14,7 @@ from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.services import WindowServices
 from desktop.core.session import SecretStore, SessionStore
-from desktop.ui import i18n, shortcuts, theme
+from desktop.ui import i18n, look, settings_dialog, shortcuts, theme
 from desktop.ui.bridge import Bridge
 from desktop.ui.call.controller import CallControls, install
 from desktop.ui.main_window import MainWindow
@@ -110,11 +110,13 @@ def build(
     sessions = SessionStore(config_dir, secrets)
     bridge = Bridge()
     messenger = Messenger(sessions, bridge, backoff=backoff)
-    server = sessions.last_server() or default_server
+    server = preferences.server or sessions.last_server() or default_server
     window = MainWindow(window_services(messenger), bridge, server)
     window.notifier.preferences = preferences
     window.shortcuts = list(shortcuts.install(window))
     window.dnd.setChecked(preferences.do_not_disturb)
+    settings_dialog.install(window, preferences)
+    look.install(window, messenger.presence)
     bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
     calls = install(messenger.calls, messenger.chat_list, window)
     return DesktopApp(messenger, bridge, window, calls, preferences)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -341,7 +341,7 @@ class ChatPane(QWidget):
         cursor.movePosition(cursor.MoveOperation.End)
         self.composer.setTextCursor(cursor)
         self.send.setText(self.tr("Save"))
-        self.send.setAccessibleName("Save edit")
+        self.send.setAccessibleName(QCoreApplication.translate("Accessible", "Save edit"))
         self._edit_bar.show()
         self.composer.setFocus()
 
@@ -362,7 +362,7 @@ class ChatPane(QWidget):
         self.editing = None
         self.composer.clear()
         self.send.setText(self.tr("Send"))
-        self.send.setAccessibleName("Send")
+        self.send.setAccessibleName(QCoreApplication.translate("Accessible", "Send"))
         self._edit_bar.hide()
 
     def ask_delete(self, entry: Entry) -> None:

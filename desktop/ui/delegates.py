@@ -7,6 +7,7 @@ so laying out a long history is a dictionary look-up per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import (
@@ -139,6 +140,9 @@ class MessageDelegate(QStyledItemDelegate):
         # Attachments painted inside the bubbles (desktop/ui/received.py installs it).
         self.files: InlineFilesLike | None = None
         self._hits: dict[int, list[Hit]] = {}  # id(entry) -> what its last paint made clickable
+        # Room left of others' bubbles, and what paints there (desktop/ui/message_avatars.py).
+        self.gutter = 0
+        self.beside: Callable[[QPainter, QRect, Entry], None] | None = None
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -250,7 +254,7 @@ class MessageDelegate(QStyledItemDelegate):
         fm_small = QFontMetrics(small)
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
         used_w = min(bubble_w, max(used_w, 60))
-        x = rect.right() - PAD - used_w if mine else rect.left() + PAD
+        x = rect.right() - PAD - used_w if mine else rect.left() + PAD + self.gutter
         if sender:
             painter.setFont(bold)
             painter.setPen(theme().color("accent"))
@@ -295,6 +299,8 @@ class MessageDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignRight if mine else Qt.AlignmentFlag.AlignLeft,
             foot,
         )
+        if self.beside is not None and sender and not mine:
+            self.beside(painter, bubble, entry)
         painter.restore()
 
     def _remember(self, entry: Entry, hits: list[Hit]) -> None:

@@ -37,6 +37,7 @@ LANGUAGES = (("en", "English"), ("ru", "Русский"))
 CHOICES = (SYSTEM, *(code for code, _ in LANGUAGES))
 QM_DIR = [assets_dir() / "i18n" / "qm"]  # a list so tests can point it at freshly built files
 _installed: list[QTranslator] = []  # kept referenced: Qt does not own installed translators
+_language: list[str] = ["en"]
 
 
 def locale_for(choice: str) -> QLocale:
@@ -51,6 +52,16 @@ def locale_for(choice: str) -> QLocale:
 def install(choice: str) -> str:
     """Install the translators for `choice` before any window is built; the language in use."""
     reset()
+    _language[:] = [_install(choice)]
+    return _language[0]
+
+
+def current_language() -> str:
+    """The interface language in use: "en" or "ru"."""
+    return _language[0]
+
+
+def _install(choice: str) -> str:
     app = QCoreApplication.instance()
     locale = locale_for(choice)
     lang = "ru" if locale.language() == QLocale.Language.Russian else "en"

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from desktop.core.services import WindowServices
 from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import User
-from desktop.ui import confirm, dialog_actions, form_focus, i18n
+from desktop.ui import confirm, dialog_actions, form_focus, i18n, settings_dialog
 from desktop.ui.bridge import Bridge
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.delegates import ChatDelegate
@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self.filter.setClearButtonEnabled(True)
         named(self.filter, "Filter chats")
         for clear in self.filter.findChildren(QToolButton):  # Qt's own clear button
-            clear.setAccessibleName("Clear filter")
+            clear.setAccessibleName(QCoreApplication.translate("Accessible", "Clear filter"))
         self.new_chat = named(QPushButton(self.tr("New chat")), "New chat")
         self.new_direct = named(QPushButton(self.tr("New direct chat")), "New direct chat")
         self.chat_model = ChatListModel(self.chats, self)
@@ -384,13 +384,7 @@ class MainWindow(QMainWindow):
     # -- dialogs ----------------------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog | None:
-        prefs = self.notifier.preferences
-        if prefs is None:
-            return None
-        dialog = SettingsDialog(prefs, self)
-        dialog.dnd.toggled.connect(self.dnd.setChecked)
-        dialog.open()
-        return dialog
+        return settings_dialog.open_for(self)  # desktop/ui/settings_dialog.py
 
     def open_from_notification(self, chat_id: str) -> None:
         self.showNormal()

@@ -68,3 +68,12 @@ class Preferences:
         chats = self.muted()
         (chats.add if muted else chats.discard)(chat_id)
         self._set("notifications/muted_chats", ",".join(sorted(chats)))
+
+    @property
+    def server(self) -> str:
+        """The server address the sign-in page starts with ("" until one is chosen)."""
+        return self._str("connection/server", "")
+
+    @server.setter
+    def server(self, value: str) -> None:
+        self._set("connection/server", value)

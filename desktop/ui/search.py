@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -131,20 +132,20 @@ class SearchDialog(QDialog):
     def __init__(self, search: Search, run: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Search messages"))
-        self.setAccessibleName("Search messages")
+        self.setAccessibleName(QCoreApplication.translate("Accessible", "Search messages"))
         self.resize(560, 480)
         self._search, self._run = search, run
         self.chat_id: str | None = None
         self.box = QLineEdit()
-        self.box.setAccessibleName("Search messages")
+        self.box.setAccessibleName(QCoreApplication.translate("Accessible", "Search messages"))
         self.box.setClearButtonEnabled(True)
         for clear in self.box.findChildren(QToolButton):  # Qt's own clear button
-            clear.setAccessibleName("Clear search")
+            clear.setAccessibleName(QCoreApplication.translate("Accessible", "Clear search"))
         self.scope = QLabel("")
         self.scope.setTextFormat(Qt.TextFormat.PlainText)
         self.model = ResultsModel(search, self)
         self.results = QListView()
-        self.results.setAccessibleName("Search results")
+        self.results.setAccessibleName(QCoreApplication.translate("Accessible", "Search results"))
         self.results.setModel(self.model)
         self.results.setItemDelegate(SnippetDelegate(self.results))
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -1,5 +1,6 @@
 """Keyboard: Ctrl+K jumps to a chat (the filter, Enter opens the first match), Alt+Up/Down and
-Ctrl+Tab/Ctrl+Shift+Tab move between chats, Escape leaves the filter for the composer.
+Ctrl+Tab/Ctrl+Shift+Tab move between chats, Escape leaves the filter for the composer, Ctrl+/
+shows every shortcut (desktop/ui/overlay.py).
 
 Ctrl+F and Ctrl+Shift+F are left to message search.
 """
@@ -11,8 +12,31 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from desktop.ui.main_window import MainWindow
+from desktop.ui.overlay import ShortcutsOverlay
 
 JUMP_KEYS = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_K)
+
+
+class _FilterEscape(QObject):
+    """Esc in the chat filter clears it, and a second Esc goes on to the composer."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            box = self._window.filter
+            if box.text():
+                box.clear()
+            else:
+                self._window.pane.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        return False
 
 
 class _JumpPassThrough(QObject):
@@ -34,6 +58,8 @@ class _JumpPassThrough(QObject):
 
 
 def install(window: MainWindow) -> list[QShortcut]:
+    overlay = ShortcutsOverlay(window)
+
     def key(seq: str, slot: object) -> QShortcut:
         shortcut = QShortcut(QKeySequence(seq), window)
         shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -47,7 +73,9 @@ def install(window: MainWindow) -> list[QShortcut]:
         key("Ctrl+Tab", lambda: step(window, 1)),
         key("Ctrl+Shift+Tab", lambda: step(window, -1)),
         key("Ctrl+,", window.open_settings),
+        key("Ctrl+/", overlay.toggle),
     ]
+    window.filter.installEventFilter(_FilterEscape(window))
     window.filter.returnPressed.connect(lambda: open_first(window))
     passthrough = _JumpPassThrough(window)  # owned by the window (its Qt parent)
     for box in (*window.findChildren(QLineEdit), *window.findChildren(QPlainTextEdit)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -19,9 +19,14 @@ W = TypeVar("W", bound=QWidget)
 
 
 def named(widget: W, name: str) -> W:
-    """Give a widget its accessible name (and object name, for tests and style sheets)."""
-    widget.setAccessibleName(name)
+    """Give a widget its accessible name, in the interface language (a screen reader speaks it),
+    and its object name from the English one, for tests and style sheets.
+
+    The English names are marked for translation in `desktop/ui/accessible_names.py`.
+    """
+    widget.setAccessibleName(QCoreApplication.translate("Accessible", name))
     widget.setObjectName(name.replace(" ", "_").lower())
+    widget.setProperty("english_name", name)
     return widget
 
 

@@ -23,6 +23,7 @@ class PresenceHub:
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, float]] = {}
+        self.seen: dict[str, float] = {}  # user -> Unix time of the latest connect or disconnect
 
 
 class MemoryPresence:
@@ -32,10 +33,12 @@ class MemoryPresence:
         *,
         hub: PresenceHub | None = None,
         now: Now = time.monotonic,
+        wall: Now = time.time,
     ) -> None:
         self.ttl = 2.0 * heartbeat_s
         self._hub = hub if hub is not None else PresenceHub()
         self._now = now
+        self._wall = wall
 
     async def start(self) -> None:
         return None
@@ -59,9 +62,11 @@ class MemoryPresence:
     async def connect(self, user_id: str, conn_id: str) -> bool:
         was_offline = not self._live(user_id)
         self._hub.users.setdefault(user_id, {})[conn_id] = self._now() + self.ttl
+        self._hub.seen[user_id] = self._wall()
         return was_offline
 
     async def disconnect(self, user_id: str, conn_id: str) -> bool:
+        self._hub.seen[user_id] = self._wall()
         conns = self._live(user_id)
         conns.pop(conn_id, None)
         if not conns:
@@ -76,6 +81,10 @@ class MemoryPresence:
 
     async def online(self, user_ids: Iterable[str]) -> set[str]:
         return {u for u in user_ids if self._live(u)}
+
+    async def last_seen(self, user_ids: Iterable[str]) -> dict[str, float]:
+        """Unix time of each user's latest connect or disconnect (users never seen are left out)."""
+        return {u: self._hub.seen[u] for u in user_ids if u in self._hub.seen}
 
     async def sessions(self, user_id: str) -> int:
         """How many live connections the user has (all processes)."""

@@ -7,6 +7,10 @@ pushes their expiry to `2 * heartbeat_s` ahead; a replica that died stops heartb
 connections expire after at most two intervals. Every change is one Lua script, atomic, on the
 server's clock (replicas' clocks never matter).
 
+Last seen: `<prefix>:seen:<user_id>` holds the server time (ms) of the user's latest connect or
+disconnect, written by the same scripts, kept for `SEEN_TTL_S`; a replica that died leaves the
+time its sockets connected (no extra write per heartbeat).
+
 Rate limits: a sliding-window log per key, `<prefix>:rate:<key>`, also one Lua script: at most
 `limit` hits in any `window_s`, refused hits not counted, the answer being the time until the oldest
 counted hit leaves the window.
@@ -36,9 +40,14 @@ T = TypeVar("T")
 # now_ms from the server's clock; every script starts with it.
 _NOW = "local t = redis.call('TIME'); local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
 
+SEEN_TTL_S = 90 * 24 * 3600
+# KEYS[2] the user's last-seen key; ARGV[n] its ttl in seconds.
+_SEEN = "redis.call('SET', KEYS[2], now, 'EX', tonumber(ARGV[#ARGV]))\n"
+
 # KEYS[1] user set; ARGV conn_id, ttl_ms. Returns 1 when the user had no live connection before.
 _CONNECT = (
     _NOW
+    + _SEEN
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local before = redis.call('ZCARD', KEYS[1])
@@ -52,6 +61,7 @@ return 0
 # KEYS[1] user set; ARGV conn_id. Returns 1 when the user has no live connection left.
 _DISCONNECT = (
     _NOW
+    + _SEEN
     + """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -166,15 +176,27 @@ class RedisPresence(_RedisPort):
     def _key(self, user_id: str) -> str:
         return f"{self._prefix}:presence:{user_id}"
 
+    def _seen_key(self, user_id: str) -> str:
+        return f"{self._prefix}:seen:{user_id}"
+
     async def connect(self, user_id: str, conn_id: str) -> bool:
-        args: list[Any] = [conn_id, self.ttl_ms]
-        r = await _guard("connect", self._connect(keys=[self._key(user_id)], args=args))
+        keys = [self._key(user_id), self._seen_key(user_id)]
+        args: list[Any] = [conn_id, self.ttl_ms, SEEN_TTL_S]
+        r = await _guard("connect", self._connect(keys=keys, args=args))
         return bool(r)
 
     async def disconnect(self, user_id: str, conn_id: str) -> bool:
-        key = self._key(user_id)
-        r = await _guard("disconnect", self._disconnect(keys=[key], args=[conn_id]))
+        keys = [self._key(user_id), self._seen_key(user_id)]
+        r = await _guard("disconnect", self._disconnect(keys=keys, args=[conn_id, SEEN_TTL_S]))
         return bool(r)
+
+    async def last_seen(self, user_ids: Iterable[str]) -> dict[str, float]:
+        """Unix time of each user's latest connect or disconnect (users never seen are left out)."""
+        out: dict[str, float] = {}
+        for chunk in _chunks(list(dict.fromkeys(user_ids))):
+            values = await _guard("last seen", self.redis.mget([self._seen_key(u) for u in chunk]))
+            out.update((u, int(v) / 1000) for u, v in zip(chunk, values, strict=True) if v)
+        return out
 
     async def heartbeat(self, connections: Sequence[tuple[str, str]]) -> None:
         for chunk in _chunks(connections):

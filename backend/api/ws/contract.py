@@ -16,7 +16,7 @@ SOCKET_CONTRACT = """\
    events.
 2. Server frames: `message.created|message.updated|message.deleted {chat_id, seq, message}`,
    `member.added|member.removed {chat_id, seq, user_id, actor_id}`, `gap {chat_id, seq}`,
-   `chat.created`, `presence {user_id, online}`, `typing {chat_id, user_id}`,
+   `chat.created`, `presence {user_id, online, last_seen_at?}`, `typing {chat_id, user_id}`,
    `read {chat_id, user_id, seq}`, `reconnect` before a graceful shutdown.
 3. Client frames: `message.send {chat_id, client_msg_id, text}` → `message.ack {client_msg_id,
    chat_id, seq, id}` or `error {code, detail, client_msg_id}`; `typing {chat_id}`; `ping` →

@@ -181,13 +181,19 @@ async def test_typing_and_read_markers_reach_the_others(api: Api, server: Server
 
 async def test_presence_goes_online_and_offline(api: Api, server: ServerProcess) -> None:
     a, b = await api.user(), await api.user()
-    await api.group(a, b)
+    chat = await api.group(a, b)
     sa = await Socket.connect(server.ws_url, a.access_token)
     try:
         sb = await Socket.connect(server.ws_url, b.access_token)
         on = await sa.next("presence", user_id=b.id, online=True)
         assert on["online"] is True
         await sb.close()
-        await sa.next("presence", user_id=b.id, online=False)
+        off = await sa.next("presence", user_id=b.id, online=False)
+        assert str(off["last_seen_at"]).endswith("Z")
+        got = await api.http.get(f"/chats/{chat}/members", headers=a.auth)
+        rows = got.json()["members"]
+        by_id = {r["user_id"]: r for r in rows}
+        assert by_id[a.id]["online"] is True and by_id[a.id]["last_seen_at"] is None
+        assert by_id[b.id]["online"] is False and by_id[b.id]["last_seen_at"].endswith("Z")
     finally:
         await sa.close()

@@ -99,6 +99,18 @@ async def test_online_across_processes(make_presence: MakePresence) -> None:
     assert await p1.online([]) == set()
 
 
+async def test_last_seen_is_the_latest_connect_or_disconnect(make_presence: MakePresence) -> None:
+    one, two = await make_presence(10.0), await make_presence(10.0)
+    assert await one.last_seen(["u1", "u2"]) == {}, "never seen: left out"
+    before = time.time()
+    await one.connect("u1", "a")
+    connected = (await two.last_seen(["u1"]))["u1"]
+    assert before - 1 <= connected <= time.time() + 1, "the same clock as Unix time, any process"
+    await two.disconnect("u1", "a")
+    left = await one.last_seen(["u1", "u2"])
+    assert list(left) == ["u1"] and left["u1"] >= connected
+
+
 async def test_a_dead_process_stops_counting_after_two_intervals(
     make_presence: MakePresence,
 ) -> None:

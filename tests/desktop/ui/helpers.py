@@ -23,7 +23,7 @@ def find(root: QWidget, kind: type[W], name: str) -> W:
     dialogs = [d for d in root.findChildren(QDialog) if d.isVisible()]
     for r in [*dialogs, root]:
         for w in r.findChildren(kind):
-            if w.accessibleName() == name and w.isVisible():
+            if name in (w.accessibleName(), w.property("english_name")) and w.isVisible():
                 return w
     raise LookupError(f"no visible {kind.__name__} named {name!r}")
 

@@ -1,0 +1,151 @@
+"""The header over the open chat: its avatar, its title, and a line under it saying who is
+there: "5 members, 2 online" for a group; "online" or "last seen today at 10:05" for a direct chat.
+
+The member list comes from `GET /chats/{id}/members` when the chat opens (rows may carry
+`online` and `last_seen_at`); live `presence` frames keep it current after that. The line is
+recomputed from local state every few seconds while a chat is open, because presence frames of
+group members do not touch the chat list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Qt, QTime, QTimer
+from PySide6.QtWidgets import QVBoxLayout
+
+from desktop.core.presence import Presence
+from desktop.core.services import ChatList, Connection
+from desktop.core.wire import JSON, Chat, parse_time
+from desktop.ui import avatar
+from desktop.ui.chat_pane import ChatPane
+from desktop.ui.signin import label, named
+
+Runner = Callable[[Coroutine[Any, Any, Any]], object]
+SIZE = 40
+REFRESH_MS = 3000
+
+
+class Services(ChatList, Connection, Protocol):
+    """What the header reads: the chats, names, presence and (to list members) the REST client."""
+
+
+class ChatHeader(QObject):
+    def __init__(self, pane: ChatPane, services: Services, presence: Presence, run: Runner) -> None:
+        super().__init__(pane)
+        self._pane, self._services, self._presence, self._run = pane, services, presence, run
+        self.members: dict[str, list[str]] = {}  # chat id -> member user ids
+        self._fetched: dict[str, int] = {}  # chat id -> its last_seq when members were fetched
+        self._loading: set[str] = set()
+        self.avatar = named(label(""), "Chat avatar")  # a picture, but never markup either
+        self.avatar.setFixedSize(SIZE, SIZE)
+        self.subtitle = label("")
+        self.subtitle.setProperty("muted", True)
+        named(self.subtitle, "Chat status")
+        column = QVBoxLayout()
+        column.setSpacing(0)
+        at = max(pane.header.indexOf(pane.title), 0)  # after the narrow layout's Back button
+        pane.header.removeWidget(pane.title)
+        column.addWidget(pane.title)
+        column.addWidget(self.subtitle)
+        pane.header.insertWidget(at, self.avatar, 0, Qt.AlignmentFlag.AlignVCenter)
+        pane.header.insertLayout(at + 1, column, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        pane.opened.connect(self._opened)
+
+    def _chat(self) -> Chat | None:
+        return self._services.chats.get(self._pane.chat_id or "")
+
+    def _opened(self, chat_id: str) -> None:
+        self._fetch(chat_id)
+        self.refresh()
+
+    def _fetch(self, chat_id: str) -> None:
+        chat = self._services.chats.get(chat_id)
+        if chat is None or chat_id in self._loading or self._services.rest is None:
+            return
+        self._loading.add(chat_id)
+        self._fetched[chat_id] = chat.last_seq
+        self._run(self._load_members(chat_id))
+
+    def _members_may_have_changed(self, chat: Chat) -> bool:
+        """A numbered event that is not the newest message (a join, a leave) came since."""
+        newest = chat.last_message.seq if chat.last_message is not None else 0
+        return chat.last_seq > self._fetched.get(chat.id, chat.last_seq) and newest < chat.last_seq
+
+    async def _load_members(self, chat_id: str) -> None:
+        try:
+            rest = self._services.rest
+            if rest is None:
+                return
+            rows = await rest.members(chat_id)
+            self.members[chat_id] = [uid for row in rows if (uid := _learn(self._presence, row))]
+        finally:
+            self._loading.discard(chat_id)
+        self.refresh()
+
+    def chat_changed(self, chat_id: str) -> None:
+        if chat_id == self._pane.chat_id:
+            self.refresh()
+
+    def refresh(self) -> None:
+        chat = self._chat()
+        if chat is None or not self._pane.isVisible():
+            return
+        if self._members_may_have_changed(chat):
+            self._fetch(chat.id)
+        title = self._services.chat_title(chat)
+        key = chat.peer_id if chat.is_direct and chat.peer_id else chat.id
+        ratio = self._pane.devicePixelRatioF()
+        self.avatar.setPixmap(avatar.pixmap(key, title, SIZE, ratio))
+        self.subtitle.setText(self.status(chat))
+
+    def status(self, chat: Chat) -> str:
+        if chat.is_direct and chat.peer_id:
+            peer = chat.peer_id
+            if self._presence.is_online(peer):
+                return self.tr("online")
+            seen = self._presence.last_seen(peer)
+            return self.tr("last seen %1").replace("%1", seen_label(seen)) if seen else ""
+        ids = self.members.get(chat.id)
+        if ids is None:
+            return ""
+        me = self._services.me
+        online = sum(
+            1 for u in ids if (me is not None and u == me.id) or self._presence.is_online(u)
+        )
+        members = self.tr("%n members", "", len(ids))
+        return self.tr("%1, %n online", "", online).replace("%1", members)
+
+
+def _learn(presence: Presence, row: JSON) -> str:
+    user_id = str(row.get("user_id") or "")
+    if user_id:
+        raw = row.get("last_seen_at")
+        seen = parse_time(raw) if isinstance(raw, str) and raw else None
+        presence.learn(user_id, bool(row.get("online")), seen)
+    return user_id
+
+
+def seen_label(moment: datetime) -> str:
+    """ "today at 10:05", "yesterday at 22:40" or "1 December at 10:05", in the UI language."""
+    local = moment.astimezone()
+    day = QDate(local.year, local.month, local.day)
+    time = QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+    today = QDate.currentDate()
+    if day == today:
+        return QCoreApplication.translate("ChatHeader", "today at %1").replace("%1", time)
+    if day == today.addDays(-1):
+        return QCoreApplication.translate("ChatHeader", "yesterday at %1").replace("%1", time)
+    date = QLocale().toString(day, "d MMMM" if day.year() == today.year() else "d MMMM yyyy")
+    at = QCoreApplication.translate("ChatHeader", "%1 at %2")
+    return at.replace("%1", date).replace("%2", time)
+
+
+def install(pane: ChatPane, services: Services, presence: Presence, run: Runner) -> ChatHeader:
+    return ChatHeader(pane, services, presence, run)

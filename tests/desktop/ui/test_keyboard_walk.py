@@ -1,0 +1,195 @@
+"""A keyboard-only walk (QTest key events to whatever has focus, no mouse): sign in, open a chat
+with Ctrl+K, pick an emoji, send, edit the message with Up, open Settings with Ctrl+, and the
+shortcuts overlay with Ctrl+/, close both with Esc. Every step is what a person would see.
+
+Screenshots of the overlay and the emoji picker in both themes and both languages go to
+tests/artifacts/keys_*.png.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QWidget
+
+from desktop.ui import i18n, retranslate, theme
+from desktop.ui.app import DesktopApp
+from desktop.ui.emoji import EMOJI, EmojiButton
+from desktop.ui.overlay import ShortcutsOverlay
+from tests.desktop.conftest import unique
+from tests.desktop.ui.helpers import PASSWORD, entries, screenshot, texts
+from tests.support.client import Api
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.desktop
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def translations(tmp_path: Path) -> Iterator[None]:
+    original = i18n.QM_DIR[0]
+    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(tmp_path)], check=True)
+    i18n.QM_DIR[0] = tmp_path
+    yield
+    retranslate.switch("en")
+    i18n.QM_DIR[0] = original
+    theme.apply("light")
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "something always has the keyboard focus"
+    return widget
+
+
+def press(
+    qtbot: Any, key: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
+    qtbot.keyClick(focused(), key, mods)
+
+
+def type_text(qtbot: Any, text: str) -> None:
+    qtbot.keyClicks(focused(), text)
+
+
+def tab_to(qtbot: Any, target: QWidget) -> None:
+    """Tab forward until `target` has the focus (at most 30 presses)."""
+    for _ in range(30):
+        if focused() is target:
+            return
+        press(qtbot, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {target.objectName()}")
+
+
+def test_a_keyboard_only_walk(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[[str], DesktopApp],
+    desktop_server: ServerProcess,
+    artifacts: Path,
+    translations: None,
+) -> None:
+    async def prepare() -> tuple[str, str]:
+        """An account with two chats, made over the API: the walk starts at the sign-in page."""
+        api = Api(desktop_server.url)
+        try:
+            ann = await api.user(unique("walk"))
+            bob = await api.user(unique("bob"))
+            await api.group(ann, bob, title="Ops")
+            return ann.username, await api.group(ann, bob, title="Roadmap")
+        finally:
+            await api.close()
+
+    name, chat_id = run(prepare())
+    app = make_app(desktop_server.url)
+    w = app.window
+    with qtbot.waitActive(w, timeout=5_000):
+        w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=5_000)
+
+    # Sign in: Tab to each field, type, Enter in the password field signs in.
+    tab_to(qtbot, w.signin.server)
+    focused_box = focused()
+    assert isinstance(focused_box, QLineEdit)
+    focused_box.selectAll()
+    type_text(qtbot, desktop_server.url)
+    tab_to(qtbot, w.signin.username)
+    type_text(qtbot, name)
+    tab_to(qtbot, w.signin.password)
+    type_text(qtbot, PASSWORD)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.chats_page, timeout=20_000)
+    qtbot.waitUntil(lambda: w.chat_proxy.rowCount() == 2, timeout=10_000)
+
+    # Ctrl+K, a few letters, Enter: the chat opens and the composer has the focus.
+    press(qtbot, Qt.Key.Key_K, CTRL)
+    qtbot.waitUntil(lambda: focused() is w.filter, timeout=5_000)
+    type_text(qtbot, "road")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.current_chat() == chat_id, timeout=5_000)
+    qtbot.waitUntil(lambda: focused() is w.pane.composer, timeout=5_000)
+    type_text(qtbot, "Ship it ")
+
+    # Tab to the emoji button, Space opens the picker, arrows move, Enter inserts at the cursor.
+    button = w.pane.findChild(EmojiButton)
+    assert button is not None
+    tab_to(qtbot, button)
+    assert button.hasFocus()
+    press(qtbot, Qt.Key.Key_Space)
+    picker = button.picker
+    assert picker is not None
+    qtbot.waitUntil(lambda: focused() is picker.grid, timeout=5_000)
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Right)
+    chosen = EMOJI[picker.grid.currentRow()]
+    assert chosen == EMOJI[9], "down one row of eight, right one"
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: focused() is w.pane.composer, timeout=5_000)
+    assert w.pane.composer.toPlainText() == f"Ship it {chosen}"
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: texts(app) == [f"Ship it {chosen}"], timeout=10_000)
+    qtbot.waitUntil(lambda: entries(app)[-1].seq is not None, timeout=10_000)
+
+    # Up in the empty composer edits my last message; Enter saves it.
+    press(qtbot, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: w.pane.editing is not None, timeout=5_000)
+    assert w.pane.composer.toPlainText() == f"Ship it {chosen}"
+    press(qtbot, Qt.Key.Key_End, CTRL)
+    type_text(qtbot, " today")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: texts(app) == [f"Ship it {chosen} today"], timeout=10_000)
+
+    # Ctrl+, opens Settings; Esc closes it and the focus comes back.
+    press(qtbot, Qt.Key.Key_Comma, CTRL)
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(QDialog)), timeout=5_000)
+    dialog = next(d for d in w.findChildren(QDialog) if d.isVisible())
+    qtbot.waitUntil(lambda: dialog.isAncestorOf(focused()), timeout=5_000)
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+
+    # Ctrl+/ shows every shortcut; Esc closes it and gives the focus back to the composer.
+    with qtbot.waitActive(w, timeout=5_000):  # a window manager does this; offscreen has none
+        w.activateWindow()
+    qtbot.waitUntil(lambda: focused() is w.pane.composer, timeout=5_000)
+    press(qtbot, Qt.Key.Key_Slash, CTRL)
+    overlay = w.findChild(ShortcutsOverlay)
+    assert overlay is not None
+    qtbot.waitUntil(overlay.isVisible, timeout=5_000)
+    assert focused() is overlay
+    shown = [what.text() for _key, what in overlay.rows]
+    assert "Edit my last message (in an empty composer)" in shown
+    assert [key.text() for key, _what in overlay.rows][:1] == ["Ctrl+K"]
+    for lang in ("en", "ru"):
+        if lang == "ru":
+            retranslate.switch("ru")
+            qtbot.waitUntil(lambda: overlay.heading.text() == "Сочетания клавиш", timeout=5_000)
+            qtbot.waitUntil(lambda: _fits(overlay), timeout=5_000)  # longer Russian lines fit
+            assert "Изменить моё последнее сообщение (в пустом поле ввода)" in [
+                what.text() for _key, what in overlay.rows
+            ]
+        for look in ("light", "dark"):
+            theme.apply(look)
+            screenshot(app, artifacts / f"keys_overlay_{lang}_{look}.png")
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5_000)
+    assert focused() is w.pane.composer
+    button.open_picker()
+    qtbot.waitUntil(lambda: focused() is picker.grid, timeout=5_000)
+    for look in ("light", "dark"):
+        theme.apply(look)
+        assert picker.grab().save(str(artifacts / f"keys_emoji_picker_{look}.png"))
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5_000)
+    assert w.pane.composer.toPlainText() == "", "Esc inserts nothing"
+
+
+def _fits(overlay: ShortcutsOverlay) -> bool:
+    return all(what.width() >= what.sizeHint().width() for _key, what in overlay.rows)
