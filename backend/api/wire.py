@@ -15,7 +15,7 @@ from typing import Any
 
 from backend.domain.calls import Call
 from backend.domain.events import Event
-from backend.domain.models import Chat, Message, User
+from backend.domain.models import Attachment, Chat, Message, User
 from backend.domain.ports import EventBus, EventHandler
 from backend.services.chats import ChatView, MemberView
 from backend.services.search import Hit
@@ -49,12 +49,27 @@ def message(m: Message) -> dict[str, Any]:
         "seq": m.seq,
         "sender_id": m.sender_id,
         "text": None if m.deleted else m.text,
-        "attachments": [] if m.deleted else list(m.attachments),
+        "attachments": [] if m.deleted else [attachment(a) for a in m.attachments],
         "reply_to_seq": m.reply_to_seq,
         "created_at": ts(m.created_at),
         "edited_at": ts(m.edited_at),
         "deleted": m.deleted,
         "client_msg_id": m.client_msg_id,
+    }
+
+
+def attachment(a: Attachment) -> dict[str, Any]:
+    """A file as a message carries it; also the answer to an upload."""
+    return {
+        "id": a.id,
+        "name": a.name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "sha256": a.sha256,
+        "width": a.width,
+        "height": a.height,
+        "has_thumbnail": a.has_thumbnail,
+        "placeholder": a.placeholder,
     }
 
 

@@ -66,6 +66,22 @@ def message_id(chat_id: str, seq: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file as the message that carries it saw it when sent: a snapshot, so a message reads
+    the same from either store and on every replica without asking the file table."""
+
+    id: str
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    has_thumbnail: bool = False
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """The current state of a message; a deleted one is a tombstone without text."""
 
@@ -77,7 +93,7 @@ class Message:
     client_msg_id: str | None
     edited_at: datetime | None = None
     deleted: bool = False
-    attachments: tuple[dict[str, Any], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     reply_to_seq: int | None = None
     # The `seq` of the chat event that produced this state (0: its creation, `seq` itself). A
     # store applies a write only over an older version, so writes landing out of order across
@@ -208,3 +224,17 @@ class StoredFile:
     claim: str | None = None  # the client_msg_id of the send that claimed it
     message_seq: int | None = None
     deleted: bool = False
+
+    def attachment(self) -> Attachment:
+        """What a message that attaches this file keeps of it."""
+        return Attachment(
+            self.id,
+            self.name,
+            self.size,
+            self.content_type,
+            self.sha256,
+            self.width,
+            self.height,
+            self.has_thumbnail,
+            self.placeholder,
+        )

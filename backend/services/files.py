@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from backend.domain.errors import InvalidInput, NotFound, PayloadTooLarge
-from backend.domain.models import StoredFile
+from backend.domain.models import Attachment, StoredFile
 from backend.domain.ports import (
     BlobStore,
     Clock,
@@ -73,20 +72,6 @@ def disposition(kind: str, name: str) -> str:
     """RFC 6266: an ASCII fallback plus the UTF-8 name; neither can break out of the header."""
     fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\%;' else "_" for c in name)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def wire(f: StoredFile) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "name": f.name,
-        "size": f.size,
-        "content_type": f.content_type,
-        "sha256": f.sha256,
-        "width": f.width,
-        "height": f.height,
-        "has_thumbnail": f.has_thumbnail,
-        "placeholder": f.placeholder,
-    }
 
 
 class FileService:
@@ -224,7 +209,7 @@ class FileService:
 
     async def claim(
         self, user_id: str, chat_id: str, client_msg_id: str, file_ids: Sequence[str]
-    ) -> tuple[dict[str, Any], ...]:
+    ) -> tuple[Attachment, ...]:
         """For a send: the files become this message's, or the send is refused (422)."""
         if not file_ids:
             return ()
@@ -239,7 +224,7 @@ class FileService:
                 "Some files cannot be attached here (not yours, not in this chat, or attached).",
                 code="attachment_unavailable",
             )
-        return tuple(wire(f) for f in claimed)
+        return tuple(f.attachment() for f in claimed)
 
     async def attached(self, file_ids: Sequence[str], client_msg_id: str, seq: int) -> None:
         if file_ids:

@@ -6,13 +6,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from backend.domain import events as ev
 from backend.domain import rules
 from backend.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from backend.domain.events import Event
-from backend.domain.models import ChatEvent, EventType, Message
+from backend.domain.models import Attachment, ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, MessageStore, RateLimiter
 from backend.services.chats import ChatService
 from backend.services.files import FileService
@@ -122,12 +121,12 @@ class MessageService:
             raise result.error
         assert message is not None
         if attachments and self._files is not None:
-            await self._files.attached([a["id"] for a in attachments], client_msg_id, message.seq)
+            await self._files.attached([a.id for a in attachments], client_msg_id, message.seq)
         return message, result.duplicate
 
     async def _claim(
         self, user_id: str, chat_id: str, client_msg_id: str, attachment_ids: Sequence[str]
-    ) -> tuple[dict[str, Any], ...]:
+    ) -> tuple[Attachment, ...]:
         if not attachment_ids:
             return ()
         if self._files is None:

@@ -38,6 +38,7 @@ class Chats:
         self.chats: dict[str, Chat] = {}
         self.dropped: list[Callable[[str], None]] = []  # told of every chat removed from the list
         self._refresh: asyncio.Task[None] | None = None
+        self._again = False
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -87,8 +88,18 @@ class Chats:
         self._tasks.spawn(self._learn_senders(chats), "learn-senders")
 
     def refresh_soon(self) -> None:
-        if self._refresh is None or self._refresh.done():
-            self._refresh = self._tasks.spawn(self.refresh(), "refresh-chats")
+        """One refresh at a time; an event during one asks for another after it, since the list
+        in flight may have been read before that event's chat existed."""
+        if self._refresh is not None and not self._refresh.done():
+            self._again = True
+            return
+        self._refresh = self._tasks.spawn(self._refresh_until_current(), "refresh-chats")
+
+    async def _refresh_until_current(self) -> None:
+        self._again = True
+        while self._again:
+            self._again = False
+            await self.refresh()
 
     async def _learn_senders(self, chats: list[Chat]) -> None:
         """After the list is shown: names of last-message senders we do not know yet."""

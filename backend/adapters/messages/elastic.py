@@ -34,6 +34,7 @@ from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
+from backend.adapters.messages import attachments as stored
 from backend.adapters.messages.elastic_search import (
     SEARCH_MAPPINGS,
     search_body,
@@ -104,9 +105,9 @@ def _doc(m: Message) -> dict[str, Any]:
         "edited_at": m.edited_at.isoformat() if m.edited_at else None,
         "deleted": m.deleted,
         "client_msg_id": m.client_msg_id,
-        "attachments": list(m.attachments),
+        "attachments": stored.records(m.attachments),
         "reply_to_seq": m.reply_to_seq,
-        **search_fields(m.text, m.attachments, m.deleted),
+        **search_fields(m.text, stored.records(m.attachments), m.deleted),
     }
 
 
@@ -122,7 +123,7 @@ def _message(src: Mapping[str, Any]) -> Message:
         client_msg_id=src.get("client_msg_id"),
         edited_at=datetime.fromisoformat(edited) if edited else None,
         deleted=bool(src.get("deleted", False)),
-        attachments=tuple(src.get("attachments") or ()),
+        attachments=stored.parse(src.get("attachments")),
         reply_to_seq=src.get("reply_to_seq"),
         version=int(src.get(VERSION_KEY, 0)) % DELETED_VERSIONS,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.domain.models import Message
 from backend.domain.ports import SearchRequest
-from backend.domain.search.analysis import attachment_names, index_terms
+from backend.domain.search.analysis import index_terms
 from backend.domain.search.query import Clause, Phrase
 
 STREAM, WORDS = 0, 1
@@ -31,7 +31,7 @@ async def replace_postings(conn: Any, messages: Sequence[Message]) -> None:
     for m in messages:
         if m.deleted:
             continue
-        terms, words = index_terms(m.text, attachment_names(m.attachments))
+        terms, words = index_terms(m.text, [a.name for a in m.attachments])
         for col, text in ((STREAM, terms), (WORDS, words)):
             rows += [(m.id, m.chat_id, col, i, t) for i, t in enumerate(text.split())]
     if rows:

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import MessageRow
+from backend.adapters.messages import attachments as stored
 from backend.adapters.messages.sql_search import replace_terms, search_ids
 from backend.domain.models import Message, message_id, newest_states
 from backend.domain.ports import SearchRequest
@@ -28,7 +29,7 @@ def _message(row: MessageRow) -> Message:
         client_msg_id=row.client_msg_id,
         edited_at=row.edited_at,
         deleted=row.deleted,
-        attachments=tuple(row.attachments or ()),
+        attachments=stored.parse(row.attachments),
         reply_to_seq=row.reply_to_seq,
         version=row.version,
     )
@@ -45,7 +46,7 @@ def _row(m: Message) -> MessageRow:
         edited_at=m.edited_at,
         deleted=m.deleted,
         client_msg_id=m.client_msg_id,
-        attachments=list(m.attachments),
+        attachments=stored.records(m.attachments),
         reply_to_seq=m.reply_to_seq,
         version=m.revision,
     )
@@ -86,7 +87,7 @@ class SqlMessageStore:
                         text=m.text,
                         edited_at=m.edited_at,
                         deleted=m.deleted,
-                        attachments=list(m.attachments),
+                        attachments=stored.records(m.attachments),
                         version=m.revision,
                     )
                 )

@@ -16,7 +16,7 @@ from tortoise import connections
 from backend.adapters.messages.mysql_search import replace_postings, search_sql
 from backend.domain.models import Message
 from backend.domain.ports import SearchRequest
-from backend.domain.search.analysis import attachment_names, index_terms
+from backend.domain.search.analysis import index_terms
 from backend.domain.search.query import Clause
 
 
@@ -37,7 +37,7 @@ async def replace_terms(conn: Any, messages: Sequence[Message]) -> None:
     for m in messages:
         if m.deleted:
             continue
-        terms, words = index_terms(m.text, attachment_names(m.attachments))
+        terms, words = index_terms(m.text, [a.name for a in m.attachments])
         if terms or words:
             await conn.execute_query(
                 "INSERT INTO message_terms (message_id, chat, terms, words) VALUES (?, ?, ?, ?)",

@@ -18,11 +18,12 @@ from typing import Any
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import redirect
 
+from backend.api import wire
 from backend.api.errors import problem
 from backend.api.http import files_doc
 from backend.api.http.common import check_path, container, ok, user_id
 from backend.domain.errors import BadRequest, InvalidInput, PayloadTooLarge
-from backend.services.files import Download, FileService, wire
+from backend.services.files import Download, FileService
 
 bp = Blueprint("files")
 
@@ -77,7 +78,7 @@ async def upload(request: Request) -> HTTPResponse:
     except PayloadTooLarge:
         await _discard(request)
         raise
-    return ok({"file": wire(stored)}, status=201)
+    return ok({"file": wire.attachment(stored.attachment())}, status=201)
 
 
 async def _discard(request: Request) -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sanic import HTTPResponse, Request
 
+from backend.api import wire
 from backend.api.http.common import container, ok, user_id
 from backend.api.http.files import _body, _declared_length, _discard
 from backend.domain.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
-from backend.services.files import wire
 from backend.services.uploads import MAX_CHUNK_BYTES, ResumableUploads, wire_upload
 
 
@@ -70,4 +70,4 @@ async def abandon(request: Request, upload_id: str) -> HTTPResponse:
 
 async def complete(request: Request, upload_id: str) -> HTTPResponse:
     stored = await _uploads(request).complete(user_id(request), upload_id)
-    return ok({"file": wire(stored)}, status=201)
+    return ok({"file": wire.attachment(stored.attachment())}, status=201)

@@ -246,9 +246,9 @@ def index_terms(text: str | None, file_names: Iterable[str] = ()) -> tuple[str, 
 
 
 def attachment_names(attachments: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The file names of a message's attachments (`file.name`), which search finds like text.
+    """The file names of stored attachment records (`file.name`), which search finds like text.
 
-    The hook for attachments: stores index
-    `index_terms(m.text, attachment_names(m.attachments))`.
+    For documents and rows read raw (the Elasticsearch reindex, the search migration); a
+    `Message`'s typed attachments give their names directly (`a.name`).
     """
     return [str(a["name"]) for a in attachments if isinstance(a.get("name"), str)]

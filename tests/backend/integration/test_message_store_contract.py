@@ -24,7 +24,7 @@ from elasticsearch import AsyncElasticsearch
 
 from backend.adapters.messages.elastic import GAP_LIMIT, ElasticMessageStore, run_reindex
 from backend.domain.errors import Unavailable
-from backend.domain.models import Message
+from backend.domain.models import Attachment, Message
 from backend.domain.ports import MessageStore
 from tests.support.engines import engine, run_engine, unique
 from tests.support.server import poll
@@ -145,7 +145,7 @@ async def test_write_then_get_round_trips_every_field(store: Store) -> None:
     full = replace(
         msg(c, 1, text="héllo ✓ <b>not html</b>"),
         edited_at=BASE + timedelta(minutes=5),
-        attachments=({"id": "f1", "name": "a.png", "size": 12, "mime": "image/png"},),
+        attachments=(Attachment("f1", "a.png", 12, "image/png", "ab" * 32, 4, 3, True, "data:,"),),
         reply_to_seq=None,
     )
     reply = replace(msg(c, 2, sender="bob"), reply_to_seq=1, client_msg_id=None)
@@ -215,7 +215,7 @@ async def test_history_pages(store: Store) -> None:
 
 async def test_tombstones_stay_in_history_without_content(store: Store) -> None:
     c = chat()
-    original = replace(msg(c, 1), attachments=({"id": "f1", "name": "x.txt"},))
+    original = replace(msg(c, 1), attachments=(Attachment("f1", "x.txt", 3, "text/plain", ""),))
     await store.write([original, msg(c, 2)])
     await store.write([tombstone(original)])
 

@@ -19,7 +19,7 @@ import pytest
 from elasticsearch import AsyncElasticsearch
 
 from backend.adapters.messages.elastic import ElasticMessageStore
-from backend.domain.models import Message
+from backend.domain.models import Attachment, Message
 from backend.domain.ports import MessageSearch, SearchRequest
 from backend.domain.search.query import parse
 from tests.backend.integration.test_message_store_contract import (
@@ -186,9 +186,12 @@ async def test_a_stale_edit_landing_late_leaves_the_newer_terms(store: SearchSto
     assert await seqs(store, "breakfast ", [c]) == []
 
 
+PDF = Attachment("f1", "plan.pdf", 10, "application/pdf", "")
+
+
 async def test_filters_sender_and_files(store: SearchStore) -> None:
     c = chat()
-    plan = replace(msg(c, 1, sender="bob", text="the plan"), attachments=({"name": "plan.pdf"},))
+    plan = replace(msg(c, 1, sender="bob", text="the plan"), attachments=(PDF,))
     await store.write([plan, msg(c, 2, sender="alice", text="the plan, again")])
     await settled(store, "plan ", [c], [2, 1])
     assert await seqs(store, "plan ", [c], sender_ids=("bob",)) == [1]

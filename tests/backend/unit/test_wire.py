@@ -14,14 +14,15 @@ from backend.api import wire
 from backend.domain import events as ev
 from backend.domain.calls import Call, CallKind, CallState
 from backend.domain.events import Event
-from backend.domain.models import Chat, ChatKind, Message, User
+from backend.domain.models import Attachment, Chat, ChatKind, Message, User
 
 AT = datetime(2026, 12, 1, 9, 30, 0, 250000, tzinfo=UTC)
 ALICE = User("u-a", "alice", "alice@example.org", "Alice", AT)
 
 
 def _message(*, deleted: bool = False) -> Message:
-    base = Message("c1", 7, "u-a", "hi", AT, "cm-1", attachments=({"id": "f1"},))
+    file = Attachment("f1", "a.png", 12, "image/png", "ab" * 32, 4, 3, True, None)
+    base = Message("c1", 7, "u-a", "hi", AT, "cm-1", attachments=(file,))
     return replace(base, deleted=deleted)
 
 
@@ -33,7 +34,19 @@ def test_a_message_has_the_contract_shape_and_a_tombstone_shows_nothing() -> Non
             "seq": 7,
             "sender_id": "u-a",
             "text": "hi",
-            "attachments": [{"id": "f1"}],
+            "attachments": [
+                {
+                    "id": "f1",
+                    "name": "a.png",
+                    "size": 12,
+                    "content_type": "image/png",
+                    "sha256": "ab" * 32,
+                    "width": 4,
+                    "height": 3,
+                    "has_thumbnail": True,
+                    "placeholder": None,
+                }
+            ],
             "reply_to_seq": None,
             "created_at": "2026-12-01T09:30:00.250000Z",
             "edited_at": None,
