@@ -27,6 +27,8 @@ class EventType(StrEnum):
     MESSAGE_DELETED = "message.deleted"
     MEMBER_ADDED = "member.added"
     MEMBER_REMOVED = "member.removed"
+    REACTION_ADDED = "reaction.added"
+    REACTION_REMOVED = "reaction.removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,9 @@ class Message:
     deleted: bool = False
     attachments: tuple[dict[str, Any], ...] = ()
     reply_to_seq: int | None = None
+    # emoji -> the ids of the members who reacted with it, oldest first; the message stores
+    # never hold these (see `ChatRepo.reactions`), the services attach them on the way out
+    reactions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
