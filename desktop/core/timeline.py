@@ -228,7 +228,12 @@ class Timeline:
     # -- our own sends ----------------------------------------------------------------------
 
     def add_pending(
-        self, client_msg_id: str, sender_id: str, text: str, attachments: tuple[JSON, ...] = ()
+        self,
+        client_msg_id: str,
+        sender_id: str,
+        text: str,
+        attachments: tuple[JSON, ...] = (),
+        reply_to_seq: int | None = None,
     ) -> Entry:
         entry = Entry(
             chat_id=self.chat_id,
@@ -239,6 +244,7 @@ class Timeline:
             client_msg_id=client_msg_id,
             state=SendState.PENDING,
             attachments=attachments,
+            reply_to_seq=reply_to_seq,
         )
         row = len(self)
         self.observer.begin_insert(row, row)
