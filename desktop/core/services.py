@@ -78,8 +78,15 @@ class Outbox(Connection, Protocol):
     deleting, typing notices."""
 
     async def send(
-        self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
+        self,
+        chat_id: str,
+        text: str,
+        files: tuple[JSON, ...] = (),
+        client_msg_id: str = "",
+        reply_to_seq: int | None = None,
     ) -> str: ...
+
+    async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> None: ...
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None: ...
 
