@@ -1,84 +1,95 @@
-"""The realtime half of `Messenger`: every server event applied to the app's state.
+"""Every server event routed to the service it changes, without Qt.
 
-`LiveEvents` implements `RealtimeHandler` for the realtime client: acknowledgements, refusals,
-message/member/presence/typing/read events, resume positions and resyncs. It is a mixin of
-`Messenger` (which owns the state and the use cases) so each file stays about one thing.
+`LiveEvents` is the realtime client's `RealtimeHandler`: acknowledgements and refusals go to the
+timelines, message/member/read events to the chat list and the timelines, presence and typing to
+`Presence`, `call.*` frames to the call centre, and it keeps the resume positions. It holds no
+state of its own beyond the notification order; the services it routes to own theirs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from desktop.core.calls import CallCenter
+from desktop.core.chats import Chats
 from desktop.core.errors import ApiError, describe
 from desktop.core.listener import AppListener
+from desktop.core.people import People
 from desktop.core.positions import SEQ_TYPES, Positions
 from desktop.core.presence import Presence
-from desktop.core.rest import RestClient
+from desktop.core.signed_in import Session
 from desktop.core.tasks import TaskRegistry
-from desktop.core.timeline import SendState, Timeline
-from desktop.core.users import Directory
+from desktop.core.timeline import SendState
+from desktop.core.timelines import Timelines
 from desktop.core.wire import JSON, Chat, Message, User
 
 log = logging.getLogger(__name__)
 
 
 class LiveEvents:
-    """Needs the state below; `Messenger` provides it and the few helpers declared at the end."""
+    """Routes the realtime client's reports to the chats, timelines, presence and calls."""
 
-    listener: AppListener
-    tasks: TaskRegistry
-    me: User | None
-    chats: dict[str, Chat]
-    timelines: dict[str, Timeline]
-    users: Directory
-    presence: Presence
-    current_chat: str | None
-    window_active: bool
-    _notify_lock: asyncio.Lock
-    positions: Positions
-    calls: CallCenter
+    def __init__(
+        self,
+        session: Session,
+        people: People,
+        chats: Chats,
+        timelines: Timelines,
+        presence: Presence,
+        positions: Positions,
+        calls: CallCenter,
+        listener: AppListener,
+        tasks: TaskRegistry,
+        session_expired: Callable[[], None],
+    ) -> None:
+        self._session, self._people = session, people
+        self._chats, self._timelines = chats, timelines
+        self._presence, self.positions, self._calls = presence, positions, calls
+        self._listener, self._tasks = listener, tasks
+        self._session_expired = session_expired
+        self._notify_lock = asyncio.Lock()
 
     def resume_cursor(self) -> list[JSON]:
         """Every known chat from the highest `seq` seen: the server sends what came after."""
         return [
             {"chat_id": chat_id, "last_seq": last}
-            for chat_id in self.chats
+            for chat_id in self._chats.chats
             if (last := self.positions.last(chat_id)) is not None
         ]
 
     def on_ready(self, ready: JSON) -> None:
-        if {str(c["chat_id"]) for c in ready.get("chats", [])} - set(self.chats):
-            self._refresh_chats_soon()
+        if {str(c["chat_id"]) for c in ready.get("chats", [])} - set(self._chats.chats):
+            self._chats.refresh_soon()
 
     def on_connection(self, online: bool) -> None:
-        self.listener.connection_changed(online)
+        self._listener.connection_changed(online)
 
     def on_session_expired(self) -> None:
-        self.tasks.spawn(self.sign_out("Your session has ended. Please sign in again."))
+        self._session_expired()
 
     def on_ack(self, ack: JSON) -> None:
         chat_id = str(ack.get("chat_id", ""))
         seq = int(ack.get("seq", 0))
-        self.timeline(chat_id).acknowledge(
+        self._timelines.timeline(chat_id).acknowledge(
             str(ack.get("client_msg_id")), seq, str(ack.get("id") or f"{chat_id}:{seq}")
         )
-        chat = self.chats.get(chat_id)
-        if chat is not None and self.current_chat == chat_id:
-            self._maybe_mark_read(chat_id)
+        chat = self._chats.chats.get(chat_id)
+        if chat is not None and self._timelines.current_chat == chat_id:
+            self._timelines.maybe_mark_read(chat_id)
 
     def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
         error = describe(ApiError(0, code, detail, "send"))
-        for tl in self.timelines.values():
+        for tl in self._timelines.timelines.values():
             if tl.entry(client_msg_id) is not None:
                 tl.set_state(client_msg_id, SendState.FAILED, error)
-        self.listener.error(error)
+        self._listener.error(error)
 
     def on_event(self, frame: JSON) -> None:
         kind = str(frame.get("type", ""))
         chat_id = str(frame.get("chat_id", ""))
-        chat = self.chats.get(chat_id)
+        chat = self._chats.chats.get(chat_id)
         fresh: bool | None = None  # whether this seq is new to us; None: not tracked
         if kind in SEQ_TYPES and chat is not None and "seq" in frame:
             seq = int(frame["seq"])
@@ -89,28 +100,30 @@ class LiveEvents:
         elif kind in ("member.added", "member.removed"):
             self._on_member(kind, chat_id, str(frame.get("user_id", "")), frame)
         elif kind == "chat.created":
-            self._refresh_chats_soon()
+            self._chats.refresh_soon()
         elif kind == "presence":
-            user_id = str(frame.get("user_id"))
-            self.presence.set_online(user_id, bool(frame.get("online")))
-            for chat in self.chats.values():
-                if chat.peer_id == user_id:
-                    self.listener.chat_changed(chat.id)
+            self._on_presence(str(frame.get("user_id")), bool(frame.get("online")))
         elif kind == "typing":
-            self.presence.started_typing(chat_id, str(frame.get("user_id", "")))
+            self._presence.started_typing(chat_id, str(frame.get("user_id", "")))
         elif kind == "read":
             self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
         elif kind == "resync":
-            self.tasks.spawn(self._resync(chat_id), "resync")
+            self._tasks.spawn(self._resync(chat_id), "resync")
         elif kind.startswith("call."):
-            self.calls.on_frame(frame)
+            self._calls.on_frame(frame)
+
+    def _on_presence(self, user_id: str, online: bool) -> None:
+        self._presence.set_online(user_id, online)
+        for chat in self._chats.chats.values():
+            if chat.peer_id == user_id:
+                self._listener.chat_changed(chat.id)
 
     def _on_message(self, kind: str, m: Message, fresh: bool | None = None) -> None:
-        chat = self.chats.get(m.chat_id)
+        chat = self._chats.chats.get(m.chat_id)
         if chat is None:
-            self._refresh_chats_soon()
+            self._chats.refresh_soon()
             return
-        tl = self.timelines.get(m.chat_id)
+        tl = self._timelines.timelines.get(m.chat_id)
         if tl is not None and tl.loaded:
             is_new = tl.row_of_seq(m.seq) is None
         elif fresh is not None:
@@ -125,18 +138,20 @@ class LiveEvents:
             if chat.last_message is None or m.seq >= chat.last_message.seq:
                 chat.last_message = m
                 chat.activity = m.created_at
-            mine = self.me is not None and m.sender_id == self.me.id
-            if is_new and not mine:
-                self.presence.stopped_typing(m.chat_id, m.sender_id)
-                in_front = self.current_chat == m.chat_id and self.window_active
-                if in_front:
-                    self._maybe_mark_read(m.chat_id)
-                else:
-                    chat.unread += 1
-                    self.tasks.spawn(self._notify(chat, m), "notify")
+            if is_new and not self._people.is_mine(m.sender_id):
+                self._arrived(chat, m)
         elif chat.last_message is not None and chat.last_message.seq == m.seq:
             chat.last_message = m
-        self.listener.chat_changed(m.chat_id)
+        self._listener.chat_changed(m.chat_id)
+
+    def _arrived(self, chat: Chat, m: Message) -> None:
+        """Someone else's new message: read at once if the chat is in front, else counted."""
+        self._presence.stopped_typing(m.chat_id, m.sender_id)
+        if self._timelines.in_front(m.chat_id):
+            self._timelines.maybe_mark_read(m.chat_id)
+        else:
+            chat.unread += 1
+            self._tasks.spawn(self._notify(chat, m), "notify")
 
     async def _notify(self, chat: Chat, m: Message) -> None:
         """A desktop notification; learns the sender's name first if it is new to us.
@@ -144,74 +159,42 @@ class LiveEvents:
         Notifications leave in message order: the lock is taken first thing, and asyncio's
         locks are fair, so a later message never overtakes one still waiting for a name.
         """
+        users = self._people.users
         async with self._notify_lock:
-            if self.rest is not None and self.users.get(m.sender_id) is None:
-                await self.users.fetch_members(self.rest, chat.id, force=True)
-                self.listener.chat_changed(chat.id)
-            sender = self.users.label(m.sender_id)
-            self.listener.notify(chat.id, self.chat_title(chat), f"{sender}: {m.text[:200]}")
-
-    async def _learn_senders(self, chats: list[Chat]) -> None:
-        """After the list is shown: names of last-message senders we do not know yet."""
-        assert self.rest is not None
-        for chat in chats:
-            last = chat.last_message
-            if last is not None and self.users.get(last.sender_id) is None:
-                await self.users.fetch_members(self.rest, chat.id, force=True)
-                self.listener.chat_changed(chat.id)
+            rest = self._session.rest
+            if rest is not None and users.get(m.sender_id) is None:
+                await users.fetch_members(rest, chat.id, force=True)
+                self._listener.chat_changed(chat.id)
+            sender = users.label(m.sender_id)
+            title = self._chats.chat_title(chat)
+            self._listener.notify(chat.id, title, f"{sender}: {m.text[:200]}")
 
     def _on_member(self, kind: str, chat_id: str, user_id: str, frame: JSON) -> None:
         user = frame.get("user")
         if isinstance(user, dict):
-            self.users.add(User.from_json(user))
-        is_me = self.me is not None and user_id == self.me.id
+            self._people.users.add(User.from_json(user))
+        is_me = self._people.is_mine(user_id)
         if kind == "member.removed" and is_me:
-            self._drop_chat(chat_id)
-        elif chat_id not in self.chats or is_me:
-            self._refresh_chats_soon()
+            self._chats.drop(chat_id)
+        elif chat_id not in self._chats.chats or is_me:
+            self._chats.refresh_soon()
 
     def _on_read(self, chat_id: str, user_id: str, seq: int) -> None:
-        chat = self.chats.get(chat_id)
-        if chat is None or self.me is None or user_id != self.me.id:
+        chat = self._chats.chats.get(chat_id)
+        if chat is None or not self._people.is_mine(user_id):
             return
         chat.last_read_seq = max(chat.last_read_seq, seq)
         if chat.last_message is None or seq >= chat.last_message.seq:
             chat.unread = 0
-            self.listener.chat_changed(chat_id)
+            self._listener.chat_changed(chat_id)
 
     async def _resync(self, chat_id: str) -> None:
         """Too far behind for a resume: reload the chat and start its seqs where the server is."""
-        assert self.rest is not None
+        rest = self._session.rest
+        assert rest is not None
         self.positions.forget(chat_id)
-        tl = self.timelines.get(chat_id)
+        tl = self._timelines.timelines.get(chat_id)
         if tl is not None and tl.loaded:
-            messages, has_more = await self.rest.history(chat_id)
+            messages, has_more = await rest.history(chat_id)
             tl.replace(messages, has_more)
-        await self.refresh_chats()
-
-    # -- provided by Messenger --------------------------------------------------------------
-
-    @property
-    def rest(self) -> RestClient | None:
-        raise NotImplementedError
-
-    def timeline(self, chat_id: str) -> Timeline:
-        raise NotImplementedError
-
-    def chat_title(self, chat: Chat) -> str:
-        raise NotImplementedError
-
-    def _refresh_chats_soon(self) -> None:
-        raise NotImplementedError
-
-    def _maybe_mark_read(self, chat_id: str) -> None:
-        raise NotImplementedError
-
-    def _drop_chat(self, chat_id: str) -> None:
-        raise NotImplementedError
-
-    async def refresh_chats(self) -> None:
-        raise NotImplementedError
-
-    async def sign_out(self, reason: str = "") -> None:
-        raise NotImplementedError
+        await self._chats.refresh()

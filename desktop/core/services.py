@@ -1,17 +1,20 @@
 """The narrow services widgets receive instead of the whole `Messenger` (STYLE.md rule 12).
 
 Each protocol is the part of the signed-in app one kind of widget actually uses, so a widget's
-constructor says what it depends on and mypy refuses a widget that reaches further. Writing
-(`desktop.core.outbox.Outbox`), presence and typing (`desktop.core.presence.Presence`) and the
-clients (`desktop.core.signed_in.Session`) are objects of their own; `Messenger` satisfies the
-reading protocols itself.
+constructor says what it depends on and mypy refuses a widget that reaches further. The objects
+behind them: the chat list (`desktop.core.chats.Chats`: `ChatList`, `ChatManagement`), the
+timelines (`desktop.core.timelines.Timelines`: `ChatServices`, `Searchable`, `Reading`), names
+and the profile (`desktop.core.people.People`: `People`, `Profile`), writing
+(`desktop.core.outbox.Outbox`), presence and typing (`desktop.core.presence.Presence`), and the
+session's lifecycle (`desktop.core.app.Messenger`: `Account`, the only one it satisfies).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from desktop.core.calls import CallCenter
 from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
@@ -112,14 +115,71 @@ class Searchable(Timelines, Connection, Protocol):
     """What message search uses: the REST client, names and titles, and opening a chat."""
 
 
-class CallServices(Protocol):
-    """What the call controls use: the call centre, the chats and names of callers."""
+class Reading(ChatServices, Protocol):
+    """What the main window tells the timelines: which chat is in front, and whether the window
+    is active (messages arriving there are read)."""
 
-    @property
-    def calls(self) -> CallCenter: ...
+    def set_focus(self, chat_id: str | None, window_active: bool) -> None: ...
+
+
+class ChatManagement(ChatList, Protocol):
+    """What the main window does to the chat list: new chats, invitations, leaving."""
+
+    async def create_group(self, title: str, usernames: list[str]) -> Chat: ...
+
+    async def direct_with(self, user: User) -> Chat: ...
+
+    async def invite(self, chat_id: str, username: str) -> None: ...
+
+    async def leave(self, chat_id: str) -> None: ...
+
+
+class Profile(People, Protocol):
+    """My profile and finding people to write to (`desktop.core.people.People`)."""
+
+    async def search_users(self, prefix: str) -> list[User]: ...
+
+    async def update_profile(self, display_name: str, email: str) -> User: ...
+
+    async def change_password(self, current: str, new: str) -> None: ...
+
+
+class Account(Protocol):
+    """Signing up, in and out, and asking the socket to reconnect now (the offline banner)."""
+
+    async def sign_up(
+        self, server_url: str, username: str, email: str, password: str, display_name: str
+    ) -> User: ...
+
+    async def sign_in(self, server_url: str, login: str, password: str) -> User: ...
+
+    async def sign_out(self, reason: str = "") -> None: ...
+
+    def reconnect_now(self) -> None: ...
+
+
+class CallServices(Protocol):
+    """What the call controls use of the chats: their list and the names of callers."""
 
     @property
     def chats(self) -> dict[str, Chat]: ...
 
     @property
     def users(self) -> Directory: ...
+
+
+Spawn = Callable[[Coroutine[Any, Any, Any]], object]
+
+
+@dataclass(frozen=True)
+class WindowServices:
+    """What the main window is given: one narrow service per kind of widget it builds, and the
+    one place its coroutines are started (their failures end in the error banner)."""
+
+    account: Account
+    chats: ChatManagement
+    reading: Reading
+    people: Profile
+    outbox: Outbox
+    typing: Typing
+    spawn: Spawn

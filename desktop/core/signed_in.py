@@ -3,8 +3,9 @@ realtime client's lifecycle.
 
 `Session` is the one owner of the two clients and of the saved refresh token: it signs up, signs
 in or resumes the saved session, keeps the stored refresh token current as tokens rotate, starts
-and stops the realtime client, and signs out. What the user sees of chats lives in `Messenger`,
-which asks this object for its clients.
+and stops the realtime client, and signs out. What the user sees of chats lives in the chat list
+and timeline services (`desktop.core.chats`, `desktop.core.timelines`), which ask this object
+for its clients.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from desktop.core import offline
 from desktop.core.app import Messenger
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ServerUnreachableError
+from desktop.core.services import WindowServices
 from desktop.core.session import SecretStore, SessionStore
 from desktop.ui import i18n, shortcuts, theme
 from desktop.ui.bridge import Bridge
@@ -110,9 +111,23 @@ def build(
     bridge = Bridge()
     messenger = Messenger(sessions, bridge, backoff=backoff)
     server = sessions.last_server() or default_server
-    window = MainWindow(messenger, bridge, server)
+    window = MainWindow(window_services(messenger), bridge, server)
     window.notifier.preferences = preferences
     window.shortcuts = list(shortcuts.install(window))
     window.dnd.setChecked(preferences.do_not_disturb)
     bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
-    return DesktopApp(messenger, bridge, window, install(messenger, window), preferences)
+    calls = install(messenger.calls, messenger.chat_list, window)
+    return DesktopApp(messenger, bridge, window, calls, preferences)
+
+
+def window_services(messenger: Messenger) -> WindowServices:
+    """The narrow services the window hands to its widgets; never the messenger itself."""
+    return WindowServices(
+        account=messenger,
+        chats=messenger.chat_list,
+        reading=messenger.reading,
+        people=messenger.people,
+        outbox=messenger.outbox,
+        typing=messenger.presence,
+        spawn=messenger.tasks.spawn,
+    )

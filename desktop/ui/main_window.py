@@ -1,6 +1,6 @@
 """The main window: sign-in page or chats page, the offline banner and the error banner.
 
-Every coroutine a widget starts goes through `run()`, which hands it to the messenger's task
+Every coroutine a widget starts goes through `run()`, which hands it to the app's task
 registry; any failure ends as one sentence in the error banner (never a traceback dialog).
 """
 
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.app import Messenger
+from desktop.core.services import WindowServices
 from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import User
 from desktop.ui import confirm, dialog_actions, form_focus, i18n
@@ -85,9 +85,11 @@ class Banner(QFrame):
 class MainWindow(QMainWindow):
     quit_requested = Signal()  # Ctrl+Q; the entry point shuts down on the live loop, then exits
 
-    def __init__(self, messenger: Messenger, bridge: Bridge, default_server: str) -> None:
+    def __init__(self, services: WindowServices, bridge: Bridge, default_server: str) -> None:
         super().__init__()
-        self.messenger = messenger
+        self.account, self.chats, self.reading = services.account, services.chats, services.reading
+        self.people, self._spawn = services.people, services.spawn
+        self._outbox, self._typing = services.outbox, services.typing
         self.bridge = bridge
         self.setWindowTitle("Parley")
         self.resize(980, 680)
@@ -156,16 +158,14 @@ class MainWindow(QMainWindow):
             clear.setAccessibleName("Clear filter")
         self.new_chat = named(QPushButton(self.tr("New chat")), "New chat")
         self.new_direct = named(QPushButton(self.tr("New direct chat")), "New direct chat")
-        self.chat_model = ChatListModel(self.messenger, self)
+        self.chat_model = ChatListModel(self.chats, self)
         self.chat_proxy = ChatFilterModel(self.chat_model, self)
         self.chat_list = QListView()
         named(self.chat_list, "Chats")
         self.chat_list.setModel(self.chat_proxy)
         self.chat_list.setItemDelegate(ChatDelegate(self.chat_list))
         self.chat_list.setUniformItemSizes(True)
-        self.pane = ChatPane(
-            self.messenger, self.messenger.outbox, self.messenger.presence, self.run
-        )
+        self.pane = ChatPane(self.reading, self._outbox, self._typing, self.run)
 
         top = QHBoxLayout()
         top.addWidget(self.me_label, 1)
@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self.new_chat.clicked.connect(self.open_new_chat)
         self.new_direct.clicked.connect(self.open_new_direct)
         self.profile_button.clicked.connect(self.open_profile)
-        self.sign_out_button.clicked.connect(lambda: self.run(self.messenger.sign_out()))
+        self.sign_out_button.clicked.connect(lambda: self.run(self.account.sign_out()))
         self.pane.invite_requested.connect(self.open_invite)
         self.pane.leave_requested.connect(self.confirm_leave)
         self.pane.error_raised.connect(self.show_error)
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> object:
         """Start a UI-triggered coroutine; its failure is shown in the error banner."""
-        return self.messenger.tasks.spawn(coro)
+        return self._spawn(coro)
 
     def show_error(self, text: str) -> None:
         self.error_banner.label.setText(i18n.tr_error(text))
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
                 self.tr("Enter the server address, your username or email, and your password.")
             )
             return
-        self.run(self._busy(self.messenger.sign_in(server, login, password)))
+        self.run(self._busy(self.account.sign_in(server, login, password)))
 
     def _sign_up(self, server: str, username: str, email: str, password: str, name: str) -> None:
         if not server or not username or not email or not password:
@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
                 )
             )
             return
-        signing_up = self.messenger.sign_up(server, username, email, password, name)
+        signing_up = self.account.sign_up(server, username, email, password, name)
         self.run(self._busy(form_focus.focusing_on_failure(self.signin, signing_up)))
 
     async def _busy(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         if indexes:
             chat_id = indexes[0].data(CHAT_ID_ROLE)
             self.pane.show_chat(str(chat_id))
-            self.messenger.set_focus(str(chat_id), self.isActiveWindow())
+            self.reading.set_focus(str(chat_id), self.isActiveWindow())
             self.responsive.chat_chosen()
 
     def _chats_reset(self) -> None:
@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
 
     def _chat_changed(self, chat_id: str) -> None:
         self.chat_model.chat_changed(chat_id)
-        chat = self.messenger.chats.get(chat_id)
+        chat = self.chats.chats.get(chat_id)
         if chat is not None and chat.unread == 0:
             self.notifier.chat_read(chat_id)
         if chat_id == self.pane.chat_id:
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         self._update_unread()
 
     def _update_unread(self) -> None:
-        total = self.messenger.unread_total
+        total = self.chats.unread_total
         self.setWindowTitle(f"Parley ({total})" if total else "Parley")
         self.tray.set_unread(total)
 
@@ -379,8 +379,7 @@ class MainWindow(QMainWindow):
         self._notice_timer.start(6000)
 
     def _reconnect_now(self) -> None:
-        if self.messenger.realtime is not None:
-            self.messenger.realtime.reconnect_now()
+        self.account.reconnect_now()
 
     # -- dialogs ----------------------------------------------------------------------------
 
@@ -404,10 +403,10 @@ class MainWindow(QMainWindow):
             self.notifier.preferences.do_not_disturb = on
 
     def confirm_leave(self, chat_id: str) -> None:
-        chat = self.messenger.chats.get(chat_id)
+        chat = self.chats.chats.get(chat_id)
         if chat is None:
             return
-        title = self.messenger.chat_title(chat)
+        title = self.chats.chat_title(chat)
         confirm.ask(
             self,
             self.tr("Leave chat?"),
@@ -416,7 +415,7 @@ class MainWindow(QMainWindow):
                 "invite you to come back."
             ).replace("%1", title),
             self.tr("Leave"),
-            lambda: self.run(self.messenger.leave(chat_id)),
+            lambda: self.run(self.chats.leave(chat_id)),
         )
 
     def open_new_chat(self) -> NewChatDialog:
@@ -434,11 +433,11 @@ class MainWindow(QMainWindow):
         return dialog
 
     async def _create_group(self, title: str, usernames: list[str]) -> None:
-        chat = await self.messenger.create_group(title, usernames)
+        chat = await self.chats.create_group(title, usernames)
         self.select_chat(chat.id)
 
     def open_new_direct(self) -> DirectChatDialog:
-        dialog = DirectChatDialog(self.messenger.search_users, self.run, self)
+        dialog = DirectChatDialog(self.people.search_users, self.run, self)
 
         def action() -> Coroutine[Any, Any, None] | None:
             user = dialog.chosen()
@@ -449,25 +448,25 @@ class MainWindow(QMainWindow):
         return dialog
 
     async def _direct(self, user: User) -> None:
-        chat = await self.messenger.direct_with(user)
+        chat = await self.chats.direct_with(user)
         self.select_chat(chat.id)
 
     def open_invite(self, chat_id: str) -> InviteDialog | None:
-        chat = self.messenger.chats.get(chat_id)
+        chat = self.chats.chats.get(chat_id)
         if chat is None:
             return None
-        dialog = InviteDialog(self.messenger.chat_title(chat), self)
+        dialog = InviteDialog(self.chats.chat_title(chat), self)
 
         def action() -> Coroutine[Any, Any, Any] | None:
             name = dialog.username.text().strip()
-            return self.messenger.invite(chat_id, name) if name else None
+            return self.chats.invite(chat_id, name) if name else None
 
         dialog_actions.attach(dialog, dialog.buttons, dialog.error, self.run, action)
         dialog.open()
         return dialog
 
     def open_profile(self) -> ProfileDialog | None:
-        me = self.messenger.me
+        me = self.people.me
         if me is None:
             return None
         dialog = ProfileDialog(me, self)
@@ -487,16 +486,16 @@ class MainWindow(QMainWindow):
         return dialog
 
     async def _save_profile(self, name: str, email: str, current: str, new: str) -> None:
-        me = await self.messenger.update_profile(name, email)
+        me = await self.people.update_profile(name, email)
         self.me_label.setText(me.label)
         if new:
-            await self.messenger.change_password(current, new)
+            await self.people.change_password(current, new)
 
     # -- Qt events --------------------------------------------------------------------------
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.ActivationChange:
-            self.messenger.set_focus(self.pane.chat_id, self.isActiveWindow())
+            self.reading.set_focus(self.pane.chat_id, self.isActiveWindow())
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

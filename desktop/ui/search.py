@@ -208,7 +208,7 @@ class SearchController(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
-        self.search = Search(window.messenger)
+        self.search = Search(window.reading)
         self.dialog = SearchDialog(self.search, window.run, window)
         self.dialog.chosen.connect(self.open_hit)
         self.pending: SearchHit | None = None
@@ -217,8 +217,8 @@ class SearchController(QObject):
         window.pane.opened.connect(self._chat_opened)
 
     def open_search(self, chat_id: str | None) -> None:
-        chat = self.window.messenger.chats.get(chat_id) if chat_id else None
-        title = self.window.messenger.chat_title(chat) if chat is not None else ""
+        chat = self.window.reading.chats.get(chat_id) if chat_id else None
+        title = self.window.reading.chat_title(chat) if chat is not None else ""
         self.dialog.open_in(chat_id if chat is not None else None, title)
 
     def open_hit(self, hit: SearchHit) -> None:

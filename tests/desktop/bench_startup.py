@@ -146,7 +146,7 @@ def open_big_chat(srv: ServerProcess, config: Path, chat_id: str) -> dict[str, f
         assert timeline is not None
         t0 = time.perf_counter()
         while timeline.has_more_before:
-            await desktop.messenger.load_older(chat_id)
+            await desktop.messenger.reading.load_older(chat_id)
         out["page_all_s"] = time.perf_counter() - t0
         out["rows"] = len(timeline)
         out["window_rows"] = pane.model.rowCount()

@@ -8,7 +8,7 @@ import shiboken6
 from PySide6.QtCore import QItemSelection, QObject, Slot
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from desktop.core.calls import CallSession
+from desktop.core.calls import CallCenter, CallSession
 from desktop.core.services import CallServices
 from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import JSON
@@ -43,9 +43,9 @@ class IncomingCall(QDialog):
 class CallControls(QObject):
     """Implements `desktop.core.calls.CallListener` for the window."""
 
-    def __init__(self, messenger: CallServices, window: MainWindow) -> None:
+    def __init__(self, calls: CallCenter, chats: CallServices, window: MainWindow) -> None:
         super().__init__(window)
-        self._m = messenger
+        self._calls, self._chats = calls, chats
         self._window = window
         self.button = named(QPushButton(self.tr("Call")), "Call")
         self.unavailable = label(self.tr(NEEDS_JITSI_TEXT))
@@ -72,7 +72,7 @@ class CallControls(QObject):
         window.chat_list.selectionModel().selectionChanged.connect(self._selection_changed)
         window.bridge.chat_was_changed.connect(self._chat_changed)
         window.bridge.user_signed_out.connect(self._signed_out)
-        messenger.calls.listener = self
+        calls.listener = self
 
     # -- the header -------------------------------------------------------------------------
 
@@ -89,16 +89,16 @@ class CallControls(QObject):
         """Signed out (or the session ended): no call window outlives the session."""
         self._close_incoming()
         self.teardown()
-        self._m.calls.forget()
+        self._calls.forget()
         self._looked_up.clear()
 
     def refresh(self) -> None:
         if not shiboken6.isValid(self.button):  # the window is being torn down
             return
-        chat = self._m.chats.get(self._window.pane.chat_id or "")
+        chat = self._chats.chats.get(self._window.pane.chat_id or "")
         if chat is None:
             return
-        calls = self._m.calls
+        calls = self._calls
         if chat.id not in self._looked_up:
             self._looked_up.add(chat.id)
             self._window.run(calls.load(chat.id))
@@ -112,20 +112,20 @@ class CallControls(QObject):
 
     def _call_clicked(self) -> None:
         chat_id = self._window.pane.chat_id
-        if chat_id and self._m.calls.active is None:
-            self._window.run(self._m.calls.start(chat_id))
+        if chat_id and self._calls.active is None:
+            self._window.run(self._calls.start(chat_id))
 
     # -- CallListener -----------------------------------------------------------------------
 
     def ringing(self, chat_id: str, call: JSON, caller_id: str) -> None:
         self._close_incoming()
-        dialog = IncomingCall(self._m.users.label(caller_id), self._window)
+        dialog = IncomingCall(self._chats.users.label(caller_id), self._window)
         dialog.accept_button.clicked.connect(lambda: self._answer(chat_id, True, call))
         dialog.decline_button.clicked.connect(lambda: self._answer(chat_id, False, call))
         dialog.setProperty("call_id", call.get("id"))
         self.incoming = dialog
         dialog.show()
-        caller = self._m.users.label(caller_id)
+        caller = self._chats.users.label(caller_id)
         self._window.tray.notify(
             self.tr("Incoming call"), self.tr("%1 is calling").replace("%1", caller)
         )
@@ -133,9 +133,9 @@ class CallControls(QObject):
     def _answer(self, chat_id: str, accept: bool, call: JSON) -> None:
         self._close_incoming()
         if accept:
-            self._window.run(self._m.calls.start(chat_id))
+            self._window.run(self._calls.start(chat_id))
         else:
-            self._window.run(self._m.calls.decline(str(call.get("id"))))
+            self._window.run(self._calls.decline(str(call.get("id"))))
 
     def running_changed(self, chat_id: str) -> None:
         self.refresh()
@@ -166,10 +166,10 @@ class CallControls(QObject):
     # -- plumbing ---------------------------------------------------------------------------
 
     def _signal_out(self, to_user_id: str, data: JSON) -> None:
-        self._window.run(self._m.calls.send_signal(to_user_id, data))
+        self._window.run(self._calls.send_signal(to_user_id, data))
 
     def _hang_up(self) -> None:
-        self._window.run(self._m.calls.hang_up())
+        self._window.run(self._calls.hang_up())
 
     def _close_incoming(self) -> None:
         if self.incoming is not None:
@@ -183,5 +183,5 @@ class CallControls(QObject):
             self.call_window = None
 
 
-def install(messenger: CallServices, window: MainWindow) -> CallControls:
-    return CallControls(messenger, window)
+def install(calls: CallCenter, chats: CallServices, window: MainWindow) -> CallControls:
+    return CallControls(calls, chats, window)

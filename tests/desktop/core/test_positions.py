@@ -77,14 +77,14 @@ async def test_events_repeats_and_gaps_move_the_resume_point(tmp_path: Path) -> 
     m.chats["c1"] = Chat(id="c1", kind="group", title="one", last_seq=5)
     m.positions.start("c1", 5)
 
-    m.on_event(created("c1", 6))
-    m.on_event({"type": "read", "chat_id": "c1", "user_id": "u-other", "seq": 9})
-    assert m.resume_cursor() == [{"chat_id": "c1", "last_seq": 6}]  # a read marker is no event
-    m.on_event(created("c1", 6))  # the same event again (a resume replays it): not counted
+    m.live.on_event(created("c1", 6))
+    m.live.on_event({"type": "read", "chat_id": "c1", "user_id": "u-other", "seq": 9})
+    assert m.live.resume_cursor() == [{"chat_id": "c1", "last_seq": 6}]  # a read marker is no event
+    m.live.on_event(created("c1", 6))  # the same event again (a resume replays it): not counted
     assert m.chats["c1"].unread == 1
-    m.on_event({"type": "gap", "chat_id": "c1", "seq": 7})  # a seq with nothing to deliver
-    m.on_event(created("c1", 8))
-    assert m.resume_cursor() == [{"chat_id": "c1", "last_seq": 8}]
+    m.live.on_event({"type": "gap", "chat_id": "c1", "seq": 7})  # a seq with nothing to deliver
+    m.live.on_event(created("c1", 8))
+    assert m.live.resume_cursor() == [{"chat_id": "c1", "last_seq": 8}]
     assert m.chats["c1"].unread == 2 and m.positions.counters.skipped == 0
     await eventually(lambda: len(listener.notified) == 2, 5, "one notification per message")
     await m.tasks.cancel_all()

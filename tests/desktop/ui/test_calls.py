@@ -118,8 +118,8 @@ def two_people(
     a_name, b_name = unique("alice"), unique("bob")
     sign_up(qtbot, alice, url, a_name)
     sign_up(qtbot, bob, url, b_name)
-    (found,) = [u for u in run(alice.messenger.search_users(b_name)) if u.username == b_name]
-    chat = run(alice.messenger.direct_with(found))
+    (found,) = [u for u in run(alice.messenger.people.search_users(b_name)) if u.username == b_name]
+    chat = run(alice.messenger.chat_list.direct_with(found))
     qtbot.waitUntil(lambda: chat.id in bob.messenger.chats, timeout=10_000)
     assert alice.window.select_chat(chat.id)
     assert bob.window.select_chat(chat.id)

@@ -132,7 +132,7 @@ def test_jitsi_call_is_built_from_the_servers_token_and_bridged_both_ways(
     # Carol joins the group after the call began: her app asks, and shows the banner too.
     carol, c_name = make_app(srv.url), unique("carol")
     sign_up(qtbot, carol, srv.url, c_name)
-    run(alice.messenger.invite(chat_id, c_name))
+    run(alice.messenger.chat_list.invite(chat_id, c_name))
     qtbot.waitUntil(lambda: chat_id in carol.messenger.chats, timeout=10_000)
     assert carol.window.select_chat(chat_id)
     qtbot.waitUntil(carol.calls.banner.isVisible, timeout=10_000)

@@ -36,7 +36,7 @@ def model(qtmodeltester: Any, tmp_path: Path) -> MessageModel:
     sessions = SessionStore(tmp_path, FileStore(tmp_path / "c.json"))
     messenger = Messenger(sessions, Bridge())
     messenger.me = User("me", "me", "Me")
-    m = MessageModel(messenger)
+    m = MessageModel(messenger.people)
     qtmodeltester.check(m)  # Qt's own consistency checks stay attached for the whole test
     return m
 

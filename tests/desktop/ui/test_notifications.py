@@ -104,7 +104,7 @@ def test_notifications_are_grouped_clickable_and_can_be_silenced(
 
     release, random = run(chats())
     qtbot.waitUntil(lambda: {release, random} <= set(app.messenger.chats), timeout=10_000)
-    here = run(app.messenger.create_group("My notes", []))
+    here = run(app.messenger.chat_list.create_group("My notes", []))
     assert app.window.select_chat(here.id)
 
     run(other.send(release, "a1", "build is green"))

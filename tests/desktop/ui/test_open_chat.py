@@ -66,7 +66,7 @@ def test_a_read_chat_opens_at_its_newest_message(
     qtbot.waitUntil(lambda: newest_fully_visible(app), timeout=5_000)
 
     # Away to another chat and back (its history is in memory now): at the newest again.
-    second = run(app.messenger.create_group("Elsewhere", []))
+    second = run(app.messenger.chat_list.create_group("Elsewhere", []))
     assert app.window.select_chat(second.id)
     qtbot.waitUntil(lambda: texts(app) == [], timeout=10_000)
     assert app.window.select_chat(chat_id)

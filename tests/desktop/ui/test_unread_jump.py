@@ -55,16 +55,16 @@ def test_a_chat_opens_at_its_first_unread_message(
 
     chat_id = run(start())
     qtbot.waitUntil(lambda: app.window.select_chat(chat_id), timeout=10_000)
-    app.messenger.set_focus(chat_id, True)
+    app.messenger.reading.set_focus(chat_id, True)
     qtbot.waitUntil(lambda: len(texts(app)) == 5, timeout=10_000)
     qtbot.waitUntil(lambda: unread(app, chat_id) == 0, timeout=10_000)
     read = app.messenger.timeline(chat_id).newest_seq
     qtbot.waitUntil(lambda: app.messenger.chats[chat_id].last_read_seq == read, timeout=10_000)
 
     # Away in another chat while Vic writes a lot.
-    elsewhere = run(app.messenger.create_group("Elsewhere", []))
+    elsewhere = run(app.messenger.chat_list.create_group("Elsewhere", []))
     assert app.window.select_chat(elsewhere.id)
-    app.messenger.set_focus(elsewhere.id, True)
+    app.messenger.reading.set_focus(elsewhere.id, True)
 
     async def flood() -> None:
         await seed_messages(
@@ -75,7 +75,7 @@ def test_a_chat_opens_at_its_first_unread_message(
     qtbot.waitUntil(lambda: unread(app, chat_id) == UNREAD, timeout=20_000)
 
     assert app.window.select_chat(chat_id)
-    app.messenger.set_focus(chat_id, True)
+    app.messenger.reading.set_focus(chat_id, True)
     qtbot.waitUntil(lambda: top_text(app) == "unread 1", timeout=20_000)
     delegate = app.window.pane.view.itemDelegate()
     assert isinstance(delegate, MessageDelegate)
