@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from desktop.core.conversation import Conversation
 from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
@@ -183,3 +184,4 @@ class WindowServices:
     outbox: Outbox
     typing: Typing
     spawn: Spawn
+    conversation: Conversation | None = None  # replies, reactions, mentions, read ticks

@@ -68,6 +68,7 @@ class ChatPane(QWidget):
         self.menu_hooks: list[Callable[[QMenu, Entry], None]] = []
         # The seq the message being sent replies to, if any (conversation_ui sets it).
         self.reply_to: Callable[[], int | None] = lambda: None
+        self.conversation: object | None = None  # desktop.ui.conversation_ui.ConversationUi
         self.confirm: QMessageBox | None = None  # the open "Delete message?" box, if any
 
         self.title = QLabel("")

@@ -153,6 +153,7 @@ class ConversationUi(QObject):
         self._reacting, self._run = reacting, run
         self.talk = PaneTalk(pane, conversation)
         pane.delegate.talk = self.talk
+        pane.reply_to = self.take_reply
         pane.delegate.quote_clicked.connect(self.jump_to_seq)
         pane.delegate.reaction_clicked.connect(self._toggle)
         conversation.watchers.append(self._changed)
@@ -329,3 +330,12 @@ class ConversationUi(QObject):
         self.down.show_count(max(below, chat.unread if chat is not None else 0))
         self.down.show()
         self.down.raise_()
+
+
+def install_conversation(
+    pane: ChatPane, conversation: Conversation, reacting: Reacting, run: Runner
+) -> ConversationUi:
+    """Give the pane its conversation features; kept on the pane as `pane.conversation`."""
+    ui = ConversationUi(pane, conversation, reacting, run)
+    pane.conversation = ui
+    return ui

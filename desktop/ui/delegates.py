@@ -265,7 +265,7 @@ class MessageDelegate(QStyledItemDelegate):
         used_w = max(used_w, extras.chips_width(labels, inner, small))
         if quote_h:
             used_w = max(used_w, min(inner, QUOTE_MIN_W))
-        foot = self._footer(entry, mine)
+        foot = self.footer(entry, mine)
         fm_small = QFontMetrics(small)
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
         used_w = min(bubble_w, max(used_w, 60))
@@ -388,7 +388,15 @@ class MessageDelegate(QStyledItemDelegate):
                     return True
         return super().editorEvent(event, model, option, index)
 
-    def _footer(self, entry: Entry, mine: bool) -> str:
+    def footer(self, entry: Entry, mine: bool) -> str:
+        """The line under a bubble, with the ticks when the open chat can tell them."""
+        receipt = None
+        if mine and self.talk is not None and not entry.deleted:
+            receipt = extras.receipt(*self.talk.readers(entry))
+        return self._footer(entry, mine, receipt)
+
+    @staticmethod
+    def _footer(entry: Entry, mine: bool, receipt: str | None = None) -> str:
         parts = [i18n.time_label(entry.created_at)]
         if entry.edited and not entry.deleted:
             parts.append(QCoreApplication.translate("MessageDelegate", "edited"))
@@ -396,8 +404,8 @@ class MessageDelegate(QStyledItemDelegate):
             parts.append(QCoreApplication.translate("MessageDelegate", "sending…"))
         elif entry.state is SendState.FAILED:
             parts.append(QCoreApplication.translate("MessageDelegate", "failed — click to retry"))
-        elif mine and self.talk is not None and not entry.deleted:
-            parts.append(extras.receipt(*self.talk.readers(entry)))
+        elif mine and receipt is not None:
+            parts.append(receipt)
         elif mine:
             parts.append(QCoreApplication.translate("MessageDelegate", "sent"))
         return " · ".join(parts)
