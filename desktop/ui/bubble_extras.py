@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QRect, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 
 from desktop.core.timeline import Entry
@@ -49,10 +49,6 @@ class Spot:
     rect: QRect
     kind: str  # "quote" or "reaction"
     value: str
-
-
-def tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("Bubble", text, None, n)
 
 
 # -- mentions -------------------------------------------------------------------------------
@@ -103,7 +99,11 @@ def paint_quote(
     painter.drawRoundedRect(box, 4, 4)
     painter.setBrush(accent)
     painter.drawRect(QRect(box.left(), box.top(), QUOTE_BAR, box.height()))
-    sender, text = quote if quote is not None else ("", tr("Earlier message"))
+    sender, text = (
+        quote
+        if quote is not None
+        else ("", QCoreApplication.translate("Bubble", "Earlier message"))
+    )
     fm = QFontMetrics(small)
     left = box.left() + QUOTE_BAR + QUOTE_PAD + 2
     width = box.right() - QUOTE_PAD - left
@@ -191,4 +191,16 @@ def receipt(readers: int, direct: bool) -> str:
     """Under my stored message: ✓ sent, ✓✓ read (direct chats), "read by N" (groups)."""
     if direct:
         return "✓✓" if readers else "✓"
-    return tr("read by %n", readers) if readers else "✓"
+    if not readers:
+        return "✓"
+    return _WORDS.read_by(readers)
+
+
+class Bubble(QObject):
+    """Words with a count: lupdate makes plural entries of `self.tr(text, "", n)` only."""
+
+    def read_by(self, n: int) -> str:
+        return self.tr("read by %n", "", n)
+
+
+_WORDS = Bubble()

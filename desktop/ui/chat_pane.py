@@ -467,6 +467,10 @@ class ChatPane(QWidget):
         tl = self.model.timeline
         bar = self.view.verticalScrollBar()
         self._follow_bottom = value >= bar.maximum() - 2 and self.model.at_newest
+        if value < bar.maximum() - 8:
+            # The reader scrolled away: a stick left from an insert whose range never changed
+            # (my message confirmed in place) must not pull the view down on the next message.
+            self._stick_to_bottom = False
         self.report_seen()
         if tl is None or self.chat_id is None or bar.maximum() <= 0 or self._anchor is not None:
             return

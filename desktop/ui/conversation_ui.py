@@ -36,10 +36,6 @@ QUICK_REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🎉")
 MAX_PAGES_TO_QUOTE = 20  # older pages fetched at most to reach a quoted message
 
 
-def tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("Conversation", text, None, n)
-
-
 class Reacting(Protocol):
     async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> None: ...
 
@@ -74,7 +70,7 @@ class PaneTalk:
 
     def sender(self, entry: Entry) -> str:
         if self._pane.services.is_mine(entry.sender_id):
-            return tr("You")
+            return QCoreApplication.translate("Conversation", "You")
         return self._pane.services.users.label(entry.sender_id)
 
     def readers(self, entry: Entry) -> tuple[int, bool]:
@@ -87,8 +83,10 @@ class PaneTalk:
 
 def body(entry: Entry) -> str:
     if entry.deleted:
-        return tr("Message deleted")
-    return entry.text or (tr("File") if entry.attachments else "")
+        return QCoreApplication.translate("Conversation", "Message deleted")
+    return entry.text or (
+        QCoreApplication.translate("Conversation", "File") if entry.attachments else ""
+    )
 
 
 class ReplyBar(QWidget):
@@ -102,7 +100,7 @@ class ReplyBar(QWidget):
         self.cancel = QToolButton()
         self.cancel.setText("✕")
         self.cancel.setAccessibleName("Cancel reply")
-        self.cancel.setToolTip(tr("Cancel reply (Esc)"))
+        self.cancel.setToolTip(QCoreApplication.translate("Conversation", "Cancel reply (Esc)"))
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 2, 4, 2)
         row.addWidget(self.label, 1)
@@ -117,7 +115,7 @@ class DownButton(QToolButton):
     def __init__(self, view: QAbstractItemView) -> None:
         super().__init__(view)
         self.setAccessibleName("Scroll to newest")
-        self.setToolTip(tr("Newest messages"))
+        self.setToolTip(QCoreApplication.translate("Conversation", "Newest messages"))
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setMinimumSize(40, 36)
         self.count = 0
@@ -203,7 +201,11 @@ class ConversationUi(QObject):
             return
         self.replying = entry
         text = " ".join(body(entry).split())
-        label = tr("Reply to %1: %2").replace("%1", self.talk.sender(entry)).replace("%2", text)
+        label = (
+            QCoreApplication.translate("Conversation", "Reply to %1: %2")
+            .replace("%1", self.talk.sender(entry))
+            .replace("%2", text)
+        )
         metrics = self.reply_bar.label.fontMetrics()
         width = max(120, self.pane.width() - 80)
         self.reply_bar.label.setText(metrics.elidedText(label, Qt.TextElideMode.ElideRight, width))
@@ -285,12 +287,16 @@ class ConversationUi(QObject):
         if entry.deleted:
             return
         if entry.seq is not None:
-            menu.addAction(tr("Reply"), lambda: self.start_reply(entry))
+            menu.addAction(
+                QCoreApplication.translate("Conversation", "Reply"), lambda: self.start_reply(entry)
+            )
         if entry.text:
-            menu.addAction(tr("Copy text"), lambda: self.copy(entry))
+            menu.addAction(
+                QCoreApplication.translate("Conversation", "Copy text"), lambda: self.copy(entry)
+            )
         if entry.seq is None:
             return
-        react = menu.addMenu(tr("React"))
+        react = menu.addMenu(QCoreApplication.translate("Conversation", "React"))
         react.menuAction().setObjectName("React")
         me = self.talk.my_id
         for emoji in QUICK_REACTIONS:
