@@ -179,6 +179,7 @@ class Messenger:
         self.chat_list.clear()
         self.reading.clear()
         self.positions.clear()
+        self.conversation.clear()
         self.listener.chats_reset()
 
     async def close(self) -> None:

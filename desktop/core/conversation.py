@@ -35,6 +35,11 @@ class Conversation:
         self._members: dict[str, list[str]] = {}
         self.watchers: list[Callable[[str], None]] = []  # told the chat id that changed
 
+    def clear(self) -> None:
+        """Signed out: the next account learns its own chats' members and markers."""
+        self.receipts = ReadReceipts()
+        self._members.clear()
+
     def _changed(self, chat_id: str) -> None:
         for watch in list(self.watchers):
             watch(chat_id)
