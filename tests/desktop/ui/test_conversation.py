@@ -156,6 +156,7 @@ def test_reactions_replies_mentions_copy_and_the_down_button(
     assert chip.value == "👍"
     assert bubble_extras.chips(mine, alice_id) == [("👍", "👍 1", False)]
     shots(qtbot, alice, artifacts, "reaction")
+    assert pane.delegate.footer(mine, True).endswith(" · ✓")  # Bob's window is in the back
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=chip.rect.center())
     theirs = entry_with(bob, "lunch at noon?")
     assert theirs is not None
@@ -167,11 +168,21 @@ def test_reactions_replies_mentions_copy_and_the_down_button(
     menu_action(menu, "Copy text").trigger()
     menu.close()
     assert QGuiApplication.clipboard().text() == "lunch at noon?"
+    bob.window.activateWindow()  # Bob works in his window now (and so reads the chat)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is bob.window, timeout=5_000)
     bob.window.pane.view.setCurrentIndex(bob.window.pane.model.index(row_of(bob, theirs), 0))
     bob.window.pane.view.setFocus()
     QGuiApplication.clipboard().clear()
     qtbot.keyClick(bob.window.pane.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == "lunch at noon?"
+
+    # Ctrl+R replies to the selected message; Esc in the composer cancels the reply.
+    qtbot.keyClick(bob.window.pane.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(bar.isVisible, timeout=5_000)
+    assert conv(bob).replying is theirs
+    qtbot.keyClick(find(bob.window, QPlainTextEdit, "Message"), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5_000)
+    assert conv(bob).replying is None
 
     # Mentions: Bob types "@al" and is offered Alice; choosing writes her username.
     composer = find(bob.window, QPlainTextEdit, "Message")
@@ -195,12 +206,9 @@ def test_reactions_replies_mentions_copy_and_the_down_button(
     conv(alice).go_newest()
     shots(qtbot, alice, artifacts, "mention")
 
-    # Read ticks in the group: Bob has the chat open, so he has read Alice's messages.
+    # Read ticks in the group: Bob has had the chat open in front, so he has read them.
     last = next(e for e in reversed(entries(alice)) if e.sender_id == alice_id)
     assert last.text == "filler 29" and last.state is SendState.SENT
-    assert "read by" not in pane.delegate.footer(last, True)  # Bob's window is in the back
-    bob.window.activateWindow()  # Bob looks at the chat: he reads it
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is bob.window, timeout=5_000)
     qtbot.waitUntil(lambda: "read by 1" in pane.delegate.footer(last, True), timeout=10_000)
 
     # The ↓ button: Alice scrolls up; Bob writes twice; it counts them, and goes down on click.
