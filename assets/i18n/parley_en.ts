@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>Bubble</name>
+    <message numerus="yes">
+        <source>read by %n</source>
+        <translation>
+            <numerusform>read by %n</numerusform>
+            <numerusform>read by %n</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ChatHeader</name>
     <message numerus="yes">
         <source>%n members</source>

@@ -415,6 +415,21 @@
     </message>
 </context>
 <context>
+    <name>Bubble</name>
+    <message>
+        <source>Earlier message</source>
+        <translation>Более раннее сообщение</translation>
+    </message>
+    <message numerus="yes">
+        <source>read by %n</source>
+        <translation>
+            <numerusform>прочитал %n участник</numerusform>
+            <numerusform>прочитали %n участника</numerusform>
+            <numerusform>прочитали %n участников</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>BubbleFiles</name>
     <message>
         <source>Save</source>
@@ -620,6 +635,45 @@
     <message>
         <source>Write a message…  (Enter sends, Shift+Enter for a new line)</source>
         <translation>Напишите сообщение…  (Enter — отправить, Shift+Enter — новая строка)</translation>
+    </message>
+</context>
+<context>
+    <name>Conversation</name>
+    <message>
+        <source>You</source>
+        <translation>Вы</translation>
+    </message>
+    <message>
+        <source>Message deleted</source>
+        <translation>Сообщение удалено</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Файл</translation>
+    </message>
+    <message>
+        <source>Cancel reply (Esc)</source>
+        <translation>Отменить ответ (Esc)</translation>
+    </message>
+    <message>
+        <source>Newest messages</source>
+        <translation>К новым сообщениям</translation>
+    </message>
+    <message>
+        <source>Reply to %1: %2</source>
+        <translation>Ответ %1: %2</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>Ответить</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>Копировать текст</translation>
+    </message>
+    <message>
+        <source>React</source>
+        <translation>Реакция</translation>
     </message>
 </context>
 <context>

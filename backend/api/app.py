@@ -20,6 +20,7 @@ from backend.api import errors
 from backend.api import metrics as metrics_labels
 from backend.api.guard import ConnectionGuard
 from backend.api.http import auth, calls, chats, files, identity, messages, search, sessions
+from backend.api.http import reactions as reaction_routes
 from backend.api.metrics import Metrics
 from backend.api.openapi import REQUEST_ID_PATTERN, ROUTES, document
 from backend.api.ws import gateway
@@ -60,6 +61,8 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     for bp in (auth.bp, chats.bp, messages.bp, sessions.bp, calls.bp, files.bp, search.bp):
         bp.url_prefix = "/api/v1"
         app.blueprint(bp)
+    reaction_routes.bp.url_prefix = "/api/v1"
+    app.blueprint(reaction_routes.bp)
     app.add_websocket_route(gateway.serve, "/api/v1/ws", name="ws")
     _ops_routes(app)
     _middleware(app)

@@ -36,6 +36,11 @@ class MessageOut(Out):
     edited_at: Timestamp | None
     deleted: bool
     client_msg_id: str | None
+    reactions: dict[str, list[str]] | None = Field(
+        default=None,
+        description="emoji -> ids of the members who reacted, oldest first. In REST answers "
+        "only; pushed messages leave it out (the `reaction.*` events change it)",
+    )
 
 
 class ChatOut(Out):

@@ -42,8 +42,10 @@ def user(u: User, *, private: bool = False) -> dict[str, Any]:
     return out
 
 
-def message(m: Message) -> dict[str, Any]:
-    return {
+def message(m: Message, *, reactions: bool = False) -> dict[str, Any]:
+    """`reactions` only where they were read (REST answers); a pushed message never carries
+    them, so a client keeps the ones it has and changes them by the `reaction.*` events alone."""
+    out: dict[str, Any] = {
         "id": m.id,
         "chat_id": m.chat_id,
         "seq": m.seq,
@@ -56,6 +58,9 @@ def message(m: Message) -> dict[str, Any]:
         "deleted": m.deleted,
         "client_msg_id": m.client_msg_id,
     }
+    if reactions:
+        out["reactions"] = {} if m.deleted else {e: list(u) for e, u in m.reactions.items()}
+    return out
 
 
 def attachment(a: Attachment) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class EventType(StrEnum):
     MESSAGE_DELETED = "message.deleted"
     MEMBER_ADDED = "member.added"
     MEMBER_REMOVED = "member.removed"
+    REACTION_ADDED = "reaction.added"
+    REACTION_REMOVED = "reaction.removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,9 @@ class Message:
     # replicas never resurrect a deleted message or undo a newer edit. Bookkeeping, not content:
     # left out of equality.
     version: int = field(default=0, compare=False)
+    # emoji -> the ids of the members who reacted with it, oldest first; the message stores
+    # never hold these (see `ChatRepo.reactions`), the services attach them on the way out
+    reactions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -141,6 +141,13 @@ class ChatRepo(Protocol):
 
     async def set_role(self, chat_id: str, user_id: str, role: Role) -> None: ...
 
+    async def reactions(
+        self, chat_id: str, seqs: Sequence[int]
+    ) -> dict[int, dict[str, tuple[str, ...]]]:
+        """The reactions on these messages (emoji -> user ids, oldest first). They live beside
+        the event log, written in the transaction that numbers each change, whichever message
+        store holds the texts."""
+
 
 class MessageStore(Protocol):
     """Message contents, keyed by `<chat_id>:<seq>`; writes are durable when they return."""

@@ -83,3 +83,53 @@ def check_name(value: str, what: str) -> str:
             code="name_forbidden_chars",
         )
     return value
+
+
+EMOJI_MAX_CODE_POINTS = 16  # a family with skin tones is 11; a flag of a region 7
+REACTIONS_PER_MESSAGE = 20  # distinct emoji on one message, so a message's reactions stay small
+_ZWJ = "\u200d"
+_KEYCAP_BASES = frozenset("0123456789#*")
+
+
+def _is_modifier(ch: str) -> bool:
+    """What may follow an emoji's base: variation selectors, the keycap, skin tones, tags."""
+    cp = ord(ch)
+    return ch in "\ufe0e\ufe0f\u20e3" or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
+
+
+def _is_emoji_part(part: str) -> bool:
+    """One base symbol (or a flag's two regional indicators, or a keycap) and its modifiers."""
+    if not part:
+        return False
+    base, rest = part[0], part[1:]
+    if 0x1F1E6 <= ord(base) <= 0x1F1FF:  # a flag: exactly two regional indicators
+        return len(rest) == 1 and 0x1F1E6 <= ord(rest) <= 0x1F1FF
+    if base in "\ufffc\ufffd":  # replacement characters are symbols too, but no emoji
+        return False
+    if base in _KEYCAP_BASES:
+        return rest in ("\u20e3", "\ufe0f\u20e3")
+    return unicodedata.category(base) == "So" and all(_is_modifier(ch) for ch in rest)
+
+
+def check_emoji(value: object) -> str:
+    """A reaction is one emoji: a symbol with its modifiers, or such symbols joined by ZWJ into
+    one picture (the stdlib has no grapheme segmentation, so the shape is checked instead).
+    Anything else — text, several emoji, stray joiners — would let reactions carry messages."""
+    ok = isinstance(value, str) and 1 <= len(value) <= EMOJI_MAX_CODE_POINTS
+    if not ok or not all(_is_emoji_part(p) for p in str(value).split(_ZWJ)):
+        raise InvalidInput(
+            f"A reaction is one emoji of at most {EMOJI_MAX_CODE_POINTS} code points.",
+            code="invalid_emoji",
+        )
+    assert isinstance(value, str)
+    return value
+
+
+def emoji_key(emoji: str) -> str:
+    """The stored form: code points in hex. MySQL's utf8mb4 collations compare most emoji as
+    equal (they sort past the BMP), which would merge 👍 and 😂 in a unique index."""
+    return "-".join(f"{ord(ch):x}" for ch in emoji)
+
+
+def emoji_from_key(key: str) -> str:
+    return "".join(chr(int(cp, 16)) for cp in key.split("-"))

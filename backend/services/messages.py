@@ -16,6 +16,7 @@ from backend.domain.ports import ChatRepo, Clock, EventBus, EventRequest, Messag
 from backend.services.chats import ChatService
 from backend.services.files import FileService
 from backend.services.pipeline import Pipeline, publish_after_commit
+from backend.services.reactions import ReactionService, reaction_event
 
 # A `seq` whose message content never landed (the store failed and the sender never retried)
 # is declared void after this long, so resuming clients are not held back by it forever.
@@ -71,6 +72,9 @@ class MessageService:
         self._pipeline = pipeline
         self._clock = clock
         self._limits = limits
+        self.reactions = ReactionService(
+            chats, repo, store, pipeline, limiter, clock, limits.sends_per_user
+        )
 
     def _check_text(self, text: str, attachments: bool = False) -> None:
         rules.check_text(text, self._limits.max_text_chars, allow_empty=attachments)
@@ -142,7 +146,8 @@ class MessageService:
             raise InvalidInput(
                 f"limit must be between 1 and {self._limits.max_page}.", code="bad_limit"
             )
-        return await self._store.history(chat_id, before=before, after=after, limit=limit)
+        messages, more = await self._store.history(chat_id, before=before, after=after, limit=limit)
+        return await self.reactions.attach(messages), more
 
     async def _own_message(self, user_id: str, chat_id: str, seq: int) -> Message:
         await self._chats.require_member(user_id, chat_id)
@@ -156,7 +161,9 @@ class MessageService:
     async def edit(self, user_id: str, chat_id: str, seq: int, text: str) -> Message:
         self._check_text(text)
         current = await self._own_message(user_id, chat_id, seq)
-        return await self._change(user_id, current, EventType.MESSAGE_UPDATED, text=text)
+        edited = await self._change(user_id, current, EventType.MESSAGE_UPDATED, text=text)
+        (shown,) = await self.reactions.attach([edited])
+        return shown
 
     async def delete(self, user_id: str, chat_id: str, seq: int) -> Message:
         current = await self._own_message(user_id, chat_id, seq)
@@ -248,6 +255,8 @@ class MessageService:
     async def _event(
         self, event: ChatEvent, stored: dict[tuple[str, int], Message]
     ) -> Event | None:
+        if event.type.value.startswith("reaction."):
+            return reaction_event(event)
         if event.type.value.startswith("member."):
             return ev.to_chat(
                 event.chat_id,

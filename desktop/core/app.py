@@ -18,6 +18,7 @@ from collections.abc import Callable
 from desktop.core.backoff import Backoff
 from desktop.core.calls import CallCenter, MessengerTransport
 from desktop.core.chats import Chats
+from desktop.core.conversation import Conversation
 from desktop.core.errors import ClientError, describe
 from desktop.core.listener import AppListener
 from desktop.core.live import LiveEvents
@@ -74,6 +75,11 @@ class Messenger:
             self._session_expired,
         )
         self.outbox = Outbox(self)
+        # Members, read markers and reactions of the open chat (desktop/core/conversation.py).
+        self.conversation = Conversation(
+            lambda: self.session.rest, self.people.users, lambda: self.reading.timelines
+        )
+        self.live.conversation = self.conversation
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -173,6 +179,7 @@ class Messenger:
         self.chat_list.clear()
         self.reading.clear()
         self.positions.clear()
+        self.conversation.clear()
         self.listener.chats_reset()
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from desktop.core.calls import CallCenter
 from desktop.core.chats import Chats
+from desktop.core.conversation import Conversation
 from desktop.core.errors import ApiError, describe
 from desktop.core.listener import AppListener
 from desktop.core.people import People
@@ -51,6 +52,8 @@ class LiveEvents:
         self._listener, self._tasks = listener, tasks
         self._session_expired = session_expired
         self._notify_lock = asyncio.Lock()
+        # Reactions and others' read markers go here (desktop/core/conversation.py).
+        self.conversation: Conversation | None = None
 
     def resume_cursor(self) -> list[JSON]:
         """Every known chat from the highest `seq` seen: the server sends what came after."""
@@ -110,6 +113,10 @@ class LiveEvents:
             self._presence.started_typing(chat_id, str(frame.get("user_id", "")))
         elif kind == "read":
             self._on_read(chat_id, str(frame.get("user_id", "")), int(frame.get("seq", 0)))
+            if self.conversation is not None:
+                self.conversation.on_read(chat_id, str(frame.get("user_id", "")), int(frame["seq"]))
+        elif kind in ("reaction.added", "reaction.removed") and self.conversation is not None:
+            self.conversation.on_reaction(frame)
         elif kind == "resync":
             self._tasks.spawn(self._resync(chat_id), "resync")
         elif kind.startswith("call."):
@@ -177,6 +184,8 @@ class LiveEvents:
         if isinstance(user, dict):
             self._people.users.add(User.from_json(user))
         is_me = self._people.is_mine(user_id)
+        if kind == "member.removed" and self.conversation is not None:
+            self.conversation.on_member_removed(chat_id, user_id)
         if kind == "member.removed" and is_me:
             self._chats.drop(chat_id)
         elif chat_id not in self._chats.chats or is_me:

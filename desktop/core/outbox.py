@@ -59,10 +59,16 @@ class Outbox:
         return self._session.rest
 
     async def send(
-        self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
+        self,
+        chat_id: str,
+        text: str,
+        files: tuple[JSON, ...] = (),
+        client_msg_id: str = "",
+        reply_to_seq: int | None = None,
     ) -> str:
         """Show the message as pending at once and hand it to the outbox; returns its id.
-        `files` are uploaded `file` records to attach (desktop.core.files)."""
+        `files` are uploaded `file` records to attach (desktop.core.files); `reply_to_seq`
+        the message it answers."""
         me, realtime = self._session.me, self._session.realtime
         assert me is not None and realtime is not None
         text = text.strip("\n")
@@ -71,9 +77,10 @@ class Outbox:
         if len(text) > MAX_TEXT_CHARS:
             raise MessageTooLongError(len(text))
         client_msg_id = client_msg_id or uuid.uuid4().hex
-        self._session.timeline(chat_id).add_pending(client_msg_id, me.id, text, files)
+        tl = self._session.timeline(chat_id)
+        tl.add_pending(client_msg_id, me.id, text, files, reply_to_seq)
         ids = tuple(str(f["id"]) for f in files)
-        await realtime.send_message(chat_id, client_msg_id, text, ids)
+        await realtime.send_message(chat_id, client_msg_id, text, ids, reply_to_seq)
         return client_msg_id
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None:
@@ -86,7 +93,7 @@ class Outbox:
             return
         tl.set_state(client_msg_id, SendState.PENDING)
         ids = tuple(str(f["id"]) for f in entry.attachments)
-        await realtime.send_message(chat_id, client_msg_id, entry.text, ids)
+        await realtime.send_message(chat_id, client_msg_id, entry.text, ids, entry.reply_to_seq)
 
     async def edit_message(self, chat_id: str, seq: int, text: str) -> None:
         """Replace the text of one of my messages; everyone sees it by `message.updated`."""
@@ -104,6 +111,13 @@ class Outbox:
         rest = self._session.rest
         assert rest is not None
         self._apply_own_change(await rest.delete_message(chat_id, seq))
+
+    async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> None:
+        """Put my reaction on a message or take it off; shown from the answer at once (the
+        `reaction.*` event that follows changes nothing more)."""
+        rest = self._session.rest
+        assert rest is not None
+        self._apply_own_change(await rest.react(chat_id, seq, emoji, on))
 
     def _apply_own_change(self, m: Message) -> None:
         # The event follows over the socket; showing the answer now saves the reader a round

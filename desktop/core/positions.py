@@ -20,6 +20,8 @@ SEQ_TYPES = frozenset(
         "message.deleted",
         "member.added",
         "member.removed",
+        "reaction.added",
+        "reaction.removed",
         "gap",
     }
 )

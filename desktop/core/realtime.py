@@ -56,6 +56,7 @@ class Outgoing:
     client_msg_id: str
     text: str
     attachment_ids: tuple[str, ...] = ()
+    reply_to_seq: int | None = None
 
     def frame(self) -> JSON:
         frame: JSON = {
@@ -66,6 +67,8 @@ class Outgoing:
         }
         if self.attachment_ids:
             frame["attachment_ids"] = list(self.attachment_ids)
+        if self.reply_to_seq is not None:
+            frame["reply_to_seq"] = self.reply_to_seq
         return frame
 
 
@@ -135,10 +138,15 @@ class RealtimeClient:
         return list(self._outbox.values())
 
     async def send_message(
-        self, chat_id: str, client_msg_id: str, text: str, attachment_ids: tuple[str, ...] = ()
+        self,
+        chat_id: str,
+        client_msg_id: str,
+        text: str,
+        attachment_ids: tuple[str, ...] = (),
+        reply_to_seq: int | None = None,
     ) -> None:
         """Queue a message; it is written now if online, else on the next connection."""
-        item = Outgoing(chat_id, client_msg_id, text, attachment_ids)
+        item = Outgoing(chat_id, client_msg_id, text, attachment_ids, reply_to_seq)
         self._outbox[client_msg_id] = item
         await self._write_pending()
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -278,6 +279,12 @@ class RestClient:
 
     async def mark_read(self, chat_id: str, seq: int) -> None:
         await self._call("POST", f"/chats/{chat_id}/read", json={"seq": seq})
+
+    async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> Message:
+        """Put my `emoji` on a message (`on`) or take it off; the message as it is now."""
+        path = f"/chats/{chat_id}/messages/{seq}/reactions/{quote(emoji, safe='')}"
+        data = await self._call("PUT" if on else "DELETE", path, context="react")
+        return Message.from_json(data["message"])
 
 
 def _api_error(resp: httpx.Response, context: str) -> ApiError:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from desktop.core.conversation import Conversation
 from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
@@ -81,8 +82,15 @@ class Outbox(Connection, Protocol):
     deleting, typing notices."""
 
     async def send(
-        self, chat_id: str, text: str, files: tuple[JSON, ...] = (), client_msg_id: str = ""
+        self,
+        chat_id: str,
+        text: str,
+        files: tuple[JSON, ...] = (),
+        client_msg_id: str = "",
+        reply_to_seq: int | None = None,
     ) -> str: ...
+
+    async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> None: ...
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None: ...
 
@@ -176,3 +184,4 @@ class WindowServices:
     outbox: Outbox
     typing: Typing
     spawn: Spawn
+    conversation: Conversation | None = None  # replies, reactions, mentions, read ticks

@@ -9,7 +9,7 @@ An observer (the Qt list model) is told before and after every structural change
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -38,6 +38,8 @@ class Entry:
     state: SendState = SendState.SENT
     error: str = ""
     attachments: tuple[JSON, ...] = ()  # `file` records; pending ones carry only their ids
+    reply_to_seq: int | None = None
+    reactions: dict[str, list[str]] = field(default_factory=dict)  # emoji -> user ids, in order
 
     @classmethod
     def of(cls, m: Message) -> Entry:
@@ -51,6 +53,8 @@ class Entry:
             edited=m.edited_at is not None,
             deleted=m.deleted,
             attachments=m.attachments,
+            reply_to_seq=m.reply_to_seq,
+            reactions={e: list(u) for e, u in (m.reactions or {}).items()},
         )
 
     def absorb(self, m: Message) -> None:
@@ -61,6 +65,25 @@ class Entry:
         self.created_at = m.created_at
         self.state = SendState.SENT
         self.error = ""
+        if m.reply_to_seq is not None:
+            self.reply_to_seq = m.reply_to_seq
+        if m.deleted:
+            self.reactions = {}
+        elif m.reactions is not None:
+            self.reactions = {e: list(u) for e, u in m.reactions.items()}
+
+    def react(self, emoji: str, user_id: str, on: bool) -> bool:
+        """Apply one `reaction.*` event; False when it changed nothing (a replayed one)."""
+        users = self.reactions.get(emoji, [])
+        if on == (user_id in users) or self.deleted:
+            return False
+        if on:
+            self.reactions[emoji] = [*users, user_id]
+        elif len(users) > 1:
+            self.reactions[emoji] = [u for u in users if u != user_id]
+        else:
+            del self.reactions[emoji]
+        return True
 
 
 class TimelineObserver(Protocol):
@@ -100,6 +123,7 @@ class Timeline:
         # Live messages that arrive while the first page is on its way: the page may have been
         # read before they were stored, so they are applied on top of it once it lands.
         self.early: list[Message] = []
+        self._early_reactions: list[tuple[int, str, str, bool]] = []
         self.observer: TimelineObserver = NoObserver()
 
     # -- reading ----------------------------------------------------------------------------
@@ -126,6 +150,21 @@ class Timeline:
     def entry(self, client_msg_id: str) -> Entry | None:
         return self._by_cid.get(client_msg_id)
 
+    def by_seq(self, seq: int) -> Entry | None:
+        return self._by_seq.get(seq)
+
+    def react(self, message_seq: int, emoji: str, user_id: str, on: bool) -> None:
+        """A `reaction.added`/`removed` event for a message this timeline holds (one it does
+        not hold yet comes with its reactions in the page that brings it)."""
+        if not self.loaded:
+            self._early_reactions.append((message_seq, emoji, user_id, on))
+            return
+        entry = self._by_seq.get(message_seq)
+        if entry is not None and entry.react(emoji, user_id, on):
+            row = self.row_of_seq(message_seq)
+            if row is not None:
+                self.observer.row_changed(row)
+
     # -- merging stored messages ------------------------------------------------------------
 
     def replace(self, messages: list[Message], has_more_before: bool) -> None:
@@ -142,6 +181,10 @@ class Timeline:
         early, self.early = self.early, []
         for m in sorted(early, key=lambda m: m.seq):
             self.upsert(m)
+        # In event order on top of the page: each (emoji, user) ends as its last event says.
+        reactions, self._early_reactions = self._early_reactions, []
+        for change in reactions:
+            self.react(*change)
 
     def merge(self, messages: list[Message]) -> None:
         """Add or update stored messages; a block older than everything is inserted at once."""
@@ -185,7 +228,12 @@ class Timeline:
     # -- our own sends ----------------------------------------------------------------------
 
     def add_pending(
-        self, client_msg_id: str, sender_id: str, text: str, attachments: tuple[JSON, ...] = ()
+        self,
+        client_msg_id: str,
+        sender_id: str,
+        text: str,
+        attachments: tuple[JSON, ...] = (),
+        reply_to_seq: int | None = None,
     ) -> Entry:
         entry = Entry(
             chat_id=self.chat_id,
@@ -196,6 +244,7 @@ class Timeline:
             client_msg_id=client_msg_id,
             state=SendState.PENDING,
             attachments=attachments,
+            reply_to_seq=reply_to_seq,
         )
         row = len(self)
         self.observer.begin_insert(row, row)

@@ -65,6 +65,10 @@ class Message:
     deleted: bool = False
     client_msg_id: str | None = None
     attachments: tuple[JSON, ...] = ()  # `file` records (desktop.core.files.RemoteFile.from_json)
+    reply_to_seq: int | None = None
+    # emoji -> user ids; None when the message came without them (pushed messages never carry
+    # them: the `reaction.*` events change them), so what the app knows is kept
+    reactions: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def from_json(cls, data: JSON) -> Message:
@@ -81,7 +85,23 @@ class Message:
             deleted=bool(data.get("deleted", False)),
             client_msg_id=data.get("client_msg_id") or None,
             attachments=tuple(a for a in data.get("attachments") or () if isinstance(a, dict)),
+            reply_to_seq=_opt_int(data.get("reply_to_seq")),
+            reactions=_reactions(data.get("reactions")),
         )
+
+
+def _opt_int(raw: object) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+def _reactions(raw: object) -> dict[str, tuple[str, ...]] | None:
+    if not isinstance(raw, dict):
+        return None
+    return {
+        str(emoji): tuple(str(u) for u in users)
+        for emoji, users in raw.items()
+        if isinstance(users, list) and users
+    }
 
 
 @dataclass(slots=True)

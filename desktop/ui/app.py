@@ -132,4 +132,5 @@ def window_services(messenger: Messenger) -> WindowServices:
         outbox=messenger.outbox,
         typing=messenger.presence,
         spawn=messenger.tasks.spawn,
+        conversation=messenger.conversation,
     )

@@ -64,6 +64,11 @@ class ChatPane(QWidget):
         self._follow_bottom = True
         self.editing: Entry | None = None  # my message whose text the composer holds
         self.menu: QMenu | None = None  # the open context menu, if any
+        # Others' actions for a message's context menu (desktop/ui/conversation_ui.py).
+        self.menu_hooks: list[Callable[[QMenu, Entry], None]] = []
+        # The seq the message being sent replies to, if any (conversation_ui sets it).
+        self.reply_to: Callable[[], int | None] = lambda: None
+        self.conversation: object | None = None  # desktop.ui.conversation_ui.ConversationUi
         self.confirm: QMessageBox | None = None  # the open "Delete message?" box, if any
 
         self.title = QLabel("")
@@ -121,6 +126,7 @@ class ChatPane(QWidget):
         compose = QHBoxLayout()
         compose.addWidget(self.composer, 1)
         compose.addWidget(self.send, 0, Qt.AlignmentFlag.AlignBottom)
+        self.above_composer = QVBoxLayout()  # the reply bar (conversation_ui)
         self._body = QWidget()
         body = QVBoxLayout(self._body)
         body.setContentsMargins(0, 0, 0, 0)
@@ -129,6 +135,7 @@ class ChatPane(QWidget):
         body.addWidget(self.typing)
         body.addWidget(self._edit_bar)
         body.addWidget(self.attachments)
+        body.addLayout(self.above_composer)
         body.addLayout(compose)
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder, 1)
@@ -157,6 +164,18 @@ class ChatPane(QWidget):
         self._typing_timer = QTimer(self)
         self._typing_timer.setInterval(1000)
         self._typing_timer.timeout.connect(self.refresh_typing)
+
+    @property
+    def services(self) -> ChatServices:
+        return self._messenger
+
+    @property
+    def delegate(self) -> MessageDelegate:
+        return self._delegate
+
+    def follow_bottom(self) -> None:
+        """Stay at the newest message from now on (the ↓ button was pressed)."""
+        self._follow_bottom = True
 
     @property
     def busy(self) -> bool:
@@ -294,7 +313,7 @@ class ChatPane(QWidget):
         if files:
             self._run(self.attachments.send(self.chat_id, text))
             return
-        self._run(self._outbox.send(self.chat_id, text))
+        self._run(self._outbox.send(self.chat_id, text, reply_to_seq=self.reply_to()))
 
     def _typed(self) -> None:
         if self.chat_id is not None and self.editing is None and self.composer.toPlainText():
@@ -319,14 +338,20 @@ class ChatPane(QWidget):
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         entry = self.model.entry(index.row()) if index.isValid() else None
-        if entry is None or not self.can_change(entry):
+        if entry is None:
             return
         menu = QMenu(self)
         named(menu, "Message actions")
-        edit = menu.addAction(self.tr("Edit message"))
-        delete = menu.addAction(self.tr("Delete message"))
-        edit.triggered.connect(lambda: self.start_edit(entry))
-        delete.triggered.connect(lambda: self.ask_delete(entry))
+        for hook in self.menu_hooks:
+            hook(menu, entry)
+        if self.can_change(entry):
+            edit = menu.addAction(self.tr("Edit message"))
+            delete = menu.addAction(self.tr("Delete message"))
+            edit.triggered.connect(lambda: self.start_edit(entry))
+            delete.triggered.connect(lambda: self.ask_delete(entry))
+        if menu.isEmpty():
+            menu.deleteLater()
+            return
         menu.aboutToHide.connect(menu.deleteLater)
         self.menu = menu
         menu.popup(self.view.viewport().mapToGlobal(pos))
@@ -442,6 +467,10 @@ class ChatPane(QWidget):
         tl = self.model.timeline
         bar = self.view.verticalScrollBar()
         self._follow_bottom = value >= bar.maximum() - 2 and self.model.at_newest
+        if value < bar.maximum() - 8:
+            # The reader scrolled away: a stick left from an insert whose range never changed
+            # (my message confirmed in place) must not pull the view down on the next message.
+            self._stick_to_bottom = False
         self.report_seen()
         if tl is None or self.chat_id is None or bar.maximum() <= 0 or self._anchor is not None:
             return

@@ -5,6 +5,8 @@ Up in an empty composer asks to edit my last message; Escape cancels an edit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
@@ -25,6 +27,8 @@ class Composer(QPlainTextEdit):
         )
         self.setTabChangesFocus(True)
         self.setMaximumHeight(76)
+        # True while the @-mention popup is open: it takes Enter, Tab and Escape (mentions.py)
+        self.completing: Callable[[], bool] = lambda: False
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802
         if source.hasImage():
@@ -34,6 +38,10 @@ class Composer(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()
+        popup_keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Escape)
+        if key in popup_keys and self.completing():
+            event.ignore()  # the completer's popup chooses (or closes) on these
+            return
         enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()

@@ -20,12 +20,14 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.core.files import RemoteFile
 from desktop.core.timeline import Entry, SendState
+from desktop.ui import bubble_extras as extras
 from desktop.ui import bubble_files, i18n, text_layout
 from desktop.ui.bubble_files import Hit
 from desktop.ui.models import (
@@ -49,6 +51,7 @@ class InlineFilesLike(bubble_files.PreviewSource, Protocol):
 
 PAD = 8  # outer margin of a row
 BUBBLE_PAD = 8  # inside a bubble
+QUOTE_MIN_W = 220  # a bubble with a quote is at least this wide (the quote is elided to fit)
 
 
 def _small(font: QFont) -> QFont:
@@ -129,6 +132,9 @@ class ChatDelegate(QStyledItemDelegate):
 class MessageDelegate(QStyledItemDelegate):
     """A bubble per message: own ones on the right, a day line and sender name where they change."""
 
+    quote_clicked = Signal(int)  # the seq of the quoted message
+    reaction_clicked = Signal(object, str)  # the entry and the emoji of a chip
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._heights: dict[tuple[str, int], Wrapped] = {}
@@ -143,6 +149,9 @@ class MessageDelegate(QStyledItemDelegate):
         # Room left of others' bubbles, and what paints there (desktop/ui/message_avatars.py).
         self.gutter = 0
         self.beside: Callable[[QPainter, QRect, Entry], None] | None = None
+        self._spots: dict[int, list[extras.Spot]] = {}  # id(entry) -> its quote and chips
+        # The open chat: quotes, reactions, ticks and mentions (the chat pane installs it).
+        self.talk: extras.Conversation | None = None
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         """The body, sender and footer fonts; derived once per view font, not per row."""
@@ -200,6 +209,10 @@ class MessageDelegate(QStyledItemDelegate):
         body = self._body(entry)
         h = self._fixed + (0 if files and not body else self._text_height(body, inner, font))
         h += bubble_files.height(files, inner)
+        small = self._derived[2]
+        h += self._quote_height(entry, small)
+        me = self.talk.my_id if self.talk else None
+        h += extras.chips_height(extras.chips(entry, me), inner, small)
         if new_day:
             h += self._day_h
         if sender:
@@ -249,8 +262,14 @@ class MessageDelegate(QStyledItemDelegate):
         files = bubble_files.files_of(entry) if self.files is not None else []
         text_h = 0 if files and not body else wrapped.height
         files_h = bubble_files.height(files, inner)
+        quote_h = self._quote_height(entry, small)
+        labels = extras.chips(entry, self.talk.my_id if self.talk else None)
+        chips_h = extras.chips_height(labels, inner, small)
         used_w = max(min(inner, wrapped.width), bubble_files.width(files, inner))
-        foot = self._footer(entry, mine)
+        used_w = max(used_w, extras.chips_width(labels, inner, small))
+        if quote_h:
+            used_w = max(used_w, min(inner, QUOTE_MIN_W))
+        foot = self.footer(entry, mine)
         fm_small = QFontMetrics(small)
         used_w = max(used_w, fm_small.horizontalAdvance(foot)) + 2 * BUBBLE_PAD
         used_w = min(bubble_w, max(used_w, 60))
@@ -265,7 +284,8 @@ class MessageDelegate(QStyledItemDelegate):
                 sender,
             )
             y += bh + 2
-        bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + text_h + files_h + fm_small.height() + 2)
+        content_h = quote_h + text_h + files_h + chips_h
+        bubble = QRect(x, y, used_w, 2 * BUBBLE_PAD + content_h + fm_small.height() + 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         colors = theme()
@@ -274,21 +294,44 @@ class MessageDelegate(QStyledItemDelegate):
         else:
             painter.setBrush(colors.color("mine_bg" if mine else "theirs_bg"))
         painter.drawRoundedRect(bubble, 8, 8)
-        text_rect = QRect(x + BUBBLE_PAD, y + BUBBLE_PAD, inner, text_h)
+        spots: list[extras.Spot] = []
+        username = self.talk.my_username if self.talk else ""
+        if not mine and not entry.deleted and extras.mentions_me(body, username):
+            painter.setBrush(colors.color("accent"))  # a mention of me: a bar down the side
+            painter.drawRoundedRect(QRect(x, y, 4, bubble.height()), 2, 2)
+        top = y + BUBBLE_PAD
+        if quote_h:
+            box = QRect(x + BUBBLE_PAD, top, used_w - 2 * BUBBLE_PAD, quote_h - extras.QUOTE_GAP)
+            assert self.talk is not None and entry.reply_to_seq is not None
+            quoted = self.talk.quoted(entry.reply_to_seq)
+            extras.paint_quote(painter, box, quoted, small, _bold(small))
+            spots.append(extras.Spot(box, "quote", str(entry.reply_to_seq)))
+            top += quote_h
+        text_rect = QRect(x + BUBBLE_PAD, top, inner, text_h)
         body_font = QFont(font)
         body_font.setItalic(entry.deleted)
         painter.setFont(body_font)
         text_color = colors.color("mine_text" if mine else "theirs_text")
         painter.setPen(colors.color("muted") if entry.deleted else text_color)
         if text_h:
-            text_layout.draw(painter, body, body_font, inner, text_rect.left(), text_rect.top())
+            marks = [] if entry.deleted else extras.mention_marks(body, username)
+            text_layout.draw(
+                painter, body, body_font, inner, text_rect.left(), text_rect.top(), marks
+            )
         if self.files is not None and files:
-            top = text_rect.bottom() + 1 + (bubble_files.GAP if text_h else 0)
+            files_top = text_rect.bottom() + 1 + (bubble_files.GAP if text_h else 0)
             hits = bubble_files.paint(
-                painter, files, x + BUBBLE_PAD, top, inner, self.files, mine=mine, font=small
+                painter, files, x + BUBBLE_PAD, files_top, inner, self.files, mine=mine, font=small
             )
             self._remember(entry, hits)
-            text_rect.setHeight(text_h + files_h)
+        text_rect.setHeight(text_h + files_h)
+        if labels:
+            chips_top = text_rect.bottom() + 1 + extras.CHIP_GAP
+            spots += extras.paint_chips(
+                painter, labels, x + BUBBLE_PAD, chips_top, inner, small, text_color
+            )
+            text_rect.setHeight(text_h + files_h + chips_h)
+        self._remember_spots(entry, spots)
         painter.setFont(small)
         failed = entry.state is SendState.FAILED
         painter.setPen(colors.color("failed" if failed else "muted"))
@@ -303,6 +346,19 @@ class MessageDelegate(QStyledItemDelegate):
             self.beside(painter, bubble, entry)
         painter.restore()
 
+    def _quote_height(self, entry: Entry, small: QFont) -> int:
+        shown = self.talk is not None and entry.reply_to_seq is not None and not entry.deleted
+        return extras.quote_height(small) if shown else 0
+
+    def _remember_spots(self, entry: Entry, spots: list[extras.Spot]) -> None:
+        if len(self._spots) > 2_000:
+            self._spots.clear()
+        self._spots[id(entry)] = spots
+
+    def spots(self, entry: Entry) -> list[extras.Spot]:
+        """What the entry's last paint made clickable besides files (for tests and keys)."""
+        return self._spots.get(id(entry), [])
+
     def _remember(self, entry: Entry, hits: list[Hit]) -> None:
         if len(self._hits) > 2_000:  # only what was painted lately can be clicked
             self._hits.clear()
@@ -315,23 +371,38 @@ class MessageDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: Index,
     ) -> bool:
-        """A click on a painted preview or a tile's Save/Open button does what it shows."""
+        """A click on a painted preview or a tile's Save/Open button does what it shows; on a
+        quote it jumps to the quoted message, on a reaction chip it toggles mine."""
         if (
-            self.files is not None
-            and event.type() == QEvent.Type.MouseButtonRelease
+            event.type() == QEvent.Type.MouseButtonRelease
             and isinstance(event, QMouseEvent)
             and event.button() == Qt.MouseButton.LeftButton
         ):
             entry = index.data(ENTRY_ROLE)
             pos = event.position().toPoint()
-            for hit in self._hits.get(id(entry), []):
-                if hit.rect.contains(pos):
-                    self.files.act(hit.action, hit.file)
+            for spot in self._spots.get(id(entry), []):
+                if spot.rect.contains(pos):
+                    if spot.kind == "quote":
+                        self.quote_clicked.emit(int(spot.value))
+                    else:
+                        self.reaction_clicked.emit(entry, spot.value)
+                    return True
+            files = self.files
+            for hit in self._hits.get(id(entry), []) if files is not None else []:
+                if files is not None and hit.rect.contains(pos):
+                    files.act(hit.action, hit.file)
                     return True
         return super().editorEvent(event, model, option, index)
 
+    def footer(self, entry: Entry, mine: bool) -> str:
+        """The line under a bubble, with the ticks when the open chat can tell them."""
+        receipt = None
+        if mine and self.talk is not None and not entry.deleted:
+            receipt = extras.receipt(*self.talk.readers(entry))
+        return self._footer(entry, mine, receipt)
+
     @staticmethod
-    def _footer(entry: Entry, mine: bool) -> str:
+    def _footer(entry: Entry, mine: bool, receipt: str | None = None) -> str:
         parts = [i18n.time_label(entry.created_at)]
         if entry.edited and not entry.deleted:
             parts.append(QCoreApplication.translate("MessageDelegate", "edited"))
@@ -339,6 +410,8 @@ class MessageDelegate(QStyledItemDelegate):
             parts.append(QCoreApplication.translate("MessageDelegate", "sending…"))
         elif entry.state is SendState.FAILED:
             parts.append(QCoreApplication.translate("MessageDelegate", "failed — click to retry"))
+        elif mine and receipt is not None:
+            parts.append(receipt)
         elif mine:
             parts.append(QCoreApplication.translate("MessageDelegate", "sent"))
         return " · ".join(parts)

@@ -41,6 +41,7 @@ from desktop.core.wire import User
 from desktop.ui import confirm, dialog_actions, form_focus, i18n, settings_dialog
 from desktop.ui.bridge import Bridge
 from desktop.ui.chat_pane import ChatPane
+from desktop.ui.conversation_ui import install_conversation
 from desktop.ui.delegates import ChatDelegate
 from desktop.ui.dialogs import DirectChatDialog, InviteDialog, NewChatDialog, ProfileDialog
 from desktop.ui.models import CHAT_ID_ROLE, ChatFilterModel, ChatListModel
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.account, self.chats, self.reading = services.account, services.chats, services.reading
         self.people, self._spawn = services.people, services.spawn
         self._outbox, self._typing = services.outbox, services.typing
+        self._conversation = services.conversation
         self.bridge = bridge
         self.setWindowTitle("Parley")
         self.resize(980, 680)
@@ -166,6 +168,8 @@ class MainWindow(QMainWindow):
         self.chat_list.setItemDelegate(ChatDelegate(self.chat_list))
         self.chat_list.setUniformItemSizes(True)
         self.pane = ChatPane(self.reading, self._outbox, self._typing, self.run)
+        if self._conversation is not None:
+            install_conversation(self.pane, self._conversation, self._outbox, self.run)
 
         top = QHBoxLayout()
         top.addWidget(self.me_label, 1)

@@ -9,10 +9,14 @@ as plain text: no markup is read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QFont, QPainter, QTextLayout, QTextOption
+from PySide6.QtGui import QColor, QFont, QPainter, QTextCharFormat, QTextLayout, QTextOption
+
+# (start, length) in Python string indices, a background (or None) and a text colour.
+Mark = tuple[int, int, QColor | None, QColor]
 
 _OPTION = QTextOption()
 _OPTION.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -75,6 +79,35 @@ def wrap(text: str, font: QFont, width: int) -> Wrapped:
     return Wrapped(text, tuple(lines), int(natural + 0.999), int(height + 0.999))
 
 
-def draw(painter: QPainter, text: str, font: QFont, width: int, x: int, y: int) -> None:
-    """Paint `text` wrapped as `wrap` measured it, its first line's top at (x, y)."""
-    _layout(text, font, max(1, width)).draw(painter, QPointF(float(x), float(y)))
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def _ranges(text: str, marks: Sequence[Mark]) -> list[QTextLayout.FormatRange]:
+    out = []
+    for start, n, background, color in marks:
+        r = QTextLayout.FormatRange()
+        r.start = _utf16(text, start)
+        r.length = _utf16(text, start + n) - r.start
+        f = QTextCharFormat()
+        f.setForeground(color)
+        if background is not None:
+            f.setBackground(background)
+        r.format = f
+        out.append(r)
+    return out
+
+
+def draw(
+    painter: QPainter,
+    text: str,
+    font: QFont,
+    width: int,
+    x: int,
+    y: int,
+    marks: Sequence[Mark] = (),
+) -> None:
+    """Paint `text` wrapped as `wrap` measured it, its first line's top at (x, y). `marks`
+    only recolour spans (mentions): the glyphs, and so the lines, stay as measured."""
+    layout = _layout(text, font, max(1, width))
+    layout.draw(painter, QPointF(float(x), float(y)), _ranges(text, marks))

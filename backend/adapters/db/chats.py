@@ -20,6 +20,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from backend.adapters.db import reactions
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import ChatRow, EventRow, MemberRow
 from backend.domain.errors import Conflict, Forbidden, NotFound, Unavailable
@@ -38,6 +39,8 @@ OUTAGE = {2002, 2003, 2006, 2013, 1040, 1053}
 
 
 _CHANGES = (EventType.MESSAGE_UPDATED, EventType.MESSAGE_DELETED)
+# Changes that name a message: each is refused once the message's deletion is recorded.
+_TARGETED = (*_CHANGES, *reactions.REACTIONS)
 
 
 def _is_outage(exc: BaseException) -> bool:
@@ -104,6 +107,7 @@ class _Batch:
         self.keys: dict[tuple[str, str], EventRow] = {}
         self.added: list[MemberRow] = []
         self.removed: list[tuple[str, str]] = []
+        self.reactions = reactions.ReactionBatch({})
 
     def allocate(self, req: EventRequest) -> EventRow:
         chat = self.chats[req.chat_id]
@@ -237,6 +241,11 @@ class SqlChatRepo:
             raise NotFound("No such chat.", code="chat_not_found")
         return int(row.last_read_seq)
 
+    async def reactions(
+        self, chat_id: str, seqs: Sequence[int]
+    ) -> dict[int, dict[str, tuple[str, ...]]]:
+        return await reactions.reactions(chat_id, seqs)
+
     async def set_role(self, chat_id: str, user_id: str, role: Role) -> None:
         await MemberRow.filter(chat_id=chat_id, user_id=user_id).update(role=role.value)
 
@@ -312,6 +321,7 @@ class SqlChatRepo:
             await MemberRow.bulk_create(batch.added, using_db=conn)
         for chat_id, user_id in batch.removed:
             await MemberRow.filter(chat_id=chat_id, user_id=user_id).using_db(conn).delete()
+        await batch.reactions.store(conn)
         for chat in batch.chats.values():
             await (
                 ChatRow.filter(id=chat.id)
@@ -332,7 +342,9 @@ class SqlChatRepo:
             conn
         )
         deleted = await self._deleted(conn, requests)
-        return _Batch({r.id: r for r in rows}, {(m.chat_id, m.user_id) for m in members}, deleted)
+        batch = _Batch({r.id: r for r in rows}, {(m.chat_id, m.user_id) for m in members}, deleted)
+        batch.reactions = await reactions.load(conn, requests)
+        return batch
 
     @staticmethod
     async def _deleted(
@@ -340,7 +352,7 @@ class SqlChatRepo:
     ) -> set[tuple[str, int]]:
         """Which targeted messages are already deleted, read under the chats' locks: an edit
         racing a deletion is decided here, so a deleted message never comes back."""
-        targets = [(r.chat_id, r.target_seq) for r in requests if r.type in _CHANGES]
+        targets = [(r.chat_id, r.target_seq) for r in requests if r.type in _TARGETED]
         if not targets:
             return set()
         match = Q()
@@ -373,7 +385,13 @@ class SqlChatRepo:
             previous = known.get(key) or batch.keys.get(key)
             if previous is not None:
                 return self._check_duplicate(req, previous)
-        error = self._member_change(batch, req) or self._message_change(batch, req)
+        error = (
+            self._member_change(batch, req)
+            or self._message_change(batch, req)
+            or batch.reactions.change(req, batch.deleted)
+        )
+        if isinstance(error, reactions.Unchanged):
+            return Appended(None)  # already as asked: no event, no `seq`
         if error is not None:
             return Appended(None, error=error)
         row = batch.allocate(req)

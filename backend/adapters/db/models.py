@@ -12,6 +12,10 @@ from tortoise import fields
 from tortoise.models import Model
 
 from backend.domain.limits import CLIENT_MSG_ID_MAX_CHARS, ID_MAX_CHARS
+from backend.domain.rules import EMOJI_MAX_CODE_POINTS
+
+# Up to 6 hex digits per code point, joined by dashes.
+EMOJI_KEY_MAX_CHARS = EMOJI_MAX_CODE_POINTS * 7
 
 
 class UserRow(Model):
@@ -109,6 +113,21 @@ class MessageRow(Model):
     class Meta:
         table = "messages"
         unique_together = (("chat_id", "seq"),)
+
+
+class ReactionRow(Model):
+    """One member's reaction to one message, written in the transaction that takes its `seq`."""
+
+    id = fields.BigIntField(primary_key=True)
+    chat_id = fields.CharField(max_length=ID_MAX_CHARS)
+    message_seq = fields.BigIntField()
+    emoji = fields.CharField(max_length=EMOJI_KEY_MAX_CHARS)  # `rules.emoji_key`: ASCII hex
+    user_id = fields.CharField(max_length=ID_MAX_CHARS)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "message_reactions"
+        unique_together = (("chat_id", "message_seq", "emoji", "user_id"),)
 
 
 class CallRow(Model):

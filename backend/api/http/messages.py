@@ -30,7 +30,7 @@ async def send(request: Request, chat_id: str) -> HTTPResponse:
     message, duplicate = await container(request).messages.send(
         uid, chat_id, b.client_msg_id, b.text, b.reply_to_seq, b.attachment_ids
     )
-    return ok({"message": wire.message(message)}, status=200 if duplicate else 201)
+    return ok({"message": wire.message(message, reactions=True)}, status=200 if duplicate else 201)
 
 
 @route(
@@ -52,7 +52,9 @@ async def history(request: Request, chat_id: str) -> HTTPResponse:
     messages, has_more = await container(request).messages.history(
         uid, chat_id, int_arg(request, "before", None), int_arg(request, "after", None), limit
     )
-    return ok({"messages": [wire.message(m) for m in messages], "has_more": has_more})
+    return ok(
+        {"messages": [wire.message(m, reactions=True) for m in messages], "has_more": has_more}
+    )
 
 
 @route(
@@ -67,7 +69,7 @@ async def edit(request: Request, chat_id: str, seq: int) -> HTTPResponse:
     uid = user_id(request)
     b = body(request, EditMessage)
     message = await container(request).messages.edit(uid, chat_id, seq, b.text)
-    return ok({"message": wire.message(message)})
+    return ok({"message": wire.message(message, reactions=True)})
 
 
 @route(
@@ -80,7 +82,7 @@ async def edit(request: Request, chat_id: str, seq: int) -> HTTPResponse:
 async def delete(request: Request, chat_id: str, seq: int) -> HTTPResponse:
     uid = user_id(request)
     message = await container(request).messages.delete(uid, chat_id, seq)
-    return ok({"message": wire.message(message)})
+    return ok({"message": wire.message(message, reactions=True)})
 
 
 @route(

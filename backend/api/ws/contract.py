@@ -15,7 +15,10 @@ SOCKET_CONTRACT = """\
    chat more than `PARLEY_RESUME_MAX_EVENTS` behind: reload its history over REST), then live
    events.
 2. Server frames: `message.created|message.updated|message.deleted {chat_id, seq, message}`,
-   `member.added|member.removed {chat_id, seq, user_id, actor_id}`, `gap {chat_id, seq}`,
+   `member.added|member.removed {chat_id, seq, user_id, actor_id}`,
+   `reaction.added|reaction.removed {chat_id, seq, message_seq, emoji, user_id}` (apply them in
+   order to the message `message_seq`; a pushed message carries no `reactions`, keep yours),
+   `gap {chat_id, seq}`,
    `chat.created`, `presence {user_id, online, last_seen_at?}`, `typing {chat_id, user_id}`,
    `read {chat_id, user_id, seq}`, `reconnect` before a graceful shutdown.
 3. Client frames: `message.send {chat_id, client_msg_id, text}` → `message.ack {client_msg_id,
@@ -24,11 +27,11 @@ SOCKET_CONTRACT = """\
    each `last_seq`, then `resumed`.
 
 **Order.** On every socket, each chat's events (everything carrying the chat's `seq`: messages,
-edits, deletions, member changes, `gap`) arrive in strictly increasing `seq` with no hole, on any
-replica. A `seq` whose write failed for good arrives as its tombstone (a `message.created` with
-`deleted: true`), and one the server cannot deliver as `gap {chat_id, seq}`, so positions always
-advance. `typing`, `presence` and `read` (a reader's marker, not the chat's position) carry no
-chat `seq` and are not ordered.
+edits, deletions, member changes, reactions, `gap`) arrive in strictly increasing `seq` with no
+hole, on any replica. A `seq` whose write failed for good arrives as its tombstone (a
+`message.created` with `deleted: true`), and one the server cannot deliver as `gap {chat_id, seq}`,
+so positions always advance. `typing`, `presence` and `read` (a reader's marker, not the chat's
+position) carry no chat `seq` and are not ordered.
 
 **Resuming.** Keep the highest `seq` seen per chat and send it in `auth` (or `resume`): you get
 exactly what you missed, once, in order, on whichever replica you land, after any outage shorter

@@ -81,6 +81,9 @@ OPS: dict[str, Op] = {
     "mark read": lambda api, c, s, u: api.http.post(
         f"/chats/{s.chat}/read", headers=u.auth, json={"seq": s.seq}
     ),
+    "react": lambda api, c, s, u: api.http.put(
+        f"/chats/{s.chat}/messages/{s.seq}/reactions/%F0%9F%91%8D", headers=u.auth
+    ),
 }
 
 NF = (404, "chat_not_found")
@@ -98,6 +101,7 @@ EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
         "edit owner's message": (403, "not_sender"),
         "delete owner's message": (403, "not_sender"),
         "mark read": (200, None),
+        "react": (200, None),
     },
     "member": {
         "get chat": (200, None),
@@ -110,6 +114,7 @@ EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
         "edit owner's message": (403, "not_sender"),
         "delete owner's message": (403, "not_sender"),
         "mark read": (200, None),
+        "react": (200, None),
     },
     "non-member": {op: NF for op in OPS},
     "removed": {op: NF for op in OPS},
