@@ -22,7 +22,7 @@ from desktop.core.rest import RestClient
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 4 * 1024 * 1024  # one PUT: what a drop can cost at most
+CHUNK_BYTES = 8 * 1024 * 1024  # one PUT (what a drop costs at most); the server takes >= 5 MiB
 READ_BYTES = 256 * 1024
 MAX_DROPS = 5  # in a row, before the upload fails and says why
 RESUME_DELAY_S = (0.2, 1.0, 2.0, 4.0, 8.0)

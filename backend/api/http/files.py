@@ -80,10 +80,10 @@ async def upload(request: Request) -> HTTPResponse:
     return ok({"file": wire(stored)}, status=201)
 
 
-async def _discard(request: Request) -> None:
+async def _discard(request: Request, limit: int = DRAIN_BYTES) -> None:
     """Read (and drop) a little more of a refused body before answering: closing on unread
     bytes makes the kernel send a reset, and the client may lose the 413 with it."""
-    left = DRAIN_BYTES
+    left = limit
 
     async def drain() -> None:
         nonlocal left

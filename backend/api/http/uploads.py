@@ -58,7 +58,7 @@ async def append(request: Request, upload_id: str) -> HTTPResponse:
     try:
         u = await uploads.append(user_id(request), upload_id, offset, _body(request))
     except DomainError:  # refused (404, 409, 413) with the chunk unread: the client must see why
-        await _discard(request)
+        await _discard(request, MAX_CHUNK_BYTES)  # a whole chunk, so a repeated one gets its 409
         raise
     return ok({"upload": wire_upload(u)})
 
