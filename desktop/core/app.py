@@ -126,6 +126,7 @@ class Messenger(LiveEvents):
         self.listener.signed_in(me)
         await self.refresh_chats()
         self.tasks.spawn(self.session.start_realtime(self).run(), "realtime")
+        self.tasks.spawn(self.outbox.resume_uploads(), "resume-uploads")
 
     async def sign_out(self, reason: str = "") -> None:
         rest, saved = self.rest, self.saved

@@ -9,9 +9,11 @@ reading protocols itself.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from desktop.core.calls import CallCenter
+from desktop.core.file_sends import PendingSend
 from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
@@ -82,6 +84,8 @@ class Outbox(Connection, Protocol):
     ) -> str: ...
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None: ...
+
+    def begin_files(self, chat_id: str, text: str, paths: list[Path]) -> PendingSend | None: ...
 
     async def edit_message(self, chat_id: str, seq: int, text: str) -> None: ...
 

@@ -1,8 +1,9 @@
 """The embedded blob store: one file per key under `<data dir>/blobs/`, written atomically.
 
-An object written part by part (a resumable upload) grows in `<key>.upload` beside it: each part
-is written at its offset (so a repeated chunk rewrites the same bytes rather than appending them
-twice) and the finished file is renamed into place.
+An object written part by part (a resumable upload) grows in `uploads/<key>` (one flat folder, so
+an aborted one leaves not even a directory behind): each part is written at its offset (so a
+repeated chunk rewrites the same bytes rather than appending them twice) and the finished file is
+renamed into place.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class LocalBlobStore:
         self._root = root
 
     async def start(self) -> None:
-        await asyncio.to_thread(self._root.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread((self._root / "uploads").mkdir, parents=True, exist_ok=True)
 
     async def close(self) -> None:
         return None
@@ -83,8 +84,8 @@ class LocalBlobStore:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
     def _growing(self, key: str) -> Path:
-        path = self._path(key)
-        return path.with_name(path.name + ".upload")
+        check_key(key)
+        return self._root / "uploads" / key
 
     async def begin_parts(self, key: str) -> str:
         await asyncio.to_thread(_create, self._growing(key))
@@ -111,7 +112,6 @@ class LocalBlobStore:
 
 
 def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()
 
 
@@ -136,6 +136,7 @@ def _finish(growing: Path, target: Path, size: int) -> None:
         if target.exists():
             return  # finished before: a retried completion
         raise NotFound("No such upload.", code="upload_not_found") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(growing, target)
     _sync_dir(target.parent)
 
