@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 8 * 1024 * 1024  # one PUT (what a drop costs at most); the server takes >= 5 MiB
 READ_BYTES = 256 * 1024
-MAX_DROPS = 5  # in a row, before the upload fails and says why
-RESUME_DELAY_S = (0.2, 1.0, 2.0, 4.0, 8.0)
+RESUME_DELAY_S = (0.2, 1.0, 2.0, 4.0, 8.0)  # then every 8 s until the server is back
 Progress = Callable[[int, int], None]
 
 
@@ -114,9 +113,9 @@ class ResumableUpload:
                     raise
                 offset = await self._where(upload_id, offset)  # a chunk we thought lost got in
             except ServerUnreachableError:
-                if failures >= MAX_DROPS:
-                    raise
-                await asyncio.sleep(RESUME_DELAY_S[failures])
+                # Offline: wait for the server like a queued text does (the user may cancel);
+                # nothing acknowledged is sent again.
+                await asyncio.sleep(RESUME_DELAY_S[min(failures, len(RESUME_DELAY_S) - 1)])
                 failures += 1
                 self.drops += 1
                 offset = await self._where(upload_id, offset)
