@@ -177,9 +177,11 @@ class FileService:
             spool.markup,
         )
 
-    async def inspect_stored(self, key: str) -> Inspection:
+    async def inspect_stored(self, key: str, size: int) -> Inspection:
         """What a stored object is: only its head is read, unless it is an image to decode."""
-        head = b"".join([c async for c in self._blobs.read(key, 0, HEAD_BYTES)])
+        head = b""
+        if size:  # S3 refuses a range of an empty object
+            head = b"".join([c async for c in self._blobs.read(key, 0, min(size, HEAD_BYTES))])
         spool = Spool(self.spool_dir, self.limits.max_bytes)
         try:
             await spool.fill(self._blobs.read(key) if self._inspector.decodes(head) else _one(head))

@@ -170,12 +170,12 @@ class ResumableUploads:
                 offset=u.received,
             )
         await self._files.check_upload(user_id, u.chat_id, None)  # still a member
-        await self._blobs.finish_parts(u.key, u.handle, _parts(u), u.size)
+        await self._finish(u)
         try:
-            seen = await self._files.inspect_stored(u.key)
+            seen = await self._files.inspect_stored(u.key, u.size)
             await self._files.check_quota(user_id, u.size)
         except BaseException:
-            await self._drop(u, finished=True)
+            await self._drop(u)
             raise
         if not await self._repo.delete(u.id, u.received):
             raise NotFound("No such upload.", code="upload_not_found")  # cancelled meanwhile
@@ -183,21 +183,36 @@ class ResumableUploads:
         sha256 = ResumableSha256(u.hash_state).hexdigest()
         return await self._files.adopt(u, sha256, seen)
 
+    async def _finish(self, u: UploadSession) -> None:
+        """The parts become the object; an empty file has no part (S3 cannot join zero)."""
+        if u.tags:
+            await self._blobs.finish_parts(u.key, u.handle, _parts(u), u.size)
+            return
+        await self._blobs.abort_parts(u.key, u.handle)
+        empty = Spool(self._files.spool_dir, 0)
+        try:
+            await empty.fill(_nothing())
+            assert empty.path is not None
+            await self._blobs.put(u.key, empty.path, 0, "application/octet-stream")
+        finally:
+            empty.discard()
+
     async def abandon(self, user_id: str, upload_id: str) -> None:
         """The client cancelled: nothing of the upload stays on the server."""
         await self._drop(await self.get(user_id, upload_id))
 
-    async def _drop(self, u: UploadSession, finished: bool = False) -> None:
-        """Delete the session, then its object. Whoever deletes the row cleans up: a session
-        another request completed or cancelled meanwhile is left to that request."""
+    async def _drop(self, u: UploadSession) -> None:
+        """Delete the session, then its parts and (if it was finished) its object. Whoever
+        deletes the row cleans up: a session another request completed or cancelled meanwhile
+        is left to that request, and a file's row is only made once its session row is gone, so
+        the object dropped here is never a file's."""
         current: UploadSession | None = u
         while current is not None and not await self._repo.delete(current.id, current.received):
             current = await self._repo.get(u.id)  # a chunk landed meanwhile
         if current is None:
             return
         await self._blobs.abort_parts(u.key, u.handle)
-        if finished:
-            await self._blobs.delete(u.key)
+        await self._blobs.delete(u.key)
 
     async def sweep(self, ttl_s: int) -> int:
         """Remove sessions never completed within the TTL, with their parts."""
@@ -206,3 +221,8 @@ class ResumableUploads:
         for u in stale:
             await self._drop(u)
         return len(stale)
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield  # an async generator of no chunks

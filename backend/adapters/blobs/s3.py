@@ -197,6 +197,8 @@ class S3BlobStore:
 
     async def abort_parts(self, key: str, handle: str) -> None:
         check_key(key)
+        if not handle:
+            return  # a session begun before multipart uploads (0006): it has no parts here
         try:
             await self._client()._abort_multipart_upload(self._bucket, key, handle)
         except S3Error as exc:

@@ -216,3 +216,14 @@ async def test_a_session_is_the_uploaders_alone(api: Api) -> None:
     assert (await api.http.get(f"/files/uploads/{up['id']}", headers=a.auth)).status_code == 404
     for odd in ("f" * 33, "%0A%00"):
         assert (await api.http.get(f"/files/uploads/{odd}", headers=a.auth)).status_code == 404
+
+
+async def test_an_empty_file_completes_without_a_chunk(api: Api) -> None:
+    a = await api.user()
+    chat = await api.group(a)
+    up = (await begin(api, a, chat, 0, "empty.txt")).json()["upload"]
+    done = await api.http.post(f"/files/uploads/{up['id']}/complete", headers=a.auth)
+    assert done.status_code == 201, done.text
+    f = done.json()["file"]
+    assert (f["size"], f["sha256"]) == (0, hashlib.sha256(b"").hexdigest())
+    assert (await fetch(api, a, f"/files/{f['id']}")).final.content == b""
