@@ -190,8 +190,10 @@ class SessionInfo:
 
 @dataclass(frozen=True, slots=True)
 class UploadSession:
-    """A resumable upload: `size` bytes were announced, `received` are in, as blobs named by
-    `part_ids` in order (random, so two racing PUTs of one offset never write the same blob)."""
+    """A resumable upload: `size` bytes were announced, `received` are in, as the parts of one
+    object under `key` that the blob store is writing (`handle` names it there; `tags` are the
+    parts' tags in order). The running hash and the markup scan go on from chunk to chunk:
+    `hash_state` is a saved SHA-256 state, `tail` the hex of the last bytes scanned."""
 
     id: str
     key: str
@@ -201,7 +203,11 @@ class UploadSession:
     size: int
     created_at: datetime
     received: int = 0
-    part_ids: tuple[str, ...] = ()
+    handle: str = ""
+    tags: tuple[str, ...] = ()
+    hash_state: str = ""
+    markup: bool = False
+    tail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,6 +261,25 @@ class BlobStore(Protocol):
     ) -> str | None:
         """A short-lived GET URL forcing these response headers, or None (we serve it ourselves)."""
 
+    async def begin_parts(self, key: str) -> str:
+        """Start an object written part by part (a resumable upload); returns its handle."""
+
+    async def put_part(
+        self, key: str, handle: str, number: int, offset: int, source: Path, size: int
+    ) -> str:
+        """Store part `number` (1 to 10000, ascending with `offset`; numbers may be skipped),
+        the bytes at `offset`, read from `source`; returns its tag. Every part but the last has
+        at least `MIN_PART_BYTES`. Raises `NotFound` when the object was finished or aborted."""
+
+    async def finish_parts(
+        self, key: str, handle: str, parts: Sequence[tuple[int, str]], size: int
+    ) -> None:
+        """The parts named (number, tag) become the object under `key`, durable when this
+        returns; any other part is dropped. Finishing one already finished is not an error."""
+
+    async def abort_parts(self, key: str, handle: str) -> None:
+        """Drop an unfinished object with every part of it; a missing one is not an error."""
+
 
 @dataclass(frozen=True, slots=True)
 class Inspection:
@@ -273,7 +292,13 @@ class Inspection:
     placeholder: str | None = None  # a data: URI of a ~24 px webp, painted before the thumbnail
 
 
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part but the last; one rule for every store
+
+
 class MediaInspector(Protocol):
+    def decodes(self, head: bytes) -> bool:
+        """Whether `inspect` reads the file past its head (a raster image it will decode)."""
+
     async def inspect(self, path: Path, head: bytes) -> Inspection:
         """Sniff the type; for raster images also measure and thumbnail, off the event loop.
         Raises `InvalidInput` (`image_too_large`) for an image over the pixel cap."""
@@ -311,9 +336,9 @@ class UploadRepo(Protocol):
 
     async def get(self, upload_id: str) -> UploadSession | None: ...
 
-    async def advance(
-        self, upload_id: str, offset: int, received: int, part_ids: tuple[str, ...]
-    ) -> bool: ...
+    async def advance(self, upload_id: str, offset: int, after: UploadSession) -> bool:
+        """Record a chunk (`after` is the session with it) if the session still stands at
+        `offset`: the tags, the hash state and the scan move together with `received`."""
 
     async def delete(self, upload_id: str, received: int) -> bool:
         """Delete the session if it still stands at `received` (no chunk recorded meanwhile)."""

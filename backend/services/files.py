@@ -13,13 +13,13 @@ import logging
 import secrets
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 from backend.domain.errors import InvalidInput, NotFound, PayloadTooLarge
-from backend.domain.models import Attachment, StoredFile
+from backend.domain.models import Attachment, StoredFile, UploadSession
 from backend.domain.ports import (
     BlobStore,
     Clock,
@@ -29,7 +29,7 @@ from backend.domain.ports import (
     UploadRepo,
 )
 from backend.services.chats import ChatService
-from backend.services.spool import Spool
+from backend.services.spool import HEAD_BYTES, Spool
 from backend.services.uploads import ResumableUploads
 
 log = logging.getLogger(__name__)
@@ -145,30 +145,68 @@ class FileService:
     ) -> StoredFile:
         assert spool.path is not None
         key = secrets.token_hex(16)
-        if seen.thumbnail is not None:
-            thumb = spool.path.with_name(spool.path.name + ".thumb")
-            await asyncio.to_thread(thumb.write_bytes, seen.thumbnail)
-            await self._blobs.put(f"{key}-t", thumb, len(seen.thumbnail), "image/webp")
-            with contextlib.suppress(FileNotFoundError):
-                thumb.unlink()
         await self._blobs.put(key, spool.path, spool.size, seen.content_type)
+        return await self._record(
+            StoredFile(
+                id=secrets.token_hex(16),
+                key=key,
+                chat_id=chat_id,
+                uploader_id=user_id,
+                name=name,
+                size=spool.size,
+                content_type=seen.content_type[:127],
+                sha256=spool.sha256,
+                created_at=self._clock.now(),
+            ),
+            seen,
+            spool.markup,
+        )
+
+    async def inspect_stored(self, key: str, size: int) -> Inspection:
+        """What a stored object is: only its head is read, unless it is an image to decode."""
+        head = b""
+        if size:  # S3 refuses a range of an empty object
+            head = b"".join([c async for c in self._blobs.read(key, 0, min(size, HEAD_BYTES))])
+        spool = Spool(self.spool_dir, self.limits.max_bytes)
+        try:
+            await spool.fill(self._blobs.read(key) if self._inspector.decodes(head) else _one(head))
+            assert spool.path is not None
+            return await self._inspector.inspect(spool.path, head)
+        finally:
+            spool.discard()
+
+    async def adopt(self, u: UploadSession, sha256: str, seen: Inspection) -> StoredFile:
+        """A finished resumable upload becomes a file: its object is kept under its own key."""
         stored = StoredFile(
             id=secrets.token_hex(16),
-            key=key,
-            chat_id=chat_id,
-            uploader_id=user_id,
-            name=name,
-            size=spool.size,
+            key=u.key,
+            chat_id=u.chat_id,
+            uploader_id=u.uploader_id,
+            name=u.name,
+            size=u.size,
             content_type=seen.content_type[:127],
-            sha256=spool.sha256,
+            sha256=sha256,
             created_at=self._clock.now(),
+        )
+        return await self._record(stored, seen, u.markup)
+
+    async def _record(self, f: StoredFile, seen: Inspection, markup: bool) -> StoredFile:
+        """The thumbnail beside the object, then the row that makes both visible."""
+        if seen.thumbnail is not None:
+            thumb = self.spool_dir / f"thumb-{secrets.token_hex(8)}"
+            await asyncio.to_thread(thumb.write_bytes, seen.thumbnail)
+            try:
+                await self._blobs.put(f"{f.key}-t", thumb, len(seen.thumbnail), "image/webp")
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    thumb.unlink()
+        stored = replace(
+            f,
             width=seen.width,
             height=seen.height,
             has_thumbnail=seen.thumbnail is not None,
             placeholder=seen.placeholder,
-            inline=seen.content_type in INLINE_TYPES
-            and seen.thumbnail is not None
-            and not spool.markup,
+            inline=seen.content_type in INLINE_TYPES and seen.thumbnail is not None and not markup,
         )
         await self._repo.create(stored)
         return stored
@@ -260,3 +298,7 @@ class FileService:
                     log.info("removed %d stale files", removed)
             except Exception as exc:  # an engine away: try again next round
                 log.warning("file sweep failed: %s", type(exc).__name__)
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data

@@ -16,6 +16,7 @@ import re
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Protocol
 
 from backend.domain.errors import PayloadTooLarge
 
@@ -27,20 +28,41 @@ _MARKUP = re.compile(
 _OVERLAP = 16
 
 
+class Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
 class Spool:
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    """`sha`, `markup` and `tail` let one chunk of a resumable upload go on hashing and scanning
+    where the chunk before it stopped."""
+
+    def __init__(
+        self,
+        directory: Path,
+        max_bytes: int,
+        sha: Hasher | None = None,
+        markup: bool = False,
+        tail: bytes = b"",
+    ) -> None:
         self._dir = directory
         self._max = max_bytes
         self.path: Path | None = None
         self.size = 0
         self.head = b""
-        self.markup = False
-        self._sha = hashlib.sha256()
-        self._tail = b""
+        self.markup = markup
+        self._sha: Hasher = sha if sha is not None else hashlib.sha256()
+        self._tail = tail
 
     @property
     def sha256(self) -> str:
         return self._sha.hexdigest()
+
+    @property
+    def tail(self) -> bytes:
+        """The last bytes scanned, which a markup tag split across two chunks starts in."""
+        return self._tail
 
     async def fill(self, chunks: AsyncIterator[bytes]) -> None:
         """Take the whole body; raises `PayloadTooLarge` as soon as it passes the limit."""

@@ -156,6 +156,7 @@ class Messenger:
         self.listener.signed_in(me)
         await self.chat_list.refresh()
         self.tasks.spawn(self.session.start_realtime(self.live).run(), "realtime")
+        self.tasks.spawn(self.outbox.resume_uploads(), "resume-uploads")
 
     def reconnect_now(self) -> None:
         if self.session.realtime is not None:

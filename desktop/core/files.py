@@ -23,7 +23,7 @@ import httpx
 
 from desktop.core.errors import ServerUnreachableError
 from desktop.core.rest import RestClient
-from desktop.core.resumable import ResumableUpload
+from desktop.core.resumable import ResumableUpload, Resume
 from desktop.core.wire import JSON
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,19 @@ class RemoteFile:
             placeholder=_opt_str(data.get("placeholder")),
         )
 
+    def record(self) -> JSON:
+        """What a message being sent carries of it (the pending bubble paints from this)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "size": self.size,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "has_thumbnail": self.has_thumbnail,
+        }
+
     @property
     def is_image(self) -> bool:
         return self.has_thumbnail and self.width is not None
@@ -85,13 +98,19 @@ class FileTransfers:
         self.resumable: ResumableUpload | None = None  # the last large upload's
 
     async def upload(
-        self, chat_id: str, path: Path, on_progress: Progress | None = None
+        self,
+        chat_id: str,
+        path: Path,
+        on_progress: Progress | None = None,
+        resume: Resume | None = None,
     ) -> RemoteFile:
-        """Stream `path` to the server for `chat_id`; cancel the task to abort it."""
+        """Stream `path` to the server for `chat_id`; cancel the task to abort it. A large
+        file goes up in resumable chunks (`resume`: see desktop.core.resumable)."""
         size = (await asyncio.to_thread(path.stat)).st_size
         if size > RESUMABLE_FROM:
             self.resumable = ResumableUpload(self._rest, self._timeout)
-            return RemoteFile.from_json(await self.resumable.run(chat_id, path, size, on_progress))
+            got = await self.resumable.run(chat_id, path, size, on_progress, resume)
+            return RemoteFile.from_json(got)
         for attempt in range(2):  # one retry after a token refresh: the file is re-read
             headers = {**await self._rest.auth_headers(), "Content-Length": str(size)}
             resp = await self._request(

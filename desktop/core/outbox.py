@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Protocol
 
+from desktop.core import file_sends
 from desktop.core.errors import MessageTooLongError
+from desktop.core.file_sends import PendingSend
 from desktop.core.listener import AppListener
 from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient
+from desktop.core.session import SessionStore
 from desktop.core.timeline import SendState, Timeline
+from desktop.core.upload_journal import UploadJournal
 from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, User
 
 TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
@@ -36,6 +41,9 @@ class Session(Protocol):
 
     @property
     def listener(self) -> AppListener: ...
+
+    @property
+    def sessions(self) -> SessionStore: ...
 
     @property
     def chats(self) -> dict[str, Chat]: ...
@@ -82,6 +90,26 @@ class Outbox:
         ids = tuple(str(f["id"]) for f in files)
         await realtime.send_message(chat_id, client_msg_id, text, ids, reply_to_seq)
         return client_msg_id
+
+    def _journal(self) -> tuple[UploadJournal, str] | None:
+        me, rest = self._session.me, self._session.rest
+        if me is None or rest is None:
+            return None
+        journal = UploadJournal(self._session.sessions.config_dir / "uploads.sqlite3")
+        return journal, f"{rest.server_url}|{me.id}"
+
+    def begin_files(self, chat_id: str, text: str, paths: list[Path]) -> PendingSend | None:
+        """A message whose files are about to go up, remembered until it is sent (None while
+        offline)."""
+        found = self._journal()
+        return file_sends.begin(*found, chat_id, text, paths) if found else None
+
+    async def resume_uploads(self) -> int:
+        """At start: send what the last run was still uploading, under the same ids."""
+        found, rest = self._journal(), self._session.rest
+        if found is None or rest is None:
+            return 0
+        return await file_sends.resume(*found, rest, self.send)
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None:
         """Send a failed message again with the same `client_msg_id` (never a duplicate)."""

@@ -3,7 +3,8 @@
 The server keeps every chunk it acknowledged (`/files/uploads`, see backend/services/uploads.py).
 When the connection drops, the client asks where the upload stands and sends on from there, so a
 lost connection costs at most one chunk, not the whole file. Cancelling the task removes the
-session and every chunk from the server.
+session and every chunk from the server, unless a `Resume` keeps it for the next start (the app
+quit mid-upload: desktop/core/upload_journal.py remembers the session).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,20 @@ from desktop.core.rest import RestClient
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 4 * 1024 * 1024  # one PUT: what a drop can cost at most
+CHUNK_BYTES = 8 * 1024 * 1024  # one PUT (what a drop costs at most); the server takes >= 5 MiB
 READ_BYTES = 256 * 1024
-MAX_DROPS = 5  # in a row, before the upload fails and says why
-RESUME_DELAY_S = (0.2, 1.0, 2.0, 4.0, 8.0)
+RESUME_DELAY_S = (0.2, 1.0, 2.0, 4.0, 8.0)  # then every 8 s until the server is back
 Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Resume:
+    """An upload that may outlive the app: the session to go on with (empty: a new one), told
+    to `started` once opened; `abandon` says whether a cancel is the user's (drop the session)."""
+
+    upload_id: str = ""
+    started: Callable[[str], None] = lambda _upload_id: None
+    abandon: Callable[[], bool] = lambda: True
 
 
 class _Resend(Exception):
@@ -39,25 +50,46 @@ class ResumableUpload:
         self.drops = 0  # connections lost and recovered from, for the curious (and tests)
 
     async def run(
-        self, chat_id: str, path: Path, size: int, on_progress: Progress | None
+        self,
+        chat_id: str,
+        path: Path,
+        size: int,
+        on_progress: Progress | None,
+        resume: Resume | None = None,
     ) -> dict[str, Any]:
-        """Upload `path`; returns the server's `file` record."""
-        params = {"chat_id": chat_id, "name": path.name, "size": str(size)}
-        started = await self._call("POST", "/files/uploads", 201, params=params)
-        upload_id = str(started["upload"]["id"])
+        """Upload `path`; returns the server's `file` record. With `resume`, go on with the
+        session it names (if the server still has it) and keep the session when cancelled
+        unless `resume.abandon` says so: an app quitting is not a user cancelling."""
+        upload_id = await self._session(chat_id, path, size, resume)
         try:
-            await self._send_all(upload_id, path, size, on_progress)
+            offset = await self._where(upload_id, 0)
+            await self._send_all(upload_id, path, size, on_progress, offset)
             done = await self._call("POST", f"/files/uploads/{upload_id}/complete", 201)
         except asyncio.CancelledError:
-            await asyncio.shield(self._abandon(upload_id))
+            if resume is None or resume.abandon():
+                await asyncio.shield(self._abandon(upload_id))
             raise
         file: dict[str, Any] = done["file"]
         return file
 
+    async def _session(self, chat_id: str, path: Path, size: int, resume: Resume | None) -> str:
+        if resume is not None and resume.upload_id:
+            with contextlib.suppress(ApiError):  # gone (completed, expired): start again
+                got = await self._call("GET", f"/files/uploads/{resume.upload_id}", 200)
+                if int(got["upload"]["size"]) == size:
+                    return resume.upload_id
+        params = {"chat_id": chat_id, "name": path.name, "size": str(size)}
+        started = await self._call("POST", "/files/uploads", 201, params=params)
+        upload_id = str(started["upload"]["id"])
+        if resume is not None:
+            resume.upload_id = upload_id
+            resume.started(upload_id)
+        return upload_id
+
     async def _send_all(
-        self, upload_id: str, path: Path, size: int, on_progress: Progress | None
+        self, upload_id: str, path: Path, size: int, on_progress: Progress | None, offset: int
     ) -> None:
-        offset, failures = 0, 0
+        failures = 0
         while offset < size:
             try:
                 length = min(CHUNK_BYTES, size - offset)
@@ -81,9 +113,9 @@ class ResumableUpload:
                     raise
                 offset = await self._where(upload_id, offset)  # a chunk we thought lost got in
             except ServerUnreachableError:
-                if failures >= MAX_DROPS:
-                    raise
-                await asyncio.sleep(RESUME_DELAY_S[failures])
+                # Offline: wait for the server like a queued text does (the user may cancel);
+                # nothing acknowledged is sent again.
+                await asyncio.sleep(RESUME_DELAY_S[min(failures, len(RESUME_DELAY_S) - 1)])
                 failures += 1
                 self.drops += 1
                 offset = await self._where(upload_id, offset)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from desktop.core.conversation import Conversation
+from desktop.core.file_sends import PendingSend
 from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory
@@ -93,6 +95,8 @@ class Outbox(Connection, Protocol):
     async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> None: ...
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None: ...
+
+    def begin_files(self, chat_id: str, text: str, paths: list[Path]) -> PendingSend | None: ...
 
     async def edit_message(self, chat_id: str, seq: int, text: str) -> None: ...
 

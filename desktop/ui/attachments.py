@@ -80,6 +80,7 @@ class Tile(QWidget):
         self.file_size = path.stat().st_size
         self.task: asyncio.Task[RemoteFile] | None = None
         self.uploaded: RemoteFile | None = None
+        self.removing = False
         self.preview = QLabel()
         self.preview.setFixedSize(PREVIEW_PX, PREVIEW_PX)
         self.name = named(label(path.name), f"Attachment {path.name}")
@@ -169,6 +170,7 @@ class AttachmentTray(QWidget):
 
     def _remove(self, tile: Tile) -> None:
         if tile.task is not None and not tile.task.done():
+            tile.removing = True  # the user's cancel, not the app quitting: nothing stays
             tile.task.cancel()  # the server drops what it got
         if tile in self.tiles:
             self.tiles.remove(tile)
@@ -181,9 +183,11 @@ class AttachmentTray(QWidget):
             self._remove(tile)
 
     async def send(self, chat_id: str, text: str) -> None:
-        """Upload every file (one at a time, with progress), then send the message."""
+        """Upload every file (one at a time, with progress), then send the message. Until it
+        is sent it is remembered on disk: quitting mid-upload goes on at the next start."""
         rest = self._messenger.rest
-        if rest is None:
+        pending = self._messenger.begin_files(chat_id, text, [t.path for t in self.tiles])
+        if rest is None or pending is None:
             return
         transfers = FileTransfers(rest)
         tiles = list(self.tiles)
@@ -191,18 +195,22 @@ class AttachmentTray(QWidget):
             tile.remove.setText(self.tr("Cancel"))
         files: list[JSON] = []
         try:
-            for tile in tiles:
+            for index, tile in enumerate(tiles):
                 if tile.uploaded is None:
+                    resume = pending.resume(index, lambda t=tile: t.removing)  # type: ignore[misc]
                     tile.task = asyncio.ensure_future(
-                        transfers.upload(chat_id, tile.path, tile.show_progress)
+                        transfers.upload(chat_id, tile.path, tile.show_progress, resume)
                     )
                     tile.uploaded = await tile.task
-                files.append(_record(tile.uploaded))
+                pending.uploaded(index, tile.uploaded.record())
+                files.append(tile.uploaded.record())
         except asyncio.CancelledError:
-            if any(t.task is not None and t.task.cancelled() for t in tiles):
+            if any(t.removing for t in tiles):
+                pending.done()
                 return  # the user removed a file mid-upload: the rest stays for another try
-            raise
+            raise  # the app is quitting: the next start goes on with it
         except Exception as exc:
+            pending.done()
             self.error_raised.emit(
                 self.tr("Upload failed: %1").replace("%1", tr_error(describe(exc)))
             )
@@ -210,20 +218,8 @@ class AttachmentTray(QWidget):
                 tile.remove.setText(self.tr("Remove"))
             return
         self.clear()
-        await self._messenger.send(chat_id, text, tuple(files))
-
-
-def _record(f: RemoteFile) -> JSON:
-    return {
-        "id": f.id,
-        "name": f.name,
-        "size": f.size,
-        "content_type": f.content_type,
-        "sha256": f.sha256,
-        "width": f.width,
-        "height": f.height,
-        "has_thumbnail": f.has_thumbnail,
-    }
+        await self._messenger.send(chat_id, text, tuple(files), pending.client_msg_id)
+        pending.done()
 
 
 class _Drops(QObject):

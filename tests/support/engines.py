@@ -129,6 +129,27 @@ async def drop_bucket(env: dict[str, str]) -> None:
         await client.close_session()  # type: ignore[no-untyped-call]
 
 
+async def bucket_contents(env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The object keys in a test bucket, and the keys of its unfinished multipart uploads."""
+    from miniopy_async.api import Minio
+
+    host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
+    client = Minio(
+        host,
+        access_key=env["PARLEY_S3_ACCESS_KEY"],
+        secret_key=env["PARLEY_S3_SECRET_KEY"],
+        secure=False,
+        region=env["PARLEY_S3_REGION"],
+    )
+    bucket = env["PARLEY_S3_BUCKET"]
+    try:
+        objects = [str(o.object_name) async for o in client.list_objects(bucket, recursive=True)]
+        listed = await client._list_multipart_uploads(bucket)
+        return objects, [str(u.object_name) for u in listed.uploads]
+    finally:
+        await client.close_session()  # type: ignore[no-untyped-call]
+
+
 def s3_env(run: str) -> dict[str, str]:
     """The real S3 server (versitygw) with a bucket of this run's own (made on first start)."""
     return {

@@ -1,11 +1,17 @@
-"""The embedded blob store: one file per key under `<data dir>/blobs/`, written atomically."""
+"""The embedded blob store: one file per key under `<data dir>/blobs/`, written atomically.
+
+An object written part by part (a resumable upload) grows in `uploads/<key>` (one flat folder, so
+an aborted one leaves not even a directory behind): each part is written at its offset (so a
+repeated chunk rewrites the same bytes rather than appending them twice) and the finished file is
+renamed into place.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from backend.adapters.blobs.keys import CHUNK, check_key
@@ -20,7 +26,7 @@ class LocalBlobStore:
         self._root = root
 
     async def start(self) -> None:
-        await asyncio.to_thread(self._root.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread((self._root / "uploads").mkdir, parents=True, exist_ok=True)
 
     async def close(self) -> None:
         return None
@@ -42,11 +48,7 @@ class LocalBlobStore:
         with tmp.open("rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _sync_dir(target.parent)
 
     async def size(self, key: str) -> int | None:
         path = self._path(key)
@@ -81,7 +83,67 @@ class LocalBlobStore:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
+    def _growing(self, key: str) -> Path:
+        check_key(key)
+        return self._root / "uploads" / key
+
+    async def begin_parts(self, key: str) -> str:
+        await asyncio.to_thread(_create, self._growing(key))
+        return ""
+
+    async def put_part(
+        self, key: str, handle: str, number: int, offset: int, source: Path, size: int
+    ) -> str:
+        await asyncio.to_thread(_write_at, self._growing(key), offset, source)
+        return ""
+
+    async def finish_parts(
+        self, key: str, handle: str, parts: Sequence[tuple[int, str]], size: int
+    ) -> None:
+        await asyncio.to_thread(_finish, self._growing(key), self._path(key), size)
+
+    async def abort_parts(self, key: str, handle: str) -> None:
+        await asyncio.to_thread(self._growing(key).unlink, missing_ok=True)
+
     async def presign(
         self, key: str, ttl_s: int, content_type: str, disposition: str
     ) -> str | None:
         return None
+
+
+def _create(path: Path) -> None:
+    path.touch()
+
+
+def _write_at(path: Path, offset: int, source: Path) -> None:
+    try:
+        f = path.open("r+b")  # never created here: a late chunk of a cancelled upload is refused
+    except FileNotFoundError:
+        raise NotFound("No such upload.", code="upload_not_found") from None
+    with f, source.open("rb") as src:
+        f.seek(offset)
+        shutil.copyfileobj(src, f, CHUNK)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _finish(growing: Path, target: Path, size: int) -> None:
+    try:
+        with growing.open("r+b") as f:
+            f.truncate(size)
+            os.fsync(f.fileno())
+    except FileNotFoundError:
+        if target.exists():
+            return  # finished before: a retried completion
+        raise NotFound("No such upload.", code="upload_not_found") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(growing, target)
+    _sync_dir(target.parent)
+
+
+def _sync_dir(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -30,6 +30,10 @@ PLACEHOLDER_PX = 24  # a webp this small is ~100-300 bytes: it rides in the file
 PLACEHOLDER_MAX_CHARS = 1024  # the column's width; a larger one is simply not kept
 
 
+def _sniff(head: bytes) -> str:
+    return str(magic.from_buffer(head, mime=True)) or "application/octet-stream"
+
+
 class VipsInspector:
     def __init__(self, max_pixels: int, workers: int = 2) -> None:
         self._max_pixels = max_pixels
@@ -41,8 +45,11 @@ class VipsInspector:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def decodes(self, head: bytes) -> bool:
+        return _sniff(head) in RASTER
+
     async def inspect(self, path: Path, head: bytes) -> Inspection:
-        content_type = str(magic.from_buffer(head, mime=True)) or "application/octet-stream"
+        content_type = _sniff(head)
         if content_type not in RASTER:
             return Inspection(content_type)
         declared = declared_size(head, content_type)

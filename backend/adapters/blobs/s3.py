@@ -5,28 +5,35 @@ its default of 3 parallel part uploads reads ahead without bound, so parts go on
 (`num_parallel_uploads=1`) with a bounded part size; its unknown-length path crashes on an exact
 multiple of the part size, so uploads always pass the real length (the caller spooled the file);
 a client's HTTP session belongs to the loop that made it, so there is one client per event loop.
+
+Its `put_object` reads each part into memory (8 MiB and aiohttp's copy, per upload), so an object
+up to S3's single-PUT limit, and each part of a resumable upload, goes up instead through its
+lower-level calls (`_put_object` and the multipart ones; pinned version) with the spooled file
+itself as the body, which aiohttp streams from disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from miniopy_async.api import Minio
+from miniopy_async.datatypes import Part
 from miniopy_async.error import S3Error
+from miniopy_async.helpers import DictType
 
 from backend.adapters.blobs.keys import CHUNK, check_key
 from backend.domain.errors import NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 
-PART_SIZE = 8 * 1024 * 1024  # one part in memory at a time per upload
+PART_SIZE = 8 * 1024 * 1024  # one part in memory at a time per upload (past SINGLE_PUT_MAX)
+SINGLE_PUT_MAX = 5 * 1024**3  # S3's largest PUT; below it the spooled file goes up as one body
 # Each upload to S3 holds a part (and aiohttp's copy) in memory: a few at a time keep a replica's
 # memory flat under many concurrent uploads (10 at once measured 237 MiB above baseline without
 # this); the others wait with their bytes safely spooled on disk.
@@ -106,16 +113,36 @@ class S3BlobStore:
     async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
         check_key(key)
         async with self._puts:
-            await self._put(key, source, size, content_type)
+            if size <= SINGLE_PUT_MAX:
+                await self._put_file(key, source, content_type, None)
+            else:
+                await self._put(key, source, size, content_type)
+
+    async def _put_file(
+        self, key: str, source: Path, content_type: str, query: DictType | None
+    ) -> str:
+        """One PUT whose body is the spooled file itself: aiohttp streams it from disk, and
+        miniopy-async hashes it for the signature by reading it once more, so no part of it is
+        ever held in memory. The object's or part's ETag comes back."""
+        f = await asyncio.to_thread(source.open, "rb")
+        try:
+            headers: DictType = {"Content-Type": content_type}
+            result: Any = await self._client()._put_object(  # see the module doc
+                self._bucket, key, f, headers, query_params=query
+            )
+        except S3Error as exc:
+            if exc.code == "NoSuchUpload":
+                raise NotFound("No such upload.", code="upload_not_found") from None
+            raise Unavailable(f"S3 refused the upload: {exc.code}") from None
+        except OSError as exc:
+            raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
+        finally:
+            await asyncio.to_thread(f.close)
+        return str(result.etag)
 
     async def _put(self, key: str, source: Path, size: int, content_type: str) -> None:
-        data: _AsyncFile | io.BytesIO
-        if size <= PART_SIZE:
-            # One PUT. A length equal to the part size makes miniopy-async hand the stream
-            # itself to aiohttp, which takes only real files or bytes: give it bytes (≤ 1 part).
-            data = io.BytesIO(await asyncio.to_thread(source.read_bytes))
-        else:
-            data = await asyncio.to_thread(_AsyncFile, source)
+        """Past the largest single PUT: miniopy-async's multipart, one bounded part at a time."""
+        data = await asyncio.to_thread(_AsyncFile, source)
         try:
             await self._client().put_object(
                 self._bucket,
@@ -132,6 +159,53 @@ class S3BlobStore:
             raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
         finally:
             data.close()
+
+    async def begin_parts(self, key: str) -> str:
+        check_key(key)
+        headers: DictType = {"Content-Type": "application/octet-stream"}  # downloads force theirs
+        try:
+            handle: str = await self._client()._create_multipart_upload(self._bucket, key, headers)
+        except S3Error as exc:
+            raise Unavailable(f"S3 refused a multipart upload: {exc.code}") from None
+        except OSError as exc:
+            raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
+        return handle
+
+    async def put_part(
+        self, key: str, handle: str, number: int, offset: int, source: Path, size: int
+    ) -> str:
+        check_key(key)
+        query: DictType = {"partNumber": str(number), "uploadId": handle}
+        async with self._puts:
+            return await self._put_file(key, source, "application/octet-stream", query)
+
+    async def finish_parts(
+        self, key: str, handle: str, parts: Sequence[tuple[int, str]], size: int
+    ) -> None:
+        check_key(key)
+        listed = [Part(number, tag) for number, tag in parts]
+        try:
+            await self._client()._complete_multipart_upload(self._bucket, key, handle, listed)
+        except S3Error as exc:
+            if exc.code == "NoSuchUpload" and await self.size(key) == size:
+                return  # finished before: a retried completion
+            if exc.code == "NoSuchUpload":
+                raise NotFound("No such upload.", code="upload_not_found") from None
+            raise Unavailable(f"S3 refused to finish an upload: {exc.code}") from None
+        except OSError as exc:
+            raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
+
+    async def abort_parts(self, key: str, handle: str) -> None:
+        check_key(key)
+        if not handle:
+            return  # a session begun before multipart uploads (0006): it has no parts here
+        try:
+            await self._client()._abort_multipart_upload(self._bucket, key, handle)
+        except S3Error as exc:
+            if exc.code not in {"NoSuchUpload", *_MISSING}:
+                raise Unavailable(f"S3 refused to abort an upload: {exc.code}") from None
+        except OSError as exc:
+            raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
 
     async def size(self, key: str) -> int | None:
         check_key(key)

@@ -195,7 +195,12 @@ class UploadRow(Model):
     name = fields.CharField(max_length=255)
     size = fields.BigIntField()
     received = fields.BigIntField(default=0)
-    part_ids = fields.TextField(default="")  # comma-separated, in order
+    part_ids = fields.TextField(default="")  # unused since 0006 (chunks were blobs of their own)
+    handle = fields.CharField(max_length=255, default="")  # the store's multipart upload id
+    tags = fields.TextField(default="")  # the parts' tags, comma-separated, in order
+    hash_state = fields.CharField(max_length=224, default="")
+    markup = fields.BooleanField(default=False)
+    tail = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(db_index=True)
 
     class Meta:

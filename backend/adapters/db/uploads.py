@@ -19,7 +19,11 @@ def _upload(row: UploadRow) -> UploadSession:
         size=row.size,
         created_at=row.created_at,
         received=row.received,
-        part_ids=tuple(p for p in row.part_ids.split(",") if p),
+        handle=row.handle,
+        tags=tuple(t for t in row.tags.split(",") if t),
+        hash_state=row.hash_state,
+        markup=row.markup,
+        tail=row.tail,
     )
 
 
@@ -35,20 +39,26 @@ class SqlUploadRepo:
             size=upload.size,
             created_at=upload.created_at,
             received=upload.received,
-            part_ids=",".join(upload.part_ids),
+            handle=upload.handle,
+            tags=",".join(upload.tags),
+            hash_state=upload.hash_state,
+            markup=upload.markup,
+            tail=upload.tail,
         )
 
     async def get(self, upload_id: str) -> UploadSession | None:
         row = await UploadRow.get_or_none(id=upload_id)
         return _upload(row) if row else None
 
-    async def advance(
-        self, upload_id: str, offset: int, received: int, part_ids: tuple[str, ...]
-    ) -> bool:
-        """One conditional UPDATE: only the PUT that still sees `offset` moves it on (the part
-        list changes only with `received`, so it is the one this PUT read)."""
+    async def advance(self, upload_id: str, offset: int, after: UploadSession) -> bool:
+        """One conditional UPDATE: only the PUT that still sees `offset` moves it on (everything
+        else it writes changes only with `received`, so it follows the state this PUT read)."""
         n = await UploadRow.filter(id=upload_id, received=offset).update(
-            received=received, part_ids=",".join(part_ids)
+            received=after.received,
+            tags=",".join(after.tags),
+            hash_state=after.hash_state,
+            markup=after.markup,
+            tail=after.tail,
         )
         return n == 1
 

@@ -68,11 +68,10 @@ async def upload(request: Request) -> HTTPResponse:
         raise InvalidInput("chat_id is required.", code="bad_query")
     files = _files(request)
     await files.check_upload(uid, chat_id, _declared_length(request))
-    if request.stream is not None:
-        # The app-wide body limit is for JSON; the spool enforces the upload limit itself as
-        # the bytes arrive. Sanic counts a chunk when its header announces it, so its own cap
-        # stays well above ours and only stops a single absurd chunk.
-        request.stream.request_max_size = 2 * files.limits.max_bytes + 1024 * 1024
+    # Sanic lifts its body limit for this streaming route, and it stays lifted: the spool
+    # enforces the upload limit as the bytes arrive, and the request deadline (api/guard.py),
+    # which exempts a body without a limit, would otherwise cut a file that takes more than
+    # `request_deadline_s` to arrive (100 MB over a slow link).
     try:
         stored = await files.upload(uid, chat_id, name, _body(request))
     except PayloadTooLarge:
@@ -81,10 +80,10 @@ async def upload(request: Request) -> HTTPResponse:
     return ok({"file": wire.attachment(stored.attachment())}, status=201)
 
 
-async def _discard(request: Request) -> None:
+async def _discard(request: Request, limit: int = DRAIN_BYTES) -> None:
     """Read (and drop) a little more of a refused body before answering: closing on unread
     bytes makes the kernel send a reset, and the client may lose the 413 with it."""
-    left = DRAIN_BYTES
+    left = limit
 
     async def drain() -> None:
         nonlocal left

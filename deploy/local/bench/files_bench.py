@@ -2,7 +2,10 @@
 
 Starts a `parley-server` whose blob store is the local versitygw (embedded SQLite otherwise), then:
 a SIZE MiB upload and download through the API, the same through miniopy-async straight to S3, and
-the server's peak RSS above its baseline during 1 and N concurrent uploads. Prints one JSON line.
+the server's peak RSS above its baseline during 1 and N concurrent uploads (plain, then resumable:
+8 MiB chunks that become S3 multipart parts), the p50/p99 of message delivery to another socket at
+idle and while the N uploads run, and the time to inspect and thumbnail a 24 MP JPEG (in process,
+the server's own `VipsInspector`). Prints one JSON line.
 
     deploy/local/engines/versitygw.sh start
     .venv/bin/python deploy/local/bench/files_bench.py --size 100 --concurrent 10
@@ -30,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from miniopy_async.api import Minio
 
+from backend.adapters.blobs.media import VipsInspector
 from backend.adapters.blobs.s3 import PART_SIZE
-from tests.support.client import Api
+from tests.support.client import Api, Socket, User
 from tests.support.engines import drop_bucket, s3_env
 from tests.support.server import ServerProcess
 
@@ -98,6 +102,107 @@ async def api_round(api: Api, token: str, chat: str, path: Path) -> tuple[float,
     return up, down
 
 
+async def resumable_round(api: Api, token: str, chat: str, path: Path) -> None:
+    """One file in 8 MiB chunks, as the desktop sends it, then completed."""
+    size = os.path.getsize(path)  # noqa: ASYNC240  # a bench: one stat before the clock starts
+    auth = {"Authorization": f"Bearer {token}"}
+    params: dict[str, Any] = {"chat_id": chat, "size": size, "name": path.name}
+    r = await api.http.post("/files/uploads", params=params, headers=auth)
+    assert r.status_code == 201, r.text
+    upload_id = r.json()["upload"]["id"]
+    chunk = 8 * MiB
+    with path.open("rb") as f:  # a bench: reads of the local test file
+        for offset in range(0, size, chunk):
+            r = await api.http.put(
+                f"/files/uploads/{upload_id}",
+                params={"offset": offset},
+                content=f.read(chunk),
+                headers=auth,
+                timeout=600,
+            )
+            assert r.status_code == 200, r.text
+    r = await api.http.post(f"/files/uploads/{upload_id}/complete", headers=auth, timeout=600)
+    assert r.status_code == 201, r.text
+
+
+async def delivery(
+    api: Api, srv: ServerProcess, sender: User, chat: str, sock: Socket, until: asyncio.Event
+) -> list[float]:
+    """Milliseconds from a REST send to the `message.created` on another user's socket, one
+    message every 100 ms until `until` is set (at least 20)."""
+    took: list[float] = []
+    while not until.is_set() or len(took) < 20:
+        text = secrets.token_hex(8)
+        t0 = time.perf_counter()
+        r = await api.send(sender, chat, text)
+        assert r.status_code == 201, r.text
+        await sock.until(
+            lambda frames, t=text: any(
+                f.get("type") == "message.created" and f["message"]["text"] == t
+                for f in frames[-50:]
+            ),
+            timeout=60,
+            what="the probe message",
+        )
+        took.append((time.perf_counter() - t0) * 1000)
+        await asyncio.sleep(0.1)
+    return took
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+async def under_load(api: Api, srv: ServerProcess, uploads: list[Any]) -> tuple[float, list[float]]:
+    """Run the uploads with a delivery probe beside them; the peak RSS and the probe's times."""
+    a, b = await api.user(), await api.user()
+    chat = await api.group(a, b)
+    sock = await Socket.connect(srv.ws_url, b.access_token)
+    done = asyncio.Event()
+    assert srv.proc is not None
+    try:
+        probe = asyncio.create_task(delivery(api, srv, a, chat, sock, done))
+        with Peak(srv.proc.pid) as peak:
+            await asyncio.gather(*uploads)
+            done.set()
+            took = await probe
+    finally:
+        await sock.close()
+    return peak.above_mib, took
+
+
+async def idle_delivery(api: Api, srv: ServerProcess) -> list[float]:
+    done = asyncio.Event()
+    done.set()
+    a, b = await api.user(), await api.user()
+    chat = await api.group(a, b)
+    sock = await Socket.connect(srv.ws_url, b.access_token)
+    try:
+        return await delivery(api, srv, a, chat, sock, done)
+    finally:
+        await sock.close()
+
+
+async def thumbnail_ms(work: Path) -> tuple[float, int]:
+    """The median of three inspections of a 6000×4000 JPEG (noise, so it does not shrink)."""
+    import pyvips
+
+    path = work / "photo.jpg"
+    bands = [pyvips.Image.gaussnoise(6000, 4000, mean=128, sigma=40) for _ in range(3)]
+    bands[0].bandjoin(bands[1:]).cast("uchar").write_to_file(str(path), Q=85)
+    inspector = VipsInspector(max_pixels=50_000_000)
+    head = path.read_bytes()[: 64 * 1024]
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        seen = await inspector.inspect(path, head)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert seen.thumbnail is not None
+    inspector.close()
+    return round(sorted(times)[1], 1), path.stat().st_size
+
+
 async def raw_round(env: dict[str, str], path: Path) -> tuple[float, float]:
     host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
     client = Minio(
@@ -139,6 +244,10 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
             **env,
             "PARLEY_MAX_UPLOAD_BYTES": str((size_mib + 1) * MiB),
             "PARLEY_REGISTER_PER_IP": "1000",
+            "PARLEY_SENDS_PER_USER": "100000",
+            # S3 is a production engine: replicas then need a shared signing key.
+            "PARLEY_JWT_SECRET": secrets.token_hex(32),
+            "PARLEY_JWT_KID": "bench",
         },
     ).start()
     try:
@@ -149,14 +258,19 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         with Peak(srv.proc.pid) as one:
             api_up, api_down = await api_round(api, user.access_token, chat, path)
         raw_up, raw_down = await raw_round(env, path)
-        with Peak(srv.proc.pid) as many:
-            await asyncio.gather(
-                *(api_round(api, user.access_token, chat, path) for _ in range(concurrent))
-            )
+        idle = await idle_delivery(api, srv)
+        token = user.access_token
+        many, during = await under_load(
+            api, srv, [api_round(api, token, chat, path) for _ in range(concurrent)]
+        )
+        many_resumable, during_resumable = await under_load(
+            api, srv, [resumable_round(api, token, chat, path) for _ in range(concurrent)]
+        )
         await api.close()
+        thumb_ms, jpeg_bytes = await thumbnail_ms(work)
     finally:
         srv.stop()
-        await drop_bucket(env)  # 100 MiB × (2 + concurrent) objects: never leave them behind
+        await drop_bucket(env)  # 100 MiB × (2 + 2 × concurrent) objects: never leave them behind
         shutil.rmtree(work, ignore_errors=True)
     mibs = lambda s: round(size_mib / s, 1)  # noqa: E731
     return {
@@ -168,7 +282,17 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         "upload_ratio": round(raw_up / api_up, 2),
         "download_ratio": round(raw_down / api_down, 2),
         "rss_above_baseline_mib_1": one.above_mib,
-        f"rss_above_baseline_mib_{concurrent}": many.above_mib,
+        f"rss_above_baseline_mib_{concurrent}": many,
+        f"rss_above_baseline_mib_{concurrent}_resumable": many_resumable,
+        "delivery_ms_idle_p50_p99": (pct(idle, 0.5), pct(idle, 0.99)),
+        f"delivery_ms_{concurrent}_uploads_p50_p99": (pct(during, 0.5), pct(during, 0.99)),
+        f"delivery_ms_{concurrent}_resumable_p50_p99": (
+            pct(during_resumable, 0.5),
+            pct(during_resumable, 0.99),
+        ),
+        "delivery_samples": (len(idle), len(during), len(during_resumable)),
+        "thumbnail_24mp_jpeg_ms": thumb_ms,
+        "jpeg_24mp_bytes": jpeg_bytes,
         "load_avg": os.getloadavg(),
     }
 

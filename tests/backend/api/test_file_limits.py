@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -255,5 +256,45 @@ async def test_open_resumable_uploads_count_against_the_quota_and_expire(
                 break
             await asyncio.sleep(0.1)
         assert await open_status() == 404
+    finally:
+        await api.close()
+
+
+async def test_an_upload_slower_than_the_request_deadline_still_arrives(
+    server_factory: Callable[..., ServerProcess],
+) -> None:
+    """The deadline stops trickling headers, not a file on a slow link (here 1 s against a body
+    that takes about 3)."""
+    srv = server_factory("embedded", env={"PARLEY_REQUEST_DEADLINE": "1"})
+    api = Api(srv.url)
+    try:
+        a = await api.user()
+        chat = await api.group(a)
+        piece = os.urandom(64 * 1024)
+
+        async def slow_link() -> AsyncIterator[bytes]:
+            for _ in range(12):
+                yield piece
+                await asyncio.sleep(0.25)  # the pace of a slow uplink, not a wait for a result
+
+        headers = {**a.auth, "Content-Length": str(12 * len(piece))}
+        r = await api.http.post(
+            "/files", params={"chat_id": chat, "name": "slow.bin"}, content=slow_link(),
+            headers=headers,
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        assert r.json()["file"]["sha256"] == hashlib.sha256(piece * 12).hexdigest()
+        up = (
+            await api.http.post(
+                "/files/uploads",
+                params={"chat_id": chat, "size": 12 * len(piece), "name": "slow.bin"},
+                headers=a.auth,
+            )
+        ).json()["upload"]
+        chunk = await api.http.put(
+            f"/files/uploads/{up['id']}", params={"offset": 0}, content=slow_link(),
+            headers=headers,
+        )  # fmt: skip
+        assert chunk.status_code == 200, chunk.text
     finally:
         await api.close()

@@ -19,6 +19,7 @@ import pytest
 from backend.adapters.blobs.local import LocalBlobStore
 from backend.adapters.blobs.s3 import PART_SIZE, S3BlobStore
 from backend.domain.errors import InvalidInput, NotFound
+from backend.domain.ports import MIN_PART_BYTES
 from tests.support.engines import drop_bucket, s3_env, unique
 
 KINDS = ["local", pytest.param("s3", marks=pytest.mark.engines)]
@@ -124,3 +125,40 @@ async def test_presigned_urls_force_headers_and_expire(store: AnyStore, tmp_path
     again = httpx.get(fresh, timeout=10)
     assert again.status_code == 200 and again.content == html
     assert again.headers["content-disposition"] == disp
+
+
+async def test_an_object_written_in_parts_reads_back_whole(store: AnyStore, tmp_path: Path) -> None:
+    chunks = [os.urandom(MIN_PART_BYTES), os.urandom(MIN_PART_BYTES + 7), os.urandom(1000)]
+    key = secrets.token_hex(16)
+    handle = await store.begin_parts(key)
+    parts, offset = [], 0
+    for number, chunk in zip((3, 12, 27), chunks, strict=True):  # numbers may skip, ascending
+        tag = await store.put_part(
+            key, handle, number, offset, spooled(tmp_path, chunk), len(chunk)
+        )
+        parts.append((number, tag))
+        offset += len(chunk)
+    assert await store.size(key) is None  # nothing to read before it is finished
+    await store.finish_parts(key, handle, parts, offset)
+    await store.finish_parts(key, handle, parts, offset)  # a retried completion
+    whole = b"".join(chunks)
+    assert await store.size(key) == len(whole)
+    assert hashlib.sha256(await read_all(store, key)).digest() == hashlib.sha256(whole).digest()
+
+
+async def test_an_aborted_object_leaves_nothing_and_takes_no_more_parts(
+    store: AnyStore, tmp_path: Path
+) -> None:
+    key = secrets.token_hex(16)
+    handle = await store.begin_parts(key)
+    chunk = os.urandom(MIN_PART_BYTES)
+    tag = await store.put_part(key, handle, 1, 0, spooled(tmp_path, chunk), len(chunk))
+    await store.abort_parts(key, handle)
+    await store.abort_parts(key, handle)  # twice is not an error
+    with pytest.raises(NotFound):
+        await store.put_part(key, handle, 2, len(chunk), spooled(tmp_path, chunk), len(chunk))
+    with pytest.raises(NotFound):
+        await store.finish_parts(key, handle, [(1, tag)], len(chunk))
+    assert await store.size(key) is None
+    if isinstance(store, LocalBlobStore):
+        assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []

@@ -18,7 +18,7 @@ from desktop.core.resumable import CHUNK_BYTES
 from tests.desktop.conftest import unique
 from tests.support.cutproxy import CuttingProxy
 from tests.support.engines import drop_production_bucket, s3_env
-from tests.support.server import ServerProcess, wait_until
+from tests.support.server import ServerProcess, eventually, wait_until
 
 PASSWORD = "correct horse 1"
 STORES = ["local", pytest.param("s3", marks=pytest.mark.engines)]
@@ -92,7 +92,7 @@ async def test_a_large_upload_resumes_after_the_connection_drops(
         size = big.stat().st_size
         seen: list[int] = []
         up = FileTransfers(alice)
-        proxy.cut_after(6 * 1024 * 1024)  # in the middle of the second chunk
+        proxy.cut_after(CHUNK_BYTES + CHUNK_BYTES // 2)  # in the middle of the second chunk
         before = proxy.sent
         f = await up.upload(chat.id, big, lambda d, _t: seen.append(d))
         assert proxy.cuts == 1 and up.resumable is not None and up.resumable.drops == 1
@@ -138,5 +138,31 @@ async def test_a_cancelled_upload_leaves_nothing_on_the_server(
         wait_until(
             lambda: blob_files(files_server) == before, 30, "the cancelled upload's chunks to go"
         )
+    finally:
+        await rest.aclose()
+
+
+async def test_a_large_upload_waits_for_the_server_through_an_outage(
+    server_factory: Callable[..., ServerProcess], tmp_path: Path
+) -> None:
+    srv = server_factory("embedded")  # its own: this test stops and starts it
+    rest = await signed_in(srv)
+    try:
+        chat = await rest.create_chat("outage", [])
+        big = tmp_path / "big.bin"
+        big.write_bytes(os.urandom(4 * CHUNK_BYTES + 11))
+        seen: list[int] = []
+        up = FileTransfers(rest)
+        task = asyncio.create_task(up.upload(chat.id, big, lambda d, _t: seen.append(d)))
+        # The second chunk is being read: the server acknowledged the first.
+        await eventually(lambda: bool(seen) and seen[-1] > CHUNK_BYTES, 60, "the first chunk")
+        srv.stop()
+        await eventually(
+            lambda: up.resumable is not None and up.resumable.drops >= 2, 30, "the outage"
+        )
+        assert not task.done()  # still waiting for the server, not failed
+        srv.start()
+        f = await asyncio.wait_for(task, 120)
+        assert f.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
     finally:
         await rest.aclose()

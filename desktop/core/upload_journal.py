@@ -1,0 +1,103 @@
+"""Messages with files on their way, kept on disk so quitting mid-upload loses nothing: no Qt.
+
+A message with files is written here (its `client_msg_id`, chat, text and file paths) before the
+first byte goes up; each large file's upload session id is added once the server has opened it,
+and each file's record once it is stored. At the next start the app reads what is left, goes on
+with every upload from where the server says it stands, and sends the message under the same
+`client_msg_id`, so the server never stores it twice. One SQLite file per profile, beside the
+cache; entries belong to one account on one server (`owner`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.core.wire import JSON
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending (
+    client_msg_id TEXT PRIMARY KEY, owner TEXT NOT NULL, body TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class PendingFile:
+    path: str
+    upload_id: str = ""  # the server's resumable session, once it has one
+    record: JSON | None = None  # the stored `file`, once it is up
+
+
+@dataclass
+class PendingMessage:
+    client_msg_id: str
+    chat_id: str
+    text: str
+    files: list[PendingFile] = field(default_factory=list)
+
+
+class UploadJournal:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path)
+        db.executescript(SCHEMA)
+        return db
+
+    def add(self, owner: str, message: PendingMessage) -> None:
+        self._write(owner, message)
+
+    def started(self, owner: str, client_msg_id: str, index: int, upload_id: str) -> None:
+        self._change(owner, client_msg_id, index, upload_id=upload_id)
+
+    def uploaded(self, owner: str, client_msg_id: str, index: int, record: JSON) -> None:
+        self._change(owner, client_msg_id, index, record=record)
+
+    def remove(self, client_msg_id: str) -> None:
+        with contextlib.closing(self._connect()) as db, db:
+            db.execute("DELETE FROM pending WHERE client_msg_id = ?", (client_msg_id,))
+
+    def pending(self, owner: str) -> list[PendingMessage]:
+        with contextlib.closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT client_msg_id, body FROM pending WHERE owner = ? ORDER BY rowid", (owner,)
+            ).fetchall()
+        return [_message(cid, json.loads(body)) for cid, body in rows]
+
+    def _change(self, owner: str, client_msg_id: str, index: int, **values: Any) -> None:
+        found = next((m for m in self.pending(owner) if m.client_msg_id == client_msg_id), None)
+        if found is None or index >= len(found.files):
+            return  # removed meanwhile (sent, or cancelled)
+        for name, value in values.items():
+            setattr(found.files[index], name, value)
+        self._write(owner, found)
+
+    def _write(self, owner: str, m: PendingMessage) -> None:
+        body = {
+            "chat_id": m.chat_id,
+            "text": m.text,
+            "files": [
+                {"path": f.path, "upload_id": f.upload_id, "record": f.record} for f in m.files
+            ],
+        }
+        with contextlib.closing(self._connect()) as db, db:
+            db.execute(
+                "INSERT INTO pending (client_msg_id, owner, body) VALUES (?, ?, ?)"
+                " ON CONFLICT (client_msg_id) DO UPDATE SET body = excluded.body",
+                (m.client_msg_id, owner, json.dumps(body)),
+            )
+
+
+def _message(client_msg_id: str, body: dict[str, Any]) -> PendingMessage:
+    files = [
+        PendingFile(str(f["path"]), str(f.get("upload_id") or ""), f.get("record"))
+        for f in body.get("files", [])
+    ]
+    return PendingMessage(client_msg_id, str(body["chat_id"]), str(body["text"]), files)
