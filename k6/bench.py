@@ -29,7 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from parleybench import limits, report, scenarios, targets  # noqa: E402
+from parleybench import limits, profile, report, scenarios, targets  # noqa: E402
 from parleybench.idle import measure_idle  # noqa: E402
 from parleybench.seed import seed  # noqa: E402
 
@@ -111,6 +111,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--idle-sockets", type=int, default=5000)
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy flame graph (k6/profiles/, ignored) of the server under the largest max run",
+    )
     p.add_argument("--no-limits", action="store_true", help="skip the machine-limit probes")
     p.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     p.add_argument("--no-append", action="store_true", help="do not append to the results file")
@@ -192,7 +197,8 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         if "max" in ns.sets:
             for c in ns.max_senders:
                 print(f"bench: real time, max mode with {c} senders", flush=True)
-                rt.append(scenarios.realtime(target, seed_path, ns.users, timing, concurrency=c))
+                profiled = ns.profile and c == max(ns.max_senders)
+                rt.append(max_run(ns, target, seed_path, timing, c, profiled))
         if "ceiling" in ns.sets:
             step = scenarios.Timing(
                 connect_s=4.0, warmup_s=3.0, duration_s=ns.ceiling_duration, drain_s=3.0
@@ -241,6 +247,26 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         if ns.start_engines and ns.stop_engines:
             targets.engines("stop")
     return result
+
+
+def max_run(
+    ns: argparse.Namespace,
+    target: targets.Target,
+    seed_path: Path,
+    timing: scenarios.Timing,
+    senders: int,
+    profiled: bool,
+) -> dict[str, Any]:
+    """One max-mode run; profiled, py-spy samples the server over its measured window."""
+    pid = target.procs.get("server")
+    if not profiled or pid is None:
+        return scenarios.realtime(target, seed_path, ns.users, timing, concurrency=senders)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    delay = 1.0 + timing.connect_s + timing.warmup_s  # k6's start, as scenarios.realtime has it
+    rec = profile.start(pid, f"{stamp}-{target.kind}-max{senders}", delay, timing.duration_s)
+    fig = scenarios.realtime(target, seed_path, ns.users, timing, concurrency=senders)
+    fig["profile"] = profile.finish(rec)
+    return fig
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # ships no type information
 
+from parleybench import profile
+
 
 def revision() -> str:
     """The commit the server ran from, and whether backend/ had uncommitted edits."""
@@ -247,6 +249,9 @@ def markdown(r: dict[str, Any]) -> str:
                 f"{i['rss_after_mib']} MiB = **{i['kib_per_socket']} KiB per socket**",
                 "",
             ]
+    for f in rt:
+        if f.get("profile"):
+            out += profile.markdown(f["profile"], f["name"])
     usage_rows: list[str] = []
     for f in rt:
         usage_rows += _usage_rows(f["name"], f["usage"])
