@@ -42,7 +42,7 @@ def start(pid: int, stem: str, delay_s: float, duration_s: float) -> Recording:
     """Sample `pid` for `duration_s` after `delay_s` (the measured window, not the connects)."""
     FOLDER.mkdir(parents=True, exist_ok=True)
     base = [_py_spy(), "record", "--pid", str(pid), "--duration", str(round(duration_s))]
-    base += ["--rate", str(RATE_HZ), "--nonblocking", "--function"]
+    base += ["--rate", str(RATE_HZ), "--nonblocking"]
     rec = Recording(
         FOLDER / f"{stem}.svg", FOLDER / f"{stem}.cpu.txt", FOLDER / f"{stem}.wall.txt", []
     )
@@ -91,6 +91,15 @@ def _thread_kind(name: str) -> str:
     return "event loop (MainThread)" if name == "MainThread" else re.sub(r"\d+", "N", name)
 
 
+def _function(frame: str) -> str:
+    """`name (file:line)` -> `name (file)`: the tables sum a function's lines."""
+    return re.sub(r":\d+\)$", ")", frame)
+
+
+def _ours(frame: str) -> bool:
+    return "(backend/" in frame
+
+
 def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 1) if total else 0.0
 
@@ -103,8 +112,8 @@ def summarize(cpu: Counter[tuple[str, ...]], wall: Counter[tuple[str, ...]]) -> 
     for stack, n in cpu.items():
         threads_cpu[stack[0]] += n
         if len(stack) > 1:
-            self_cpu[stack[-1]] += n
-        for frame in set(stack[1:]):
+            self_cpu[_function(stack[-1])] += n
+        for frame in {_function(f) for f in stack[1:] if _ours(f)}:
             incl_cpu[frame] += n
     waits: Counter[tuple[str, str]] = Counter()
     threads_wall: Counter[str] = Counter()
@@ -123,11 +132,11 @@ def summarize(cpu: Counter[tuple[str, ...]], wall: Counter[tuple[str, ...]]) -> 
         },
         "self_cpu": [(f, _pct(n, cpu_total)) for f, n in self_cpu.most_common(TOP)],
         "inclusive_cpu": [(f, _pct(n, cpu_total)) for f, n in incl_cpu.most_common(TOP)],
-        "waits": [
+        "waits": [  # threads that never ran (idle pools) are left out
             (t, f, _pct(n, threads_wall[t]))
-            for (t, f), n in sorted(waits.items(), key=lambda kv: -kv[1])[:TOP]
-            if n > 0
-        ],
+            for (t, f), n in sorted(waits.items(), key=lambda kv: -kv[1])
+            if n > 0 and threads_cpu[t]
+        ][:TOP],
     }
 
 
@@ -143,7 +152,7 @@ def markdown(p: dict[str, Any], run: str) -> list[str]:
         f"**Profile** of {run} (py-spy {RATE_HZ} Hz, nonblocking; flame graph `{p['svg']}`): "
         f"{threads}",
         "",
-        "| on-CPU frame (self) | % of CPU samples | on-CPU frame (inclusive) | % |",
+        "| on-CPU function (self) | % of CPU samples | Parley function (inclusive) | % |",
         "|---|---:|---|---:|",
     ]
     for (sf, sp), (inf, ip) in zip(p["self_cpu"], p["inclusive_cpu"], strict=False):
