@@ -97,7 +97,8 @@ def _function(frame: str) -> str:
 
 
 def _ours(frame: str) -> bool:
-    return "(backend/" in frame
+    """Parley's functions, less the entry point every stack starts with."""
+    return "(backend/" in frame and "(backend/__main__.py" not in frame
 
 
 def _pct(n: int, total: int) -> float:
