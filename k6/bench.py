@@ -275,7 +275,7 @@ def big_room(
     try:
         # Thousands of sockets authenticate before the first send: a longer connect phase.
         room_timing = scenarios.Timing(
-            connect_s=max(timing.connect_s, ns.room_members / 50),
+            connect_s=max(timing.connect_s, ns.room_members / 25),
             warmup_s=timing.warmup_s,
             duration_s=timing.duration_s,
             drain_s=timing.drain_s,
