@@ -1,9 +1,11 @@
 """py-spy profiles of the server during one run: a flame graph, and where the time went.
 
 Three samplers watch the same pid without pausing it (`--nonblocking`, so the server runs at its
-own speed): the SVG flame graph of on-CPU stacks, and two raw (collapsed) recordings, on-CPU
-only and with idle threads too. On-CPU samples say where a send spends its CPU; the idle-only
-remainder (all samples minus on-CPU ones, per leaf frame) says where each thread waits.
+own speed): the SVG flame graph of active stacks, and two raw (collapsed) recordings, active
+only and with idle threads too. "Active" is py-spy's: running, or runnable and waiting for a core,
+which a sampler cannot tell apart on a saturated machine. Active samples say where a send spends
+its CPU; the idle-only remainder (all samples minus active ones, per leaf frame) says where each
+thread waits.
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ def markdown(p: dict[str, Any], run: str) -> list[str]:
     if "error" in p:
         return [f"**Profile** of {run}: py-spy failed ({p['error']})", ""]
     threads = ", ".join(
-        f"{t}: {v['cpu_samples'] / RATE_HZ:.1f} s on CPU of {v['wall_samples'] / RATE_HZ:.1f} s "
+        f"{t}: {v['cpu_samples'] / RATE_HZ:.1f} s active of {v['wall_samples'] / RATE_HZ:.1f} s "
         "sampled"
         for t, v in p["threads"].items()
     )
@@ -153,7 +155,7 @@ def markdown(p: dict[str, Any], run: str) -> list[str]:
         f"**Profile** of {run} (py-spy {RATE_HZ} Hz, nonblocking; flame graph `{p['svg']}`): "
         f"{threads}",
         "",
-        "| on-CPU function (self) | % of CPU samples | Parley function (inclusive) | % |",
+        "| active function (self) | % of active samples | Parley function (inclusive) | % |",
         "|---|---:|---|---:|",
     ]
     for (sf, sp), (inf, ip) in zip(p["self_cpu"], p["inclusive_cpu"], strict=False):
