@@ -70,6 +70,14 @@ async def _message_store(settings: Settings) -> Any:
     return SqlMessageStore()
 
 
+def _joint_log(store: Any, chats: SqlChatRepo) -> Any:
+    """Message rows in the relational database: they commit with their events, one transaction."""
+    from backend.adapters.messages.sql import SqlMessageStore
+    from backend.adapters.messages.sql_joint import SqlJointLog
+
+    return SqlJointLog(chats) if isinstance(store, SqlMessageStore) else None
+
+
 async def _bus(settings: Settings) -> Any:
     if settings.amqp_url:
         from backend.adapters.bus.rabbit import RabbitBus
@@ -203,7 +211,7 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     clock = SystemClock()
     chats_repo, users = SqlChatRepo(), SqlUserRepo()
     events = WireBus(bus)  # what services publish leaves with JSON bodies
-    pipeline = Pipeline(chats_repo, store, events)
+    pipeline = Pipeline(chats_repo, store, events, joint=_joint_log(store, chats_repo))
     pipeline.start()
     stack.push_async_callback(pipeline.close)
     limits = Limits(

@@ -29,11 +29,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from parleybench import limits, report, scenarios, targets  # noqa: E402
+from parleybench import limits, profile, report, scenarios, targets  # noqa: E402
 from parleybench.idle import measure_idle  # noqa: E402
-from parleybench.seed import seed  # noqa: E402
+from parleybench.seed import seed, seed_room  # noqa: E402
 
-ALL_SETS = ("realtime", "max", "ceiling", "auth", "http", "idle", "soak")
+ALL_SETS = ("realtime", "max", "ceiling", "auth", "http", "idle", "soak", "bigroom")
 STANDARD = ("realtime", "max", "ceiling", "auth", "http", "idle")
 
 
@@ -109,8 +109,23 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--short-duration", type=float, default=20.0, help="seconds of the auth/http runs"
     )
     p.add_argument("--idle-sockets", type=int, default=5000)
+    p.add_argument("--room-members", type=int, default=2000, help="members of the big room")
+    p.add_argument("--room-rate", type=float, default=10.0, help="msg/s into the big room")
+    p.add_argument("--room-senders", type=int, default=10, help="members who send in it")
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy flame graph (k6/profiles/, ignored) of the server under the largest max run",
+    )
+    p.add_argument(
+        "--server-dir",
+        type=Path,
+        default=None,
+        help="run a started server from this tree's backend/ (e.g. an export of another commit, "
+        "for a before/after run); default: this checkout",
+    )
     p.add_argument("--no-limits", action="store_true", help="skip the machine-limit probes")
     p.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     p.add_argument("--no-append", action="store_true", help="do not append to the results file")
@@ -154,6 +169,9 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
     }
     if ns.engines_dir is not None:
         targets.use_engines_dir(ns.engines_dir)
+    if ns.server_dir is not None:
+        targets.SERVER_DIR = ns.server_dir.resolve()
+        result["revision"] = f"backend of {targets.SERVER_DIR}"
     print(f"bench: starting target {ns.target}", flush=True)
     target = open_target(ns)
     engines = targets.engine_urls() if kind_of(ns) != "embedded" and targets.engines_up() else None
@@ -192,7 +210,8 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         if "max" in ns.sets:
             for c in ns.max_senders:
                 print(f"bench: real time, max mode with {c} senders", flush=True)
-                rt.append(scenarios.realtime(target, seed_path, ns.users, timing, concurrency=c))
+                profiled = ns.profile and c == max(ns.max_senders)
+                rt.append(max_run(ns, target, seed_path, timing, c, profiled))
         if "ceiling" in ns.sets:
             step = scenarios.Timing(
                 connect_s=4.0, warmup_s=3.0, duration_s=ns.ceiling_duration, drain_s=3.0
@@ -226,6 +245,8 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
         if "idle" in ns.sets:
             print(f"bench: {ns.idle_sockets} idle sockets", flush=True)
             result["idle"] = measure_idle(target, [u["token"] for u in made.users], ns.idle_sockets)
+        if "bigroom" in ns.sets:
+            result["bigroom"] = big_room(ns, target, tmp, timing)
         if "soak" in ns.sets:
             soak = scenarios.Timing(warmup_s=30.0, duration_s=ns.soak_minutes * 60)
             print(f"bench: soak at {ns.soak_rate:g} msg/s for {ns.soak_minutes:g} min", flush=True)
@@ -233,14 +254,60 @@ def run(ns: argparse.Namespace, command: str) -> dict[str, Any]:
             fig["name"] = f"soak {ns.soak_rate:g} msg/s x {ns.soak_minutes:g} min"
             rt.append(fig)
     finally:
-        seed_file = tmp / "seed.json"
-        if seed_file.exists():
-            seed_file.unlink()
+        for leftover in tmp.iterdir():
+            leftover.unlink()
         tmp.rmdir()
         target.stop()
         if ns.start_engines and ns.stop_engines:
             targets.engines("stop")
     return result
+
+
+def big_room(
+    ns: argparse.Namespace, target: targets.Target, tmp: Path, timing: scenarios.Timing
+) -> dict[str, Any]:
+    """Seeded last and apart: its users would change every other set's expected deliveries."""
+    print(f"bench: seeding a big room of {ns.room_members} members", flush=True)
+    started = time.monotonic()
+    room = asyncio.run(seed_room(target.base_url, ns.room_members))
+    seeded_s = round(time.monotonic() - started, 1)
+    path = room.write(tmp / "room.json")
+    try:
+        # Thousands of sockets authenticate before the first send: a longer connect phase.
+        room_timing = scenarios.Timing(
+            connect_s=max(timing.connect_s, ns.room_members / 25),
+            warmup_s=timing.warmup_s,
+            duration_s=timing.duration_s,
+            drain_s=timing.drain_s,
+        )
+        print(f"bench: big room at {ns.room_rate:g} msg/s", flush=True)
+        fig = scenarios.big_room(
+            target, path, ns.room_members, room_timing, ns.room_rate, ns.room_senders
+        )
+    finally:
+        path.unlink()
+    fig["seed_s"] = seeded_s
+    return fig
+
+
+def max_run(
+    ns: argparse.Namespace,
+    target: targets.Target,
+    seed_path: Path,
+    timing: scenarios.Timing,
+    senders: int,
+    profiled: bool,
+) -> dict[str, Any]:
+    """One max-mode run; profiled, py-spy samples the server over its measured window."""
+    pid = target.procs.get("server")
+    if not profiled or pid is None:
+        return scenarios.realtime(target, seed_path, ns.users, timing, concurrency=senders)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    delay = 1.0 + timing.connect_s + timing.warmup_s  # k6's start, as scenarios.realtime has it
+    rec = profile.start(pid, f"{stamp}-{target.kind}-max{senders}", delay, timing.duration_s)
+    fig = scenarios.realtime(target, seed_path, ns.users, timing, concurrency=senders)
+    fig["profile"] = profile.finish(rec)
+    return fig
 
 
 def _terminate(signum: int, frame: object) -> None:

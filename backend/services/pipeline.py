@@ -4,6 +4,10 @@ Changes are queued and whatever is waiting (up to `max_batch`) forms one batch: 
 transaction allocates the `seq`s, one message-store write stores the contents, and only then are
 the callers answered and the events published. Under light load a batch holds one change;
 under heavy load the cost per change falls without adding a timer's latency.
+
+Where the message rows live in the relational database too (the embedded default), a joint log
+inserts a batch's new messages in the transaction that allocates their `seq`s: one durable
+commit per batch, not two. Edits and deletes keep the store's own write, after it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from backend.domain import rules
 from backend.domain.errors import DomainError, NotFound, Unavailable
@@ -25,6 +30,16 @@ log = logging.getLogger(__name__)
 BuildMessage = Callable[[ChatEvent], Message | None]
 # Builds the events to publish once the change is stored.
 BuildEvents = Callable[[ChatEvent, Message | None], list[Event]]
+# Given a transaction's requests and their results, the new messages to insert with them.
+NewMessages = Callable[[Sequence[EventRequest], Sequence[Appended]], list[Message]]
+
+
+class JointLog(Protocol):
+    """An event log that can insert new messages in the transaction that allocates their seqs."""
+
+    async def append_with(
+        self, requests: Sequence[EventRequest], new_messages: NewMessages
+    ) -> list[Appended]: ...
 
 
 async def publish_after_commit(bus: EventBus, events: Sequence[Event]) -> None:
@@ -63,12 +78,14 @@ class Pipeline:
         bus: EventBus,
         *,
         max_batch: int = 100,
+        joint: JointLog | None = None,
     ) -> None:
         self._chats = chats
+        self._joint = joint
         self._store = store
         self._bus = bus
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._allocated: asyncio.Queue[tuple[list[_Job], list[Appended]]] = asyncio.Queue(4)
+        self._allocated: asyncio.Queue[_Allocated] = asyncio.Queue(4)
         self._max_batch = max_batch
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
@@ -116,8 +133,9 @@ class Pipeline:
                 self._busy -= 1
 
     async def _allocate(self, jobs: list[_Job]) -> None:
+        inserted: dict[int, Message] = {}  # id(job) -> its new message, stored with its event
         try:
-            results = await self._chats.append([j.request for j in jobs])
+            results = await self._append(jobs, inserted)
         except Unavailable as exc:  # an engine outage: nothing was allocated for anyone
             _fail(jobs, exc, "database_unavailable", "The database is unavailable; try again.")
             return
@@ -131,33 +149,60 @@ class Pipeline:
             for job in jobs:
                 await self._allocate([job])
             return
-        await self._allocated.put((jobs, results))
+        await self._allocated.put(_Allocated(jobs, results, inserted))
+
+    async def _append(self, jobs: list[_Job], inserted: dict[int, Message]) -> list[Appended]:
+        requests = [j.request for j in jobs]
+        if self._joint is None:
+            return await self._chats.append(requests)
+        by_request = {id(j.request): j for j in jobs}
+
+        def new_messages(
+            reqs: Sequence[EventRequest], results: Sequence[Appended]
+        ) -> list[Message]:
+            # Called once per transaction attempt (the log may retry, or split the batch).
+            out = []
+            for req, result in zip(reqs, results, strict=True):
+                job, event = by_request[id(req)], result.event
+                if event is None or result.error is not None or result.duplicate:
+                    continue
+                message = job.build(event)
+                if message is not None and message.seq == event.seq:  # new, not an edit
+                    inserted[id(job)] = message
+                    out.append(message)
+            return out
+
+        return await self._joint.append_with(requests, new_messages)
 
     async def _store_loop(self) -> None:
         while True:
-            jobs, results = await self._allocated.get()
+            batch = await self._allocated.get()
             self._busy += 1
             try:
-                await self._store_and_publish(jobs, results)
+                await self._store_and_publish(batch)
             except Exception as exc:  # seqs taken, contents not stored: the retry fills them
-                _fail(jobs, exc, "store_unavailable", "The message could not be stored; try again.")
+                _fail(
+                    batch.jobs,
+                    exc,
+                    "store_unavailable",
+                    "The message could not be stored; try again.",
+                )
             finally:
                 self._busy -= 1
 
-    async def _store_and_publish(self, jobs: Sequence[_Job], results: Sequence[Appended]) -> None:
-        messages = await self._store_batch(jobs, results)
+    async def _store_and_publish(self, batch: _Allocated) -> None:
+        messages = await self._store_batch(batch)
         events: list[Event] = []
-        for job, result, msg in zip(jobs, results, messages, strict=True):
+        for job, result, msg in zip(batch.jobs, batch.results, messages, strict=True):
             if not job.future.done():
                 job.future.set_result((result, msg))
             if result.event is not None and not result.duplicate:
                 events.extend(job.publish(result.event, msg))
         await publish_after_commit(self._bus, events)
 
-    async def _store_batch(
-        self, jobs: Sequence[_Job], results: Sequence[Appended]
-    ) -> list[Message | None]:
+    async def _store_batch(self, batch: _Allocated) -> list[Message | None]:
         """Store new messages, and re-store retried ones whose first write never landed."""
+        jobs, results = batch.jobs, batch.results
         retried = [r.event for r in results if r.duplicate and r.event is not None]
         stored = await self._store.get([(e.chat_id, e.seq) for e in retried]) if retried else {}
         messages: list[Message | None] = []
@@ -165,6 +210,12 @@ class Pipeline:
         for job, result in zip(jobs, results, strict=True):
             event = result.event
             message = None
+            joint = batch.inserted.get(id(job))
+            # Committed with its event (the same seq, so not a stale attempt's): nothing to write.
+            fresh = joint is not None and event is not None and joint.seq == event.seq
+            if fresh and not result.duplicate:
+                messages.append(joint)
+                continue
             if event is not None and result.error is None:
                 message = stored.get((event.chat_id, event.seq)) if result.duplicate else None
                 if message is None:
@@ -175,6 +226,15 @@ class Pipeline:
         if to_write:
             await self._store.write(to_write)
         return messages
+
+
+@dataclass
+class _Allocated:
+    """One committed batch on its way to the store stage."""
+
+    jobs: list[_Job]
+    results: list[Appended]
+    inserted: dict[int, Message]
 
 
 def validate(request: EventRequest) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # ships no type information
 
+from parleybench import profile
+
 
 def revision() -> str:
     """The commit the server ran from, and whether backend/ had uncommitted edits."""
@@ -247,6 +249,12 @@ def markdown(r: dict[str, Any]) -> str:
                 f"{i['rss_after_mib']} MiB = **{i['kib_per_socket']} KiB per socket**",
                 "",
             ]
+    b = r.get("bigroom")
+    if b:
+        out += big_room(b)
+    for f in rt:
+        if f.get("profile"):
+            out += profile.markdown(f["profile"], f["name"])
     usage_rows: list[str] = []
     for f in rt:
         usage_rows += _usage_rows(f["name"], f["usage"])
@@ -279,6 +287,23 @@ def markdown(r: dict[str, Any]) -> str:
     if r.get("notes"):
         out += [f"Notes: {r['notes']}", ""]
     return "\n".join(out)
+
+
+def big_room(b: dict[str, Any]) -> list[str]:
+    return [
+        f"**Big room**: one chat of {b['members']:,} connected members ({b['sockets_ready']:,} "
+        f"sockets ready, seeded in {b['seed_s']} s), {b['rate']:g} msg/s offered",
+        "",
+        "| sends/s | errors | delivered / expected | delivery p50 | p99 | max | server CPU-s "
+        "(window) | deliveries per CPU-s | µs CPU per delivery | k6 CPU |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {_f(b['sends_per_s'])} | {b['send_errors'] + b['ws_errors']} | "
+        f"{b['delivered']:,} / {b['expected']:,} | {_f(b['delivery_p50_ms'])} | "
+        f"{_f(b['delivery_p99_ms'])} | {_f(b['delivery_max_ms'])} | {_f(b.get('server_cpu_s'))} | "
+        f"{_f(b.get('deliveries_per_cpu_s'))} | {_f(b.get('cpu_us_per_delivery'))} | "
+        f"{_f(b['usage'].get('k6 (load generator)', {}).get('cpu_avg_pct'), '%')} |",
+        "",
+    ]
 
 
 def goals_table(r: dict[str, Any]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,3 +243,47 @@ def http_messaging(
         "history_max_ms": _pct(h, "max"),
         "usage": r.usage,
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def big_room(
+    target: Target, seed_path: Path, members: int, timing: Timing, rate: float, senders: int
+) -> dict[str, Any]:
+    """One chat of `members` connected members at `rate` msg/s: every delivery, its p99, and the
+    server's CPU-seconds per delivery over the measured window (read from /proc at its edges)."""
+    pid = target.procs.get("server")
+    start = 1.0 + timing.connect_s + timing.warmup_s
+    cpu: list[float] = []
+    timers = [
+        threading.Timer(at, lambda: cpu.append(cpu_seconds(pid))) if pid else None
+        for at in (start, start + timing.duration_s)
+    ]
+    for t in timers:
+        if t is not None:
+            t.start()
+    env = {**timing.env(), "MODE": "rate", "RATE": str(rate), "SENDERS": str(senders)}
+    r = run_k6(
+        f"big room {members}",
+        "realtime.js",
+        target,
+        seed_path,
+        env,
+        timeout=timing.total + 300,
+        window=(start, start + timing.duration_s),
+    )
+    for t in timers:
+        if t is not None:
+            t.cancel()
+    fig = realtime_figures(r, members, timing, rate=rate, concurrency=None, members=members)
+    if len(cpu) == 2 and fig["delivered"]:
+        used = cpu[1] - cpu[0]
+        fig["server_cpu_s"] = round(used, 2)
+        fig["deliveries_per_cpu_s"] = round(fig["delivered"] / used) if used > 0 else None
+        fig["cpu_us_per_delivery"] = round(1e6 * used / fig["delivered"], 1)
+    return fig

@@ -79,3 +79,42 @@ async def seed(base_url: str, users: int, chat_size: int, concurrency: int = 8) 
             for u in group:
                 u["chat"] = index
     return Seed(made, chats, PASSWORD)
+
+
+# The group size a chat is created with at most (backend MAX_GROUP_MEMBERS); a bigger room gets
+# the rest through "add a member", one request each.
+CREATE_AT_MOST = 1000
+
+
+async def seed_room(base_url: str, members: int, concurrency: int = 16) -> Seed:
+    """Register `members` users, all in one group chat (the big room), the first its owner."""
+    run = secrets.token_hex(3)
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=f"{base_url}/api/v1", timeout=120.0) as http:
+
+        async def one(i: int) -> dict[str, Any]:
+            async with sem:
+                return await _register(http, f"r{run}u{i}")
+
+        made = list(await asyncio.gather(*(one(i) for i in range(members))))
+        owner = {"Authorization": f"Bearer {made[0]['token']}"}
+        first = [u["id"] for u in made[1:CREATE_AT_MOST]]
+        r = await http.post(
+            "/chats", headers=owner, json={"title": "big room", "member_ids": first}
+        )
+        if r.status_code != 201:
+            raise RuntimeError(f"create room: {r.status_code} {r.text[:200]}")
+        chat_id = r.json()["chat"]["id"]
+
+        async def add(u: dict[str, Any]) -> None:
+            async with sem:
+                a = await http.post(
+                    f"/chats/{chat_id}/members", headers=owner, json={"user_id": u["id"]}
+                )
+                if a.status_code != 201:
+                    raise RuntimeError(f"add member: {a.status_code} {a.text[:200]}")
+
+        await asyncio.gather(*(add(u) for u in made[CREATE_AT_MOST:]))
+        for u in made:
+            u["chat"] = 0
+    return Seed(made, [{"id": chat_id, "members": [u["id"] for u in made]}], PASSWORD)

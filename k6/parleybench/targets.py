@@ -28,6 +28,8 @@ from parleybench.mariadb import create_database, drop_database
 REPO = Path(__file__).resolve().parents[2]
 ENGINES_DIR = Path(os.environ.get("PARLEY_ENGINES_DIR", REPO / ".engines"))
 ENGINE_NAMES = ("mariadb", "redis", "rabbitmq", "elasticsearch")
+# The tree whose backend a started server runs (`--server-dir`: an A/B run of another commit).
+SERVER_DIR = REPO
 
 
 def use_engines_dir(path: Path) -> None:
@@ -231,12 +233,13 @@ def start_server(kind: str, extra_env: dict[str, str] | None = None) -> Target:
         env.update(production_env(run))
     env.update(extra_env or {})
     log = tmp / "server.log"
-    exe = Path(sys.executable).with_name("parley-server")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "backend"]
+    # `-m` from the tree, not the `parley-server` script: the script imports whichever checkout
+    # the venv's editable install names, so a worktree's bench would measure another's code.
+    cmd = [sys.executable, "-m", "backend"]
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [*cmd, "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp / "data")],
-            cwd=REPO,
+            cwd=SERVER_DIR,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

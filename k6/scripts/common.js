@@ -4,12 +4,24 @@
 // path as SEED; every scenario reads it once in the init context. Tokens never leave that file
 // (it lives in a private temp folder and is deleted after the run).
 
+import { SharedArray } from 'k6/data';
+
 export const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 export const API = `${BASE}/api/v1`;
 export const WS_URL = `${API.replace(/^http/, 'ws')}/ws`;
 
+// Read-only arrays shared by every VU (k6/data SharedArray): the file is read and parsed once, and
+// a VU deserialises only the elements it touches. A plain JSON.parse per VU held the whole seed
+// once per VU: with 2,000 VUs in the big room that is 2,000 copies (about 10 GB) and minutes of
+// VU start-up, past the scenario's timeline.
 export function loadSeed() {
-  return JSON.parse(open(__ENV.SEED));
+  const read = () => JSON.parse(open(__ENV.SEED));
+  const users = new SharedArray('seed users', () => read().users);
+  const chats = new SharedArray('seed chats', () =>
+    read().chats.map((c) => ({ id: c.id, size: c.members.length })),
+  );
+  const password = new SharedArray('seed password', () => [read().password])[0];
+  return { users, chats, password };
 }
 
 export function num(name, fallback) {

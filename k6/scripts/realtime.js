@@ -69,7 +69,7 @@ export default function (data) {
   const index = __VU - 1;
   const me = seed.users[index];
   const chat = seed.chats[me.chat];
-  const members = chat.members.length;
+  const members = chat.size;
   const sendAt = data.t0 + CONNECT_S * 1000;
   const windowStart = sendAt + WARMUP_S * 1000;
   const windowEnd = windowStart + DURATION_S * 1000;

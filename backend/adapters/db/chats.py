@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -28,6 +28,9 @@ from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, 
 from backend.domain.ports import Appended, EventRequest
 
 log = logging.getLogger(__name__)
+
+# Writes more rows inside an append's transaction, given its requests and their results.
+Along = Callable[[BaseDBAsyncClient, Sequence[EventRequest], list[Appended]], Awaitable[None]]
 
 
 RETRIES = 3
@@ -249,11 +252,15 @@ class SqlChatRepo:
     async def set_role(self, chat_id: str, user_id: str, role: Role) -> None:
         await MemberRow.filter(chat_id=chat_id, user_id=user_id).update(role=role.value)
 
-    async def append(self, requests: Sequence[EventRequest]) -> list[Appended]:
+    async def append(
+        self, requests: Sequence[EventRequest], along: Along | None = None
+    ) -> list[Appended]:
+        """`along`, if given, writes in the same transaction once the events are recorded (the
+        joint log: new message rows commit with their events)."""
         if not requests:
             return []
         try:
-            return await self._append_retrying(requests)
+            return await self._append_retrying(requests, along)
         except Exception as exc:
             if _is_outage(exc):
                 raise Unavailable(
@@ -267,17 +274,22 @@ class SqlChatRepo:
         # Retry one by one so one bad request cannot fail the others.
         out: list[Appended] = []
         for req in requests:
-            out.extend(await self.append([req]))
+            out.extend(await self.append([req], along))
         return out
 
-    async def _append_retrying(self, requests: Sequence[EventRequest]) -> list[Appended]:
+    async def _append_retrying(
+        self, requests: Sequence[EventRequest], along: Along | None
+    ) -> list[Appended]:
         """MySQL may refuse a transaction it could simply run again: a deadlock, a lock wait
         timeout, or a table whose definition changed under it (an online migration). The
         transaction rolled back whole, so running it again is safe."""
         for attempt in range(RETRIES + 1):
             try:
                 async with in_transaction() as conn:
-                    return await self._append(conn, requests)
+                    results = await self._append(conn, requests)
+                    if along is not None:
+                        await along(conn, requests, results)
+                    return results
             except IntegrityError:
                 raise
             except OperationalError as exc:

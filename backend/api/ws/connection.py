@@ -15,6 +15,7 @@ import uuid
 from collections import deque
 from typing import Any, Protocol
 
+from backend.api.ws.fastpath import write_now
 from backend.api.ws.order import Ordering, SocketOrder
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,9 @@ class Connection:
             log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
             SLOW_CLOSED[0] += 1
             self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
+            return
+        idle = not self._outbox and (self._writer is None or self._writer.done())
+        if idle and write_now(self.ws, data):  # in the hub's pass: no task, no await
             return
         self._outbox.append(data)
         if self._writer is None or self._writer.done():

@@ -1,0 +1,51 @@
+"""Fan-out's direct write: an event's WebSocket frame built once and handed to each idle socket's
+transport in the hub's loop, with no task and no await per socket.
+
+A server's text frame is unmasked, and Parley negotiates no extension, so the bytes on the wire
+are the same for every member: they are built for the first socket and reused for the rest of
+that event's pass. A socket that is busy (its own writer or a handler holds its send lock, its
+transport is paused or closing, its outbox is not empty) takes the frame through its outbox and
+writer task as before, so the order of what one socket is sent never changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic.server.websockets.impl import WebsocketImplProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import OPEN, SERVER
+
+# Above this many unsent bytes a transport is (about to be) paused: wait through the writer.
+WRITE_BUFFER_LIMIT = 64 * 1024
+
+_last: tuple[str, bytes] = ("", b"")
+
+
+def text_frame(data: str) -> bytes:
+    """The complete unmasked frame; the hub passes one string object per event, so the last one
+    built is almost always the one asked for next."""
+    global _last
+    if _last[0] is not data:
+        _last = (data, Frame(Opcode.TEXT, data.encode()).serialize(mask=False, extensions=[]))
+    return _last[1]
+
+
+def write_now(ws: Any, data: str) -> bool:
+    """Write `data` at once if the socket can take it without waiting; False if it cannot."""
+    if not isinstance(ws, WebsocketImplProtocol) or ws.conn_mutex.locked():
+        return False
+    proto = ws.ws_proto
+    if proto.state is not OPEN or proto.side is not SERVER:
+        return False
+    if proto.expect_continuation_frame or proto.extensions:
+        return False
+    finished = ws.data_finished_fut
+    io = ws.io_proto
+    if not finished or finished.done() or io is None or io.transport is None:
+        return False
+    transport = io.transport
+    if transport.is_closing() or transport.get_write_buffer_size() >= WRITE_BUFFER_LIMIT:
+        return False
+    transport.write(text_frame(data))
+    return True
