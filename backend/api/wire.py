@@ -15,7 +15,7 @@ from typing import Any
 
 from backend.domain.calls import Call
 from backend.domain.events import Event
-from backend.domain.models import Attachment, Chat, Message, User
+from backend.domain.models import Attachment, Chat, Message, UploadSession, User
 from backend.domain.ports import EventBus, EventHandler
 from backend.services.chats import ChatView, MemberView
 from backend.services.search import Hit
@@ -61,6 +61,11 @@ def message(m: Message, *, reactions: bool = False) -> dict[str, Any]:
     if reactions:
         out["reactions"] = {} if m.deleted else {e: list(u) for e, u in m.reactions.items()}
     return out
+
+
+def upload(u: UploadSession) -> dict[str, Any]:
+    """A resumable upload as its owner sees it: `offset` is where the next chunk starts."""
+    return {"id": u.id, "name": u.name, "size": u.size, "offset": u.received}
 
 
 def attachment(a: Attachment) -> dict[str, Any]:

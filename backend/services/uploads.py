@@ -21,7 +21,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from backend.domain.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from backend.domain.models import StoredFile, UploadSession
@@ -37,10 +37,6 @@ MAX_ID_CHARS = 32
 MAX_OPEN = 20  # sessions per user at a time
 MAX_PARTS = 1000  # bounds the session's row; a client sends chunks of megabytes
 PART_SLOTS = 10  # part numbers per chunk: 1000 chunks use S3's 10000 numbers
-
-
-def wire_upload(u: UploadSession) -> dict[str, Any]:
-    return {"id": u.id, "name": u.name, "size": u.size, "offset": u.received}
 
 
 def _parts(u: UploadSession) -> list[tuple[int, str]]:

@@ -11,7 +11,7 @@ from backend.api import wire
 from backend.api.http.common import container, ok, user_id
 from backend.api.http.files import _body, _declared_length, _discard
 from backend.domain.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
-from backend.services.uploads import MAX_CHUNK_BYTES, ResumableUploads, wire_upload
+from backend.services.uploads import MAX_CHUNK_BYTES, ResumableUploads
 
 
 def _uploads(request: Request) -> ResumableUploads:
@@ -34,12 +34,12 @@ async def begin(request: Request) -> HTTPResponse:
     size = _whole(request.args.get("size"), "size")
     name = request.args.get("name", "") or "file"
     u = await _uploads(request).begin(user_id(request), chat_id, name, size)
-    return ok({"upload": wire_upload(u)}, status=201)
+    return ok({"upload": wire.upload(u)}, status=201)
 
 
 async def status(request: Request, upload_id: str) -> HTTPResponse:
     u = await _uploads(request).get(user_id(request), upload_id)
-    return ok({"upload": wire_upload(u)})
+    return ok({"upload": wire.upload(u)})
 
 
 async def append(request: Request, upload_id: str) -> HTTPResponse:
@@ -60,7 +60,7 @@ async def append(request: Request, upload_id: str) -> HTTPResponse:
     except DomainError:  # refused (404, 409, 413) with the chunk unread: the client must see why
         await _discard(request, MAX_CHUNK_BYTES)  # a whole chunk, so a repeated one gets its 409
         raise
-    return ok({"upload": wire_upload(u)})
+    return ok({"upload": wire.upload(u)})
 
 
 async def abandon(request: Request, upload_id: str) -> HTTPResponse:
