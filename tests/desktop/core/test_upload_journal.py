@@ -93,6 +93,34 @@ async def test_signing_out_mid_upload_drops_the_upload_and_wipes_the_journal(
         await api.close()
 
 
+async def test_a_session_ended_elsewhere_wipes_the_journal_too(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    api, profile = Api(server.url), tmp_path / "profile"
+    alice, bob = await api.user(), await api.user()
+    chat_id = await api.group(alice, bob)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 * CHUNK_BYTES))
+    listener = Recorder()
+    m = Messenger(SessionStore(profile, FileStore(profile / "credentials.json")), listener)
+    try:
+        await m.sign_in(server.url, alice.username, alice.password)
+        await cut_mid_upload(m, chat_id, big, "a secret caption")
+        r = await api.http.get("/me/sessions", headers=alice.auth)
+        (app_session,) = [s for s in r.json()["sessions"] if not s["current"]]
+        r = await api.http.delete(f"/me/sessions/{app_session['id']}", headers=alice.auth)
+        assert r.status_code == 204, r.text
+
+        await eventually(lambda: m.rest is None, 60, "the app signed out")
+        await eventually(lambda: not (profile / "uploads.sqlite3").exists(), 10, "wiped")
+        await m.sign_in(server.url, alice.username, alice.password)
+        assert await m.outbox.resume_uploads() == 0
+        assert await texts(api, alice, chat_id) == []
+    finally:
+        await m.close()
+        await api.close()
+
+
 async def test_another_account_on_the_profile_never_finishes_the_last_ones_uploads(
     server: ServerProcess, tmp_path: Path
 ) -> None:
