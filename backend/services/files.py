@@ -138,7 +138,7 @@ class FileService:
             seen = await self._inspector.inspect(spool.path, spool.head)
             return await self._keep(user_id, chat_id, clean_name(name), spool, seen)
         finally:
-            spool.discard()
+            await spool.drop()
 
     async def _keep(
         self, user_id: str, chat_id: str, name: str, spool: Spool, seen: Inspection
@@ -173,7 +173,7 @@ class FileService:
             assert spool.path is not None
             return await self._inspector.inspect(spool.path, head)
         finally:
-            spool.discard()
+            await spool.drop()
 
     async def adopt(self, u: UploadSession, sha256: str, seen: Inspection) -> StoredFile:
         """A finished resumable upload becomes a file: its object is kept under its own key."""

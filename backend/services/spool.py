@@ -3,6 +3,11 @@
 Nothing of an upload is kept in memory beyond one write buffer, and nothing reaches the blob
 store until the whole body is in and within the limit. The first bytes are kept for sniffing,
 and the stream is scanned for markup so a polyglot (a GIF that is also HTML) is never inline.
+
+Only counting (the size limit) and keeping the head happen on the event loop, per chunk. Hashing,
+the markup scan and the disk write run together in a worker thread, once per buffer: ten
+concurrent 100 MB uploads hashed on the loop held it long enough to delay message delivery on
+other sockets by hundreds of milliseconds (py-spy: `SHA256_Update`, file unlinks).
 """
 
 from __future__ import annotations
@@ -66,42 +71,53 @@ class Spool:
 
     async def fill(self, chunks: AsyncIterator[bytes]) -> None:
         """Take the whole body; raises `PayloadTooLarge` as soon as it passes the limit."""
-        self._dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._dir.mkdir, parents=True, exist_ok=True)
         fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=self._dir, prefix="up-")
         self.path = Path(name)
         with os.fdopen(fd, "wb") as f:
             pending: list[bytes] = []
             buffered = 0
             async for chunk in chunks:
-                self._take(chunk)
+                self._count(chunk)
                 pending.append(chunk)
                 buffered += len(chunk)
                 if buffered >= FLUSH_BYTES:
-                    await asyncio.to_thread(f.writelines, pending)
+                    await asyncio.to_thread(self._digest, f, pending, False)
                     pending, buffered = [], 0
-            await asyncio.to_thread(_finish, f, pending)
+            await asyncio.to_thread(self._digest, f, pending, True)
 
-    def _take(self, chunk: bytes) -> None:
+    def _count(self, chunk: bytes) -> None:
+        """On the loop: cheap, and it must refuse before anything more is written."""
         self.size += len(chunk)
         if self.size > self._max:
             raise PayloadTooLarge(
                 f"A file has at most {self._max} bytes.", code="file_too_large", limit=self._max
             )
-        self._sha.update(chunk)
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
-        if not self.markup:
-            window = self._tail + chunk
+
+    def _digest(self, f: io.BufferedWriter, pending: list[bytes], last: bool) -> None:
+        """In a worker thread, one buffer at a time (so in order): hash, scan, write."""
+        for chunk in pending:
+            self._sha.update(chunk)  # hashlib and libcrypto let go of the GIL meanwhile
+        if not self.markup and pending:
+            window = self._tail + b"".join(pending)
             self.markup = _MARKUP.search(window) is not None
             self._tail = window[-_OVERLAP:]
+        f.writelines(pending)
+        if last:
+            f.flush()
+            os.fsync(f.fileno())
 
     def discard(self) -> None:
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
 
-
-def _finish(f: io.BufferedWriter, pending: list[bytes]) -> None:
-    f.writelines(pending)
-    f.flush()
-    os.fsync(f.fileno())
+    async def drop(self) -> None:
+        """`discard` off the loop: unlinking a file of megabytes waits on the disk."""
+        try:
+            await asyncio.to_thread(self.discard)
+        except asyncio.CancelledError:
+            self.discard()  # the thread may not have run: the file must go all the same
+            raise

@@ -101,10 +101,10 @@ class ResumableUploads:
             )
         spool, sha = await self._receive(u, chunks)
         if spool.size == 0:
-            spool.discard()
+            await spool.drop()
             return u
         if spool.size < MIN_PART_BYTES and u.received + spool.size < u.size:
-            spool.discard()
+            await spool.drop()
             raise InvalidInput(
                 f"Every chunk but the last has at least {MIN_PART_BYTES} bytes.",
                 code="chunk_too_small",
@@ -124,12 +124,12 @@ class ResumableUploads:
         try:
             await spool.fill(chunks)
         except PayloadTooLarge:
-            spool.discard()
+            await spool.drop()
             raise PayloadTooLarge(
                 f"A chunk has at most {room} bytes here.", code="chunk_too_large", limit=room
             ) from None
         except BaseException:
-            spool.discard()
+            await spool.drop()
             raise
         return spool, sha
 
@@ -145,7 +145,7 @@ class ResumableUploads:
                 u.key, u.handle, number, u.received, spool.path, spool.size
             )
         finally:
-            spool.discard()
+            await spool.drop()
         after = replace(
             u,
             received=u.received + spool.size,
@@ -191,7 +191,7 @@ class ResumableUploads:
             assert empty.path is not None
             await self._blobs.put(u.key, empty.path, 0, "application/octet-stream")
         finally:
-            empty.discard()
+            await empty.drop()
 
     async def abandon(self, user_id: str, upload_id: str) -> None:
         """The client cancelled: nothing of the upload stays on the server."""

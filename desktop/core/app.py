@@ -19,7 +19,7 @@ from desktop.core.backoff import Backoff
 from desktop.core.calls import CallCenter, MessengerTransport
 from desktop.core.chats import Chats
 from desktop.core.conversation import Conversation
-from desktop.core.errors import ClientError, describe
+from desktop.core.errors import ClientError, SessionExpiredError, describe
 from desktop.core.listener import AppListener
 from desktop.core.live import LiveEvents
 from desktop.core.outbox import Outbox
@@ -144,7 +144,11 @@ class Messenger:
 
     async def restore(self) -> bool:
         """Resume the saved session, if any; False (and nothing shown) when there is none."""
-        restored = await self.session.restore()
+        try:
+            restored = await self.session.restore()
+        except SessionExpiredError:
+            self.outbox.journal.clear()  # it ended while the app was closed: as a sign-out
+            raise
         if restored is None:
             return False
         await self._start(*restored)
@@ -166,8 +170,9 @@ class Messenger:
         self.tasks.spawn(self.sign_out("Your session has ended. Please sign in again."))
 
     async def sign_out(self, reason: str = "") -> None:
-        rest, saved = self.rest, self.saved
-        await self.shutdown()
+        rest, saved, owner = self.rest, self.saved, self.outbox.owner
+        await self.shutdown()  # the uploads stop here, their sessions kept as for a quit...
+        await self.outbox.forget_uploads(owner, rest)  # ...then dropped: nobody resumes them
         await self.session.sign_out(rest, saved)
         self.listener.signed_out(reason)
 

@@ -8,19 +8,23 @@ on from where the server says they stand, and sends each message under its origi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
+
 from desktop.core.files import FileTransfers
 from desktop.core.rest import RestClient
-from desktop.core.resumable import Resume
+from desktop.core.resumable import ResumableUpload, Resume
 from desktop.core.upload_journal import PendingFile, PendingMessage, UploadJournal
 from desktop.core.wire import JSON
 
 log = logging.getLogger(__name__)
 
+ABANDON_TIMEOUT = httpx.Timeout(5.0)  # a sign-out does not wait long for a server that is away
 Send = Callable[[str, str, tuple[JSON, ...], str], Awaitable[str]]
 
 
@@ -59,6 +63,7 @@ def begin(
 
 async def resume(journal: UploadJournal, owner: str, rest: RestClient, send: Send) -> int:
     """Finish every message the last run left half-uploaded; returns how many were sent."""
+    journal.keep_only(owner)
     sent = 0
     for message in journal.pending(owner):
         pending = PendingSend(journal, owner, message)
@@ -85,3 +90,18 @@ async def _upload_all(pending: PendingSend, rest: RestClient) -> tuple[JSON, ...
             )
             pending.uploaded(index, got.record())
     return tuple(f.record for f in pending.message.files if f.record is not None)
+
+
+async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) -> None:
+    """Sign-out: drop every half-done upload's server session (when the server can still be
+    told) and wipe the journal, so nothing is resumed for anyone at the next sign-in."""
+    sessions = [
+        f.upload_id
+        for m in journal.pending(owner)
+        for f in m.files
+        if f.upload_id and f.record is None
+    ]
+    journal.clear()
+    if rest is not None and sessions:
+        uploads = ResumableUpload(rest, ABANDON_TIMEOUT)
+        await asyncio.gather(*(uploads.abandon(s) for s in sessions))

@@ -91,12 +91,24 @@ class Outbox:
         await realtime.send_message(chat_id, client_msg_id, text, ids, reply_to_seq)
         return client_msg_id
 
-    def _journal(self) -> tuple[UploadJournal, str] | None:
+    @property
+    def journal(self) -> UploadJournal:
+        """The profile's half-sent messages with files (desktop/core/upload_journal.py)."""
+        return UploadJournal(self._session.sessions.config_dir / "uploads.sqlite3")
+
+    @property
+    def owner(self) -> str:
+        """Whose journal entries are this session's: one account on one server ("" signed out)."""
         me, rest = self._session.me, self._session.rest
-        if me is None or rest is None:
-            return None
-        journal = UploadJournal(self._session.sessions.config_dir / "uploads.sqlite3")
-        return journal, f"{rest.server_url}|{me.id}"
+        return f"{rest.server_url}|{me.id}" if me is not None and rest is not None else ""
+
+    def _journal(self) -> tuple[UploadJournal, str] | None:
+        owner = self.owner
+        return (self.journal, owner) if owner else None
+
+    async def forget_uploads(self, owner: str, rest: RestClient | None) -> None:
+        """Sign-out (or the session ended): cancel what was still going up, for good."""
+        await file_sends.forget(self.journal, owner, rest)
 
     def begin_files(self, chat_id: str, text: str, paths: list[Path]) -> PendingSend | None:
         """A message whose files are about to go up, remembered until it is sent (None while

@@ -67,7 +67,7 @@ class ResumableUpload:
             done = await self._call("POST", f"/files/uploads/{upload_id}/complete", 201)
         except asyncio.CancelledError:
             if resume is None or resume.abandon():
-                await asyncio.shield(self._abandon(upload_id))
+                await asyncio.shield(self.abandon(upload_id))
             raise
         file: dict[str, Any] = done["file"]
         return file
@@ -127,7 +127,9 @@ class ResumableUpload:
             return int(got["upload"]["offset"])
         return guess
 
-    async def _abandon(self, upload_id: str) -> None:
+    async def abandon(self, upload_id: str) -> None:
+        """Drop a session and its chunks from the server; best effort (unreachable or signed
+        out: the server expires it on its own)."""
         with contextlib.suppress(Exception):
             await self._call("DELETE", f"/files/uploads/{upload_id}", 204)
 

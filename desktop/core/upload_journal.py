@@ -5,7 +5,9 @@ first byte goes up; each large file's upload session id is added once the server
 and each file's record once it is stored. At the next start the app reads what is left, goes on
 with every upload from where the server says it stands, and sends the message under the same
 `client_msg_id`, so the server never stores it twice. One SQLite file per profile, beside the
-cache; entries belong to one account on one server (`owner`).
+cache; entries belong to one account on one server (`owner`). Signing out wipes the file (its
+rows name local paths and message texts), and a sign-in drops every other account's rows, so
+one user never goes on with another's uploads on a shared profile.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class UploadJournal:
     def _connect(self) -> sqlite3.Connection:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self._path)
+        db.execute("PRAGMA secure_delete = ON")  # a deleted row's text does not linger on disk
         db.executescript(SCHEMA)
         return db
 
@@ -64,7 +67,20 @@ class UploadJournal:
         with contextlib.closing(self._connect()) as db, db:
             db.execute("DELETE FROM pending WHERE client_msg_id = ?", (client_msg_id,))
 
+    def keep_only(self, owner: str) -> None:
+        """A sign-in: another account's half-sent messages are never this one's to finish."""
+        if self._path.exists():
+            with contextlib.closing(self._connect()) as db, db:
+                db.execute("DELETE FROM pending WHERE owner <> ?", (owner,))
+
+    def clear(self) -> None:
+        """A sign-out: nothing of this profile's pending messages stays on disk."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            self._path.with_name(self._path.name + suffix).unlink(missing_ok=True)
+
     def pending(self, owner: str) -> list[PendingMessage]:
+        if not self._path.exists():
+            return []
         with contextlib.closing(self._connect()) as db:
             rows = db.execute(
                 "SELECT client_msg_id, body FROM pending WHERE owner = ? ORDER BY rowid", (owner,)

@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
 
     def _signed_out(self, reason: str) -> None:
         self.pane.show_chat(None)
+        self.pane.attachments.clear()  # the next account must never send this one's files
         self.stack.setCurrentWidget(self.signin)
         self.offline.hide()
         self._online = False

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
 from desktop.core.session import FileStore
 from desktop.core.upload_journal import UploadJournal
 from desktop.ui.app import DesktopApp, build
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import create_group, find, sign_up, type_into
+from tests.desktop.ui.helpers import click, create_group, find, sign_up, type_into
 from tests.desktop.ui.test_attachments import files_server  # noqa: F401  # the fixture
 from tests.support.client import Api
 from tests.support.files import fetch
@@ -77,6 +77,43 @@ def test_an_upload_cut_by_quitting_goes_on_at_the_next_start(
     assert hashlib.sha256(got.final.content).digest() == hashlib.sha256(big.read_bytes()).digest()
     qtbot.waitUntil(lambda: journal.pending(owner) == [], timeout=10_000)
     run(again.close())
+    run(api.close())
+
+
+def test_signing_out_mid_upload_leaves_nothing_for_the_next_account(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[[str], DesktopApp],
+    files_server: ServerProcess,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    api = Api(files_server.url)
+    bob = run(api.user())
+    alice = make_app(files_server.url)
+    sign_up(qtbot, alice, files_server.url, unique("alice"))
+    chat_id = create_group(qtbot, alice, "Signing out", bob.username)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(48 * MiB))
+    tray = alice.window.pane.attachments
+    tray.add_paths([big])
+    composer = find(alice.window, QPlainTextEdit, "Message")
+    type_into(qtbot, composer, "not after all")
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    config = alice.messenger.sessions.config_dir
+    qtbot.waitUntil(lambda: tray.tiles and tray.tiles[0].progress.value() >= 400, timeout=60_000)
+    assert (config / "uploads.sqlite3").exists()
+
+    click(qtbot, find(alice.window, QPushButton, "Sign out"))
+    qtbot.waitUntil(
+        lambda: alice.window.stack.currentWidget() is alice.window.signin, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: not (config / "uploads.sqlite3").exists(), timeout=20_000)
+    assert tray.tiles == [], "the files are not left for whoever signs in next"
+
+    sign_up(qtbot, alice, files_server.url, unique("carol"))
+    assert tray.tiles == [] and not tray.isVisible()
+    assert messages(run, api, bob, chat_id) == []
     run(api.close())
 
 
