@@ -1,5 +1,8 @@
 """The max scenario against Synapse, driven from Python (asyncio + one httpx client).
 
+One httpx client per member, as every member is its own app: one shared pool of ~130
+connections made httpcore's pool scan (quadratic in requests in flight) 15 % of the driver's CPU.
+
 Why not k6: a k6 HTTP request blocks its VU, so a member's long-poll /sync and its sending loops
 would be separate VUs, and "delivered" (every other member's /sync returned the event) would have
 to be pieced together from per-VU metrics afterwards. Here one process sees both sides: each send
@@ -16,6 +19,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +60,12 @@ class Tally:
     acked: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
     expected: int = 0
     delivered: int = 0
     limited: int = 0
     sync_errors: int = 0
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     def in_window(self, at: float) -> bool:
         return self.window[0] <= at < self.window[1]
@@ -129,14 +135,29 @@ async def send_loop(
             tally.error(str(r.status_code))
             continue
         if send.in_window:
+            tally.ack_ms.append((time.monotonic() - at) * 1000)
             tally.acked += 1
             tally.expected += len(peers)
 
 
+async def _cpu_window(tally: Tally, probe: Callable[[], dict[str, float]]) -> None:
+    """CPU-seconds of each process over the measured window, read at its two edges."""
+    await asyncio.sleep(max(0.0, tally.window[0] - time.monotonic()))
+    before = probe()
+    await asyncio.sleep(max(0.0, tally.window[1] - time.monotonic()))
+    after = probe()
+    tally.cpu_s = {k: round(after[k] - before[k], 2) for k in before}
+
+
 async def drive(
-    http: httpx.AsyncClient, members: list[Member], concurrency: int, timing: Timing
+    clients: dict[str, httpx.AsyncClient],
+    members: list[Member],
+    concurrency: int,
+    timing: Timing,
+    probe: Callable[[], dict[str, float]],
 ) -> Tally:
-    since = await asyncio.gather(*(initial_since(http, m) for m in members))
+    """`clients` maps each member to its own client: every member is its own app."""
+    since = await asyncio.gather(*(initial_since(clients[m.user_id], m) for m in members))
     t0 = time.monotonic()
     start = t0 + timing.connect_s + timing.warmup_s
     tally = Tally(window=(start, start + timing.duration_s))
@@ -144,16 +165,18 @@ async def drive(
     for m in members:
         rooms.setdefault(m.room_id, set()).add(m.user_id)
     polls = [
-        asyncio.create_task(sync_loop(http, m, s, tally))
+        asyncio.create_task(sync_loop(clients[m.user_id], m, s, tally))
         for m, s in zip(members, since, strict=True)
     ]
+    cpu = asyncio.create_task(_cpu_window(tally, probe))
     await asyncio.sleep(timing.connect_s)  # the long polls are parked before the first send
     senders = [
-        send_loop(http, m, rooms[m.room_id] - {m.user_id}, tally, tally.window[1])
+        send_loop(clients[m.user_id], m, rooms[m.room_id] - {m.user_id}, tally, tally.window[1])
         for i, m in enumerate(members)
         for _ in range(loops_for(i, len(members), concurrency))
     ]
     await asyncio.gather(*senders)
+    await cpu
     await asyncio.sleep(timing.drain_s)
     for p in polls:
         p.cancel()

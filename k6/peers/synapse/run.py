@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
-from parleybench.sampler import Sampler
-from parleybench.scenarios import Timing
+from parleybench.scenarios import Timing, cpu_seconds
 
 from peers.synapse import VERSION, install, server
-from peers.synapse.drive import Tally, drive
+from peers.synapse.drive import POLL_MS, Tally, drive
 from peers.synapse.seed import seed
 
 DRIVER = "driver (load generator)"
@@ -44,38 +44,46 @@ def figures(t: Tally, timing: Timing, usage: dict[str, Any], concurrency: int) -
         "delivery_p90_ms": _pct(t.latencies_ms, 0.90),
         "delivery_p99_ms": _pct(t.latencies_ms, 0.99),
         "delivery_max_ms": _pct(t.latencies_ms, 1.0),
+        "ack_p50_ms": _pct(t.ack_ms, 0.50),
+        "ack_p99_ms": _pct(t.ack_ms, 0.99),
         "usage": usage,
     }
 
 
-async def _seed_and_drive(
-    base_url: str, secret: str, users: int, chat_size: int, concurrency: int, timing: Timing
-) -> Tally:
-    limits = httpx.Limits(max_connections=concurrency + users + 16, max_keepalive_connections=None)
-    timeout = httpx.Timeout(10.0, read=server_read_timeout())
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as http:
-        members = await seed(http, secret, users, chat_size)
-        return await drive(http, members, concurrency, timing)
-
-
 def server_read_timeout() -> float:
     """Above the long poll's 30 s, so an idle /sync returns empty rather than timing out."""
-    return 60.0
+    return POLL_MS / 1000 + 30.0
 
 
-def _usage(sampler: Sampler, window: tuple[float, float]) -> dict[str, Any]:
-    """CPU over the measured window. Synapse is the driver's child, so the driver's tree counts
-    it too: the driver's own CPU is the difference."""
-    out: dict[str, Any] = {k: v.summary(window) for k, v in sampler.series.items()}
-    syn, drv = out.get("synapse", {}), out.get(DRIVER, {})
-    if syn and drv:
-        drv["cpu_avg_pct"] = round(drv["cpu_avg_pct"] - syn["cpu_avg_pct"], 1)
-        drv.pop("cpu_max_pct", None)
-    m = sampler.machine.summary(window)
-    out["machine"] = {
-        "cpu_avg_pct": m.get("cpu_avg_pct", 0.0),
-        "load1_max": round(max(sampler.load, default=0.0), 2),
+def _client(base_url: str) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+    timeout = httpx.Timeout(10.0, read=server_read_timeout())
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout)
+
+
+async def _seed_and_drive(
+    hs: server.Homeserver, users: int, chat_size: int, concurrency: int, timing: Timing
+) -> Tally:
+    def probe() -> dict[str, float]:
+        return {"synapse": cpu_seconds(hs.proc.pid), DRIVER: time.process_time()}
+
+    async with AsyncExitStack() as stack:
+        admin = await stack.enter_async_context(_client(hs.base_url))
+        members = await seed(admin, hs.shared_secret, users, chat_size)
+        clients = {
+            m.user_id: await stack.enter_async_context(_client(hs.base_url)) for m in members
+        }
+        return await drive(clients, members, concurrency, timing, probe)
+
+
+def _usage(tally: Tally, timing: Timing, load: tuple[float, float]) -> dict[str, Any]:
+    """Share of one core over the measured window, from CPU-seconds read at its edges (no
+    sampler thread: psutil's child scans were a third of the driver's own samples)."""
+    out: dict[str, Any] = {
+        k: {"cpu_s": v, "cpu_avg_pct": round(100 * v / timing.duration_s, 1)}
+        for k, v in tally.cpu_s.items()
     }
+    out["machine"] = {"load1_start": load[0], "load1_end": load[1]}
     return out
 
 
@@ -85,17 +93,9 @@ def measure(users: int, chat_size: int, concurrency: int, timing: Timing) -> dic
     hs = server.start(python)
     try:
         print(f"peers: Synapse: {users} users in rooms of {chat_size}, max {concurrency} senders")
-        pids = {"synapse": hs.proc.pid, DRIVER: os.getpid()}
-        sampler = Sampler(lambda: pids)
-        with sampler:
-            entered = time.monotonic()
-            tally = asyncio.run(
-                _seed_and_drive(
-                    hs.base_url, hs.shared_secret, users, chat_size, concurrency, timing
-                )
-            )
-        window = (tally.window[0] - entered, tally.window[1] - entered)
-        usage = _usage(sampler, window)
+        load0 = round(os.getloadavg()[0], 2)
+        tally = asyncio.run(_seed_and_drive(hs, users, chat_size, concurrency, timing))
+        usage = _usage(tally, timing, (load0, round(os.getloadavg()[0], 2)))
         fig = figures(tally, timing, usage, concurrency)
     except BaseException:
         print(hs.log_tail(), flush=True)
@@ -114,9 +114,9 @@ def markdown(parley: dict[str, Any] | None, peer: dict[str, Any]) -> list[str]:
         "WebSockets, every member's socket counted, the sender's too; Synapse's members "
         "long-polling `/sync`, every other member counted)",
         "",
-        "| server | sends/s | errors | delivered / expected | delivery p50 | p99 | max "
+        "| server | sends/s | errors | delivered / expected | delivery p50 | p99 | max | ack p99 "
         "| server CPU avg | load generator CPU avg |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, f in rows:
         usage = f.get("usage", {})
@@ -126,13 +126,21 @@ def markdown(parley: dict[str, Any] | None, peer: dict[str, Any]) -> list[str]:
         out.append(
             f"| {name} | {f['sends_per_s']:,.1f} | {errors} | {f['delivered']:,} / "
             f"{f['expected']:,} | {f['delivery_p50_ms']} | {f['delivery_p99_ms']} "
-            f"| {f['delivery_max_ms']} | {srv.get('cpu_avg_pct', '-')}% "
+            f"| {f['delivery_max_ms']} | {f['ack_p99_ms']} | {srv.get('cpu_avg_pct', '-')}% "
             f"| {gen.get('cpu_avg_pct', '-')}% |"
         )
     if parley and peer["sends_per_s"]:
         out += [
             "",
             f"**Ratio: Parley / Synapse = {parley['sends_per_s'] / peer['sends_per_s']:.1f}×**",
+        ]
+    load = peer.get("usage", {}).get("machine", {})
+    if load:
+        out += [
+            "",
+            f"Load average (1 min) over Synapse's run: {load.get('load1_start')} → "
+            f"{load.get('load1_end')}. Both servers ran one after the other on the same cores, "
+            "each beside its load generator; the ratio is the figure to read.",
         ]
     out.append("")
     return out
