@@ -105,6 +105,20 @@ def measure(users: int, chat_size: int, concurrency: int, timing: Timing) -> dic
     return fig
 
 
+def cpu_ms_per_send(f: dict[str, Any]) -> float | None:
+    """Server CPU per acknowledged send: its share of a core over the window ÷ sends/s."""
+    usage = f.get("usage", {})
+    srv = usage.get("synapse") or usage.get("server") or {}
+    pct, rate = srv.get("cpu_avg_pct"), f.get("sends_per_s")
+    if not pct or not rate:
+        return None
+    return round(10 * float(pct) / float(rate), 2)
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.2f}"
+
+
 def markdown(parley: dict[str, Any] | None, peer: dict[str, Any]) -> list[str]:
     """The side-by-side table and the ratio, for bench.py's report."""
     rows = [("Parley (embedded)", parley)] if parley else []
@@ -115,8 +129,8 @@ def markdown(parley: dict[str, Any] | None, peer: dict[str, Any]) -> list[str]:
         "long-polling `/sync`, every other member counted)",
         "",
         "| server | sends/s | errors | delivered / expected | delivery p50 | p99 | max | ack p99 "
-        "| server CPU avg | load generator CPU avg |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| server CPU avg | server CPU ms per send | load generator CPU avg |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, f in rows:
         usage = f.get("usage", {})
@@ -127,13 +141,18 @@ def markdown(parley: dict[str, Any] | None, peer: dict[str, Any]) -> list[str]:
             f"| {name} | {f['sends_per_s']:,.1f} | {errors} | {f['delivered']:,} / "
             f"{f['expected']:,} | {f['delivery_p50_ms']} | {f['delivery_p99_ms']} "
             f"| {f['delivery_max_ms']} | {f['ack_p99_ms']} | {srv.get('cpu_avg_pct', '-')}% "
-            f"| {gen.get('cpu_avg_pct', '-')}% |"
+            f"| {_fmt(cpu_ms_per_send(f))} | {gen.get('cpu_avg_pct', '-')}% |"
         )
     if parley and peer["sends_per_s"]:
-        out += [
-            "",
-            f"**Ratio: Parley / Synapse = {parley['sends_per_s'] / peer['sends_per_s']:.1f}×**",
-        ]
+        ratio = f"**Ratio: Parley / Synapse = {parley['sends_per_s'] / peer['sends_per_s']:.1f}×**"
+        ours, theirs = cpu_ms_per_send(parley), cpu_ms_per_send(peer)
+        if ours and theirs:
+            ratio += (
+                f" in sends/s with every delivery made; Synapse spends {theirs / ours:.1f}× "
+                "Parley's server CPU per send (the steadier figure when the two servers got "
+                "different shares of the shared cores)"
+            )
+        out += ["", ratio]
     load = peer.get("usage", {}).get("machine", {})
     if load:
         out += [
