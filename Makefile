@@ -1,5 +1,5 @@
 # The project's commands; each is a script in deploy/local/ that works without make too.
-.PHONY: run server test test-fast lint cluster cluster-down bench fuzz package image
+.PHONY: run server test test-fast lint cluster cluster-down bench bench-peers fuzz package image
 
 run:            ## the messenger on one machine: embedded server + desktop app
 	bash deploy/local/run.sh
@@ -20,7 +20,7 @@ lint:
 	.venv/bin/ruff check backend desktop tests k6
 	.venv/bin/ruff format --check backend desktop tests k6
 	.venv/bin/mypy
-	cd k6 && ../.venv/bin/mypy --strict bench.py parleybench
+	cd k6 && ../.venv/bin/mypy --strict bench.py parleybench peers
 
 cluster:        ## engines + 3 replicas behind HAProxy
 	bash deploy/local/cluster.sh up
@@ -30,6 +30,9 @@ cluster-down:
 
 bench:          ## k6 load bench, standard preset on the embedded default (BENCH_ARGS='--target production|cluster|URL')
 	.venv/bin/python k6/bench.py $(BENCH_ARGS)
+
+bench-peers:    ## Parley's embedded max run and Synapse's (k6/peers/, own venv in ~/.cache/parley) in one run, with the ratio
+	.venv/bin/python k6/bench.py --sets max --max-senders 64 --peers synapse $(BENCH_ARGS)
 
 package:        ## the desktop app as a Debian package: dist/parley_<version>_amd64.deb (PyInstaller bundle inside)
 	bash packaging/deb/build.sh --lint

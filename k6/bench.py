@@ -32,7 +32,9 @@ sys.path.insert(0, str(HERE))
 from parleybench import limits, profile, report, scenarios, targets  # noqa: E402
 from parleybench.idle import measure_idle  # noqa: E402
 from parleybench.seed import seed, seed_room  # noqa: E402
+from peers.synapse import run as synapse  # noqa: E402
 
+PEERS = ("synapse",)
 ALL_SETS = ("realtime", "max", "ceiling", "auth", "http", "idle", "soak", "bigroom")
 STANDARD = ("realtime", "max", "ceiling", "auth", "http", "idle")
 
@@ -126,6 +128,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="run a started server from this tree's backend/ (e.g. an export of another commit, "
         "for a before/after run); default: this checkout",
     )
+    p.add_argument(
+        "--peers",
+        default="",
+        help=f"also drive these servers through the max run, after Parley's sets, and print the "
+        f"ratio (one of: {', '.join(PEERS)}; installs Synapse into ~/.cache/parley once)",
+    )
     p.add_argument("--no-limits", action="store_true", help="skip the machine-limit probes")
     p.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     p.add_argument("--no-append", action="store_true", help="do not append to the results file")
@@ -139,6 +147,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(ns.sets) - set(ALL_SETS)
     if unknown:
         p.error(f"unknown sets: {', '.join(sorted(unknown))}")
+    ns.peers = [s.strip() for s in ns.peers.split(",") if s.strip()]
+    if set(ns.peers) - set(PEERS):
+        p.error(f"unknown peers: {', '.join(sorted(set(ns.peers) - set(PEERS)))}")
     if ns.quick:
         ns.warmup, ns.duration, ns.ceiling_duration, ns.short_duration = 2.0, 8.0, 6.0, 8.0
     return ns
@@ -310,6 +321,26 @@ def max_run(
     return fig
 
 
+def run_peers(ns: argparse.Namespace, result: dict[str, Any]) -> None:
+    """After Parley's target has stopped, so the peer gets the cores Parley had."""
+    timing = scenarios.Timing(warmup_s=ns.warmup, duration_s=ns.duration)
+    if "synapse" in ns.peers:
+        senders = max(ns.max_senders)
+        print(f"bench: Synapse, max mode with {senders} senders", flush=True)
+        result.setdefault("peers", {})["synapse"] = synapse.measure(
+            ns.users, ns.chat_size, senders, timing
+        )
+
+
+def render(result: dict[str, Any]) -> str:
+    md = report.markdown(result)
+    peer = result.get("peers", {}).get("synapse")
+    if peer is None:
+        return md
+    ours = [f for f in result.get("realtime", []) if f.get("concurrency") == peer["concurrency"]]
+    return md.rstrip("\n") + "\n\n" + "\n".join(synapse.markdown(ours[0] if ours else None, peer))
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(f"bench: stopped by signal {signum}")  # so the target is stopped and cleaned
 
@@ -318,15 +349,16 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     ns = parse(argv)
     if ns.render is not None:
-        print(report.markdown(json.loads(ns.render.read_text())))
+        print(render(json.loads(ns.render.read_text())))
         return
     command = "python k6/bench.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )
     started = time.monotonic()
     result = run(ns, command.strip())
+    run_peers(ns, result)
     result["wall_s"] = round(time.monotonic() - started, 1)
-    md = report.markdown(result)
+    md = render(result)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     json_path = ns.json or HERE / "results" / f"{stamp}-{result['target']['kind']}.json"
     json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Other messengers driven through the same scenario as Parley's bench, so a ratio is measured."""
