@@ -39,6 +39,8 @@ class Socket(Protocol):
 class TokenBucket:
     """Incoming frames per connection: `rate` a second with bursts of `burst`."""
 
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = float(burst)
