@@ -120,6 +120,9 @@ class Settings:
     ws_frames_burst: int = 200
     resume_max_events: int = 1000
     presence_heartbeat_s: float = 10.0
+    # Chats above this many members get no live `presence` frames (their member list says who is
+    # online): announcing every join to every member costs the square of the room.
+    presence_room_limit: int = 100
     order_hold_ms: float = 200.0  # an early chat event waits this long before its hole is read
     order_max_held: int = 500  # early events held per chat per socket before a hole is a gap
     hash_concurrency: int = 0  # 0 = 2 × cores

@@ -77,7 +77,13 @@ async def _start(app: Sanic[Any, Any]) -> None:
     container = await build(app.ctx.settings)
     app.ctx.container = container
     settings: Settings = app.ctx.settings
-    presence = PresenceService(container.presence, container.bus, settings.presence_heartbeat_s)
+    presence = PresenceService(
+        container.presence,
+        container.bus,
+        settings.presence_heartbeat_s,
+        container.chats.member_counts,
+        settings.presence_room_limit,
+    )
     ordering = Ordering(
         container.messages.replay, settings.order_hold_ms / 1000, settings.order_max_held
     )

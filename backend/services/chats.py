@@ -160,6 +160,10 @@ class ChatService:
         """For the WebSocket `ready` frame: each chat (with its last `seq`)."""
         return [c for c, _ in await self._chats.memberships(user_id)]
 
+    async def member_counts(self, chat_ids: Sequence[str]) -> dict[str, int]:
+        """Room sizes, for the presence rule (no access check: the server asks, not a user)."""
+        return await self._chats.member_counts(chat_ids)
+
     async def members(self, user_id: str, chat_id: str) -> list[MemberView]:
         await self.require_member(user_id, chat_id)
         members = await self._chats.members(chat_id)

@@ -4,13 +4,20 @@ A user is online while at least one of their sockets is connected to any replica
 socket announces `presence {online: true}` to the user's chats and the last one `online: false`;
 the presence store (in-process or Redis) decides which is first and last across replicas, and a
 replica that dies stops heartbeating, so its entries expire instead of staying online forever.
+
+The product rule for big rooms: a chat of more than `room_limit` members gets no `presence`
+frames. Announcing each of n joins to n members costs n² frames (4 million for a room of 2,000
+coming online), and nobody reads a stream of online notices for a crowd. Such a chat's member
+list (`GET /chats/{id}/members`, each row `online` and `last_seen_at`) gives its online count on
+demand; someone who also shares a smaller chat with you (a direct chat, a team) is still announced
+there, and the hub sends each socket one frame per change of a user, however many chats carry it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from backend.domain import events as ev
@@ -21,13 +28,25 @@ log = logging.getLogger(__name__)
 
 # The (user_id, connection_id) of every socket this replica holds, asked at each heartbeat.
 Connections = Callable[[], Sequence[tuple[str, str]]]
+# Members per chat, for the chats asked (`ChatRepo.member_counts`).
+Sizes = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
 
 
 class PresenceService:
-    def __init__(self, presence: Presence, bus: EventBus, heartbeat_s: float) -> None:
+    def __init__(
+        self,
+        presence: Presence,
+        bus: EventBus,
+        heartbeat_s: float,
+        sizes: Sizes | None = None,
+        room_limit: int = 0,
+    ) -> None:
+        """Without `sizes` every chat is announced to (the unit tests' replicas)."""
         self._presence = presence
         self._bus = bus
         self._heartbeat_s = heartbeat_s
+        self._sizes = sizes
+        self._room_limit = room_limit
         self._beat: asyncio.Task[None] | None = None
 
     def start(self, connections: Connections) -> None:
@@ -56,13 +75,19 @@ class PresenceService:
         data: dict[str, object] = {"user_id": user_id, "online": online}
         if not online:  # what "last seen" shows from now on (the same as the store's, near enough)
             data["last_seen_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        events = [ev.to_chat(c, "presence", **data) for c in chat_ids]
-        if not events:
-            return
         try:
-            await self._bus.publish(events)
+            chats = await self._small(list(chat_ids))
+            if chats:
+                await self._bus.publish([ev.to_chat(c, "presence", **data) for c in chats])
         except DomainError as exc:
             log.warning("presence publish failed: %s", exc)
+
+    async def _small(self, chat_ids: list[str]) -> list[str]:
+        """The chats small enough to hear this user come and go."""
+        if self._sizes is None or not chat_ids:
+            return chat_ids
+        sizes = await self._sizes(chat_ids)
+        return [c for c in chat_ids if sizes.get(c, 0) <= self._room_limit]
 
     async def _heartbeats(self, connections: Connections) -> None:
         while True:

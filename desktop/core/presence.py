@@ -23,6 +23,9 @@ class Presence:
     def __init__(self, users: Directory, listener: AppListener, my_id: Callable[[], str]) -> None:
         self._users, self._listener, self._my_id = users, listener, my_id
         self._online: dict[str, bool] = {}
+        # Users whose flag came from a `presence` frame: the server keeps announcing them. Others
+        # (members of big rooms only, which carry no frames) are refreshed by each member list.
+        self._live: set[str] = set()
         self._seen: dict[str, datetime] = {}
         self._typing: dict[str, dict[str, float]] = {}
 
@@ -34,10 +37,11 @@ class Presence:
         if not online and (self._online.get(user_id) or last_seen is not None):
             self._seen[user_id] = last_seen or datetime.now(UTC)
         self._online[user_id] = online
+        self._live.add(user_id)
 
     def learn(self, user_id: str, online: bool, last_seen: datetime | None) -> None:
         """What a member list says; a live `presence` frame already received wins."""
-        if user_id not in self._online:
+        if user_id not in self._live:
             self._online[user_id] = online
         known = self._seen.get(user_id)
         if last_seen is not None and (known is None or last_seen > known):

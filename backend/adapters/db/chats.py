@@ -198,6 +198,17 @@ class SqlChatRepo:
         chats = await ChatRow.filter(id__in=list(members))
         return [(_chat(c), _member(members[c.id])) for c in chats]
 
+    async def member_counts(self, chat_ids: Sequence[str]) -> dict[str, int]:
+        if not chat_ids:
+            return {}
+        rows = (
+            await MemberRow.filter(chat_id__in=list(chat_ids))
+            .annotate(n=Count("id"))
+            .group_by("chat_id")
+            .values("chat_id", "n")
+        )
+        return {str(r["chat_id"]): int(r["n"]) for r in rows}
+
     async def direct_peers(self, user_id: str, chat_ids: Sequence[str]) -> dict[str, str]:
         if not chat_ids:
             return {}

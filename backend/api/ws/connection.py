@@ -39,6 +39,8 @@ class Socket(Protocol):
 class TokenBucket:
     """Incoming frames per connection: `rate` a second with bursts of `burst`."""
 
+    __slots__ = ("burst", "rate", "stamp", "tokens")
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = float(burst)
@@ -76,11 +78,12 @@ class Connection:
         self.ws = ws
         self.user_id = user_id
         self.closed = False
-        self.presence_seen: dict[str, bool] = {}
+        # Made on first use: an idle socket's empty deque alone costs 760 bytes (a 64-slot block).
+        self.presence_seen: dict[str, bool] | None = None
         self.inflight = 0
         # A plain deque, and a writer task only while there is something to write: an idle
         # socket then costs no task and no queue machinery (thousands of idle sockets add up).
-        self._outbox: deque[str] = deque()
+        self._outbox: deque[str] | None = None
         self._limit = outbox_frames
         self.order = SocketOrder(ordering, self._enqueue)
         self._writer: asyncio.Task[None] | None = None
@@ -93,6 +96,7 @@ class Connection:
         try:
             while self._outbox:
                 await self.ws.send(self._outbox.popleft())
+            self._outbox = None  # drained: an idle socket holds no deque
         except Exception as exc:  # the peer went away; the reader notices and cleans up
             log.debug("writer of %s stopped: %s", self.id, exc)
 
@@ -114,7 +118,7 @@ class Connection:
     def _enqueue(self, data: str) -> None:
         if self.closed:
             return
-        if len(self._outbox) >= self._limit:
+        if self._outbox is not None and len(self._outbox) >= self._limit:
             log.info("connection %s of user %s is too slow; closing", self.id, self.user_id)
             SLOW_CLOSED[0] += 1
             self.abort(CLOSE_SLOW, "slow consumer: reconnect and resume")
@@ -122,6 +126,8 @@ class Connection:
         idle = not self._outbox and (self._writer is None or self._writer.done())
         if idle and write_now(self.ws, data):  # in the hub's pass: no task, no await
             return
+        if self._outbox is None:
+            self._outbox = deque()
         self._outbox.append(data)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())

@@ -33,6 +33,11 @@ hole, on any replica. A `seq` whose write failed for good arrives as its tombsto
 so positions always advance. `typing`, `presence` and `read` (a reader's marker, not the chat's
 position) carry no chat `seq` and are not ordered.
 
+**Presence.** `presence` announces a user going online (first socket anywhere) or offline (last
+one) once per socket, to the members of their chats of at most `PARLEY_PRESENCE_ROOM_LIMIT`
+members (default 100). A bigger chat carries no `presence`: read who is online from its member
+list (`GET /chats/{chat_id}/members`, `online` and `last_seen_at` on each row) when you show it.
+
 **Resuming.** Keep the highest `seq` seen per chat and send it in `auth` (or `resume`): you get
 exactly what you missed, once, in order, on whichever replica you land, after any outage shorter
 than the retention; `resync` beyond it. No client-side hole tracking is needed.

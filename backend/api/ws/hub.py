@@ -125,9 +125,12 @@ class Hub:
             for conn in list(self.by_user.get(uid, ())):
                 if event.type == "presence":
                     online = bool(event.body.get("online"))
-                    if uid == subject or conn.presence_seen.get(str(subject)) == online:
+                    seen = conn.presence_seen
+                    if seen is None:
+                        seen = conn.presence_seen = {}
+                    if uid == subject or seen.get(str(subject)) == online:
                         continue
-                    conn.presence_seen[str(subject)] = online
+                    seen[str(subject)] = online
                 conn.push(data, chat_id, seq)
                 self.delivered += 1
         if event.type == "member.removed" and isinstance(subject, str) and subject in self.by_user:

@@ -1,8 +1,9 @@
 """Sockets live no longer than their session and their token.
 
-Each socket is tracked with its session id and its access token's expiry. A timer closes it with
-4401 at that expiry unless the client sent a fresh token on it (`{"type":"auth","token":…}`,
-answered `{"type":"auth.ok","expires_at":…}`). A sweep every `sweep_s` asks the shared revocation
+Each socket is tracked with its session id and its access token's expiry. The sweep every `sweep_s`
+closes it with 4401 once that expiry has passed unless the client sent a fresh token on it
+(`{"type":"auth","token":…}`, answered `{"type":"auth.ok","expires_at":…}`); no timer per socket,
+since thousands of idle sockets each holding one add up. The same sweep asks the shared revocation
 list about the sessions with sockets here (one call for all of them), and closes the sockets of
 revoked ones with 4401: a sign-out on any replica reaches every replica's sockets within seconds,
 with no bus message that could be lost.
@@ -25,11 +26,11 @@ from backend.services.sessions import SessionService
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tracked:
     conn: Connection
     session_id: str
-    timer: asyncio.TimerHandle
+    expires_at: float  # the access token's, in Unix seconds
 
 
 class SessionGuard:
@@ -46,20 +47,13 @@ class SessionGuard:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        for tracked in self._tracked.values():
-            tracked.timer.cancel()
         self._tracked.clear()
 
     def track(self, conn: Connection, claims: AccessClaims) -> None:
-        self.forget(conn)
-        delay = max(claims.expires_at - time.time(), 0.0)
-        timer = asyncio.get_running_loop().call_later(delay, self._expired, conn)
-        self._tracked[conn.id] = _Tracked(conn, claims.session_id, timer)
+        self._tracked[conn.id] = _Tracked(conn, claims.session_id, claims.expires_at)
 
     def forget(self, conn: Connection) -> None:
-        tracked = self._tracked.pop(conn.id, None)
-        if tracked is not None:
-            tracked.timer.cancel()
+        self._tracked.pop(conn.id, None)
 
     async def reauthenticate(self, conn: Connection, token: str) -> AccessClaims:
         """A fresh token of the same user extends the socket; raises `Unauthorized` otherwise."""
@@ -69,13 +63,18 @@ class SessionGuard:
         self.track(conn, claims)
         return claims
 
-    def _expired(self, conn: Connection) -> None:
-        self._tracked.pop(conn.id, None)
-        conn.abort(CLOSE_AUTH, "token expired: authenticate again")
+    def expire(self) -> None:
+        """Close the sockets whose token has run out (before asking about revocations, which
+        may fail)."""
+        now = time.time()
+        for tracked in [t for t in self._tracked.values() if t.expires_at <= now]:
+            self.forget(tracked.conn)
+            tracked.conn.abort(CLOSE_AUTH, "token expired: authenticate again")
 
     async def _sweep_loop(self) -> None:
         while True:
             await asyncio.sleep(self._sweep_s)
+            self.expire()
             try:
                 await self.sweep()
             except DomainError as exc:  # the list is unreachable: try again next time

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 from backend.adapters.bus.memory import MemoryBus, MemoryHub
 from backend.adapters.presence.memory import MemoryPresence, PresenceHub
@@ -69,3 +70,24 @@ async def test_heartbeats_bring_an_expired_entry_back() -> None:
             await asyncio.sleep(0.01)
     finally:
         await service.close()
+
+
+async def test_rooms_above_the_limit_are_not_announced_to() -> None:
+    buses, seen = MemoryHub(), []
+    watcher = await _bus_for(buses, [ev.chat_key("pair"), ev.chat_key("crowd")], seen)
+    sizes = {"pair": 2, "crowd": 300}
+
+    async def member_counts(chat_ids: Sequence[str]) -> dict[str, int]:
+        return {c: sizes[c] for c in chat_ids}
+
+    store = MemoryPresence(10.0, hub=PresenceHub())
+    service = PresenceService(store, MemoryBus(buses), 10.0, member_counts, room_limit=100)
+    await service.connected("u1", "a", ["pair", "crowd"])
+    await service.connected("u2", "b", ["crowd"])  # only in the crowd: nobody is told
+    await service.disconnected("u1", "a", ["pair", "crowd"])
+    assert [(e.key, e.body["user_id"], e.body["online"]) for e in seen] == [
+        ("chat.pair", "u1", True),
+        ("chat.pair", "u1", False),
+    ]
+    assert await store.online(["u1", "u2"]) == {"u2"}, "the crowd's member list still knows"
+    await watcher.close()
