@@ -21,7 +21,7 @@ from desktop.core.wire import JSON
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[str, str, tuple[JSON, ...], str], Awaitable[str]]
+Send = Callable[[str, str, tuple[JSON, ...], str, int | None], Awaitable[str]]
 
 
 class PendingSend:
@@ -51,10 +51,16 @@ class PendingSend:
 
 
 def begin(
-    journal: UploadJournal, owner: str, chat_id: str, text: str, paths: list[Path]
+    journal: UploadJournal,
+    owner: str,
+    chat_id: str,
+    text: str,
+    paths: list[Path],
+    reply_to_seq: int | None = None,
 ) -> PendingSend:
     files = [PendingFile(str(p)) for p in paths]
-    return PendingSend(journal, owner, PendingMessage(uuid.uuid4().hex, chat_id, text, files))
+    message = PendingMessage(uuid.uuid4().hex, chat_id, text, files, reply_to_seq)
+    return PendingSend(journal, owner, message)
 
 
 async def resume(journal: UploadJournal, owner: str, rest: RestClient, send: Send) -> int:
@@ -68,7 +74,9 @@ async def resume(journal: UploadJournal, owner: str, rest: RestClient, send: Sen
             log.info("could not finish an interrupted upload: %s", type(exc).__name__)
             pending.done()
             continue
-        await send(message.chat_id, message.text, files, message.client_msg_id)
+        await send(
+            message.chat_id, message.text, files, message.client_msg_id, message.reply_to_seq
+        )
         pending.done()
         sent += 1
     return sent

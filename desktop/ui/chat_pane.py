@@ -311,7 +311,7 @@ class ChatPane(QWidget):
         self.view.scrollToBottom()
         self._stick_to_bottom = True
         if files:
-            self._run(self.attachments.send(self.chat_id, text))
+            self._run(self.attachments.send(self.chat_id, text, self.reply_to()))
             return
         self._run(self._outbox.send(self.chat_id, text, reply_to_seq=self.reply_to()))
 
