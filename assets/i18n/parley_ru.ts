@@ -1106,6 +1106,14 @@
         <translation>Изменить моё последнее сообщение (в пустом поле ввода)</translation>
     </message>
     <message>
+        <source>Reply to the selected message</source>
+        <translation>Ответить на выбранное сообщение</translation>
+    </message>
+    <message>
+        <source>React to the selected message</source>
+        <translation>Реакция на выбранное сообщение</translation>
+    </message>
+    <message>
         <source>Cancel editing; close a panel or this list</source>
         <translation>Отменить правку; закрыть панель или этот список</translation>
     </message>
