@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMenu, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QWidget,
+)
 
 from desktop.ui import i18n, retranslate, theme
 from desktop.ui.app import DesktopApp
@@ -181,12 +189,15 @@ def test_a_keyboard_only_walk(
     assert isinstance(picker_menu, QMenu) and picker_menu.objectName() == "React picker"
     emoji = [a.text() for a in picker_menu.actions()]
     assert emoji[:2] == ["👍", "❤️"]
-    for lang in ("en", "ru"):
+    sign_out = find(w, QPushButton, "Sign out")
+    for lang, words in (("en", "Sign out"), ("ru", "Выйти")):
         retranslate.switch(lang)
+        qtbot.waitUntil(lambda t=words: sign_out.text() == t, timeout=5_000)  # retranslated
         for look in ("light", "dark"):
             theme.apply(look)
             _shot_with_popup(app, picker_menu, artifacts / f"keys_react_picker_{lang}_{look}.png")
     retranslate.switch("en")
+    qtbot.waitUntil(lambda: sign_out.text() == "Sign out", timeout=5_000)
     theme.apply("light")
     press(qtbot, Qt.Key.Key_Down)
     press(qtbot, Qt.Key.Key_Return)

@@ -13,7 +13,7 @@ from typing import Any, cast
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QPushButton
 
 from desktop.core.timeline import Entry
 from desktop.core.upload_journal import PendingFile, PendingMessage, UploadJournal
@@ -112,8 +112,10 @@ def test_a_reply_with_a_file_reaches_the_server_as_a_reply(
         qtbot.waitUntil(lambda: QApplication.activeWindow() is alice.window, timeout=5_000)
         pane = alice.window.pane
         qtbot.waitUntil(lambda: any(s.kind == "quote" for s in spots(alice, mine)), timeout=5_000)
-        for lang in ("en", "ru"):
+        sign_out = find(alice.window, QPushButton, "Sign out")
+        for lang, words in (("en", "Sign out"), ("ru", "Выйти")):
             retranslate.switch(lang)
+            qtbot.waitUntil(lambda t=words: sign_out.text() == t, timeout=5_000)  # retranslated
             for look in ("light", "dark"):
                 theme.apply(look)
                 pane.view.viewport().repaint()
