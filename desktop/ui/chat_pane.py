@@ -219,6 +219,7 @@ class ChatPane(QWidget):
             row = unread.first_unread_row(self._messenger, tl, last_read)
             if row is not None:
                 self._jump_to_unread(tl, row)
+                self.opened.emit(chat_id)  # the header, members and mentions load here too
                 return
             self._messenger.read_limit.pop(chat_id, None)
         if self.model.timeline is not tl:

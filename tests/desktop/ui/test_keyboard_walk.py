@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui import i18n, retranslate, theme
 from desktop.ui.app import DesktopApp
+from desktop.ui.chat_header import ChatHeader
 from desktop.ui.emoji import EMOJI, EmojiButton
 from desktop.ui.overlay import ShortcutsOverlay
 from tests.desktop.conftest import unique
@@ -133,6 +134,10 @@ def test_a_keyboard_only_walk(
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.current_chat() == chat_id, timeout=5_000)
     qtbot.waitUntil(lambda: focused() is w.pane.composer, timeout=5_000)
+    # Opened at Bob's unread question, the chat still lists its members in the header.
+    header = w.pane.findChild(ChatHeader)
+    assert header is not None
+    qtbot.waitUntil(lambda: header.subtitle.text() == "2 members, 1 online", timeout=5_000)
     type_text(qtbot, "Ship it ")
 
     # Tab to the emoji button, Space opens the picker, arrows move, Enter inserts at the cursor.
