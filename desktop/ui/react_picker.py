@@ -18,6 +18,7 @@ from desktop.core.timeline import Entry
 
 QUICK_REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🎉")
 
+EMOJI_SCALE = 1.5
 React = Callable[[Entry, str, bool], None]  # (message, emoji, on)
 
 
@@ -29,6 +30,9 @@ def choices(entry: Entry) -> list[str]:
 
 def fill(menu: QMenu, entry: Entry, me: str | None, react: React) -> None:
     """One checkable row per choice; triggering it adds my reaction, or takes it back."""
+    font = menu.font()
+    font.setPointSizeF(font.pointSizeF() * EMOJI_SCALE)  # emoji read at a glance
+    menu.setFont(font)
     for emoji in choices(entry):
         on = me is None or me not in entry.reactions.get(emoji, [])
         action = menu.addAction(emoji, functools.partial(react, entry, emoji, on))
