@@ -4,6 +4,8 @@
 (function () {
   var post = null, config = null, pc = null, peer = null, offered = false;
   var camera = null, screen = null, pendingCandidates = [], early = [];
+  // The app sends the words in the UI language (config.labels); a state without one shows as is.
+  var label = function (key) { return (config && config.labels && config.labels[key]) || key; };
   var status = function (text) { document.getElementById("status").textContent = text; };
   var event = function (name, data) { post({ type: "event", name: name, data: data }); };
 
@@ -18,8 +20,9 @@
     pc.onicecandidate = function (e) { if (e.candidate) signal({ candidate: e.candidate.toJSON() }); };
     pc.ontrack = function (e) { document.getElementById("remote").srcObject = e.streams[0]; };
     pc.onconnectionstatechange = function () {
-      status(pc.connectionState); event("connection", pc.connectionState); };
-    status(config.initiator ? "Ringing…" : "Connecting…");
+      status(label(pc.connectionState)); event("connection", pc.connectionState); };
+    if (config.labels && config.labels.title) document.title = config.labels.title;
+    status(label(config.initiator ? "ringing" : "connecting"));
     setInterval(reportStats, 500);
     var queued = early; early = [];
     for (var i = 0; i < queued.length; i++) await handle(queued[i]);

@@ -490,8 +490,40 @@
         <translation>Завершить</translation>
     </message>
     <message>
+        <source>Unmute</source>
+        <translation>Вкл. микрофон</translation>
+    </message>
+    <message>
+        <source>Camera on</source>
+        <translation>Вкл. камеру</translation>
+    </message>
+    <message>
         <source>Stop sharing</source>
         <translation>Остановить показ</translation>
+    </message>
+    <message>
+        <source>Ringing…</source>
+        <translation>Звоним…</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Соединение…</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Соединено</translation>
+    </message>
+    <message>
+        <source>Connection lost, reconnecting…</source>
+        <translation>Связь потеряна, переподключаемся…</translation>
+    </message>
+    <message>
+        <source>The connection failed</source>
+        <translation>Не удалось соединиться</translation>
+    </message>
+    <message>
+        <source>The call has ended</source>
+        <translation>Звонок завершён</translation>
     </message>
 </context>
 <context>
@@ -1106,6 +1138,14 @@
         <translation>Изменить моё последнее сообщение (в пустом поле ввода)</translation>
     </message>
     <message>
+        <source>Reply to the selected message</source>
+        <translation>Ответить на выбранное сообщение</translation>
+    </message>
+    <message>
+        <source>React to the selected message</source>
+        <translation>Реакция на выбранное сообщение</translation>
+    </message>
+    <message>
         <source>Cancel editing; close a panel or this list</source>
         <translation>Отменить правку; закрыть панель или этот список</translation>
     </message>
@@ -1181,6 +1221,14 @@
     <message>
         <source>Share your screen</source>
         <translation>Показ экрана</translation>
+    </message>
+    <message>
+        <source>Screen: %1</source>
+        <translation>Экран: %1</translation>
+    </message>
+    <message>
+        <source>Window: %1</source>
+        <translation>Окно: %1</translation>
     </message>
     <message>
         <source>Share</source>

@@ -4,7 +4,8 @@ One SQLite file per profile (beside the saved session), written on the way out a
 chat list is fetched, read when a saved session starts and the server cannot be reached: the app
 then shows what it had, says it is offline, and goes on trying. Rows are stored in the server's
 own JSON shapes so that the `wire` parsers read them back; the cache belongs to one account on
-one server and is ignored for any other (and removed at sign-out).
+one server and is ignored for any other (and removed at sign-out). Member listings are kept too
+(user ids per chat), so an offline start still says "5 members" over a group.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ CREATE TABLE IF NOT EXISTS messages (
     chat_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (chat_id, seq)
 );
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS members (
+    chat_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (chat_id, user_id)
+);
 """
 
 
@@ -102,8 +106,10 @@ class Cache:
         chats: Iterable[Chat],
         timelines: dict[str, Timeline],
         users: Iterable[User],
+        members: dict[str, list[str]] | None = None,
     ) -> None:
-        """Replace the cache with this snapshot of `owner`'s ("server|user id") chats."""
+        """Replace the cache with this snapshot of `owner`'s ("server|user id") chats; a chat
+        without a listing in `members` keeps the one saved before."""
         with contextlib.closing(self._connect()) as db, db:
             db.execute("DELETE FROM chats")
             db.execute("DELETE FROM users")
@@ -129,6 +135,7 @@ class Cache:
             ids = [c.id for c in chats]
             marks = ",".join("?" * len(ids))
             db.execute(f"DELETE FROM messages WHERE chat_id NOT IN ({marks})", ids)  # noqa: S608
+            _save_members(db, ids, members or {})
 
     def load(self, owner: str) -> tuple[list[Chat], dict[str, list[Message]], list[User]]:
         """What was saved for `owner`; nothing if the file belongs to someone else."""
@@ -153,6 +160,38 @@ class Cache:
             return [], {}, []
         return chats, messages, users
 
+    def load_members(self, owner: str) -> dict[str, list[str]]:
+        """The member listings saved for `owner` (user ids per chat)."""
+        if not self.path.exists():
+            return {}
+        try:
+            with contextlib.closing(self._connect()) as db:
+                row = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+                if row is None or row[0] != owner:
+                    return {}
+                listings: dict[str, list[str]] = {}
+                for chat_id, user_id in db.execute(
+                    "SELECT chat_id, user_id FROM members ORDER BY chat_id, rowid"
+                ):
+                    listings.setdefault(str(chat_id), []).append(str(user_id))
+        except sqlite3.Error:
+            return {}
+        return listings
+
     def clear(self) -> None:
         with contextlib.suppress(OSError):
             self.path.unlink()
+
+
+def _save_members(
+    db: sqlite3.Connection, chat_ids: list[str], members: dict[str, list[str]]
+) -> None:
+    marks = ",".join("?" * len(chat_ids))
+    db.execute(f"DELETE FROM members WHERE chat_id NOT IN ({marks})", chat_ids)  # noqa: S608
+    for chat_id, user_ids in members.items():
+        if chat_id not in chat_ids:
+            continue
+        db.execute("DELETE FROM members WHERE chat_id = ?", (chat_id,))
+        db.executemany(
+            "INSERT OR IGNORE INTO members VALUES (?, ?)", [(chat_id, u) for u in user_ids]
+        )

@@ -2,7 +2,9 @@
 @-autocomplete), how far each has read (the ticks under my messages), and the reaction events.
 
 The member listing is read when a chat opens (names and read markers at once); after that `read`
-frames move the markers and `reaction.*` frames change the timeline's messages. Watchers (the
+frames move the markers, `member.added`/`member.removed` change the listing (so @-autocomplete
+offers whoever joined while the chat is open) and `reaction.*` frames change the timeline's
+messages. Watchers (the
 chat pane) are told which chat changed so they repaint it.
 """
 
@@ -67,6 +69,24 @@ class Conversation:
         self.receipts.set_markers(chat_id, markers)
         self._changed(chat_id)
 
+    def member_ids(self, chat_id: str) -> list[str] | None:
+        """The chat's members as last listed (None: never listed, here or in the cache)."""
+        ids = self._members.get(chat_id)
+        return list(ids) if ids is not None else None
+
+    def listings(self) -> dict[str, list[str]]:
+        """Every listing held, for the offline cache."""
+        return {chat_id: list(ids) for chat_id, ids in self._members.items()}
+
+    def restore(self, listings: dict[str, list[str]]) -> None:
+        """Listings from the offline cache; a fresh listing from the server replaces each."""
+        for chat_id, ids in listings.items():
+            self._members.setdefault(chat_id, list(ids))
+
+    def chats_with(self, user_id: str) -> list[str]:
+        """The listed chats `user_id` is a member of (their header counts who is online)."""
+        return [chat_id for chat_id, ids in self._members.items() if user_id in ids]
+
     def members(self, chat_id: str) -> list[User]:
         known = (self._users.get(u) for u in self._members.get(chat_id, []))
         return [u for u in known if u is not None]
@@ -90,6 +110,18 @@ class Conversation:
     def on_read(self, chat_id: str, user_id: str, seq: int) -> None:
         if self.receipts.read(chat_id, user_id, seq):
             self._changed(chat_id)
+
+    def on_member_added(self, chat_id: str, user_id: str) -> bool:
+        """Someone joined a chat whose listing we hold; True when it must be read again (the
+        newcomer is not known by name yet)."""
+        ids = self._members.get(chat_id)
+        if ids is None or user_id in ids:
+            return False  # never opened: its listing is read when it is
+        if self._users.get(user_id) is None:
+            return True
+        ids.append(user_id)
+        self._changed(chat_id)
+        return False
 
     def on_member_removed(self, chat_id: str, user_id: str) -> None:
         self.receipts.forget_member(chat_id, user_id)

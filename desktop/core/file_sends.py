@@ -25,7 +25,7 @@ from desktop.core.wire import JSON
 log = logging.getLogger(__name__)
 
 ABANDON_TIMEOUT = httpx.Timeout(5.0)  # a sign-out does not wait long for a server that is away
-Send = Callable[[str, str, tuple[JSON, ...], str], Awaitable[str]]
+Send = Callable[[str, str, tuple[JSON, ...], str, int | None], Awaitable[str]]
 
 
 class PendingSend:
@@ -55,10 +55,16 @@ class PendingSend:
 
 
 def begin(
-    journal: UploadJournal, owner: str, chat_id: str, text: str, paths: list[Path]
+    journal: UploadJournal,
+    owner: str,
+    chat_id: str,
+    text: str,
+    paths: list[Path],
+    reply_to_seq: int | None = None,
 ) -> PendingSend:
     files = [PendingFile(str(p)) for p in paths]
-    return PendingSend(journal, owner, PendingMessage(uuid.uuid4().hex, chat_id, text, files))
+    message = PendingMessage(uuid.uuid4().hex, chat_id, text, files, reply_to_seq)
+    return PendingSend(journal, owner, message)
 
 
 async def resume(journal: UploadJournal, owner: str, rest: RestClient, send: Send) -> int:
@@ -73,7 +79,9 @@ async def resume(journal: UploadJournal, owner: str, rest: RestClient, send: Sen
             log.info("could not finish an interrupted upload: %s", type(exc).__name__)
             pending.done()
             continue
-        await send(message.chat_id, message.text, files, message.client_msg_id)
+        await send(
+            message.chat_id, message.text, files, message.client_msg_id, message.reply_to_seq
+        )
         pending.done()
         sent += 1
     return sent

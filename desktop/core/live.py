@@ -127,6 +127,11 @@ class LiveEvents:
         for chat in self._chats.chats.values():
             if chat.peer_id == user_id:
                 self._listener.chat_changed(chat.id)
+        if self.conversation is not None:  # groups: their header's "M online"
+            for chat_id in self.conversation.chats_with(user_id):
+                group = self._chats.chats.get(chat_id)
+                if group is not None and group.peer_id != user_id:
+                    self._listener.chat_changed(chat_id)
 
     def _on_message(self, kind: str, m: Message, fresh: bool | None = None) -> None:
         chat = self._chats.chats.get(m.chat_id)
@@ -184,12 +189,17 @@ class LiveEvents:
         if isinstance(user, dict):
             self._people.users.add(User.from_json(user))
         is_me = self._people.is_mine(user_id)
-        if kind == "member.removed" and self.conversation is not None:
-            self.conversation.on_member_removed(chat_id, user_id)
+        talk = self.conversation
+        if kind == "member.removed" and talk is not None:
+            talk.on_member_removed(chat_id, user_id)
+        elif talk is not None and talk.on_member_added(chat_id, user_id):
+            self._tasks.spawn(talk.load_members(chat_id), "members")
         if kind == "member.removed" and is_me:
             self._chats.drop(chat_id)
         elif chat_id not in self._chats.chats or is_me:
             self._chats.refresh_soon()
+        else:
+            self._listener.chat_changed(chat_id)  # its header lists the members again
 
     def _on_read(self, chat_id: str, user_id: str, seq: int) -> None:
         chat = self._chats.chats.get(chat_id)

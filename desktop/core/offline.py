@@ -25,7 +25,9 @@ def save(messenger: Messenger) -> None:
     if owner is None or messenger.me is None or messenger.rest is None or not messenger.chats:
         return
     users = [u for uid in messenger.users.known if (u := messenger.users.get(uid)) is not None]
-    cache_for(messenger).save(owner, messenger.chats.values(), messenger.timelines, users)
+    listings = messenger.conversation.listings()
+    cache = cache_for(messenger)
+    cache.save(owner, messenger.chats.values(), messenger.timelines, users, listings)
 
 
 def show_cached(messenger: Messenger) -> bool:
@@ -37,9 +39,11 @@ def show_cached(messenger: Messenger) -> bool:
     owner = _owner(messenger)
     if owner is None:
         return False
-    chats, messages, users = cache_for(messenger).load(owner)
+    cache = cache_for(messenger)
+    chats, messages, users = cache.load(owner)
     if not chats:
         return False
+    messenger.conversation.restore(cache.load_members(owner))
     saved_user = owner.rsplit("|", 1)[1]
     for user in users:
         messenger.users.add(user)

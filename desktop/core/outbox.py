@@ -110,11 +110,13 @@ class Outbox:
         """Sign-out (or the session ended): cancel what was still going up, for good."""
         await file_sends.forget(self.journal, owner, rest)
 
-    def begin_files(self, chat_id: str, text: str, paths: list[Path]) -> PendingSend | None:
-        """A message whose files are about to go up, remembered until it is sent (None while
-        offline)."""
+    def begin_files(
+        self, chat_id: str, text: str, paths: list[Path], reply_to_seq: int | None = None
+    ) -> PendingSend | None:
+        """A message whose files are about to go up, remembered (with the message it answers)
+        until it is sent (None while offline)."""
         found = self._journal()
-        return file_sends.begin(*found, chat_id, text, paths) if found else None
+        return file_sends.begin(*found, chat_id, text, paths, reply_to_seq) if found else None
 
     async def resume_uploads(self) -> int:
         """At start: send what the last run was still uploading, under the same ids."""

@@ -41,6 +41,7 @@ class PendingMessage:
     chat_id: str
     text: str
     files: list[PendingFile] = field(default_factory=list)
+    reply_to_seq: int | None = None  # the message it answers, so a resumed send still quotes it
 
 
 class UploadJournal:
@@ -102,6 +103,7 @@ class UploadJournal:
             "files": [
                 {"path": f.path, "upload_id": f.upload_id, "record": f.record} for f in m.files
             ],
+            "reply_to_seq": m.reply_to_seq,
         }
         with contextlib.closing(self._connect()) as db, db:
             db.execute(
@@ -116,4 +118,8 @@ def _message(client_msg_id: str, body: dict[str, Any]) -> PendingMessage:
         PendingFile(str(f["path"]), str(f.get("upload_id") or ""), f.get("record"))
         for f in body.get("files", [])
     ]
-    return PendingMessage(client_msg_id, str(body["chat_id"]), str(body["text"]), files)
+    reply = body.get("reply_to_seq")
+    reply_to_seq = reply if isinstance(reply, int) and not isinstance(reply, bool) else None
+    return PendingMessage(
+        client_msg_id, str(body["chat_id"]), str(body["text"]), files, reply_to_seq
+    )

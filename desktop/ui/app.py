@@ -116,7 +116,7 @@ def build(
     window.shortcuts = list(shortcuts.install(window))
     window.dnd.setChecked(preferences.do_not_disturb)
     settings_dialog.install(window, preferences)
-    look.install(window, messenger.presence)
+    look.install(window, messenger.presence, messenger.conversation)
     bridge.user_signed_out.connect(lambda _reason: offline.cache_for(messenger).clear())
     calls = install(messenger.calls, messenger.chat_list, window)
     return DesktopApp(messenger, bridge, window, calls, preferences)

@@ -182,11 +182,12 @@ class AttachmentTray(QWidget):
         for tile in list(self.tiles):
             self._remove(tile)
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, text: str, reply_to_seq: int | None = None) -> None:
         """Upload every file (one at a time, with progress), then send the message. Until it
         is sent it is remembered on disk: quitting mid-upload goes on at the next start."""
         rest = self._messenger.rest
-        pending = self._messenger.begin_files(chat_id, text, [t.path for t in self.tiles])
+        paths = [t.path for t in self.tiles]
+        pending = self._messenger.begin_files(chat_id, text, paths, reply_to_seq)
         if rest is None or pending is None:
             return
         transfers = FileTransfers(rest)
@@ -218,7 +219,7 @@ class AttachmentTray(QWidget):
                 tile.remove.setText(self.tr("Remove"))
             return
         self.clear()
-        await self._messenger.send(chat_id, text, tuple(files), pending.client_msg_id)
+        await self._messenger.send(chat_id, text, tuple(files), pending.client_msg_id, reply_to_seq)
         pending.done()
 
 

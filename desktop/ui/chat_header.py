@@ -2,9 +2,10 @@
 there: "5 members, 2 online" for a group; "online" or "last seen today at 10:05" for a direct chat.
 
 The member list comes from `GET /chats/{id}/members` when the chat opens (rows may carry
-`online` and `last_seen_at`); live `presence` frames keep it current after that. The line is
-recomputed from local state every few seconds while a chat is open, because presence frames of
-group members do not touch the chat list.
+`online` and `last_seen_at`); live `presence` frames keep it current after that: each one
+repaints the header of every open group its user is in (desktop/core/live.py). Offline, the
+listing saved in the cache stands in (`known`). The line is also recomputed every few seconds,
+so "last seen today" turns into "yesterday" without a frame.
 """
 
 from __future__ import annotations
@@ -32,10 +33,21 @@ class Services(ChatList, Connection, Protocol):
     """What the header reads: the chats, names, presence and (to list members) the REST client."""
 
 
+Known = Callable[[str], list[str] | None]  # chat id -> member ids known without asking
+
+
 class ChatHeader(QObject):
-    def __init__(self, pane: ChatPane, services: Services, presence: Presence, run: Runner) -> None:
+    def __init__(
+        self,
+        pane: ChatPane,
+        services: Services,
+        presence: Presence,
+        run: Runner,
+        known: Known | None = None,
+    ) -> None:
         super().__init__(pane)
         self._pane, self._services, self._presence, self._run = pane, services, presence, run
+        self._known: Known = known or (lambda _chat_id: None)
         self.members: dict[str, list[str]] = {}  # chat id -> member user ids
         self._fetched: dict[str, int] = {}  # chat id -> its last_seq when members were fetched
         self._loading: set[str] = set()
@@ -112,8 +124,8 @@ class ChatHeader(QObject):
                 return self.tr("online")
             seen = self._presence.last_seen(peer)
             return self.tr("last seen %1").replace("%1", seen_label(seen)) if seen else ""
-        ids = self.members.get(chat.id)
-        if ids is None:
+        ids = self.members.get(chat.id) or self._known(chat.id)
+        if not ids:
             return ""
         me = self._services.me
         online = sum(
@@ -147,5 +159,7 @@ def seen_label(moment: datetime) -> str:
     return at.replace("%1", date).replace("%2", time)
 
 
-def install(pane: ChatPane, services: Services, presence: Presence, run: Runner) -> ChatHeader:
-    return ChatHeader(pane, services, presence, run)
+def install(
+    pane: ChatPane, services: Services, presence: Presence, run: Runner, known: Known | None = None
+) -> ChatHeader:
+    return ChatHeader(pane, services, presence, run, known)

@@ -219,6 +219,7 @@ class ChatPane(QWidget):
             row = unread.first_unread_row(self._messenger, tl, last_read)
             if row is not None:
                 self._jump_to_unread(tl, row)
+                self.opened.emit(chat_id)  # the header, members and mentions load here too
                 return
             self._messenger.read_limit.pop(chat_id, None)
         if self.model.timeline is not tl:
@@ -311,7 +312,7 @@ class ChatPane(QWidget):
         self.view.scrollToBottom()
         self._stick_to_bottom = True
         if files:
-            self._run(self.attachments.send(self.chat_id, text))
+            self._run(self.attachments.send(self.chat_id, text, self.reply_to()))
             return
         self._run(self._outbox.send(self.chat_id, text, reply_to_seq=self.reply_to()))
 

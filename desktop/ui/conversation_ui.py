@@ -1,7 +1,7 @@
 """The conversation features of the open chat, installed onto its pane: replies (the Reply
 action and key, the bar above the composer, quotes that jump to the original), reactions
-(chips that toggle, a quick picker in the context menu), copying text, @-mention suggestions,
-the ticks, and the ↓ button with the count of new messages below.
+(chips that toggle, a quick picker in the context menu and on Ctrl+E), copying text, @-mention
+suggestions, the ticks, and the ↓ button with the count of new messages below.
 
 The pane keeps painting in its delegate (`bubble_extras`); this module only connects the pane's
 widgets to the conversation service (`desktop.core.conversation.Conversation`).
@@ -9,7 +9,6 @@ widgets to the conversation service (`desktop.core.conversation.Conversation`).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,12 +26,12 @@ from PySide6.QtWidgets import (
 from desktop.core.conversation import Conversation
 from desktop.core.timeline import Entry
 from desktop.core.wire import User
+from desktop.ui import react_picker
 from desktop.ui.mentions import MentionCompleter
 
 if TYPE_CHECKING:
     from desktop.ui.chat_pane import ChatPane
 
-QUICK_REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🎉")
 MAX_PAGES_TO_QUOTE = 20  # older pages fetched at most to reach a quoted message
 
 
@@ -173,6 +172,10 @@ class ConversationUi(QObject):
         reply = QShortcut(QKeySequence("Ctrl+R"), pane)
         reply.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         reply.activated.connect(self._reply_key)
+        react = QShortcut(QKeySequence("Ctrl+E"), pane)
+        react.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        react.activated.connect(self._react_key)
+        self.picker: QMenu | None = None  # the Ctrl+E picker while it is open
         copy = QShortcut(QKeySequence.StandardKey.Copy, pane.view)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         copy.activated.connect(self._copy_key)
@@ -226,14 +229,35 @@ class ConversationUi(QObject):
         index = self.pane.view.currentIndex()
         return self.pane.model.entry(index.row()) if index.isValid() else None
 
-    def _reply_key(self) -> None:
+    def _target(self) -> Entry | None:
+        """The selected message, else the newest one from someone else (what a key acts on)."""
         entry = self._selected()
         tl = self.pane.model.timeline
         if entry is None and tl is not None:
             others = (tl.row(i) for i in range(len(tl) - 1, max(-1, len(tl) - 200), -1))
             entry = next((e for e in others if not self.pane.services.is_mine(e.sender_id)), None)
+        return entry
+
+    def _reply_key(self) -> None:
+        entry = self._target()
         if entry is not None:
             self.start_reply(entry)
+
+    def _react_key(self) -> None:
+        """Ctrl+E: the quick picker over the message it reacts to (arrows, Enter, Esc)."""
+        entry = self._target()
+        if entry is None or entry.seq is None or entry.deleted:
+            return
+        view = self.pane.view
+        row = self.pane.model.row_of(entry)
+        rect = view.visualRect(self.pane.model.index(row, 0)) if row is not None else None
+        if rect is not None and view.viewport().rect().intersects(rect):
+            at = view.viewport().mapToGlobal(rect.bottomLeft())
+        else:
+            at = view.viewport().mapToGlobal(view.viewport().rect().bottomLeft())
+        if self.picker is not None:
+            self.picker.deleteLater()  # one picker at a time, not one more per key press
+        self.picker = react_picker.popup(view, at, entry, self.talk.my_id, self.react)
 
     def jump_to_seq(self, seq: int) -> None:
         self._run(self._jump(seq))
@@ -298,12 +322,7 @@ class ConversationUi(QObject):
             return
         react = menu.addMenu(QCoreApplication.translate("Conversation", "React"))
         react.menuAction().setObjectName("React")
-        me = self.talk.my_id
-        for emoji in QUICK_REACTIONS:
-            on = me is None or me not in entry.reactions.get(emoji, [])
-            action = react.addAction(emoji, functools.partial(self.react, entry, emoji, on))
-            action.setCheckable(True)
-            action.setChecked(not on)
+        react_picker.fill(react, entry, self.talk.my_id, self.react)
 
     # -- the ↓ button ----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from desktop.core.conversation import Conversation
 from desktop.core.presence import Presence
 from desktop.ui import chat_header, emoji, retranslate
 from desktop.ui.chat_row import ChatRowDelegate
@@ -14,7 +15,9 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.message_avatars import MessageAvatars
 
 
-def install(window: MainWindow, presence: Presence) -> None:
+def install(
+    window: MainWindow, presence: Presence, conversation: Conversation | None = None
+) -> None:
     chats = window.reading  # the chat list, names and the REST client
 
     def avatar_key(chat_id: str) -> str:
@@ -22,7 +25,8 @@ def install(window: MainWindow, presence: Presence) -> None:
         return chat.peer_id if chat is not None and chat.is_direct and chat.peer_id else chat_id
 
     window.chat_list.setItemDelegate(ChatRowDelegate(avatar_key, window.chat_list))
-    header = chat_header.install(window.pane, chats, presence, window.run)
+    known = conversation.member_ids if conversation is not None else None  # offline: the cache's
+    header = chat_header.install(window.pane, chats, presence, window.run, known)
     window.bridge.chat_was_changed.connect(header.chat_changed)  # ends with the header
     emoji.install(window.pane.composer)
     MessageAvatars(window.pane, chats)

@@ -22,6 +22,8 @@ SHORTCUTS = (
     ("Enter", QT_TRANSLATE_NOOP("Shortcuts", "Send the message")),
     ("Shift+Enter", QT_TRANSLATE_NOOP("Shortcuts", "New line in the message")),
     ("↑", QT_TRANSLATE_NOOP("Shortcuts", "Edit my last message (in an empty composer)")),
+    ("Ctrl+R", QT_TRANSLATE_NOOP("Shortcuts", "Reply to the selected message")),
+    ("Ctrl+E", QT_TRANSLATE_NOOP("Shortcuts", "React to the selected message")),
     ("Esc", QT_TRANSLATE_NOOP("Shortcuts", "Cancel editing; close a panel or this list")),
     ("Ctrl+,", QT_TRANSLATE_NOOP("Shortcuts", "Settings")),
     ("Ctrl+/", QT_TRANSLATE_NOOP("Shortcuts", "Show or hide these shortcuts")),

@@ -38,7 +38,8 @@ class SourcePicker(QDialog):
             for row in range(model.rowCount()):
                 index = model.index(row, 0)
                 title = str(model.data(index, Qt.ItemDataRole.DisplayRole) or f"{kind} {row + 1}")
-                item = QListWidgetItem(f"{'Screen' if kind == 'screen' else 'Window'}: {title}")
+                what = self.tr("Screen: %1") if kind == "screen" else self.tr("Window: %1")
+                item = QListWidgetItem(what.replace("%1", title))
                 item.setData(SOURCE_ROLE, (kind, row))
                 self.sources.addItem(item)
         # Qt offers titles, not thumbnails: a preview of the chosen screen says enough.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineDesktopMediaRequest,
@@ -131,6 +131,8 @@ class CallWindow(QWidget):
         self.hang = named(QPushButton(self.tr("Hang up")), "Hang up")
         self.mute.toggled.connect(lambda on: self.command("mute" if on else "unmute"))
         self.camera.toggled.connect(lambda on: self.command("camera_off" if on else "camera_on"))
+        self.mute.toggled.connect(self._label_buttons)
+        self.camera.toggled.connect(self._label_buttons)
         self.share.clicked.connect(lambda: self.command("stop_share" if self.sharing else "share"))
         self.hang.clicked.connect(self._hang)
         row = QHBoxLayout()
@@ -158,9 +160,38 @@ class CallWindow(QWidget):
     def peer_joined(self, user_id: str) -> None:
         self._post({"type": "peer_joined", "user_id": user_id})
 
+    def _label_buttons(self, *_args: object) -> None:
+        """The buttons say what pressing them does next, in the UI language."""
+        self.setWindowTitle(self.tr("Parley call"))
+        self.mute.setText(self.tr("Unmute") if self.mute.isChecked() else self.tr("Mute"))
+        on = self.camera.isChecked()
+        self.camera.setText(self.tr("Camera on") if on else self.tr("Camera off"))
+        self.share.setText(self.tr("Stop sharing") if self.sharing else self.tr("Share screen"))
+        self.hang.setText(self.tr("Hang up"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self._label_buttons()  # the page keeps the language it was opened in
+        super().changeEvent(event)
+
+    def labels(self) -> dict[str, str]:
+        """What the page shows, translated here: the page has no translator of its own. Keys
+        are its states (RTCPeerConnection.connectionState and its own "ringing")."""
+        return {
+            "title": self.tr("Parley call"),
+            "ringing": self.tr("Ringing…"),
+            "new": self.tr("Connecting…"),
+            "connecting": self.tr("Connecting…"),
+            "connected": self.tr("Connected"),
+            "disconnected": self.tr("Connection lost, reconnecting…"),
+            "failed": self.tr("The connection failed"),
+            "closed": self.tr("The call has ended"),
+        }
+
     def _config(self) -> JSON:
         s = self.session
         return {
+            "labels": self.labels(),
             "type": "config",
             "kind": s.kind,
             "me": s.me,

@@ -134,3 +134,37 @@ def test_the_conversation_speaks_russian(
         shots(alice, artifacts, "down_button")
     finally:
         run(api.close())
+
+
+def test_direct_chat_ticks_in_russian(
+    qtbot: Any,
+    russian: None,
+    make_app: Callable[[str], DesktopApp],
+    run: Callable[..., Any],
+    desktop_server: ServerProcess,
+    artifacts: Path,
+) -> None:
+    """✓ once the server has it, ✓✓ once Bob has read it; the footer's time and "изменено"
+    words in Russian (screenshots conv_tick_*_ru_*.png)."""
+    api = Api(desktop_server.url)
+    try:
+        bob = run(api.user())
+        alice = make_app(desktop_server.url)
+        sign_up(qtbot, alice, desktop_server.url, f"tk{bob.username[-8:]}")
+        (peer,) = [u for u in run(alice.messenger.people.search_users(bob.username))]
+        chat = run(alice.messenger.chat_list.direct_with(peer))
+        qtbot.waitUntil(lambda: alice.window.select_chat(chat.id), timeout=10_000)
+        send(qtbot, alice, "Пинг")
+        pane = alice.window.pane
+        qtbot.waitUntil(
+            lambda: [e.seq is not None for e in entries(alice)] == [True], timeout=10_000
+        )
+        (ping,) = entries(alice)
+        qtbot.waitUntil(lambda: pane.delegate.footer(ping, True).endswith(" · ✓"), timeout=10_000)
+        shots(alice, artifacts, "tick_sent")
+        read = {"seq": ping.seq}
+        assert run(api.http.post(f"/chats/{chat.id}/read", headers=bob.auth, json=read)).is_success
+        qtbot.waitUntil(lambda: pane.delegate.footer(ping, True).endswith(" · ✓✓"), timeout=10_000)
+        shots(alice, artifacts, "tick_read")
+    finally:
+        run(api.close())

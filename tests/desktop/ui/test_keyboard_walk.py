@@ -1,9 +1,10 @@
 """A keyboard-only walk (QTest key events to whatever has focus, no mouse): sign in, open a chat
-with Ctrl+K, pick an emoji, send, edit the message with Up, open Settings with Ctrl+, and the
-shortcuts overlay with Ctrl+/, close both with Esc. Every step is what a person would see.
+with Ctrl+K, pick an emoji, send, edit the message with Up, reply with Ctrl+R, Tab to the
+messages and react to one with Ctrl+E (arrows and Enter in the picker), open Settings with Ctrl+,
+and the shortcuts overlay with Ctrl+/, close both with Esc. Every step is what a person would see.
 
-Screenshots of the overlay and the emoji picker in both themes and both languages go to
-tests/artifacts/keys_*.png.
+Screenshots of the overlay, the emoji picker and the react picker in both themes and both
+languages go to tests/artifacts/keys_*.png.
 """
 
 from __future__ import annotations
@@ -15,20 +16,31 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QWidget
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QWidget,
+)
 
 from desktop.ui import i18n, retranslate, theme
 from desktop.ui.app import DesktopApp
+from desktop.ui.chat_header import ChatHeader
 from desktop.ui.emoji import EMOJI, EmojiButton
 from desktop.ui.overlay import ShortcutsOverlay
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import PASSWORD, entries, screenshot, texts
+from tests.desktop.ui.helpers import PASSWORD, entries, find, screenshot, texts
 from tests.support.client import Api
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
 
 CTRL = Qt.KeyboardModifier.ControlModifier
+QUESTION = "Can we ship on Friday?"
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -44,7 +56,11 @@ def translations(tmp_path: Path) -> Iterator[None]:
 
 
 def focused() -> QWidget:
+    """Where a key goes: the focus widget, unless an open popup (a menu) holds the keyboard."""
+    popup = QApplication.activePopupWidget()
     widget = QApplication.focusWidget()
+    if popup is not None and (widget is None or not popup.isAncestorOf(widget)):
+        return popup
     assert widget is not None, "something always has the keyboard focus"
     return widget
 
@@ -77,13 +93,16 @@ def test_a_keyboard_only_walk(
     translations: None,
 ) -> None:
     async def prepare() -> tuple[str, str]:
-        """An account with two chats, made over the API: the walk starts at the sign-in page."""
+        """An account with two chats, made over the API, and a question from Bob in one: the
+        walk starts at the sign-in page."""
         api = Api(desktop_server.url)
         try:
             ann = await api.user(unique("walk"))
             bob = await api.user(unique("bob"))
             await api.group(ann, bob, title="Ops")
-            return ann.username, await api.group(ann, bob, title="Roadmap")
+            roadmap = await api.group(ann, bob, title="Roadmap")
+            assert (await api.send(bob, roadmap, QUESTION)).status_code == 201
+            return ann.username, roadmap
         finally:
             await api.close()
 
@@ -115,6 +134,10 @@ def test_a_keyboard_only_walk(
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.current_chat() == chat_id, timeout=5_000)
     qtbot.waitUntil(lambda: focused() is w.pane.composer, timeout=5_000)
+    # Opened at Bob's unread question, the chat still lists its members in the header.
+    header = w.pane.findChild(ChatHeader)
+    assert header is not None
+    qtbot.waitUntil(lambda: header.subtitle.text() == "2 members, 1 online", timeout=5_000)
     type_text(qtbot, "Ship it ")
 
     # Tab to the emoji button, Space opens the picker, arrows move, Enter inserts at the cursor.
@@ -135,7 +158,7 @@ def test_a_keyboard_only_walk(
     qtbot.waitUntil(lambda: focused() is w.pane.composer, timeout=5_000)
     assert w.pane.composer.toPlainText() == f"Ship it {chosen}"
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: texts(app) == [f"Ship it {chosen}"], timeout=10_000)
+    qtbot.waitUntil(lambda: texts(app) == [QUESTION, f"Ship it {chosen}"], timeout=10_000)
     qtbot.waitUntil(lambda: entries(app)[-1].seq is not None, timeout=10_000)
 
     # Up in the empty composer edits my last message; Enter saves it.
@@ -145,7 +168,59 @@ def test_a_keyboard_only_walk(
     press(qtbot, Qt.Key.Key_End, CTRL)
     type_text(qtbot, " today")
     press(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: texts(app) == [f"Ship it {chosen} today"], timeout=10_000)
+    qtbot.waitUntil(lambda: texts(app) == [QUESTION, f"Ship it {chosen} today"], timeout=10_000)
+
+    # Ctrl+R with nothing selected answers Bob's newest message; Enter sends the reply.
+    question = entries(app)[0]
+    assert question.text == QUESTION and question.seq is not None
+    press(qtbot, Qt.Key.Key_R, CTRL)
+    bar = find(w, QLabel, "Replying to")
+    qtbot.waitUntil(bar.isVisible, timeout=5_000)
+    assert focused() is w.pane.composer
+    type_text(qtbot, "Friday works")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: texts(app)[-1:] == ["Friday works"], timeout=10_000)
+    qtbot.waitUntil(lambda: entries(app)[-1].seq is not None, timeout=10_000)
+    assert entries(app)[-1].reply_to_seq == question.seq and not bar.isVisible()
+
+    # Tab to the messages, Home selects Bob's question, Ctrl+E opens the react picker at it;
+    # Down and Enter choose the second reaction, which the server sends back as mine.
+    tab_to(qtbot, w.pane.view)
+    press(qtbot, Qt.Key.Key_Home)
+    assert w.pane.model.entry(w.pane.view.currentIndex().row()) is question
+    press(qtbot, Qt.Key.Key_E, CTRL)
+    qtbot.waitUntil(lambda: isinstance(focused(), QMenu), timeout=5_000)
+    picker_menu = focused()
+    assert isinstance(picker_menu, QMenu) and picker_menu.objectName() == "React picker"
+    emoji = [a.text() for a in picker_menu.actions()]
+    assert emoji[:2] == ["👍", "❤️"]
+    sign_out = find(w, QPushButton, "Sign out")
+    for lang, words in (("en", "Sign out"), ("ru", "Выйти")):
+        retranslate.switch(lang)
+        qtbot.waitUntil(lambda t=words: sign_out.text() == t, timeout=5_000)  # retranslated
+        for look in ("light", "dark"):
+            theme.apply(look)
+            _shot_with_popup(app, picker_menu, artifacts / f"keys_react_picker_{lang}_{look}.png")
+    retranslate.switch("en")
+    qtbot.waitUntil(lambda: sign_out.text() == "Sign out", timeout=5_000)
+    theme.apply("light")
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)
+    assert app.messenger.me is not None
+    me = app.messenger.me.id
+    qtbot.waitUntil(lambda: question.reactions == {"❤️": [me]}, timeout=10_000)
+    assert not picker_menu.isVisible() and focused() is w.pane.view
+
+    # The chip is reachable the same way: the picker has it checked, Enter takes it back.
+    press(qtbot, Qt.Key.Key_E, CTRL)
+    qtbot.waitUntil(lambda: isinstance(focused(), QMenu), timeout=5_000)
+    again = focused()
+    assert isinstance(again, QMenu)
+    assert [a.isChecked() for a in again.actions()][:2] == [False, True]
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: question.reactions.get("❤️", []) == [], timeout=10_000)
+    tab_to(qtbot, w.pane.composer)
 
     # Ctrl+, opens Settings; Esc closes it and the focus comes back.
     press(qtbot, Qt.Key.Key_Comma, CTRL)
@@ -189,6 +264,15 @@ def test_a_keyboard_only_walk(
     press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not picker.isVisible(), timeout=5_000)
     assert w.pane.composer.toPlainText() == "", "Esc inserts nothing"
+
+
+def _shot_with_popup(app: DesktopApp, popup: QWidget, path: Path) -> None:
+    """The window with the popup drawn where it stands (a grab shows no popup)."""
+    image = app.window.grab()
+    painter = QPainter(image)
+    painter.drawPixmap(app.window.mapFromGlobal(popup.pos()), popup.grab())
+    painter.end()
+    assert image.save(str(path)), f"could not save {path}"
 
 
 def _fits(overlay: ShortcutsOverlay) -> bool:
