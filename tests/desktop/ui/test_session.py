@@ -69,7 +69,8 @@ def test_profile_sign_out_and_session_restore(
     assert find(fresh.window, QLineEdit, "Server").text() == desktop_server.url
     assert find(fresh.window, QLineEdit, "Password").text() == ""
     run(fresh.close())
-    assert PASSWORD not in "".join(p.read_text() for p in config.iterdir() if p.is_file())
+    stored = b"".join(p.read_bytes() for p in config.rglob("*") if p.is_file())
+    assert PASSWORD.encode() not in stored, "no file of the profile, SQLite ones included"
 
 
 @pytest.mark.slow
