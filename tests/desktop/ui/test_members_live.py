@@ -103,6 +103,9 @@ def test_an_offline_start_shows_the_group_status_from_the_cache(
     chat_id = create_group(qtbot, first, "Cached group", bob.username, carol.username)
     header = header_of(first)
     qtbot.waitUntil(lambda: header.subtitle.text() == "3 members, 1 online", timeout=10_000)
+    # What the cache keeps is the conversation's own listing, fetched beside the header's.
+    listed = first.messenger.conversation.listings
+    qtbot.waitUntil(lambda: len(listed().get(chat_id, [])) == 3, timeout=10_000)
     config = first.messenger.sessions.config_dir
     run(first.close())
     srv.stop()
