@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Qt, QTime, QTimer
 from PySide6.QtWidgets import QVBoxLayout
 
@@ -106,6 +107,8 @@ class ChatHeader(QObject):
             self.refresh()
 
     def refresh(self) -> None:
+        if not shiboken6.isValid(self._pane):  # a fetch answered after the window closed
+            return
         chat = self._chat()
         if chat is None or not self._pane.isVisible():
             return
