@@ -77,7 +77,10 @@ class Messenger:
         self.outbox = Outbox(self)
         # Members, read markers and reactions of the open chat (desktop/core/conversation.py).
         self.conversation = Conversation(
-            lambda: self.session.rest, self.people.users, lambda: self.reading.timelines
+            lambda: self.session.rest,
+            self.people.users,
+            lambda: self.reading.timelines,
+            self.presence,
         )
         self.live.conversation = self.conversation
 

@@ -1,7 +1,8 @@
 """What the open chat shows beyond its timeline, without Qt: who its members are (for
 @-autocomplete), how far each has read (the ticks under my messages), and the reaction events.
 
-The member listing is read when a chat opens (names and read markers at once); after that `read`
+The member listing is read when a chat opens (names, presence and read markers at once: the one
+fetch of `GET /chats/{id}/members` on opening, which the chat header reads too); after that `read`
 frames move the markers, `member.added`/`member.removed` change the listing (so @-autocomplete
 offers whoever joined while the chat is open) and `reaction.*` frames change the timeline's
 messages. Watchers (the
@@ -14,11 +15,12 @@ import logging
 from collections.abc import Callable
 
 from desktop.core.errors import ClientError
+from desktop.core.presence import Presence
 from desktop.core.receipts import ReadReceipts
 from desktop.core.rest import RestClient
 from desktop.core.timeline import Timeline
 from desktop.core.users import Directory, member_user
-from desktop.core.wire import JSON, User
+from desktop.core.wire import JSON, User, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,10 @@ class Conversation:
         rest: Callable[[], RestClient | None],
         users: Directory,
         timelines: Callable[[], dict[str, Timeline]],
+        presence: Presence | None = None,
     ) -> None:
         self._rest, self._users, self._timelines = rest, users, timelines
+        self._presence = presence
         self.receipts = ReadReceipts()
         self._members: dict[str, list[str]] = {}
         self.watchers: list[Callable[[str], None]] = []  # told the chat id that changed
@@ -63,11 +67,19 @@ class Conversation:
             if user is None:
                 continue
             self._users.add(user)
+            self._learn_presence(user.id, row)
             ids.append(user.id)
             markers.append((user.id, _int(row.get("last_read_seq"))))
         self._members[chat_id] = ids
         self.receipts.set_markers(chat_id, markers)
         self._changed(chat_id)
+
+    def _learn_presence(self, user_id: str, row: JSON) -> None:
+        if self._presence is None:
+            return
+        raw = row.get("last_seen_at")
+        seen = parse_time(raw) if isinstance(raw, str) and raw else None
+        self._presence.learn(user_id, bool(row.get("online")), seen)
 
     def member_ids(self, chat_id: str) -> list[str] | None:
         """The chat's members as last listed (None: never listed, here or in the cache)."""

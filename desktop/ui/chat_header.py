@@ -1,40 +1,38 @@
 """The header over the open chat: its avatar, its title, and a line under it saying who is
 there: "5 members, 2 online" for a group; "online" or "last seen today at 10:05" for a direct chat.
 
-The member list comes from `GET /chats/{id}/members` when the chat opens (rows may carry
-`online` and `last_seen_at`); live `presence` frames keep it current after that: each one
-repaints the header of every open group its user is in (desktop/core/live.py). Offline, the
-listing saved in the cache stands in (`known`). The line is also recomputed every few seconds,
-so "last seen today" turns into "yesterday" without a frame.
+The member list is the conversation's (desktop/core/conversation.py): it reads
+`GET /chats/{id}/members` once when the chat opens (rows carry `online` and `last_seen_at`, which
+it hands to presence) and follows `member.*` frames; it tells its watchers, this header among
+them, when a listing changes. Live `presence` frames repaint the header of every open group
+their user is in (desktop/core/live.py). Offline, the listing saved in the cache stands in. The
+line is also recomputed every few seconds, so "last seen today" turns into "yesterday" without a
+frame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Qt, QTime, QTimer
 from PySide6.QtWidgets import QVBoxLayout
 
+from desktop.core.conversation import Conversation
 from desktop.core.presence import Presence
 from desktop.core.services import ChatList, Connection
-from desktop.core.wire import JSON, Chat, parse_time
+from desktop.core.wire import Chat
 from desktop.ui import avatar
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.signin import label, named
 
-Runner = Callable[[Coroutine[Any, Any, Any]], object]
 SIZE = 40
 REFRESH_MS = 3000
 
 
 class Services(ChatList, Connection, Protocol):
-    """What the header reads: the chats, names, presence and (to list members) the REST client."""
-
-
-Known = Callable[[str], list[str] | None]  # chat id -> member ids known without asking
+    """What the header reads: the chats, their titles and who I am."""
 
 
 class ChatHeader(QObject):
@@ -43,15 +41,12 @@ class ChatHeader(QObject):
         pane: ChatPane,
         services: Services,
         presence: Presence,
-        run: Runner,
-        known: Known | None = None,
+        conversation: Conversation,
     ) -> None:
         super().__init__(pane)
-        self._pane, self._services, self._presence, self._run = pane, services, presence, run
-        self._known: Known = known or (lambda _chat_id: None)
-        self.members: dict[str, list[str]] = {}  # chat id -> member user ids
-        self._fetched: dict[str, int] = {}  # chat id -> its last_seq when members were fetched
-        self._loading: set[str] = set()
+        self._pane, self._services, self._presence = pane, services, presence
+        self._conversation = conversation
+        conversation.watchers.append(self.chat_changed)  # a listing read or changed
         self.avatar = named(label(""), "Chat avatar")  # a picture, but never markup either
         self.avatar.setFixedSize(SIZE, SIZE)
         self.subtitle = label("")
@@ -74,36 +69,11 @@ class ChatHeader(QObject):
     def _chat(self) -> Chat | None:
         return self._services.chats.get(self._pane.chat_id or "")
 
-    def _opened(self, chat_id: str) -> None:
-        self._fetch(chat_id)
-        self.refresh()
-
-    def _fetch(self, chat_id: str) -> None:
-        chat = self._services.chats.get(chat_id)
-        if chat is None or chat_id in self._loading or self._services.rest is None:
-            return
-        self._loading.add(chat_id)
-        self._fetched[chat_id] = chat.last_seq
-        self._run(self._load_members(chat_id))
-
-    def _members_may_have_changed(self, chat: Chat) -> bool:
-        """A numbered event that is not the newest message (a join, a leave) came since."""
-        newest = chat.last_message.seq if chat.last_message is not None else 0
-        return chat.last_seq > self._fetched.get(chat.id, chat.last_seq) and newest < chat.last_seq
-
-    async def _load_members(self, chat_id: str) -> None:
-        try:
-            rest = self._services.rest
-            if rest is None:
-                return
-            rows = await rest.members(chat_id)
-            self.members[chat_id] = [uid for row in rows if (uid := _learn(self._presence, row))]
-        finally:
-            self._loading.discard(chat_id)
+    def _opened(self, _chat_id: str) -> None:
         self.refresh()
 
     def chat_changed(self, chat_id: str) -> None:
-        if chat_id == self._pane.chat_id:
+        if shiboken6.isValid(self._pane) and chat_id == self._pane.chat_id:
             self.refresh()
 
     def refresh(self) -> None:
@@ -112,8 +82,6 @@ class ChatHeader(QObject):
         chat = self._chat()
         if chat is None or not self._pane.isVisible():
             return
-        if self._members_may_have_changed(chat):
-            self._fetch(chat.id)
         title = self._services.chat_title(chat)
         key = chat.peer_id if chat.is_direct and chat.peer_id else chat.id
         ratio = self._pane.devicePixelRatioF()
@@ -127,7 +95,7 @@ class ChatHeader(QObject):
                 return self.tr("online")
             seen = self._presence.last_seen(peer)
             return self.tr("last seen %1").replace("%1", seen_label(seen)) if seen else ""
-        ids = self.members.get(chat.id) or self._known(chat.id)
+        ids = self._conversation.member_ids(chat.id)
         if not ids:
             return ""
         me = self._services.me
@@ -136,15 +104,6 @@ class ChatHeader(QObject):
         )
         members = self.tr("%n members", "", len(ids))
         return self.tr("%1, %n online", "", online).replace("%1", members)
-
-
-def _learn(presence: Presence, row: JSON) -> str:
-    user_id = str(row.get("user_id") or "")
-    if user_id:
-        raw = row.get("last_seen_at")
-        seen = parse_time(raw) if isinstance(raw, str) and raw else None
-        presence.learn(user_id, bool(row.get("online")), seen)
-    return user_id
 
 
 def seen_label(moment: datetime) -> str:
@@ -163,6 +122,6 @@ def seen_label(moment: datetime) -> str:
 
 
 def install(
-    pane: ChatPane, services: Services, presence: Presence, run: Runner, known: Known | None = None
+    pane: ChatPane, services: Services, presence: Presence, conversation: Conversation
 ) -> ChatHeader:
-    return ChatHeader(pane, services, presence, run, known)
+    return ChatHeader(pane, services, presence, conversation)

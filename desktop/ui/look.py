@@ -15,9 +15,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.message_avatars import MessageAvatars
 
 
-def install(
-    window: MainWindow, presence: Presence, conversation: Conversation | None = None
-) -> None:
+def install(window: MainWindow, presence: Presence, conversation: Conversation) -> None:
     chats = window.reading  # the chat list, names and the REST client
 
     def avatar_key(chat_id: str) -> str:
@@ -25,8 +23,7 @@ def install(
         return chat.peer_id if chat is not None and chat.is_direct and chat.peer_id else chat_id
 
     window.chat_list.setItemDelegate(ChatRowDelegate(avatar_key, window.chat_list))
-    known = conversation.member_ids if conversation is not None else None  # offline: the cache's
-    header = chat_header.install(window.pane, chats, presence, window.run, known)
+    header = chat_header.install(window.pane, chats, presence, conversation)
     window.bridge.chat_was_changed.connect(header.chat_changed)  # ends with the header
     emoji.install(window.pane.composer)
     MessageAvatars(window.pane, chats)
