@@ -1,5 +1,5 @@
 // A Jitsi room through Jitsi's IFrame API: <jitsi>/external_api.js, built from the app's JSON
-// config (room, jwt, no prejoin page, display name); its events go to the app, the app's
+// config (room, jwt, no prejoin page, display name, the app's language); its events go to the app, the app's
 // buttons come back as commands.
 "use strict";
 (function () {
@@ -33,7 +33,7 @@
       width: "100%", height: "100%",
       userInfo: { displayName: config.display_name },
       configOverwrite: { prejoinConfig: { enabled: false }, prejoinPageEnabled: false,
-                         disableDeepLinking: true },
+                         disableDeepLinking: true, defaultLanguage: config.language },
       interfaceConfigOverwrite: { SHOW_JITSI_WATERMARK: false }
     });
     EVENTS.forEach(function (name) {

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.calls import CallSession
 from desktop.core.wire import JSON
+from desktop.ui import i18n
 from desktop.ui.call.picker import SharingBar, pick_source
 from desktop.ui.call.policy import may_capture, may_navigate, origin_of
 from desktop.ui.signin import named
@@ -200,6 +201,7 @@ class CallWindow(QWidget):
             "ice_servers": s.ice_servers,
             "jitsi": s.jitsi,
             "display_name": s.display_name,
+            "language": i18n.current_language(),  # Jitsi's own words follow the app's
         }
 
     def _from_page(self, message: JSON) -> None:

@@ -119,6 +119,7 @@ def test_jitsi_call_is_built_from_the_servers_token_and_bridged_both_ways(
     (built,) = state.of("constructed")
     assert built["roomName"] == session.jitsi["room"] and built["jwt"] == session.jitsi["jwt"]
     assert built["configOverwrite"]["prejoinConfig"] == {"enabled": False}
+    assert built["configOverwrite"]["defaultLanguage"] == "en"  # Jitsi speaks the app's language
     assert built["userInfo"]["displayName"] == a_name.title()
     assert built["domain"] == jitsi_url.removeprefix("http://")
     # Our own host page is not Jitsi's origin: it does not get the camera.
