@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ import pytest
 
 from desktop.core.backoff import Backoff
 from desktop.core.session import FileStore
+from desktop.ui import i18n, retranslate, theme
 from desktop.ui.app import DesktopApp, build
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def fast_backoff() -> Backoff:
@@ -38,3 +42,23 @@ def make_app(
     yield make
     for app in apps:
         run(app.close())
+
+
+@pytest.fixture(scope="session")
+def compiled_translations(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .qm files built from the .ts sources the way the app's build makes them, once a run."""
+    out = tmp_path_factory.mktemp("qm")
+    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(out)], check=True, cwd=ROOT)
+    return out
+
+
+@pytest.fixture
+def translations(compiled_translations: Path) -> Iterator[None]:
+    """The app finds the compiled translations; the next test starts in English and light."""
+    original = i18n.QM_DIR[0]
+    i18n.QM_DIR[0] = compiled_translations
+    yield
+    retranslate.switch("en")
+    i18n.reset()
+    i18n.QM_DIR[0] = original
+    theme.apply("light")

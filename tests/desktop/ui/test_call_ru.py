@@ -5,8 +5,7 @@ tests/artifacts/call_window_ru_*.png."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 import tests.desktop.ui.fake_media  # noqa: F401 - sets the fake capture devices
-from desktop.ui import i18n, theme
+from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.call.window import CallWindow
 from desktop.ui.preferences import Preferences
@@ -24,21 +23,12 @@ from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture
-def russian(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    out = tmp_path_factory.mktemp("qm")
-    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(out)], check=True, cwd=ROOT)
-    original = i18n.QM_DIR[0]
-    i18n.QM_DIR[0] = out
+def russian(tmp_path: Path, translations: None) -> None:
+    """The profiles choose Russian before the apps are built."""
     for app in ("client0", "client1"):  # Alice's and Bob's: translators are process-wide
         Preferences(tmp_path / app).language = "ru"
-    yield
-    i18n.reset()
-    i18n.QM_DIR[0] = original
-    theme.apply("light")
 
 
 def page_status(window: CallWindow, seen: list[str]) -> str:

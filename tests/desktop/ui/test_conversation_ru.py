@@ -5,8 +5,7 @@ test_conversation.py). The other member acts through the REST API, as another cl
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -16,7 +15,7 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop.core.timeline import Entry
-from desktop.ui import i18n, theme
+from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.conversation_ui import ConversationUi
 from desktop.ui.preferences import Preferences
@@ -26,20 +25,11 @@ from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture
-def russian(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    out = tmp_path_factory.mktemp("qm")
-    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(out)], check=True, cwd=ROOT)
-    original = i18n.QM_DIR[0]
-    i18n.QM_DIR[0] = out
+def russian(tmp_path: Path, translations: None) -> None:
+    """The profiles choose Russian before the apps are built."""
     Preferences(tmp_path / "client0").language = "ru"
-    yield
-    i18n.reset()
-    i18n.QM_DIR[0] = original
-    theme.apply("light")
 
 
 def entry_with(app: DesktopApp, text: str) -> Entry | None:

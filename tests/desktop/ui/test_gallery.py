@@ -7,15 +7,14 @@ the emoji picker. Each state also asserts what a person would read in Russian.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from desktop.ui import i18n, retranslate, theme
+from desktop.ui import retranslate, theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.delegates import MessageDelegate
 from desktop.ui.emoji import EmojiButton
@@ -31,17 +30,6 @@ LONG = (
     "Let us meet on Thursday to go through the release checklist together, and "
     "Когда будет готова сборка, напишите в этот чат — проверим её вместе до пятницы."
 )
-
-
-@pytest.fixture
-def translations(tmp_path: Path) -> Iterator[None]:
-    original = i18n.QM_DIR[0]
-    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(tmp_path)], check=True)
-    i18n.QM_DIR[0] = tmp_path
-    yield
-    retranslate.switch("en")
-    i18n.QM_DIR[0] = original
-    theme.apply("light")
 
 
 def shoot(qtbot: Any, widget: QWidget, artifacts: Path, name: str) -> None:

@@ -9,8 +9,7 @@ languages go to tests/artifacts/keys_*.png.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui import i18n, retranslate, theme
+from desktop.ui import retranslate, theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.chat_header import ChatHeader
 from desktop.ui.emoji import EMOJI, EmojiButton
@@ -41,18 +40,6 @@ pytestmark = pytest.mark.desktop
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 QUESTION = "Can we ship on Friday?"
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def translations(tmp_path: Path) -> Iterator[None]:
-    original = i18n.QM_DIR[0]
-    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(tmp_path)], check=True)
-    i18n.QM_DIR[0] = tmp_path
-    yield
-    retranslate.switch("en")
-    i18n.QM_DIR[0] = original
-    theme.apply("light")
 
 
 def focused() -> QWidget:

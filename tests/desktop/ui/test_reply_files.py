@@ -5,8 +5,7 @@ tests/artifacts/reply_files_*.png."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QPushButton
 
 from desktop.core.timeline import Entry
 from desktop.core.upload_journal import PendingFile, PendingMessage, UploadJournal
-from desktop.ui import i18n, retranslate, theme
+from desktop.ui import retranslate, theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.conversation_ui import ConversationUi
 from tests.desktop.conftest import unique
@@ -26,20 +25,6 @@ from tests.support.client import Api, User
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def translations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    out = tmp_path_factory.mktemp("qm")
-    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(out)], check=True, cwd=ROOT)
-    original = i18n.QM_DIR[0]
-    i18n.QM_DIR[0] = out
-    yield
-    retranslate.switch("en")
-    i18n.QM_DIR[0] = original
-    theme.apply("light")
 
 
 def entry_with(app: DesktopApp, text: str) -> Entry | None:

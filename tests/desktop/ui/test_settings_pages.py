@@ -7,40 +7,20 @@ Screenshots of the dialog's pages in both themes and both languages go to tests/
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton, QWidget
 
-from desktop.ui import i18n, theme
+from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.settings_dialog import SettingsDialog
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import PASSWORD, click, find, sign_up, type_into
 
 pytestmark = pytest.mark.desktop
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("qm")
-    subprocess.run(["bash", str(ROOT / "deploy/local/i18n.sh"), str(out)], check=True, cwd=ROOT)
-    return out
-
-
-@pytest.fixture
-def translations(compiled: Path) -> Iterator[None]:
-    original = i18n.QM_DIR[0]
-    i18n.QM_DIR[0] = compiled
-    yield
-    i18n.reset()
-    i18n.QM_DIR[0] = original
-    theme.apply("light")
 
 
 def sign_in(qtbot: Any, app: DesktopApp, server: str, username: str) -> None:
