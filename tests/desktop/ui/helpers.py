@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
@@ -106,6 +107,28 @@ def create_group(qtbot: Any, app: DesktopApp, title: str, *invite: str) -> str:
             timeout=10_000,
         )
     return chat_id
+
+
+def group_of_two(
+    qtbot: Any, make_app: Callable[[str], DesktopApp], url: str, title: str
+) -> tuple[DesktopApp, DesktopApp, str]:
+    """Alice and Bob, each signed up in an app of their own; Alice makes the group `title` and
+    invites Bob, whose app lists it. Their usernames are `username(app)`."""
+    from tests.desktop.conftest import unique
+
+    alice, bob = make_app(url), make_app(url)
+    bob_name = unique("bob")
+    sign_up(qtbot, alice, url, unique("alice"))
+    sign_up(qtbot, bob, url, bob_name)
+    chat_id = create_group(qtbot, alice, title, bob_name)
+    qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
+    return alice, bob, chat_id
+
+
+def username(app: DesktopApp) -> str:
+    me = app.messenger.me
+    assert me is not None, "not signed in"
+    return me.username
 
 
 def screenshot(app: DesktopApp, path: Any) -> None:

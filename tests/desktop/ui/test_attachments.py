@@ -19,7 +19,15 @@ from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.bubble_files import Hit
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
+from tests.desktop.ui.helpers import (
+    create_group,
+    entries,
+    find,
+    group_of_two,
+    screenshot,
+    sign_up,
+    type_into,
+)
 from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess
 
@@ -60,12 +68,7 @@ def test_dropped_files_upload_with_progress_and_reach_the_other_app(
     artifacts: Path,
     run: Callable[..., Any],
 ) -> None:
-    alice, bob = make_app(files_server.url), make_app(files_server.url)
-    alice_name, bob_name = unique("alice"), unique("bob")
-    sign_up(qtbot, alice, files_server.url, alice_name)
-    sign_up(qtbot, bob, files_server.url, bob_name)
-    chat_id = create_group(qtbot, alice, "Holiday photos", bob_name)
-    qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
+    alice, bob, chat_id = group_of_two(qtbot, make_app, files_server.url, "Holiday photos")
     bob.window.pane.show_chat(chat_id)
 
     photo = tmp_path / "beach.png"

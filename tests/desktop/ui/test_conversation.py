@@ -21,12 +21,13 @@ from desktop.ui.conversation_ui import ConversationUi
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import (
     chat_rows,
-    create_group,
     entries,
     find,
+    group_of_two,
     screenshot,
     send,
     sign_up,
+    username,
 )
 from tests.support.server import ServerProcess
 
@@ -99,11 +100,8 @@ def test_reactions_replies_mentions_copy_and_the_down_button(
     desktop_server: ServerProcess,
     artifacts: Path,
 ) -> None:
-    alice, bob = make_app(desktop_server.url), make_app(desktop_server.url)
-    alice_name, bob_name = unique("al"), unique("bo")
-    sign_up(qtbot, alice, desktop_server.url, alice_name)
-    sign_up(qtbot, bob, desktop_server.url, bob_name)
-    chat_id = create_group(qtbot, alice, "Lunch", bob_name)
+    alice, bob, chat_id = group_of_two(qtbot, make_app, desktop_server.url, "Lunch")
+    alice_name, bob_name = username(alice), username(bob)
     qtbot.waitUntil(lambda: chat_id in dict(chat_rows(bob)), timeout=10_000)
     assert bob.window.select_chat(chat_id)
     assert bob.messenger.me is not None and alice.messenger.me is not None

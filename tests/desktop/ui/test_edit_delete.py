@@ -13,16 +13,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QMenu, QPlainTextEdit, QPush
 
 from desktop.core.timeline import SendState
 from desktop.ui.app import DesktopApp
-from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import (
     chat_rows,
     click,
-    create_group,
     entries,
     find,
+    group_of_two,
     screenshot,
     send,
-    sign_up,
     texts,
     type_into,
 )
@@ -66,11 +64,7 @@ def test_edit_and_delete_my_messages_and_the_other_side_sees_them(
     desktop_server: ServerProcess,
     artifacts: Path,
 ) -> None:
-    alice, bob = make_app(desktop_server.url), make_app(desktop_server.url)
-    alice_name, bob_name = unique("edita"), unique("editb")
-    sign_up(qtbot, alice, desktop_server.url, alice_name)
-    sign_up(qtbot, bob, desktop_server.url, bob_name)
-    chat_id = create_group(qtbot, alice, "Edits", bob_name)
+    alice, bob, chat_id = group_of_two(qtbot, make_app, desktop_server.url, "Edits")
     qtbot.waitUntil(lambda: chat_id in dict(chat_rows(bob)), timeout=10_000)
     assert bob.window.select_chat(chat_id)
 

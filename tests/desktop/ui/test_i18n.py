@@ -33,6 +33,7 @@ from tests.desktop.ui.helpers import (
     create_group,
     entries,
     find,
+    group_of_two,
     screenshot,
     send,
     sign_up,
@@ -184,12 +185,7 @@ def test_russian_plurals_for_1_2_5_21_unread(
 ) -> None:
     language("ru")
     url = desktop_server.url
-    alice, bob = make_app(url), make_app(url)
-    bob_name = unique("bob")
-    sign_up(qtbot, alice, url, unique("ann"))
-    sign_up(qtbot, bob, url, bob_name)
-    chat_id = create_group(qtbot, alice, "Reports", bob_name)
-    qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
+    alice, bob, chat_id = group_of_two(qtbot, make_app, url, "Reports")
     create_group(qtbot, alice, "Elsewhere")  # Alice looks elsewhere: Bob's messages stay unread
     words = {
         1: "1 непрочитанное",

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QPushButton
 import tests.desktop.ui.fake_media  # noqa: F401 - sets the fake capture devices
 from desktop.ui.app import DesktopApp
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import click, create_group, find, sign_up
+from tests.desktop.ui.helpers import click, find, group_of_two, sign_up, username
 from tests.support.server import ServerProcess
 
 STANDIN = Path(__file__).parent / "jitsi_standin" / "external_api.js"
@@ -104,12 +104,8 @@ def test_jitsi_call_is_built_from_the_servers_token_and_bridged_both_ways(
         "PARLEY_JITSI_APP_SECRET": SECRET,
     }
     srv = server_factory("embedded", env=env)
-    alice, bob = make_app(srv.url), make_app(srv.url)
-    a_name, b_name = unique("alice"), unique("bob")
-    sign_up(qtbot, alice, srv.url, a_name)
-    sign_up(qtbot, bob, srv.url, b_name)
-    chat_id = create_group(qtbot, alice, "Standup", b_name)
-    qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
+    alice, bob, chat_id = group_of_two(qtbot, make_app, srv.url, "Standup")
+    a_name = username(alice)
     assert bob.window.select_chat(chat_id)
 
     click(qtbot, find(alice.window, QPushButton, "Call"))

@@ -16,9 +16,8 @@ from PySide6.QtWidgets import QApplication
 from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.delegates import PAD
-from tests.desktop.conftest import unique
 from tests.desktop.ui.contrast import ratio, region_of, strongest
-from tests.desktop.ui.helpers import create_group, screenshot, send, sign_up, texts
+from tests.desktop.ui.helpers import create_group, group_of_two, screenshot, send, texts
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -79,12 +78,7 @@ def _composer_contrast(app: DesktopApp) -> float:
 def _talk(
     qtbot: Any, run: Callable[..., Any], make_app: Callable[[str], DesktopApp], url: str
 ) -> tuple[DesktopApp, str]:
-    alice, bob = make_app(url), make_app(url)
-    bob_name = unique("bea")
-    sign_up(qtbot, alice, url, unique("ari"))
-    sign_up(qtbot, bob, url, bob_name)
-    chat_id = create_group(qtbot, alice, "Contrast", bob_name)
-    qtbot.waitUntil(lambda: chat_id in bob.messenger.chats, timeout=10_000)
+    alice, bob, chat_id = group_of_two(qtbot, make_app, url, "Contrast")
     run(bob.messenger.outbox.send(chat_id, "A message from Bea, who uses the other theme"))
     qtbot.waitUntil(lambda: len(texts(alice)) == 1, timeout=10_000)
     send(qtbot, alice, "My own reply, in my own bubble")
