@@ -211,7 +211,16 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
     clock = SystemClock()
     chats_repo, users = SqlChatRepo(), SqlUserRepo()
     events = WireBus(bus)  # what services publish leaves with JSON bodies
-    pipeline = Pipeline(chats_repo, store, events, joint=_joint_log(store, chats_repo))
+    joint = _joint_log(store, chats_repo)
+    pipeline = Pipeline(
+        chats_repo,
+        store,
+        events,
+        joint=joint,
+        # SQLite has one writer: its transactions gain nothing from running side by side.
+        lanes=settings.pipeline_lanes if settings.database_url.startswith("mysql") else 1,
+        in_flight=settings.pipeline_in_flight if joint is None else 1,
+    )
     pipeline.start()
     stack.push_async_callback(pipeline.close)
     limits = Limits(

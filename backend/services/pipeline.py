@@ -8,12 +8,19 @@ under heavy load the cost per change falls without adding a timer's latency.
 Where the message rows live in the relational database too (the embedded default), a joint log
 inserts a batch's new messages in the transaction that allocates their `seq`s: one durable
 commit per batch, not two. Edits and deletes keep the store's own write, after it.
+
+On engines that take concurrent writers (MySQL, Elasticsearch, RabbitMQ) several batches are in
+flight: chats are split into `lanes` (each chat always in the same one), each lane allocates one
+batch at a time, up to `in_flight` batches are stored at once, and each is published once no batch
+allocated before it for one of its chats is still unpublished (`inflight.Release`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -23,6 +30,7 @@ from backend.domain.errors import DomainError, NotFound, Unavailable
 from backend.domain.events import Event
 from backend.domain.models import ChatEvent, Message
 from backend.domain.ports import Appended, ChatRepo, EventBus, EventRequest, MessageStore
+from backend.services.inflight import Flight, Publisher, Release
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +72,12 @@ class _Job:
 
 
 class Pipeline:
-    """Two stages joined by a short queue: allocate (relational transaction) → store + publish.
+    """Stages joined by short queues: allocate (one relational transaction per lane at a time)
+    → store (up to `in_flight` batches at once) → publish (one task, in each chat's order).
 
-    Each stage handles one batch at a time, so within a replica the batches of a chat are stored
-    and published in `seq` order, while the next batch's transaction overlaps this batch's store
-    write. (Across replicas, order comes from `seq`: clients place events by it.)
+    A chat's batches are allocated in one lane, one after another, and published in that order,
+    so within a replica a chat's events leave in `seq` order while other chats' batches overlap.
+    (Across replicas, order comes from `seq`: each socket's order buffer places events by it.)
     """
 
     def __init__(
@@ -79,14 +88,20 @@ class Pipeline:
         *,
         max_batch: int = 100,
         joint: JointLog | None = None,
+        lanes: int = 1,
+        in_flight: int = 1,
     ) -> None:
         self._chats = chats
         self._joint = joint
         self._store = store
         self._bus = bus
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._allocated: asyncio.Queue[_Allocated] = asyncio.Queue(4)
+        self._queues: list[asyncio.Queue[_Job]] = [asyncio.Queue() for _ in range(max(lanes, 1))]
+        self._allocated: asyncio.Queue[_Allocated] = asyncio.Queue(max(4, 2 * lanes))
         self._max_batch = max_batch
+        self._slots = asyncio.Semaphore(max(in_flight, 1))
+        self._publisher = Publisher(functools.partial(publish_after_commit, bus))
+        self._release = Release(self._publisher)
+        self._storing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
         # Told each batch's size (the app points it at a metric).
@@ -94,19 +109,29 @@ class Pipeline:
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._allocate_loop(), name="pipeline-allocate"),
-            asyncio.create_task(self._store_loop(), name="pipeline-store"),
+            asyncio.create_task(self._allocate_loop(q), name=f"pipeline-allocate-{i}")
+            for i, q in enumerate(self._queues)
         ]
+        self._tasks.append(asyncio.create_task(self._store_loop(), name="pipeline-store"))
+        self._publisher.start()
 
     async def close(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._storing]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
+        await self._publisher.close()
 
     @property
     def idle(self) -> bool:
-        return self._queue.empty() and self._allocated.empty() and self._busy == 0
+        return (
+            all(q.empty() for q in self._queues)
+            and self._allocated.empty()
+            and self._busy == 0
+            and self._release.empty
+            and self._publisher.idle
+        )
 
     async def submit(
         self, request: EventRequest, build: BuildMessage, publish: BuildEvents
@@ -116,14 +141,16 @@ class Pipeline:
         The request is validated first: what reaches a shared transaction is well-formed."""
         validate(request)
         job = _Job(request, build, publish)
-        self._queue.put_nowait(job)
+        queues = self._queues
+        lane = zlib.crc32(request.chat_id.encode()) % len(queues) if len(queues) > 1 else 0
+        queues[lane].put_nowait(job)
         return await job.future
 
-    async def _allocate_loop(self) -> None:
+    async def _allocate_loop(self, queue: asyncio.Queue[_Job]) -> None:
         while True:
-            jobs = [await self._queue.get()]
-            while len(jobs) < self._max_batch and not self._queue.empty():
-                jobs.append(self._queue.get_nowait())
+            jobs = [await queue.get()]
+            while len(jobs) < self._max_batch and not queue.empty():
+                jobs.append(queue.get_nowait())
             self._busy += 1
             try:
                 if self.on_batch is not None:
@@ -175,22 +202,35 @@ class Pipeline:
         return await self._joint.append_with(requests, new_messages)
 
     async def _store_loop(self) -> None:
+        """Take batches in allocation order; each is stored in a task of its own."""
         while True:
             batch = await self._allocated.get()
-            self._busy += 1
-            try:
-                await self._store_and_publish(batch)
-            except Exception as exc:  # seqs taken, contents not stored: the retry fills them
-                _fail(
-                    batch.jobs,
-                    exc,
-                    "store_unavailable",
-                    "The message could not be stored; try again.",
-                )
-            finally:
-                self._busy -= 1
+            await self._publisher.room()
+            await self._slots.acquire()
+            flight = self._release.open(frozenset(j.request.chat_id for j in batch.jobs))
+            task = asyncio.create_task(self._store_flight(batch, flight))
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
 
-    async def _store_and_publish(self, batch: _Allocated) -> None:
+    async def _store_flight(self, batch: _Allocated, flight: Flight) -> None:
+        self._busy += 1
+        events: list[Event] = []
+        try:
+            events = await self._store_and_answer(batch)
+        except Exception as exc:  # seqs taken, contents not stored: the retry fills them
+            _fail(
+                batch.jobs,
+                exc,
+                "store_unavailable",
+                "The message could not be stored; try again.",
+            )
+        finally:
+            self._release.finish(flight, events)
+            self._slots.release()
+            self._busy -= 1
+
+    async def _store_and_answer(self, batch: _Allocated) -> list[Event]:
+        """Store the batch, answer its senders, and return the events it publishes."""
         messages = await self._store_batch(batch)
         events: list[Event] = []
         for job, result, msg in zip(batch.jobs, batch.results, messages, strict=True):
@@ -198,7 +238,7 @@ class Pipeline:
                 job.future.set_result((result, msg))
             if result.event is not None and not result.duplicate:
                 events.extend(job.publish(result.event, msg))
-        await publish_after_commit(self._bus, events)
+        return events
 
     async def _store_batch(self, batch: _Allocated) -> list[Message | None]:
         """Store new messages, and re-store retried ones whose first write never landed."""

@@ -34,12 +34,20 @@ def _cpu(pid: int) -> float:
     return float(t.user + t.system)
 
 
-async def _deliveries(url: str) -> float:
+# Counters read from each replica's /metrics before and after the load: frames pushed, and how
+# often the order buffer held an event for its predecessor or read a hole from the log.
+COUNTERS = ("parley_ws_deliveries", "parley_ws_order_held", "parley_ws_order_filled")
+
+
+async def _counters(url: str) -> dict[str, float]:
     async with httpx.AsyncClient(timeout=5) as http:
         text = (await http.get(f"{url}/metrics")).text
-    return float(
-        next(ln.split()[1] for ln in text.splitlines() if ln.startswith("parley_ws_deliveries "))
-    )
+    found = {name: 0.0 for name in COUNTERS}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in found:
+            found[name] = float(value)
+    return found
 
 
 async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
@@ -59,7 +67,7 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
         idle = {n: (_cpu(r.pid) - idle0[n]) / IDLE_S for n, r in procs.items()}
         cpu0 = {n: _cpu(r.pid) for n, r in procs.items()}
         lb0 = sum(_cpu(p) for p in lb_pids)
-        dl0 = {n: await _deliveries(r.url) for n, r in procs.items()}
+        m0 = {n: await _counters(r.url) for n, r in procs.items()}
         for c in load.clients:
             c.stats.latencies_s.clear()
         started = time.monotonic()
@@ -68,19 +76,27 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
         elapsed = time.monotonic() - started
         cpu1 = {n: _cpu(r.pid) for n, r in procs.items()}
         lb1 = sum(_cpu(p) for p in lb_pids)
-        dl1 = {n: await _deliveries(r.url) for n, r in procs.items()}
+        m1 = {n: await _counters(r.url) for n, r in procs.items()}
+        diff = {n: {k: m1[n][k] - m0[n][k] for k in COUNTERS} for n in procs}
         report = load.report(await load.store_history())
         delivered = report["deliveries"]
         per_replica = {
             n: {
                 "cpu_s": round(cpu1[n] - cpu0[n], 2),
                 "idle_cpu_per_s": round(idle[n], 3),
-                "frames_pushed": int(dl1[n] - dl0[n]),
-                "cpu_per_frame_us": round(1e6 * (cpu1[n] - cpu0[n]) / max(1.0, dl1[n] - dl0[n]), 1),
+                "frames_pushed": int(diff[n]["parley_ws_deliveries"]),
+                "cpu_per_frame_us": round(
+                    1e6 * (cpu1[n] - cpu0[n]) / max(1.0, diff[n]["parley_ws_deliveries"]), 1
+                ),
+                "order_held": int(diff[n]["parley_ws_order_held"]),
+                "order_filled": int(diff[n]["parley_ws_order_filled"]),
             }
             for n in procs
         }
         replica_cpu = sum(cpu1[n] - cpu0[n] for n in procs)
+        frames = sum(d["parley_ws_deliveries"] for d in diff.values())
+        held = sum(d["parley_ws_order_held"] for d in diff.values())
+        filled = sum(d["parley_ws_order_filled"] for d in diff.values())
         await load.close()
         result = {
             "replicas": replicas,
@@ -98,6 +114,10 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
             ),
             "haproxy_cpu_per_delivery_us": round(1e6 * (lb1 - lb0) / max(1, delivered), 1),
             "events_out_of_order": report["events_out_of_order"],
+            # Live frames that waited in a socket's order buffer for their predecessor, and
+            # holes read from the log because it did not come within the hold.
+            "order_held_pct": round(100 * held / max(1.0, frames), 2),
+            "order_filled": int(filled),
             "per_replica": per_replica,
         }
     finally:
@@ -127,7 +147,8 @@ async def main() -> None:
             f"delivery p50 {r['delivery_p50_ms']} ms "
             f"p99 {r['delivery_p99_ms']} ms, {r['replica_cpu_per_delivery_us']} µs replica CPU per "
             f"delivered message ({r['cpu_per_delivery_vs_first']}x the first), HAProxy "
-            f"{r['haproxy_cpu_per_delivery_us']} µs"
+            f"{r['haproxy_cpu_per_delivery_us']} µs; {r['order_held_pct']} % of frames held "
+            f"for their predecessor, {r['order_filled']} read from the log"
         )
     print(f"written to {out}")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
-from tortoise.expressions import Q
+from tortoise.expressions import Case, F, Q, When
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -91,6 +91,32 @@ def _event(row: EventRow) -> ChatEvent:
         created_at=row.created_at,
         target_seq=row.target_seq,
         data=dict(row.data or {}),
+    )
+
+
+async def _store_heads(conn: BaseDBAsyncClient, chats: Sequence[ChatRow]) -> None:
+    """Every locked chat's new `last_seq` and `last_message_seq` in one statement: a batch over
+    many chats pays one round trip here, not one per chat."""
+    if len(chats) == 1:
+        chat = chats[0]
+        await (
+            ChatRow.filter(id=chat.id)
+            .using_db(conn)
+            .update(last_seq=chat.last_seq, last_message_seq=chat.last_message_seq)
+        )
+        return
+    if not chats:
+        return
+    await (
+        ChatRow.filter(id__in=[c.id for c in chats])
+        .using_db(conn)
+        .update(
+            last_seq=Case(*(When(id=c.id, then=c.last_seq) for c in chats), default=F("last_seq")),
+            last_message_seq=Case(
+                *(When(id=c.id, then=c.last_message_seq) for c in chats),
+                default=F("last_message_seq"),
+            ),
+        )
     )
 
 
@@ -345,12 +371,7 @@ class SqlChatRepo:
         for chat_id, user_id in batch.removed:
             await MemberRow.filter(chat_id=chat_id, user_id=user_id).using_db(conn).delete()
         await batch.reactions.store(conn)
-        for chat in batch.chats.values():
-            await (
-                ChatRow.filter(id=chat.id)
-                .using_db(conn)
-                .update(last_seq=chat.last_seq, last_message_seq=chat.last_message_seq)
-            )
+        await _store_heads(conn, list(batch.chats.values()))
         return [r if isinstance(r, Appended) else Appended(_event(r)) for r in results]
 
     async def _lock(self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]) -> _Batch:

@@ -1,0 +1,112 @@
+"""Several batches in flight: a stalled store write holds back only its own chat's later events,
+every sender is answered when its own batch is stored, and each chat's events are published in
+`seq` order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from backend.domain.events import Event, chat_key
+from backend.domain.models import ChatEvent, EventType, Message
+from backend.domain.ports import ChatRepo, EventBus, EventRequest, MessageStore
+from backend.services.pipeline import Pipeline
+from tests.fakes.poison import DictStore, PoisonChatRepo
+from tests.support.server import eventually
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+class GatedStore(DictStore):
+    """Holds every write of `chat_id`'s first message until `gate` opens."""
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__()
+        self.chat_id = chat_id
+        self.gate = asyncio.Event()
+        self.stalled = False
+
+    async def write(self, messages: Sequence[Message]) -> None:
+        if any(m.chat_id == self.chat_id and m.seq == 1 for m in messages):
+            self.stalled = True
+            await self.gate.wait()
+        await super().write(messages)
+
+
+class RecordingBus:
+    def __init__(self) -> None:
+        self.published: list[Event] = []
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        self.published.extend(events)
+
+    def seqs(self, chat_id: str) -> list[int]:
+        return [e.body["seq"] for e in self.published if e.key == chat_key(chat_id)]
+
+
+def request(chat_id: str, cid: str) -> EventRequest:
+    return EventRequest(chat_id, EventType.MESSAGE_CREATED, "u1", NOW, client_msg_id=cid)
+
+
+def build(event: ChatEvent) -> Message:
+    return Message(event.chat_id, event.seq, event.actor_id, "hi", event.created_at, None)
+
+
+def events(event: ChatEvent, _message: Message | None) -> list[Event]:
+    return [Event(chat_key(event.chat_id), "message.created", {"seq": event.seq})]
+
+
+async def test_a_stalled_chat_holds_back_only_its_own_later_events() -> None:
+    store, bus = GatedStore("slow"), RecordingBus()
+    p = Pipeline(
+        cast(ChatRepo, PoisonChatRepo()),
+        cast(MessageStore, store),
+        cast(EventBus, bus),
+        lanes=4,
+        in_flight=4,
+    )
+    p.start()
+    try:
+        first = asyncio.ensure_future(p.submit(request("slow", "s1"), build, events))
+        await eventually(lambda: store.stalled, 5, "the first write to stall")
+        # Another chat's batch is stored, answered and published past the stalled one.
+        other, _ = await asyncio.wait_for(p.submit(request("fast", "f1"), build, events), 5)
+        assert other.event is not None and other.event.seq == 1
+        await eventually(lambda: bus.seqs("fast") == [1], 5, "the other chat's event")
+        # The stalled chat's next message is stored and answered, but not published before seq 1.
+        second, _ = await asyncio.wait_for(p.submit(request("slow", "s2"), build, events), 5)
+        assert second.event is not None and second.event.seq == 2
+        assert not first.done()
+        assert bus.seqs("slow") == []
+        store.gate.set()
+        appended, _ = await asyncio.wait_for(first, 5)
+        assert appended.event is not None and appended.event.seq == 1
+        await eventually(lambda: bus.seqs("slow") == [1, 2], 5, "both events in order")
+        await eventually(lambda: p.idle, 5, "the pipeline to be idle")
+    finally:
+        await p.close()
+
+
+async def test_many_chats_in_flight_publish_each_chat_in_seq_order() -> None:
+    bus = RecordingBus()
+    p = Pipeline(
+        cast(ChatRepo, PoisonChatRepo()),
+        cast(MessageStore, DictStore()),
+        cast(EventBus, bus),
+        lanes=4,
+        in_flight=4,
+        max_batch=3,
+    )
+    p.start()
+    try:
+        chats = [f"c{i}" for i in range(10)]
+        sends = [p.submit(request(c, f"{c}-{n}"), build, events) for n in range(30) for c in chats]
+        outcomes: list[Any] = await asyncio.wait_for(asyncio.gather(*sends), 10)
+        assert len(outcomes) == 300
+        await eventually(lambda: len(bus.published) == 300, 5, "every event")
+        for chat in chats:
+            assert bus.seqs(chat) == list(range(1, 31))
+    finally:
+        await p.close()
