@@ -31,6 +31,7 @@ from backend.api.ws.connection import (
     frame_json,
 )
 from backend.api.ws.hub import Hub
+from backend.api.ws.lean import trim
 from backend.api.ws.origin import CLOSE_ORIGIN, origin_allowed
 from backend.api.ws.reader import Reader, install
 from backend.api.ws.sessions import SessionGuard, reauthenticate
@@ -105,6 +106,7 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
     user_id = claims.user_id
     conn = Connection(ws, user_id, c.settings.ws_outbox_frames, hub.ordering)
     caps.signed_in(user_id, conn)
+    trim(request, ws)
     guard.track(conn, claims)
     try:
         await hub.attach(conn, [chat.id for chat in await c.chats.positions(user_id)])
