@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 CLOSE_PONG_TIMEOUT = 1011  # what Sanic's own pinger closes a silent peer with
 
 
+def _retrieved(fut: asyncio.Future[None]) -> None:
+    """Nobody awaits a pong: a socket lost meanwhile fails its waiter, which must not be logged
+    as an exception never retrieved."""
+    if not fut.cancelled():
+        fut.exception()
+
+
 class Keepalive:
     def __init__(self, sockets: Callable[[], Iterable[Any]], interval: float) -> None:
         self._sockets = sockets
@@ -63,6 +70,7 @@ class Keepalive:
                 continue
             if ws.pings:  # the previous round's ping is unanswered: the peer is gone
                 log.info("socket missed its pong; closing")
+                ws.pings.clear()
                 ws.fail_connection(CLOSE_PONG_TIMEOUT)
                 failed += 1
                 continue
@@ -76,7 +84,9 @@ class Keepalive:
             self._slow.add(task)
             task.add_done_callback(self._slow.discard)
             return
-        ws.pings[payload] = ws.io_proto.loop.create_future()  # type: ignore[union-attr]
+        waiter = ws.io_proto.loop.create_future()  # type: ignore[union-attr]
+        waiter.add_done_callback(_retrieved)
+        ws.pings[payload] = waiter
         transport.write(wire)
 
     @staticmethod
