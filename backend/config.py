@@ -122,6 +122,8 @@ class Settings:
     ws_outbox_frames: int = 1000
     ws_frames_per_s: float = 50.0
     ws_frames_burst: int = 200
+    # One ping round over every signed-in socket; a socket silent for a whole round is dropped.
+    ws_ping_interval_s: float = 20.0
     resume_max_events: int = 1000
     presence_heartbeat_s: float = 10.0
     # Chats above this many members get no live `presence` frames (their member list says who is

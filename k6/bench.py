@@ -114,6 +114,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--room-members", type=int, default=2000, help="members of the big room")
     p.add_argument("--room-rate", type=float, default=10.0, help="msg/s into the big room")
     p.add_argument("--room-senders", type=int, default=10, help="members who send in it")
+    p.add_argument("--room-k6", type=int, default=4, help="k6 processes for the room's receivers")
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
     p.add_argument(
@@ -293,7 +294,7 @@ def big_room(
         )
         print(f"bench: big room at {ns.room_rate:g} msg/s", flush=True)
         fig = scenarios.big_room(
-            target, path, ns.room_members, room_timing, ns.room_rate, ns.room_senders
+            target, path, ns.room_members, room_timing, ns.room_rate, ns.room_senders, ns.room_k6
         )
     finally:
         path.unlink()

@@ -27,6 +27,7 @@ from backend.api.ws import gateway
 from backend.api.ws.caps import SocketCaps
 from backend.api.ws.connection import SLOW_CLOSED
 from backend.api.ws.hub import Hub
+from backend.api.ws.keepalive import Keepalive
 from backend.api.ws.order import Ordering
 from backend.api.ws.sessions import SessionGuard
 from backend.bootstrap import build
@@ -42,8 +43,9 @@ def create_app(settings: Settings, name: str = "parley") -> Sanic[Any, Any]:
     app: Sanic[Any, Any] = Sanic(name, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.WEBSOCKET_MAX_SIZE = settings.max_frame_bytes
-    app.config.WEBSOCKET_PING_INTERVAL = 20
-    app.config.WEBSOCKET_PING_TIMEOUT = 20
+    # No ping task per socket: one Keepalive pings them all (backend.api.ws.keepalive).
+    app.config.WEBSOCKET_PING_INTERVAL = None
+    app.config.WEBSOCKET_PING_TIMEOUT = None
     app.config.KEEP_ALIVE_TIMEOUT = 75
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = settings.drain_timeout_s
     app.config.OAS = False
@@ -90,6 +92,10 @@ async def _start(app: Sanic[Any, Any]) -> None:
     hub = Hub(container.bus, presence, ordering)
     hub.start()
     app.ctx.hub = hub
+    app.ctx.keepalive = Keepalive(
+        lambda: [conn.ws for conn in hub.connections], settings.ws_ping_interval_s
+    )
+    app.ctx.keepalive.start()
     container.pipeline.on_batch = app.ctx.metrics.batch.observe
     app.ctx.session_guard = SessionGuard(container.sessions, app.ctx.settings.revocation_sweep_s)
     app.ctx.session_guard.start()
@@ -104,6 +110,7 @@ async def _start(app: Sanic[Any, Any]) -> None:
 
 async def _stop(app: Sanic[Any, Any]) -> None:
     await app.ctx.session_guard.close()
+    await app.ctx.keepalive.close()
     await app.ctx.hub.close()
     await app.ctx.container.close()
 

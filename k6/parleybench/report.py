@@ -292,7 +292,7 @@ def markdown(r: dict[str, Any]) -> str:
 def big_room(b: dict[str, Any]) -> list[str]:
     return [
         f"**Big room**: one chat of {b['members']:,} connected members ({b['sockets_ready']:,} "
-        f"sockets ready, seeded in {b['seed_s']} s), {b['rate']:g} msg/s offered",
+        f"sockets ready, seeded in {b['seed_s']} s), {b['rate']:g} msg/s offered" + _split(b),
         "",
         "| sends/s | errors | delivered / expected | delivery p50 | p99 | max | server CPU-s "
         "(window) | deliveries per CPU-s | µs CPU per delivery | k6 CPU |",
@@ -304,6 +304,16 @@ def big_room(b: dict[str, Any]) -> list[str]:
         f"{_f(b['usage'].get('k6 (load generator)', {}).get('cpu_avg_pct'), '%')} |",
         "",
     ]
+
+
+def _split(b: dict[str, Any]) -> str:
+    n = b.get("k6_processes", 1)
+    if n <= 1:
+        return ""
+    return (
+        f"; load from {n} k6 processes (senders in one), so a latency is the highest of the"
+        " processes' own (an upper bound of the run's)"
+    )
 
 
 def goals_table(r: dict[str, Any]) -> list[str]:

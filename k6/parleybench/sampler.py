@@ -58,7 +58,7 @@ def _tree(pid: int) -> list[psutil.Process]:
 class Sampler:
     def __init__(
         self,
-        pids: Callable[[], dict[str, int]],
+        pids: Callable[[], dict[str, int | tuple[int, ...]]],
         interval: float = 0.5,
         window: tuple[float, float] | None = None,
     ) -> None:
@@ -95,7 +95,8 @@ class Sampler:
             at = time.monotonic() - self._t0
             for label, pid in self._pids().items():
                 cpu, rss = 0.0, 0
-                for p in _tree(pid):
+                roots = pid if isinstance(pid, tuple) else (pid,)
+                for p in [p for root in roots for p in _tree(root)]:
                     try:
                         proc = self._proc(p.pid)
                         cpu += proc.cpu_percent(None)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from parleybench.k6run import K6Result, run_k6
+from parleybench.k6run import K6Result, run_k6, run_k6_split
 from parleybench.targets import Target
 
 P99_CEILING_MS = 250.0
@@ -252,28 +253,57 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The big room's k6 processes start this long after the runner stamps their common zero (T0).
+SPLIT_LEAD_S = 2.0
+
+
+def split_envs(members: int, senders: int, receivers: int, t0_ms: int) -> list[dict[str, str]]:
+    """The senders in one k6 process of their own (their timers stay punctual), the other members
+    spread evenly over `receivers` processes; all share the timeline's zero `t0_ms`."""
+    senders = max(0, min(senders, members))
+    rest = members - senders
+    receivers = max(1, min(receivers, rest)) if rest else 0
+    slices = [(0, senders)] if senders else []
+    at = senders
+    for i in range(receivers):
+        count = rest // receivers + (1 if i < rest % receivers else 0)
+        slices.append((at, count))
+        at += count
+    return [{"VU_OFFSET": str(o), "VU_COUNT": str(c), "T0": str(t0_ms)} for o, c in slices if c]
+
+
 def big_room(
-    target: Target, seed_path: Path, members: int, timing: Timing, rate: float, senders: int
+    target: Target,
+    seed_path: Path,
+    members: int,
+    timing: Timing,
+    rate: float,
+    senders: int,
+    k6_processes: int = 4,
 ) -> dict[str, Any]:
     """One chat of `members` connected members at `rate` msg/s: every delivery, its p99, and the
-    server's CPU-seconds per delivery over the measured window (read from /proc at its edges)."""
+    server's CPU-seconds per delivery over the measured window (read from /proc at its edges).
+    The members are spread over several k6 processes (`k6_processes` receiving, one sending):
+    one k6 process for 2,000 sockets fell behind its own timeline on these cores."""
     pid = target.procs.get("server")
-    start = 1.0 + timing.connect_s + timing.warmup_s
+    start = SPLIT_LEAD_S + timing.connect_s + timing.warmup_s
     cpu: list[float] = []
     timers = [
         threading.Timer(at, lambda: cpu.append(cpu_seconds(pid))) if pid else None
         for at in (start, start + timing.duration_s)
     ]
+    t0_ms = int((time.time() + SPLIT_LEAD_S) * 1000)
+    base = {**timing.env(), "MODE": "rate", "RATE": str(rate), "SENDERS": str(senders)}
+    envs = [{**base, **part} for part in split_envs(members, senders, k6_processes, t0_ms)]
     for t in timers:
         if t is not None:
             t.start()
-    env = {**timing.env(), "MODE": "rate", "RATE": str(rate), "SENDERS": str(senders)}
-    r = run_k6(
+    r = run_k6_split(
         f"big room {members}",
         "realtime.js",
         target,
         seed_path,
-        env,
+        envs,
         timeout=timing.total + 300,
         window=(start, start + timing.duration_s),
     )
@@ -281,6 +311,7 @@ def big_room(
         if t is not None:
             t.cancel()
     fig = realtime_figures(r, members, timing, rate=rate, concurrency=None, members=members)
+    fig["k6_processes"] = len(envs)
     if len(cpu) == 2 and fig["delivered"]:
         used = cpu[1] - cpu[0]
         fig["server_cpu_s"] = round(used, 2)

@@ -12,6 +12,10 @@
 //
 // MODE=rate: RATE messages/s in total, spread evenly over SENDERS sockets (each on a timer).
 // MODE=max:  CONCURRENCY senders, each sending its next message as soon as the last one is acked.
+//
+// Several k6 processes may share one run (the big room: one k6 process cannot keep up with 2,000
+// receiving sockets): each runs the VU_COUNT users from VU_OFFSET, and T0 (epoch ms, chosen by
+// the runner) is the timeline's zero for all of them, so their windows are the same.
 
 import { WebSocket } from 'k6/experimental/websockets';
 import { setInterval, clearInterval, setTimeout } from 'k6/timers';
@@ -23,6 +27,8 @@ const USERS = seed.users.length;
 const MODE = __ENV.MODE || 'rate';
 const RATE = num('RATE', 100);
 const SENDERS = Math.min(num('SENDERS', USERS), USERS);
+const VU_OFFSET = num('VU_OFFSET', 0);
+const VU_COUNT = num('VU_COUNT', USERS - VU_OFFSET);
 const CONCURRENCY = num('CONCURRENCY', 16);
 const CONNECT_S = num('CONNECT_S', 5);
 const WARMUP_S = num('WARMUP_S', 5);
@@ -47,7 +53,7 @@ export const options = {
   scenarios: {
     realtime: {
       executor: 'per-vu-iterations',
-      vus: USERS,
+      vus: VU_COUNT,
       iterations: 1,
       maxDuration: `${CONNECT_S + WARMUP_S + DURATION_S + DRAIN_S + 60}s`,
     },
@@ -57,7 +63,7 @@ export const options = {
 };
 
 export function setup() {
-  return { t0: Date.now() };
+  return { t0: __ENV.T0 ? Number(__ENV.T0) : Date.now() };
 }
 
 // How many concurrent sending loops this VU runs in max mode (CONCURRENCY spread over the users).
@@ -66,7 +72,7 @@ function slotsFor(index) {
 }
 
 export default function (data) {
-  const index = __VU - 1;
+  const index = VU_OFFSET + __VU - 1;
   const me = seed.users[index];
   const chat = seed.chats[me.chat];
   const members = chat.size;

@@ -31,21 +31,29 @@ def text_frame(data: str) -> bytes:
     return _last[1]
 
 
-def write_now(ws: Any, data: str) -> bool:
-    """Write `data` at once if the socket can take it without waiting; False if it cannot."""
+def writable(ws: Any) -> Any:
+    """The socket's transport if a complete frame can be written to it now, else None."""
     if not isinstance(ws, WebsocketImplProtocol) or ws.conn_mutex.locked():
-        return False
+        return None
     proto = ws.ws_proto
     if proto.state is not OPEN or proto.side is not SERVER:
-        return False
+        return None
     if proto.expect_continuation_frame or proto.extensions:
-        return False
+        return None
     finished = ws.data_finished_fut
     io = ws.io_proto
     if not finished or finished.done() or io is None or io.transport is None:
-        return False
+        return None
     transport = io.transport
     if transport.is_closing() or transport.get_write_buffer_size() >= WRITE_BUFFER_LIMIT:
+        return None
+    return transport
+
+
+def write_now(ws: Any, data: str) -> bool:
+    """Write `data` at once if the socket can take it without waiting; False if it cannot."""
+    transport = writable(ws)
+    if transport is None:
         return False
     transport.write(text_frame(data))
     return True

@@ -31,7 +31,9 @@ from backend.api.ws.connection import (
     frame_json,
 )
 from backend.api.ws.hub import Hub
+from backend.api.ws.lean import trim
 from backend.api.ws.origin import CLOSE_ORIGIN, origin_allowed
+from backend.api.ws.reader import Reader, install
 from backend.api.ws.sessions import SessionGuard, reauthenticate
 from backend.bootstrap import Container
 from backend.domain.errors import DomainError, InvalidInput
@@ -40,16 +42,15 @@ from backend.domain.models import AccessClaims
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT = 32
+CLOSE_WAIT_S = 2.0
 
 Positions = Sequence[tuple[str, int]]
 
 
-async def _authenticate(
-    ws: WebsocketImplProtocol, c: Container
-) -> tuple[AccessClaims, Positions] | None:
+async def _authenticate(reader: Reader, c: Container) -> tuple[AccessClaims, Positions] | None:
     """The first frame's verified token, and the chats it asks to resume (`chats`, optional)."""
     try:
-        raw = await asyncio.wait_for(ws.recv(), c.settings.ws_auth_timeout_s)
+        raw = await asyncio.wait_for(reader.get(), c.settings.ws_auth_timeout_s)
         frame = json_object(raw) if raw else None
         token = frame.get("token") if frame is not None and frame.get("type") == "auth" else None
         if frame is None or not isinstance(token, str) or not token.isascii():
@@ -91,18 +92,21 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         return
     caps: SocketCaps = request.app.ctx.socket_caps
     address = client_ip(request)
+    reader = install(ws)
     caps.arrive(address, ws)
     try:
-        auth = await _authenticate(ws, c)
+        auth = await _authenticate(reader, c)
     finally:
         caps.unauthenticated.discard(address, ws)
     if auth is None:
+        reader.close()
         await ws.close(CLOSE_AUTH, "authentication required")
         return
     claims, wanted = auth
     user_id = claims.user_id
     conn = Connection(ws, user_id, c.settings.ws_outbox_frames, hub.ordering)
     caps.signed_in(user_id, conn)
+    trim(request, ws)
     guard.track(conn, claims)
     try:
         await hub.attach(conn, [chat.id for chat in await c.chats.positions(user_id)])
@@ -113,16 +117,20 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         if wanted:
             known = {str(p["chat_id"]): int(p["last_seq"]) for p in positions}
             await _replay(behind, conn, c, level, known)
-        await _read_loop(ws, conn, c, guard)
+        await _read_loop(reader, conn, c, guard)
     except DomainError as exc:
         # Before `ready` (the positions could not be read): say why, then ask to come back.
         log.warning("socket of %s ended: %s", user_id, exc.code)
         conn.ready(_error(exc.code, exc.detail))
         await conn.finish(CLOSE_UNAVAILABLE, exc.code)
     finally:
+        reader.close()
         caps.users.discard(user_id, conn)
         guard.forget(conn)
         await asyncio.shield(hub.release(conn))
+        # Let the close handshake finish while the reader drops what still arrives: returning
+        # makes Sanic stop reading and close, and unread bytes turn the close into a reset.
+        await ws.wait_for_connection_lost(CLOSE_WAIT_S)
 
 
 def _start_order(
@@ -142,13 +150,11 @@ def _start_order(
     return behind, [item for item in wanted if item not in waiting]
 
 
-async def _read_loop(
-    ws: WebsocketImplProtocol, conn: Connection, c: Container, guard: SessionGuard
-) -> None:
+async def _read_loop(reader: Reader, conn: Connection, c: Container, guard: SessionGuard) -> None:
     bucket = TokenBucket(c.settings.ws_frames_per_s, c.settings.ws_frames_burst)
     strikes = 0
     while not conn.closed:
-        raw = await ws.recv()
+        raw = await reader.get()
         if raw is None:
             return
         if not bucket.take():
