@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.sqlite.client import SqliteClient
 
 from backend.adapters.db.models import EventRow, MessageRow
@@ -53,10 +54,10 @@ class _Fallback(Exception):
 
 
 def fits(client: Any, requests: Sequence[EventRequest]) -> bool:
-    """Whether the fast path may take this batch: SQLite, and only new messages."""
-    return isinstance(client, SqliteClient) and all(
-        r.type is EventType.MESSAGE_CREATED for r in requests
-    )
+    """Whether the fast path may take this batch: SQLite outside any transaction (it begins its
+    own), and only new messages."""
+    plain = isinstance(client, SqliteClient) and not isinstance(client, TransactionalDBClient)
+    return plain and all(r.type is EventType.MESSAGE_CREATED for r in requests)
 
 
 async def append_new(
