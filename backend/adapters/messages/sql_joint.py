@@ -3,26 +3,29 @@ a batch's new messages are inserted in the transaction that allocates their `seq
 
 One durable commit per batch instead of two, and never an event without its message: a resume
 reading the log always finds the contents beside it. Edits and deletes still go through the
-message store's own write (its conditional update), after the commit.
+message store's own write (its conditional update), after the commit. On SQLite a batch of
+plain sends takes the one-thread-call fast path of `sqlite_joint`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.adapters.db.chats import SqlChatRepo
+from backend.adapters.db.errors import translated
 from backend.adapters.db.models import MessageRow
+from backend.adapters.messages import sqlite_joint
 from backend.adapters.messages.sql import _row as message_row
 from backend.adapters.messages.sql_search import replace_terms
-from backend.domain.models import Message
 from backend.domain.ports import Appended, EventRequest
 
-# The pipeline's choice of what to insert, given a transaction's requests and their results.
-NewMessages = Callable[[Sequence[EventRequest], Sequence[Appended]], list[Message]]
+NewMessages = sqlite_joint.NewMessages
 
 
+@translated
 class SqlJointLog:
     def __init__(self, chats: SqlChatRepo) -> None:
         self._chats = chats
@@ -38,4 +41,9 @@ class SqlJointLog:
                 await MessageRow.bulk_create([message_row(m) for m in messages], using_db=conn)
                 await replace_terms(conn, messages)
 
+        client = connections.get("default")
+        if sqlite_joint.fits(client, requests):
+            done = await sqlite_joint.append_new(client, requests, new_messages)
+            if done is not None:
+                return done
         return await self._chats.append(requests, along)
