@@ -9,12 +9,19 @@ a client's HTTP session belongs to the loop that made it, so there is one client
 Its `put_object` reads each part into memory (8 MiB and aiohttp's copy, per upload), so an object
 up to S3's single-PUT limit, and each part of a resumable upload, goes up instead through its
 lower-level calls (`_put_object` and the multipart ones; pinned version) with the spooled file
-itself as the body, which aiohttp streams from disk.
+itself as the body, streamed from disk.
+
+That body is a `_FileBody`, not the open file: given a file, miniopy-async hashes it again for
+the signature (8 KiB per read, in a thread) and aiohttp reads it 64 KiB per thread-pool call; ten
+concurrent 100 MB uploads spent enough of the loop on those hand-offs to delay message delivery
+on other sockets. The body carries the SHA-256 the spool already computed (the payload stays
+signed, so S3 still refuses altered bytes) and is read a MiB per call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -23,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from miniopy_async.api import Minio
+from miniopy_async.credentials.credentials import Credentials
 from miniopy_async.datatypes import Part
 from miniopy_async.error import S3Error
 from miniopy_async.helpers import DictType
@@ -39,6 +47,43 @@ SINGLE_PUT_MAX = 5 * 1024**3  # S3's largest PUT; below it the spooled file goes
 # this); the others wait with their bytes safely spooled on disk.
 MAX_PUTS = 2
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound"}
+
+
+READ_BYTES = 1024 * 1024  # per thread-pool read of a body going up
+
+
+class _FileBody:
+    """A spooled file as a request body: its length and SHA-256 known before the request goes
+    out, its bytes read off the loop a MiB at a time. Each iteration opens the file afresh, so
+    the client's retry of a refused request sends the whole body again."""
+
+    def __init__(self, path: Path, size: int, sha256: str) -> None:
+        self.path, self.size, self.sha256 = path, size, sha256
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        f = await asyncio.to_thread(self.path.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(f.read, READ_BYTES):
+                yield chunk
+        finally:
+            await asyncio.to_thread(f.close)
+
+
+class _Minio(Minio):
+    """Signs a `_FileBody` with the hash it carries instead of reading the file for one."""
+
+    async def _build_headers(
+        self, host: str, headers: Any, body: Any, creds: Credentials | None
+    ) -> tuple[dict[str, str], Any]:
+        if not isinstance(body, _FileBody):
+            return await super()._build_headers(host, headers, body, creds)
+        built, date = await super()._build_headers(host, headers, None, creds)
+        built["Content-Length"] = str(body.size)
+        built["x-amz-content-sha256"] = body.sha256
+        return built, date
 
 
 class _AsyncFile:
@@ -80,7 +125,7 @@ class S3BlobStore:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = Minio(
+            client = _Minio(
                 self._host,
                 access_key=self._access_key,
                 secret_key=self._secret_key,
@@ -110,25 +155,30 @@ class S3BlobStore:
         if client is not None:
             await client.close_session()  # type: ignore[no-untyped-call]  # untyped upstream
 
-    async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
+    async def put(
+        self, key: str, source: Path, size: int, content_type: str, sha256: str | None = None
+    ) -> None:
         check_key(key)
         async with self._puts:
             if size <= SINGLE_PUT_MAX:
-                await self._put_file(key, source, content_type, None)
+                body = await _body(source, size, sha256)
+                await self._put_file(key, body, content_type, None)
             else:
                 await self._put(key, source, size, content_type)
 
     async def _put_file(
-        self, key: str, source: Path, content_type: str, query: DictType | None
+        self, key: str, body: _FileBody, content_type: str, query: DictType | None
     ) -> str:
-        """One PUT whose body is the spooled file itself: aiohttp streams it from disk, and
-        miniopy-async hashes it for the signature by reading it once more, so no part of it is
-        ever held in memory. The object's or part's ETag comes back."""
-        f = await asyncio.to_thread(source.open, "rb")
+        """One PUT whose body is the spooled file itself, streamed from disk, so no part of it
+        is ever held in memory. The object's or part's ETag comes back."""
         try:
             headers: DictType = {"Content-Type": content_type}
             result: Any = await self._client()._put_object(  # see the module doc
-                self._bucket, key, f, headers, query_params=query
+                self._bucket,
+                key,
+                body,  # type: ignore[arg-type]  # `_Minio` signs it; aiohttp streams it
+                headers,
+                query_params=query,
             )
         except S3Error as exc:
             if exc.code == "NoSuchUpload":
@@ -136,8 +186,6 @@ class S3BlobStore:
             raise Unavailable(f"S3 refused the upload: {exc.code}") from None
         except OSError as exc:
             raise Unavailable(f"S3 is unreachable: {type(exc).__name__}") from None
-        finally:
-            await asyncio.to_thread(f.close)
         return str(result.etag)
 
     async def _put(self, key: str, source: Path, size: int, content_type: str) -> None:
@@ -172,12 +220,20 @@ class S3BlobStore:
         return handle
 
     async def put_part(
-        self, key: str, handle: str, number: int, offset: int, source: Path, size: int
+        self,
+        key: str,
+        handle: str,
+        number: int,
+        offset: int,
+        source: Path,
+        size: int,
+        sha256: str | None = None,
     ) -> str:
         check_key(key)
         query: DictType = {"partNumber": str(number), "uploadId": handle}
         async with self._puts:
-            return await self._put_file(key, source, "application/octet-stream", query)
+            body = await _body(source, size, sha256)
+            return await self._put_file(key, body, "application/octet-stream", query)
 
     async def finish_parts(
         self, key: str, handle: str, parts: Sequence[tuple[int, str]], size: int
@@ -258,3 +314,15 @@ class S3BlobStore:
             },
         )
         return url
+
+
+async def _body(source: Path, size: int, sha256: str | None) -> _FileBody:
+    """A caller without the hash gets it computed here, in one pass off the loop."""
+    if sha256 is None:
+        sha256 = await asyncio.to_thread(_sha256_of, source)
+    return _FileBody(source, size, sha256)
+
+
+def _sha256_of(source: Path) -> str:
+    with source.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -9,6 +9,7 @@ the server's own `VipsInspector`). Prints one JSON line.
 
     deploy/local/engines/versitygw.sh start
     .venv/bin/python deploy/local/bench/files_bench.py --size 100 --concurrent 10
+    .venv/bin/python deploy/local/bench/files_bench.py --server-dir /work/main  # the "before"
 """
 
 from __future__ import annotations
@@ -42,11 +43,22 @@ from tests.support.server import ServerProcess
 MiB = 1024 * 1024
 
 
+def _loop_cpu(proc: psutil.Process) -> float:
+    """CPU seconds of the server's main thread (its event loop): what other sockets wait on."""
+    main = next(t for t in proc.threads() if t.id == proc.pid)
+    return float(main.user_time + main.system_time)
+
+
 class Peak:
+    """The peak RSS above baseline while it is open, and the CPU seconds the server's event
+    loop and the whole process spent meanwhile (a figure the machine's load disturbs less
+    than the delivery times, which wait for a core)."""
+
     def __init__(self, pid: int) -> None:
         self.proc = psutil.Process(pid)
         self.base = self.proc.memory_info().rss
         self.peak = self.base
+        self.loop_s = self.cpu_s = 0.0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -55,12 +67,15 @@ class Peak:
             self.peak = max(self.peak, self.proc.memory_info().rss)
 
     def __enter__(self) -> Peak:
+        self._loop0, self._cpu0 = _loop_cpu(self.proc), sum(self.proc.cpu_times()[:2])
         self._t.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._t.join()
+        self.loop_s = round(_loop_cpu(self.proc) - self._loop0, 2)
+        self.cpu_s = round(sum(self.proc.cpu_times()[:2]) - self._cpu0, 2)
 
     @property
     def above_mib(self) -> float:
@@ -157,8 +172,9 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-async def under_load(api: Api, srv: ServerProcess, uploads: list[Any]) -> tuple[float, list[float]]:
-    """Run the uploads with a delivery probe beside them; the peak RSS and the probe's times."""
+async def under_load(api: Api, srv: ServerProcess, uploads: list[Any]) -> tuple[Peak, list[float]]:
+    """Run the uploads with a delivery probe beside them; the peak RSS and CPU, and the probe's
+    times."""
     a, b = await api.user(), await api.user()
     chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
@@ -172,7 +188,7 @@ async def under_load(api: Api, srv: ServerProcess, uploads: list[Any]) -> tuple[
             took = await probe
     finally:
         await sock.close()
-    return peak.above_mib, took
+    return peak, took
 
 
 async def idle_delivery(api: Api, srv: ServerProcess) -> list[float]:
@@ -234,7 +250,8 @@ async def raw_round(env: dict[str, str], path: Path) -> tuple[float, float]:
     return up, down
 
 
-async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
+async def main(size_mib: int, concurrent: int, server_dir: Path | None) -> dict[str, Any]:
+    load_start = os.getloadavg()
     env = s3_env(f"bench-{secrets.token_hex(4)}")
     work = Path(tempfile.mkdtemp(prefix="parley-files-bench-"))
     path = work / "blob.bin"
@@ -252,6 +269,7 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
             "PARLEY_JWT_SECRET": secrets.token_hex(32),
             "PARLEY_JWT_KID": "bench",
         },
+        cwd=server_dir,
     ).start()
     try:
         api = Api(srv.url)
@@ -285,8 +303,11 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         "upload_ratio": round(raw_up / api_up, 2),
         "download_ratio": round(raw_down / api_down, 2),
         "rss_above_baseline_mib_1": one.above_mib,
-        f"rss_above_baseline_mib_{concurrent}": many,
-        f"rss_above_baseline_mib_{concurrent}_resumable": many_resumable,
+        f"rss_above_baseline_mib_{concurrent}": many.above_mib,
+        f"rss_above_baseline_mib_{concurrent}_resumable": many_resumable.above_mib,
+        # CPU seconds of the event loop / of the whole server during the N uploads
+        f"loop_cpu_s_{concurrent}_uploads": (many.loop_s, many.cpu_s),
+        f"loop_cpu_s_{concurrent}_resumable": (many_resumable.loop_s, many_resumable.cpu_s),
         "delivery_ms_idle_p50_p99": (pct(idle, 0.5), pct(idle, 0.99)),
         f"delivery_ms_{concurrent}_uploads_p50_p99": (pct(during, 0.5), pct(during, 0.99)),
         f"delivery_ms_{concurrent}_resumable_p50_p99": (
@@ -296,6 +317,7 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         "delivery_samples": (len(idle), len(during), len(during_resumable)),
         "thumbnail_24mp_jpeg_ms": thumb_ms,
         "jpeg_24mp_bytes": jpeg_bytes,
+        "load_avg_start": load_start,
         "load_avg": os.getloadavg(),
     }
 
@@ -304,5 +326,11 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--size", type=int, default=100, help="MiB per file")
     p.add_argument("--concurrent", type=int, default=10)
+    p.add_argument(
+        "--server-dir",
+        type=Path,
+        default=None,
+        help="run the server from this checkout (e.g. main, for a before/after pair)",
+    )
     a = p.parse_args()
-    print(json.dumps(asyncio.run(main(a.size, a.concurrent))))
+    print(json.dumps(asyncio.run(main(a.size, a.concurrent, a.server_dir))))
