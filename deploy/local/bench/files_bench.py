@@ -4,7 +4,8 @@ Starts a `parley-server` whose blob store is the local versitygw (embedded SQLit
 a SIZE MiB upload and download through the API, the same through miniopy-async straight to S3, and
 the server's peak RSS above its baseline during 1 and N concurrent uploads (plain, then resumable:
 8 MiB chunks that become S3 multipart parts), the p50/p99 of message delivery to another socket at
-idle and while the N uploads run, and the time to inspect and thumbnail a 24 MP JPEG (in process,
+idle and while the N uploads run (their clients in a child process, so the probe's loop is not
+theirs), and the time to inspect and thumbnail a 24 MP JPEG (in process,
 the server's own `VipsInspector`). Prints one JSON line.
 
     deploy/local/engines/versitygw.sh start
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import secrets
 import shutil
@@ -172,22 +174,44 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-async def under_load(api: Api, srv: ServerProcess, uploads: list[Any]) -> tuple[Peak, list[float]]:
-    """Run the uploads with a delivery probe beside them; the peak RSS and CPU, and the probe's
-    times."""
+def _uploads_in_child(url: str, token: str, chat: str, path: Path, n: int, chunked: bool) -> None:
+    """The uploads' own clients, in a process of their own: on the probe's event loop their
+    CPU (httpx pushing 10 × 100 MB) would count in the delivery times as the server's."""
+
+    async def go() -> None:
+        api = Api(url)
+        try:
+            one = resumable_round if chunked else api_round
+            await asyncio.gather(*(one(api, token, chat, path) for _ in range(n)))
+        finally:
+            await api.close()
+
+    asyncio.run(go())
+
+
+async def under_load(
+    api: Api, srv: ServerProcess, token: str, chat: str, path: Path, n: int, chunked: bool
+) -> tuple[Peak, list[float]]:
+    """Run `n` uploads (in a child process) with a delivery probe beside them; the peak RSS
+    and CPU, and the probe's times."""
     a, b = await api.user(), await api.user()
-    chat = await api.group(a, b)
+    probe_chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
     done = asyncio.Event()
     assert srv.proc is not None
+    child = multiprocessing.get_context("spawn").Process(
+        target=_uploads_in_child, args=(srv.url, token, chat, path, n, chunked)
+    )
     try:
-        probe = asyncio.create_task(delivery(api, srv, a, chat, sock, done))
+        probe = asyncio.create_task(delivery(api, srv, a, probe_chat, sock, done))
         with Peak(srv.proc.pid) as peak:
-            await asyncio.gather(*uploads)
+            child.start()
+            await asyncio.to_thread(child.join)
             done.set()
             took = await probe
     finally:
         await sock.close()
+    assert child.exitcode == 0, f"the uploads failed (exit code {child.exitcode})"
     return peak, took
 
 
@@ -281,11 +305,9 @@ async def main(size_mib: int, concurrent: int, server_dir: Path | None) -> dict[
         raw_up, raw_down = await raw_round(env, path)
         idle = await idle_delivery(api, srv)
         token = user.access_token
-        many, during = await under_load(
-            api, srv, [api_round(api, token, chat, path) for _ in range(concurrent)]
-        )
+        many, during = await under_load(api, srv, token, chat, path, concurrent, False)
         many_resumable, during_resumable = await under_load(
-            api, srv, [resumable_round(api, token, chat, path) for _ in range(concurrent)]
+            api, srv, token, chat, path, concurrent, True
         )
         await api.close()
         thumb_ms, jpeg_bytes = await thumbnail_ms(work)
