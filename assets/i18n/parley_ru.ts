@@ -1292,6 +1292,10 @@
         <translation>Сервер отказал (%1).</translation>
     </message>
     <message>
+        <source>The file %1 is no longer on this computer.</source>
+        <translation>Файла %1 больше нет на этом компьютере.</translation>
+    </message>
+    <message>
         <source>Wrong username or password.</source>
         <translation>Неверное имя пользователя или пароль.</translation>
     </message>

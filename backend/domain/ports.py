@@ -246,8 +246,11 @@ class BlobStore(Protocol):
 
     async def close(self) -> None: ...
 
-    async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
-        """Store the file at `source` under `key`; the store may move `source` away."""
+    async def put(
+        self, key: str, source: Path, size: int, content_type: str, sha256: str | None = None
+    ) -> None:
+        """Store the file at `source` under `key`; the store may move `source` away. `sha256`
+        (hex) is the file's, when the caller has it: a store that needs one need not read it."""
 
     async def size(self, key: str) -> int | None:
         """The stored length, or None when there is no such object."""
@@ -267,11 +270,19 @@ class BlobStore(Protocol):
         """Start an object written part by part (a resumable upload); returns its handle."""
 
     async def put_part(
-        self, key: str, handle: str, number: int, offset: int, source: Path, size: int
+        self,
+        key: str,
+        handle: str,
+        number: int,
+        offset: int,
+        source: Path,
+        size: int,
+        sha256: str | None = None,
     ) -> str:
         """Store part `number` (1 to 10000, ascending with `offset`; numbers may be skipped),
         the bytes at `offset`, read from `source`; returns its tag. Every part but the last has
-        at least `MIN_PART_BYTES`. Raises `NotFound` when the object was finished or aborted."""
+        at least `MIN_PART_BYTES`. Raises `NotFound` when the object was finished or aborted.
+        `sha256` is the part's own, as for `put`."""
 
     async def finish_parts(
         self, key: str, handle: str, parts: Sequence[tuple[int, str]], size: int

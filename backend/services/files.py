@@ -145,7 +145,7 @@ class FileService:
     ) -> StoredFile:
         assert spool.path is not None
         key = secrets.token_hex(16)
-        await self._blobs.put(key, spool.path, spool.size, seen.content_type)
+        await self._blobs.put(key, spool.path, spool.size, seen.content_type, spool.sha256)
         return await self._record(
             StoredFile(
                 id=secrets.token_hex(16),

@@ -41,7 +41,8 @@ class Hasher(Protocol):
 
 class Spool:
     """`sha`, `markup` and `tail` let one chunk of a resumable upload go on hashing and scanning
-    where the chunk before it stopped."""
+    where the chunk before it stopped; the chunk's own hash is kept beside it (an S3 part is
+    signed with it)."""
 
     def __init__(
         self,
@@ -58,11 +59,17 @@ class Spool:
         self.head = b""
         self.markup = markup
         self._sha: Hasher = sha if sha is not None else hashlib.sha256()
+        self._own: Hasher | None = hashlib.sha256() if sha is not None else None
         self._tail = tail
 
     @property
     def sha256(self) -> str:
         return self._sha.hexdigest()
+
+    @property
+    def own_sha256(self) -> str:
+        """The hash of this spool's bytes alone."""
+        return (self._own or self._sha).hexdigest()
 
     @property
     def tail(self) -> bytes:
@@ -100,6 +107,8 @@ class Spool:
         """In a worker thread, one buffer at a time (so in order): hash, scan, write."""
         for chunk in pending:
             self._sha.update(chunk)  # hashlib and libcrypto let go of the GIL meanwhile
+            if self._own is not None:
+                self._own.update(chunk)
         if not self.markup and pending:
             window = self._tail + b"".join(pending)
             self.markup = _MARKUP.search(window) is not None

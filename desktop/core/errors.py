@@ -6,6 +6,8 @@ The UI never shows a traceback: every failure a user can meet becomes one of the
 
 from __future__ import annotations
 
+import os
+
 from desktop.core.tr import QT_TRANSLATE_NOOP
 from desktop.core.wire import MAX_TEXT_CHARS
 
@@ -60,7 +62,8 @@ TOO_LONG = QT_TRANSLATE_NOOP("errors", "Message is too long (at most %1 characte
 TOO_LONG_BY = QT_TRANSLATE_NOOP("errors", "Message is too long: %1 characters (at most %2).")
 UNEXPECTED = QT_TRANSLATE_NOOP("errors", "Something went wrong: %1.")
 REFUSED = QT_TRANSLATE_NOOP("errors", "The server refused that (%1).")
-TEMPLATES = (UNREACHABLE, TOO_LONG, TOO_LONG_BY, UNEXPECTED, REFUSED)
+FILE_GONE = QT_TRANSLATE_NOOP("errors", "The file %1 is no longer on this computer.")
+TEMPLATES = (UNREACHABLE, TOO_LONG, TOO_LONG_BY, UNEXPECTED, REFUSED, FILE_GONE)
 
 _BY_CODE = {
     "invalid_credentials": QT_TRANSLATE_NOOP("errors", "Wrong username or password."),
@@ -136,6 +139,8 @@ def describe(exc: BaseException) -> str:
         return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{MAX_TEXT_CHARS:,}")
     if isinstance(exc, ApiError):
         return _describe_api(exc)
+    if isinstance(exc, FileNotFoundError):
+        return FILE_GONE.replace("%1", os.path.basename(str(exc.filename or "")))
     if isinstance(exc, TimeoutError):
         return QT_TRANSLATE_NOOP("errors", "The server took too long to answer. Try again.")
     return UNEXPECTED.replace("%1", type(exc).__name__)

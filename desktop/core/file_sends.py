@@ -4,6 +4,11 @@
 upload told where to go on from) and then sends it under its `client_msg_id`. `resume` runs at
 every start: it finishes what the last run left (desktop/core/upload_journal.py), uploads going
 on from where the server says they stand, and sends each message under its original id.
+
+A server that is away or failing (5xx, 429) is waited for with backoff, as a queued text waits.
+A refusal that trying again would not change (413, 422, a file gone from disk) is shown: the
+message appears as failed with the reason, and stays in the journal, text and all, until the
+user's Retry sends it (`finish` again) or the next start shows it again.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
+from desktop.core.backoff import Backoff
+from desktop.core.errors import ApiError, ServerUnreachableError, SessionExpiredError, describe
 from desktop.core.files import FileTransfers
 from desktop.core.rest import RestClient
 from desktop.core.resumable import ResumableUpload, Resume
@@ -26,6 +34,9 @@ log = logging.getLogger(__name__)
 
 ABANDON_TIMEOUT = httpx.Timeout(5.0)  # a sign-out does not wait long for a server that is away
 Send = Callable[[str, str, tuple[JSON, ...], str, int | None], Awaitable[str]]
+# A message the server refused: shown failed, with the files that did go up and the reason.
+Refused = Callable[[PendingMessage, tuple[JSON, ...], str], None]
+RETRY_BASE_S, RETRY_CAP_S = 1.0, 60.0
 
 
 class PendingSend:
@@ -67,24 +78,62 @@ def begin(
     return PendingSend(journal, owner, message)
 
 
-async def resume(journal: UploadJournal, owner: str, rest: RestClient, send: Send) -> int:
-    """Finish every message the last run left half-uploaded; returns how many were sent."""
+async def resume(
+    journal: UploadJournal, owner: str, rest: RestClient, send: Send, refused: Refused
+) -> int:
+    """Finish every message the last run left half-uploaded; returns how many were sent. One
+    refused before is shown failed again and left for the user's Retry."""
     journal.keep_only(owner)
     sent = 0
     for message in journal.pending(owner):
-        pending = PendingSend(journal, owner, message)
+        if message.error:
+            refused(message, _records(message), message.error)
+        elif await finish(journal, owner, rest, send, refused, message):
+            sent += 1
+    return sent
+
+
+async def finish(
+    journal: UploadJournal,
+    owner: str,
+    rest: RestClient,
+    send: Send,
+    refused: Refused,
+    message: PendingMessage,
+) -> bool:
+    """Upload what is left of `message` and send it; False when it was refused (then shown
+    failed and kept). Waits out a server that is away or failing; cancel the task to stop."""
+    pending = PendingSend(journal, owner, replace(message, error=""))
+    delays = Backoff(base=RETRY_BASE_S, cap=RETRY_CAP_S)
+    while True:
         try:
             files = await _upload_all(pending, rest)
-        except Exception as exc:  # the file went away, or the server refused it: give up on it
-            log.info("could not finish an interrupted upload: %s", type(exc).__name__)
-            pending.done()
-            continue
-        await send(
-            message.chat_id, message.text, files, message.client_msg_id, message.reply_to_seq
-        )
-        pending.done()
-        sent += 1
-    return sent
+            break
+        except SessionExpiredError:
+            raise  # the app signs out, which wipes the journal
+        except Exception as exc:
+            if not _passing(exc):
+                reason = describe(exc)
+                log.info("an interrupted upload was refused: %s", type(exc).__name__)
+                journal.refused(owner, pending.message, reason)
+                refused(pending.message, _records(pending.message), reason)
+                return False
+            log.info("an interrupted upload waits for the server: %s", type(exc).__name__)
+            await asyncio.sleep(delays.next())
+    await send(message.chat_id, message.text, files, message.client_msg_id, message.reply_to_seq)
+    pending.done()
+    return True
+
+
+def _passing(exc: Exception) -> bool:
+    """A failure that goes away by itself: the server away, failing or asking us to slow down."""
+    if isinstance(exc, ServerUnreachableError | TimeoutError | httpx.TransportError):
+        return True
+    return isinstance(exc, ApiError) and (exc.status >= 500 or exc.status == 429)
+
+
+def _records(message: PendingMessage) -> tuple[JSON, ...]:
+    return tuple(f.record for f in message.files if f.record is not None)
 
 
 async def _upload_all(pending: PendingSend, rest: RestClient) -> tuple[JSON, ...]:
@@ -97,7 +146,7 @@ async def _upload_all(pending: PendingSend, rest: RestClient) -> tuple[JSON, ...
                 resume=pending.resume(index, lambda: False),
             )
             pending.uploaded(index, got.record())
-    return tuple(f.record for f in pending.message.files if f.record is not None)
+    return _records(pending.message)
 
 
 async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) -> None:

@@ -21,7 +21,7 @@ from desktop.core.realtime import RealtimeClient
 from desktop.core.rest import RestClient
 from desktop.core.session import SessionStore
 from desktop.core.timeline import SendState, Timeline
-from desktop.core.upload_journal import UploadJournal
+from desktop.core.upload_journal import PendingMessage, UploadJournal
 from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, User
 
 TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
@@ -123,10 +123,53 @@ class Outbox:
         found, rest = self._journal(), self._session.rest
         if found is None or rest is None:
             return 0
-        return await file_sends.resume(*found, rest, self.send)
+        return await file_sends.resume(*found, rest, self._send_resumed, self._show_refused)
+
+    async def _send_resumed(
+        self,
+        chat_id: str,
+        text: str,
+        files: tuple[JSON, ...],
+        client_msg_id: str,
+        reply_to_seq: int | None,
+    ) -> str:
+        """A journal's message is up: send it, in the row that showed it failed if there is one."""
+        tl = self._session.timeline(chat_id)
+        entry = tl.entry(client_msg_id)
+        if entry is None or entry.seq is not None:
+            return await self.send(chat_id, text, files, client_msg_id, reply_to_seq)
+        realtime = self._session.realtime
+        assert realtime is not None
+        entry.attachments = files
+        tl.set_state(client_msg_id, SendState.PENDING)
+        ids = tuple(str(f["id"]) for f in files)
+        await realtime.send_message(chat_id, client_msg_id, text, ids, reply_to_seq)
+        return client_msg_id
+
+    def _show_refused(self, message: PendingMessage, files: tuple[JSON, ...], reason: str) -> None:
+        """A journal's message the server refused: a failed row keeps its text, with Retry."""
+        me = self._session.me
+        if me is None:
+            return
+        tl = self._session.timeline(message.chat_id)
+        if tl.entry(message.client_msg_id) is None:
+            tl.add_pending(message.client_msg_id, me.id, message.text, files, message.reply_to_seq)
+        tl.set_state(message.client_msg_id, SendState.FAILED, reason)
+        self._session.listener.error(reason)
+
+    def _refused_upload(self, client_msg_id: str) -> PendingMessage | None:
+        found = self._journal()
+        if found is None:
+            return None
+        journal, owner = found
+        return next(
+            (m for m in journal.pending(owner) if m.client_msg_id == client_msg_id and m.error),
+            None,
+        )
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None:
-        """Send a failed message again with the same `client_msg_id` (never a duplicate)."""
+        """Send a failed message again with the same `client_msg_id` (never a duplicate); one
+        whose upload was refused goes up again first."""
         realtime = self._session.realtime
         assert realtime is not None
         tl = self._session.timeline(chat_id)
@@ -134,6 +177,10 @@ class Outbox:
         if entry is None or entry.seq is not None:
             return
         tl.set_state(client_msg_id, SendState.PENDING)
+        refused, found, rest = self._refused_upload(client_msg_id), self._journal(), self.rest
+        if refused is not None and found is not None and rest is not None:
+            await file_sends.finish(*found, rest, self._send_resumed, self._show_refused, refused)
+            return
         ids = tuple(str(f["id"]) for f in entry.attachments)
         await realtime.send_message(chat_id, client_msg_id, entry.text, ids, entry.reply_to_seq)
 

@@ -7,7 +7,9 @@ with every upload from where the server says it stands, and sends the message un
 `client_msg_id`, so the server never stores it twice. One SQLite file per profile, beside the
 cache; entries belong to one account on one server (`owner`). Signing out wipes the file (its
 rows name local paths and message texts), and a sign-in drops every other account's rows, so
-one user never goes on with another's uploads on a shared profile.
+one user never goes on with another's uploads on a shared profile. A message whose upload the
+server refused (or whose file is gone) stays here with the reason, shown as failed at every start
+until the user retries it: its text is never lost.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class PendingMessage:
     text: str
     files: list[PendingFile] = field(default_factory=list)
     reply_to_seq: int | None = None  # the message it answers, so a resumed send still quotes it
+    error: str = ""  # why the last try was refused; set, it waits for the user's Retry
 
 
 class UploadJournal:
@@ -63,6 +66,10 @@ class UploadJournal:
 
     def uploaded(self, owner: str, client_msg_id: str, index: int, record: JSON) -> None:
         self._change(owner, client_msg_id, index, record=record)
+
+    def refused(self, owner: str, message: PendingMessage, error: str) -> None:
+        message.error = error
+        self._write(owner, message)
 
     def remove(self, client_msg_id: str) -> None:
         with contextlib.closing(self._connect()) as db, db:
@@ -104,6 +111,7 @@ class UploadJournal:
                 {"path": f.path, "upload_id": f.upload_id, "record": f.record} for f in m.files
             ],
             "reply_to_seq": m.reply_to_seq,
+            "error": m.error,
         }
         with contextlib.closing(self._connect()) as db, db:
             db.execute(
@@ -121,5 +129,10 @@ def _message(client_msg_id: str, body: dict[str, Any]) -> PendingMessage:
     reply = body.get("reply_to_seq")
     reply_to_seq = reply if isinstance(reply, int) and not isinstance(reply, bool) else None
     return PendingMessage(
-        client_msg_id, str(body["chat_id"]), str(body["text"]), files, reply_to_seq
+        client_msg_id,
+        str(body["chat_id"]),
+        str(body["text"]),
+        files,
+        reply_to_seq,
+        str(body.get("error") or ""),
     )

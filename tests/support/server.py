@@ -92,6 +92,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    cwd: Path | None = None  # the checkout whose backend runs (a bench's "before"); this one
 
     @property
     def url(self) -> str:
@@ -125,7 +126,7 @@ class ServerProcess:
                 "--data-dir",
                 str(self.data_dir),
             ],
-            cwd=REPO,
+            cwd=self.cwd or REPO,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

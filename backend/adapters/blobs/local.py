@@ -35,7 +35,9 @@ class LocalBlobStore:
         check_key(key)
         return self._root / key[:2] / key
 
-    async def put(self, key: str, source: Path, size: int, content_type: str) -> None:
+    async def put(
+        self, key: str, source: Path, size: int, content_type: str, sha256: str | None = None
+    ) -> None:
         await asyncio.to_thread(self._put, self._path(key), source)
 
     def _put(self, target: Path, source: Path) -> None:
@@ -92,7 +94,14 @@ class LocalBlobStore:
         return ""
 
     async def put_part(
-        self, key: str, handle: str, number: int, offset: int, source: Path, size: int
+        self,
+        key: str,
+        handle: str,
+        number: int,
+        offset: int,
+        source: Path,
+        size: int,
+        sha256: str | None = None,
     ) -> str:
         await asyncio.to_thread(_write_at, self._growing(key), offset, source)
         return ""

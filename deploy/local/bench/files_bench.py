@@ -4,11 +4,13 @@ Starts a `parley-server` whose blob store is the local versitygw (embedded SQLit
 a SIZE MiB upload and download through the API, the same through miniopy-async straight to S3, and
 the server's peak RSS above its baseline during 1 and N concurrent uploads (plain, then resumable:
 8 MiB chunks that become S3 multipart parts), the p50/p99 of message delivery to another socket at
-idle and while the N uploads run, and the time to inspect and thumbnail a 24 MP JPEG (in process,
+idle and while the N uploads run (their clients in a child process, so the probe's loop is not
+theirs), and the time to inspect and thumbnail a 24 MP JPEG (in process,
 the server's own `VipsInspector`). Prints one JSON line.
 
     deploy/local/engines/versitygw.sh start
     .venv/bin/python deploy/local/bench/files_bench.py --size 100 --concurrent 10
+    .venv/bin/python deploy/local/bench/files_bench.py --server-dir /work/main  # the "before"
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import secrets
 import shutil
@@ -42,11 +45,22 @@ from tests.support.server import ServerProcess
 MiB = 1024 * 1024
 
 
+def _loop_cpu(proc: psutil.Process) -> float:
+    """CPU seconds of the server's main thread (its event loop): what other sockets wait on."""
+    main = next(t for t in proc.threads() if t.id == proc.pid)
+    return float(main.user_time + main.system_time)
+
+
 class Peak:
+    """The peak RSS above baseline while it is open, and the CPU seconds the server's event
+    loop and the whole process spent meanwhile (a figure the machine's load disturbs less
+    than the delivery times, which wait for a core)."""
+
     def __init__(self, pid: int) -> None:
         self.proc = psutil.Process(pid)
         self.base = self.proc.memory_info().rss
         self.peak = self.base
+        self.loop_s = self.cpu_s = 0.0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -55,12 +69,15 @@ class Peak:
             self.peak = max(self.peak, self.proc.memory_info().rss)
 
     def __enter__(self) -> Peak:
+        self._loop0, self._cpu0 = _loop_cpu(self.proc), sum(self.proc.cpu_times()[:2])
         self._t.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._t.join()
+        self.loop_s = round(_loop_cpu(self.proc) - self._loop0, 2)
+        self.cpu_s = round(sum(self.proc.cpu_times()[:2]) - self._cpu0, 2)
 
     @property
     def above_mib(self) -> float:
@@ -157,22 +174,45 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-async def under_load(api: Api, srv: ServerProcess, uploads: list[Any]) -> tuple[float, list[float]]:
-    """Run the uploads with a delivery probe beside them; the peak RSS and the probe's times."""
+def _uploads_in_child(url: str, token: str, chat: str, path: Path, n: int, chunked: bool) -> None:
+    """The uploads' own clients, in a process of their own: on the probe's event loop their
+    CPU (httpx pushing 10 × 100 MB) would count in the delivery times as the server's."""
+
+    async def go() -> None:
+        api = Api(url)
+        try:
+            one = resumable_round if chunked else api_round
+            await asyncio.gather(*(one(api, token, chat, path) for _ in range(n)))
+        finally:
+            await api.close()
+
+    asyncio.run(go())
+
+
+async def under_load(
+    api: Api, srv: ServerProcess, token: str, chat: str, path: Path, n: int, chunked: bool
+) -> tuple[Peak, list[float]]:
+    """Run `n` uploads (in a child process) with a delivery probe beside them; the peak RSS
+    and CPU, and the probe's times."""
     a, b = await api.user(), await api.user()
-    chat = await api.group(a, b)
+    probe_chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
     done = asyncio.Event()
     assert srv.proc is not None
+    child = multiprocessing.get_context("spawn").Process(
+        target=_uploads_in_child, args=(srv.url, token, chat, path, n, chunked)
+    )
     try:
-        probe = asyncio.create_task(delivery(api, srv, a, chat, sock, done))
+        probe = asyncio.create_task(delivery(api, srv, a, probe_chat, sock, done))
         with Peak(srv.proc.pid) as peak:
-            await asyncio.gather(*uploads)
+            child.start()
+            await asyncio.to_thread(child.join)
             done.set()
             took = await probe
     finally:
         await sock.close()
-    return peak.above_mib, took
+    assert child.exitcode == 0, f"the uploads failed (exit code {child.exitcode})"
+    return peak, took
 
 
 async def idle_delivery(api: Api, srv: ServerProcess) -> list[float]:
@@ -234,7 +274,8 @@ async def raw_round(env: dict[str, str], path: Path) -> tuple[float, float]:
     return up, down
 
 
-async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
+async def main(size_mib: int, concurrent: int, server_dir: Path | None) -> dict[str, Any]:
+    load_start = os.getloadavg()
     env = s3_env(f"bench-{secrets.token_hex(4)}")
     work = Path(tempfile.mkdtemp(prefix="parley-files-bench-"))
     path = work / "blob.bin"
@@ -252,6 +293,7 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
             "PARLEY_JWT_SECRET": secrets.token_hex(32),
             "PARLEY_JWT_KID": "bench",
         },
+        cwd=server_dir,
     ).start()
     try:
         api = Api(srv.url)
@@ -263,11 +305,9 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         raw_up, raw_down = await raw_round(env, path)
         idle = await idle_delivery(api, srv)
         token = user.access_token
-        many, during = await under_load(
-            api, srv, [api_round(api, token, chat, path) for _ in range(concurrent)]
-        )
+        many, during = await under_load(api, srv, token, chat, path, concurrent, False)
         many_resumable, during_resumable = await under_load(
-            api, srv, [resumable_round(api, token, chat, path) for _ in range(concurrent)]
+            api, srv, token, chat, path, concurrent, True
         )
         await api.close()
         thumb_ms, jpeg_bytes = await thumbnail_ms(work)
@@ -285,8 +325,11 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         "upload_ratio": round(raw_up / api_up, 2),
         "download_ratio": round(raw_down / api_down, 2),
         "rss_above_baseline_mib_1": one.above_mib,
-        f"rss_above_baseline_mib_{concurrent}": many,
-        f"rss_above_baseline_mib_{concurrent}_resumable": many_resumable,
+        f"rss_above_baseline_mib_{concurrent}": many.above_mib,
+        f"rss_above_baseline_mib_{concurrent}_resumable": many_resumable.above_mib,
+        # CPU seconds of the event loop / of the whole server during the N uploads
+        f"loop_cpu_s_{concurrent}_uploads": (many.loop_s, many.cpu_s),
+        f"loop_cpu_s_{concurrent}_resumable": (many_resumable.loop_s, many_resumable.cpu_s),
         "delivery_ms_idle_p50_p99": (pct(idle, 0.5), pct(idle, 0.99)),
         f"delivery_ms_{concurrent}_uploads_p50_p99": (pct(during, 0.5), pct(during, 0.99)),
         f"delivery_ms_{concurrent}_resumable_p50_p99": (
@@ -296,6 +339,7 @@ async def main(size_mib: int, concurrent: int) -> dict[str, Any]:
         "delivery_samples": (len(idle), len(during), len(during_resumable)),
         "thumbnail_24mp_jpeg_ms": thumb_ms,
         "jpeg_24mp_bytes": jpeg_bytes,
+        "load_avg_start": load_start,
         "load_avg": os.getloadavg(),
     }
 
@@ -304,5 +348,11 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--size", type=int, default=100, help="MiB per file")
     p.add_argument("--concurrent", type=int, default=10)
+    p.add_argument(
+        "--server-dir",
+        type=Path,
+        default=None,
+        help="run the server from this checkout (e.g. main, for a before/after pair)",
+    )
     a = p.parse_args()
-    print(json.dumps(asyncio.run(main(a.size, a.concurrent))))
+    print(json.dumps(asyncio.run(main(a.size, a.concurrent, a.server_dir))))

@@ -9,6 +9,8 @@
 # "${PARLEY_ENGINES_DIR:-<repo>/.engines}/versitygw/"; the variables tests need go to
 # "${PARLEY_ENGINES_DIR}/versitygw.env". The port and the generated root keys are kept in the state,
 # so a restart comes back on the same port with the same keys. Tests make a bucket of their own.
+# `--keep-alive`: without it versitygw answers every request with `Connection: close`, so each
+# S3 part paid a new TCP connection (real S3 and MinIO keep connections open).
 set -euo pipefail
 
 NAME=versitygw
@@ -71,7 +73,7 @@ start() {
     fi
     port_busy "$PORT" && die "port $PORT is taken by another process; remove $STATE to pick a new one"
     ROOT_ACCESS_KEY="$ACCESS_KEY" ROOT_SECRET_KEY="$SECRET_KEY" \
-        setsid "$BIN" --port "127.0.0.1:$PORT" --quiet posix "$DIR/data" \
+        setsid "$BIN" --port "127.0.0.1:$PORT" --quiet --keep-alive posix "$DIR/data" \
         </dev/null >>"$DIR/versitygw.log" 2>&1 9>&- &
     echo $! >"$PIDFILE"
     wait_until "not ready after ${TIMEOUT}s; see $DIR/versitygw.log" ready

@@ -18,7 +18,7 @@ import pytest
 
 from backend.adapters.blobs.local import LocalBlobStore
 from backend.adapters.blobs.s3 import PART_SIZE, S3BlobStore
-from backend.domain.errors import InvalidInput, NotFound
+from backend.domain.errors import InvalidInput, NotFound, Unavailable
 from backend.domain.ports import MIN_PART_BYTES
 from tests.support.engines import drop_bucket, s3_env, unique
 
@@ -68,6 +68,38 @@ async def test_put_then_read_gives_the_same_bytes(
     assert await store.size(key) == size
     got = await read_all(store, key)
     assert hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+async def test_a_put_given_the_files_hash_stores_it(store: AnyStore, tmp_path: Path) -> None:
+    data = os.urandom(300_000)
+    key = secrets.token_hex(16)
+    sha = hashlib.sha256(data).hexdigest()
+    await store.put(key, spooled(tmp_path, data), len(data), "application/octet-stream", sha)
+    assert await read_all(store, key) == data
+
+
+@pytest.mark.engines
+async def test_s3_refuses_bytes_that_do_not_match_the_hash_given(tmp_path: Path) -> None:
+    """The hash passed in is signed: S3 checks the body against it, so a spool that changed
+    after hashing is never stored."""
+    env = s3_env(unique("blob"))
+    s = S3BlobStore(
+        env["PARLEY_S3_ENDPOINT"],
+        env["PARLEY_S3_ACCESS_KEY"],
+        env["PARLEY_S3_SECRET_KEY"],
+        env["PARLEY_S3_BUCKET"],
+        env["PARLEY_S3_REGION"],
+    )
+    await s.start()
+    try:
+        key = secrets.token_hex(16)
+        wrong = hashlib.sha256(b"other bytes").hexdigest()
+        with pytest.raises(Unavailable):
+            await s.put(key, spooled(tmp_path, b"x" * 1000), 1000, "text/plain", wrong)
+        assert await s.size(key) is None
+    finally:
+        await s.close()
+        await drop_bucket(env)
 
 
 async def test_ranges_read_exactly_the_bytes_asked_for(store: AnyStore, tmp_path: Path) -> None:

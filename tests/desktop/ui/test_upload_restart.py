@@ -1,6 +1,7 @@
 """Quitting mid-upload loses nothing: the next start goes on with the upload from where the
 server says it stands and sends the message under the same client_msg_id (real app, real server,
-the local store and real S3)."""
+the local store and real S3). A file gone from disk by the next start shows its message failed,
+text kept, until Retry sends it (screenshots tests/artifacts/upload_refused_{en,ru}_{look}.png)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,24 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
+from desktop.core import errors
 from desktop.core.session import FileStore
+from desktop.core.timeline import Entry, SendState
 from desktop.core.upload_journal import UploadJournal
+from desktop.ui import i18n, theme
 from desktop.ui.app import DesktopApp, build
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import click, create_group, find, sign_up, type_into
+from tests.desktop.ui.helpers import (
+    click,
+    create_group,
+    entries,
+    find,
+    screenshot,
+    sign_up,
+    type_into,
+)
 from tests.desktop.ui.test_attachments import files_server  # noqa: F401  # the fixture
+from tests.desktop.ui.test_conversation_ru import russian  # noqa: F401  # the fixture
 from tests.support.client import Api
 from tests.support.files import fetch
 from tests.support.server import ServerProcess
@@ -35,20 +48,10 @@ def test_an_upload_cut_by_quitting_goes_on_at_the_next_start(
     files_server: ServerProcess,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    api = Api(files_server.url)
-    bob = run(api.user())
-    alice = make_app(files_server.url)
-    sign_up(qtbot, alice, files_server.url, unique("alice"))
-    chat_id = create_group(qtbot, alice, "Big file", bob.username)
-    big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(48 * MiB))
-
+    api, bob, alice, chat_id, big = begin_big_send(
+        qtbot, run, make_app, files_server, tmp_path, "Big file", "the big one"
+    )
     tray = alice.window.pane.attachments
-    tray.add_paths([big])
-    composer = find(alice.window, QPlainTextEdit, "Message")
-    type_into(qtbot, composer, "the big one")
-    composer.setFocus()
-    qtbot.keyClick(composer, Qt.Key.Key_Return)
     assert alice.messenger.rest is not None and alice.messenger.me is not None
     owner = f"{alice.messenger.rest.server_url}|{alice.messenger.me.id}"
     config = alice.messenger.sessions.config_dir
@@ -87,19 +90,10 @@ def test_signing_out_mid_upload_leaves_nothing_for_the_next_account(
     files_server: ServerProcess,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    api = Api(files_server.url)
-    bob = run(api.user())
-    alice = make_app(files_server.url)
-    sign_up(qtbot, alice, files_server.url, unique("alice"))
-    chat_id = create_group(qtbot, alice, "Signing out", bob.username)
-    big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(48 * MiB))
+    api, bob, alice, chat_id, _ = begin_big_send(
+        qtbot, run, make_app, files_server, tmp_path, "Signing out", "not after all"
+    )
     tray = alice.window.pane.attachments
-    tray.add_paths([big])
-    composer = find(alice.window, QPlainTextEdit, "Message")
-    type_into(qtbot, composer, "not after all")
-    composer.setFocus()
-    qtbot.keyClick(composer, Qt.Key.Key_Return)
     config = alice.messenger.sessions.config_dir
     qtbot.waitUntil(lambda: tray.tiles and tray.tiles[0].progress.value() >= 400, timeout=60_000)
     assert (config / "uploads.sqlite3").exists()
@@ -115,6 +109,97 @@ def test_signing_out_mid_upload_leaves_nothing_for_the_next_account(
     assert tray.tiles == [] and not tray.isVisible()
     assert messages(run, api, bob, chat_id) == []
     run(api.close())
+
+
+@pytest.fixture(scope="module")
+def plain_server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    return server_factory("embedded")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_file_gone_by_the_next_start_shows_its_message_failed_until_retried(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[[str], DesktopApp],
+    plain_server: ServerProcess,
+    tmp_path: Path,
+    artifacts: Path,
+    request: pytest.FixtureRequest,
+    language: str,
+) -> None:
+    if language == "ru":
+        request.getfixturevalue("russian")  # the first app's profile speaks Russian
+    api = Api(plain_server.url)
+    bob = run(api.user())
+    alice = make_app(plain_server.url)
+    sign_up(qtbot, alice, plain_server.url, unique("alice"))
+    chat_id = create_group(qtbot, alice, "Gone file", bob.username)
+    gone = tmp_path / "notes.pdf"
+    data = os.urandom(MiB)
+    gone.write_bytes(data)
+    pending = alice.messenger.outbox.begin_files(chat_id, "the words stay", [gone])
+    assert pending is not None
+    config = alice.messenger.sessions.config_dir
+    run(alice.close())  # quit before a byte went up
+    gone.unlink()
+
+    again = build(plain_server.url, config, secrets=FileStore(config / "credentials.json"))
+    qtbot.addWidget(again.window)
+    again.window.show()
+    run(again.start())
+    banner = again.window.error_banner
+    said = i18n.tr_error(errors.FILE_GONE.replace("%1", "notes.pdf"))
+    assert ("notes.pdf" in said) and (language == "en") == said.startswith("The file")
+    qtbot.waitUntil(lambda: banner.isVisible() and banner.label.text() == said, timeout=60_000)
+    qtbot.waitUntil(lambda: again.window.select_chat(chat_id), timeout=10_000)
+
+    def row() -> Entry | None:
+        return next((e for e in entries(again) if e.client_msg_id == pending.client_msg_id), None)
+
+    qtbot.waitUntil(lambda: (e := row()) is not None and e.state is SendState.FAILED)
+    for look in ("light", "dark"):
+        theme.apply(look)
+        again.window.repaint()
+        screenshot(again, artifacts / f"upload_refused_{language}_{look}.png")
+    theme.apply("light")
+    assert messages(run, api, bob, chat_id) == []
+
+    gone.write_bytes(data)  # put back; Retry (a click on the failed row) sends it
+    run(again.messenger.outbox.retry(chat_id, pending.client_msg_id))
+    qtbot.waitUntil(lambda: messages(run, api, bob, chat_id) != [], timeout=60_000)
+    (m,) = messages(run, api, bob, chat_id)
+    assert (m["text"], m["client_msg_id"]) == ("the words stay", pending.client_msg_id)
+    (f,) = m["attachments"]
+    assert f["sha256"] == hashlib.sha256(data).hexdigest()
+    qtbot.waitUntil(lambda: (e := row()) is not None and e.state is SendState.SENT)
+    run(again.close())
+    run(api.close())
+
+
+def begin_big_send(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[[str], DesktopApp],
+    server: ServerProcess,
+    tmp_path: Path,
+    title: str,
+    text: str,
+) -> tuple[Api, Any, DesktopApp, str, Path]:
+    """Alice drops a 48 MiB file into a new group with Bob and presses Return: the upload is
+    under way when this returns (api, bob, alice's app, the chat, the file)."""
+    api = Api(server.url)
+    bob = run(api.user())
+    alice = make_app(server.url)
+    sign_up(qtbot, alice, server.url, unique("alice"))
+    chat_id = create_group(qtbot, alice, title, bob.username)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(48 * MiB))
+    alice.window.pane.attachments.add_paths([big])
+    composer = find(alice.window, QPlainTextEdit, "Message")
+    type_into(qtbot, composer, text)
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    return api, bob, alice, chat_id, big
 
 
 def messages(run: Callable[..., Any], api: Api, user: Any, chat_id: str) -> list[dict[str, Any]]:
