@@ -199,4 +199,6 @@ async def _read(path: Path, size: int, on_progress: Progress | None) -> AsyncIte
                 on_progress(done, size)
             yield chunk
     finally:
-        await asyncio.to_thread(f.close)
+        # Not awaited: a refused upload leaves this generator to be finalised, maybe after the
+        # loop has gone, and closing a read-only file does not block.
+        f.close()

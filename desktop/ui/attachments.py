@@ -182,14 +182,16 @@ class AttachmentTray(QWidget):
         for tile in list(self.tiles):
             self._remove(tile)
 
-    async def send(self, chat_id: str, text: str, reply_to_seq: int | None = None) -> None:
+    async def send(self, chat_id: str, text: str, reply_to_seq: int | None = None) -> bool:
         """Upload every file (one at a time, with progress), then send the message. Until it
-        is sent it is remembered on disk: quitting mid-upload goes on at the next start."""
+        is sent it is remembered on disk: quitting mid-upload goes on at the next start.
+        False when it did not go (a refusal, or a file removed mid-upload): the files stay in
+        the tray and the caller gives the words back to the composer."""
         rest = self._messenger.rest
         paths = [t.path for t in self.tiles]
         pending = self._messenger.begin_files(chat_id, text, paths, reply_to_seq)
         if rest is None or pending is None:
-            return
+            return False
         transfers = FileTransfers(rest)
         tiles = list(self.tiles)
         for tile in tiles:
@@ -208,7 +210,7 @@ class AttachmentTray(QWidget):
         except asyncio.CancelledError:
             if any(t.removing for t in tiles):
                 pending.done()
-                return  # the user removed a file mid-upload: the rest stays for another try
+                return False  # the user removed a file mid-upload: the rest stays for another try
             raise  # the app is quitting: the next start goes on with it
         except Exception as exc:
             pending.done()
@@ -217,10 +219,13 @@ class AttachmentTray(QWidget):
             )
             for tile in tiles:
                 tile.remove.setText(self.tr("Remove"))
-            return
+                if tile.uploaded is None:  # not on the server: no bar stuck half-way
+                    tile.progress.hide()
+            return False
         self.clear()
         await self._messenger.send(chat_id, text, tuple(files), pending.client_msg_id, reply_to_seq)
         pending.done()
+        return True
 
 
 class _Drops(QObject):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -312,9 +313,18 @@ class ChatPane(QWidget):
         self.view.scrollToBottom()
         self._stick_to_bottom = True
         if files:
-            self._run(self.attachments.send(self.chat_id, text, self.reply_to()))
+            self._run(self._send_with_files(self.chat_id, text, self.reply_to()))
             return
         self._run(self._outbox.send(self.chat_id, text, reply_to_seq=self.reply_to()))
+
+    async def _send_with_files(self, chat_id: str, text: str, reply_to_seq: int | None) -> None:
+        """The composer was cleared on Send; an upload that did not go gives the words back
+        (unless the user has since moved to another chat or typed something new)."""
+        sent = await self.attachments.send(chat_id, text, reply_to_seq)
+        if sent or not shiboken6.isValid(self.composer):  # sent, or the window has closed
+            return
+        if chat_id == self.chat_id and not self.composer.toPlainText():
+            self.composer.setPlainText(text)
 
     def _typed(self) -> None:
         if self.chat_id is not None and self.editing is None and self.composer.toPlainText():

@@ -67,12 +67,13 @@ async def upload(request: Request) -> HTTPResponse:
     if not 1 <= len(chat_id) <= 64:
         raise InvalidInput("chat_id is required.", code="bad_query")
     files = _files(request)
-    await files.check_upload(uid, chat_id, _declared_length(request))
     # Sanic lifts its body limit for this streaming route, and it stays lifted: the spool
     # enforces the upload limit as the bytes arrive, and the request deadline (api/guard.py),
     # which exempts a body without a limit, would otherwise cut a file that takes more than
-    # `request_deadline_s` to arrive (100 MB over a slow link).
+    # `request_deadline_s` to arrive (100 MB over a slow link). A declared length over the
+    # limit or the quota is refused before a byte is kept, and drained like one found late.
     try:
+        await files.check_upload(uid, chat_id, _declared_length(request))
         stored = await files.upload(uid, chat_id, name, _body(request))
     except PayloadTooLarge:
         await _discard(request)

@@ -200,3 +200,39 @@ def test_removing_a_file_mid_upload_cancels_it_and_leaves_nothing(
         lambda: (sorted(blobs.rglob("*")) if blobs.exists() else []) == before, timeout=30_000
     )
     assert not [e for e in entries(alice) if e.chat_id == chat_id]  # no message went out
+
+
+def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
+    qtbot: Any,
+    make_app: Callable[[str], DesktopApp],
+    server_factory: Callable[..., ServerProcess],
+    tmp_path: Path,
+    artifacts: Path,
+) -> None:
+    """The server's size limit refuses the file (413): nothing is sent, the tray still holds
+    the file, and the text the composer cleared on Send is back in it for another try."""
+    srv = server_factory("embedded", {"PARLEY_MAX_UPLOAD_BYTES": str(1024 * 1024)})
+    alice = make_app(srv.url)
+    sign_up(qtbot, alice, srv.url, unique("alice"))
+    chat_id = create_group(qtbot, alice, "Too big")
+    big = tmp_path / "scan.bin"
+    big.write_bytes(os.urandom(2 * 1024 * 1024))
+
+    composer = find(alice.window, QPlainTextEdit, "Message")
+    drop_files(composer.viewport(), [big])
+    tray = alice.window.pane.attachments
+    qtbot.waitUntil(lambda: len(tray.tiles) == 1, timeout=5_000)
+    type_into(qtbot, composer, "the signed contract")
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    banner = alice.window.error_banner
+    qtbot.waitUntil(lambda: "Upload failed" in banner.text(), timeout=20_000)
+    assert "too large" in banner.text()  # the server's 413 reached the app, not a reset
+    qtbot.waitUntil(lambda: composer.toPlainText() == "the signed contract", timeout=5_000)
+    assert [t.path for t in tray.tiles] == [big]
+    assert not tray.tiles[0].progress.isVisible()
+    assert not [e for e in entries(alice) if e.chat_id == chat_id]  # no message went out
+    for look in ("light", "dark"):
+        theme.apply(look)
+        screenshot(alice, artifacts / f"attachments-refused-{look}.png")
+    theme.apply("light")
