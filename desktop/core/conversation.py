@@ -39,12 +39,14 @@ class Conversation:
         self._presence = presence
         self.receipts = ReadReceipts()
         self._members: dict[str, list[str]] = {}
+        self._asked: dict[str, int] = {}  # chat id -> how many listings were asked for
         self.watchers: list[Callable[[str], None]] = []  # told the chat id that changed
 
     def clear(self) -> None:
         """Signed out: the next account learns its own chats' members and markers."""
         self.receipts = ReadReceipts()
         self._members.clear()
+        self._asked.clear()
 
     def _changed(self, chat_id: str) -> None:
         for watch in list(self.watchers):
@@ -55,11 +57,14 @@ class Conversation:
         rest = self._rest()
         if rest is None:
             return
+        asked = self._asked[chat_id] = self._asked.get(chat_id, 0) + 1
         try:
             rows = await rest.members(chat_id)
         except ClientError as exc:
             log.info("members of a chat unavailable: %s", type(exc).__name__)
             return
+        if asked != self._asked.get(chat_id):
+            return  # a later listing was asked for (someone joined): its answer is the newer
         ids: list[str] = []
         markers: list[tuple[str, int]] = []
         for row in rows:
@@ -124,16 +129,17 @@ class Conversation:
             self._changed(chat_id)
 
     def on_member_added(self, chat_id: str, user_id: str) -> bool:
-        """Someone joined a chat whose listing we hold; True when it must be read again (the
-        newcomer is not known by name yet)."""
+        """Someone joined a chat whose listing we hold: counted at once; True, the listing is
+        read again, since only it says whether the newcomer is online (a member who was already
+        connected sends no presence frame on joining) and how far they have read."""
         ids = self._members.get(chat_id)
-        if ids is None or user_id in ids:
-            return False  # never opened: its listing is read when it is
-        if self._users.get(user_id) is None:
-            return True
+        if ids is None:  # never listed; a listing on its way may predate the join: ask again
+            return chat_id in self._asked
+        if user_id in ids:
+            return False
         ids.append(user_id)
         self._changed(chat_id)
-        return False
+        return True
 
     def on_member_removed(self, chat_id: str, user_id: str) -> None:
         self.receipts.forget_member(chat_id, user_id)
