@@ -80,7 +80,12 @@ class Timelines:
         return tl
 
     async def open_chat(self, chat_id: str) -> Timeline:
-        """Make a chat current; loads its latest page the first time."""
+        """Make a chat current; loads its latest page the first time.
+
+        The members' names come with the conversation's listing, which the pane asks for on
+        every opening (it carries presence and read markers too): fetching them here as well
+        was a second `GET /members` per first opening.
+        """
         self.current_chat = chat_id
         tl = self.timeline(chat_id)
         if not tl.loaded:
@@ -88,7 +93,6 @@ class Timelines:
             assert rest is not None
             messages, has_more = await rest.history(chat_id)
             tl.replace(messages, has_more)
-            self._tasks.spawn(self.users.fetch_members(rest, chat_id), "members")
         self.maybe_mark_read(chat_id)
         return tl
 

@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -26,26 +27,35 @@ KINDS = ["local", pytest.param("s3", marks=pytest.mark.engines)]
 AnyStore = LocalBlobStore | S3BlobStore
 
 
+@asynccontextmanager
+async def s3_store() -> AsyncIterator[S3BlobStore]:
+    """A started store on a bucket of its own, dropped afterwards."""
+    env = s3_env(unique("blob"))
+    s = S3BlobStore(
+        env["PARLEY_S3_ENDPOINT"],
+        env["PARLEY_S3_ACCESS_KEY"],
+        env["PARLEY_S3_SECRET_KEY"],
+        env["PARLEY_S3_BUCKET"],
+        env["PARLEY_S3_REGION"],
+    )
+    await s.start()
+    try:
+        yield s
+    finally:
+        await s.close()
+        await drop_bucket(env)
+
+
 @pytest.fixture(params=KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AnyStore]:
-    s: AnyStore
-    env: dict[str, str] = {}
-    if request.param == "local":
-        s = LocalBlobStore(tmp_path / "blobs")
-    else:
-        env = s3_env(unique("blob"))
-        s = S3BlobStore(
-            env["PARLEY_S3_ENDPOINT"],
-            env["PARLEY_S3_ACCESS_KEY"],
-            env["PARLEY_S3_SECRET_KEY"],
-            env["PARLEY_S3_BUCKET"],
-            env["PARLEY_S3_REGION"],
-        )
-    await s.start()
-    yield s
-    await s.close()
-    if env:
-        await drop_bucket(env)
+    if request.param == "s3":
+        async with s3_store() as s3:
+            yield s3
+        return
+    local = LocalBlobStore(tmp_path / "blobs")
+    await local.start()
+    yield local
+    await local.close()
 
 
 def spooled(tmp_path: Path, data: bytes) -> Path:
@@ -82,24 +92,12 @@ async def test_a_put_given_the_files_hash_stores_it(store: AnyStore, tmp_path: P
 async def test_s3_refuses_bytes_that_do_not_match_the_hash_given(tmp_path: Path) -> None:
     """The hash passed in is signed: S3 checks the body against it, so a spool that changed
     after hashing is never stored."""
-    env = s3_env(unique("blob"))
-    s = S3BlobStore(
-        env["PARLEY_S3_ENDPOINT"],
-        env["PARLEY_S3_ACCESS_KEY"],
-        env["PARLEY_S3_SECRET_KEY"],
-        env["PARLEY_S3_BUCKET"],
-        env["PARLEY_S3_REGION"],
-    )
-    await s.start()
-    try:
+    async with s3_store() as s:
         key = secrets.token_hex(16)
         wrong = hashlib.sha256(b"other bytes").hexdigest()
         with pytest.raises(Unavailable):
             await s.put(key, spooled(tmp_path, b"x" * 1000), 1000, "text/plain", wrong)
         assert await s.size(key) is None
-    finally:
-        await s.close()
-        await drop_bucket(env)
 
 
 async def test_ranges_read_exactly_the_bytes_asked_for(store: AnyStore, tmp_path: Path) -> None:
