@@ -457,7 +457,8 @@ class ElasticMessageStore:
             async for hits in self._scan(old, batch):
                 ops: list[dict[str, Any]] = []
                 for h in hits:
-                    ops.append({"index": {"_index": new, "_id": h["_id"], **_kept_version(h)}})
+                    version = {"version": _kept_version(h), "version_type": "external_gte"}
+                    ops.append({"index": {"_index": new, "_id": h["_id"], **version}})
                     ops.append(with_search_fields(h["_source"]))
                 resp = await self._es.bulk(operations=ops, refresh=False)
                 for h, item in zip(hits, resp["items"], strict=True):
@@ -542,7 +543,7 @@ class ElasticMessageStore:
                     continue
                 # Only over an older version: a live write that reached the new index after the
                 # switch and is newer than the frozen old copy is kept (a conflict below).
-                version = {"version": h["_version"], "version_type": "external"}
+                version = {"version": _kept_version(h), "version_type": "external"}
                 ops.append({"index": {"_index": new, "_id": h["_id"], **version}})
                 ops.append(with_search_fields(h["_source"]))
             if not ops:
@@ -567,9 +568,16 @@ class ElasticMessageStore:
         await self._es.indices.delete(index=old)
 
 
-def _kept_version(hit: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy keeps the document's `_version`, so later out-of-order writes still compare."""
-    return {"version": hit["_version"], "version_type": "external_gte"}
+def _kept_version(hit: Mapping[str, Any]) -> int:
+    """A copy keeps the document's `_version`, so later out-of-order writes still compare.
+
+    A tombstone from before `DELETED_VERSIONS` (an index written by an older release) is lifted
+    above every edit on the way: after `parley-server reindex` no late edit can bring it back.
+    """
+    version = int(hit["_version"])
+    if hit["_source"].get("deleted") and version < DELETED_VERSIONS:
+        version += DELETED_VERSIONS
+    return version
 
 
 async def run_reindex(url: str, prefix: str) -> dict[str, int]:

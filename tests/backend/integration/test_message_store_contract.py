@@ -403,6 +403,37 @@ async def test_an_interrupted_reindex_is_finished_by_the_next(
     assert state == {"count": len(PAGED), "indices": [f"{es_store.alias}-3"]}
 
 
+@pytest.mark.engines
+async def test_a_reindex_lifts_the_tombstones_an_older_release_wrote(
+    es_store: ElasticMessageStore,
+) -> None:
+    """Before external versions a deletion was stored under Elasticsearch's own counter (2 after
+    the creation and the deletion), so any later edit outranked it; the reindex an upgrade runs
+    lifts such tombstones above every edit."""
+    c = chat()
+    first = msg(c, 1)
+    created = {
+        "chat_id": c,
+        "seq": 1,
+        "sender_id": first.sender_id,
+        "text": first.text,
+        "created_at": first.created_at.isoformat(),
+        "deleted": False,
+    }
+    es = AsyncElasticsearch(engine("ELASTICSEARCH_URL"))
+    try:
+        await es.index(index=es_store.alias, id=first.id, document=created)
+        deleted = {**created, "text": None, "deleted": True}
+        await es.index(index=es_store.alias, id=first.id, document=deleted, refresh=True)
+    finally:
+        await es.close()
+
+    await es_store.reindex()
+    await es_store.write([edit(first, 9, "back from the dead")])
+
+    assert await read_back(es_store, c, 1) == (True, None)
+
+
 async def _write_retrying(store: Store, m: Message, timeout: float = 120.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
