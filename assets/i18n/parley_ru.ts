@@ -874,7 +874,7 @@
     </message>
     <message>
         <source>failed — click to retry, right-click to discard</source>
-        <translation>не отправлено — нажмите, чтобы повторить; правый клик — отменить отправку</translation>
+        <translation>не отправлено — клик: повторить; правый клик: отменить</translation>
     </message>
     <message>
         <source>sent</source>
@@ -1258,8 +1258,8 @@
         <translation>Убрать</translation>
     </message>
     <message>
-        <source>%1 Retrying…</source>
-        <translation>%1 Пробуем снова…</translation>
+        <source>Waiting for the server, then trying again…</source>
+        <translation>Ждём сервер, потом пробуем снова…</translation>
     </message>
 </context>
 <context>

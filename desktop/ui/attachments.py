@@ -116,10 +116,15 @@ class Tile(QWidget):
         self.progress.setValue(int(1000 * done / total) if total else 1000)
 
     def show_retrying(self, reason: str) -> None:
-        """The server failed this upload: say so while it waits to try again ("" goes on)."""
-        said = tr_error(reason)
-        self.status.setText(self.tr("%1 Retrying…").replace("%1", said) if reason else "")
-        self.status.setVisible(bool(reason))
+        """The server failed this upload (`reason`; "" once it goes on): while it waits to try
+        again the tile says so, with no bar standing at a share the server did not keep."""
+        waiting = bool(reason)
+        self.status.setText(
+            self.tr("Waiting for the server, then trying again…") if waiting else ""
+        )
+        self.status.setVisible(waiting)
+        if waiting:
+            self.progress.hide()
 
     def set_preview(self, image: QImage) -> None:
         if not image.isNull():

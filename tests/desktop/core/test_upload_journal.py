@@ -301,9 +301,7 @@ async def test_a_failing_server_is_waited_for_and_the_message_sent_once(
     srv = server_factory("embedded")
     sc = await scene(srv, tmp_path, MiB)
     cid = await quit_before_upload(sc, "after the outage")
-    blobs = srv.data_dir / "blobs"
-    blobs.rename(srv.data_dir / "blobs.away")
-    blobs.write_bytes(b"")  # the store's folder is a file now: every upload fails with a 500
+    break_blobs(srv)
     before = failures(srv)
     listener = Recorder()
     again = messenger(sc.profile, listener)
@@ -313,13 +311,26 @@ async def test_a_failing_server_is_waited_for_and_the_message_sent_once(
         tl = again.timeline(sc.chat_id)
         assert tl.entry(cid) is None, "nothing shown failed while it only waits"
         assert listener.errors == []
-        blobs.unlink()
-        (srv.data_dir / "blobs.away").rename(blobs)
+        mend_blobs(srv)
         await eventually(lambda: journal(sc.profile).pending(again.outbox.owner) == [], 60, "sent")
         await sent_once(sc, cid, "after the outage", sc.path.read_bytes())
     finally:
         await again.close()
         await sc.api.close()
+
+
+def break_blobs(srv: ServerProcess) -> None:
+    """The store's folder becomes a file: every upload fails with a real 500 until mended."""
+    blobs = srv.data_dir / "blobs"
+    blobs.mkdir(exist_ok=True)
+    blobs.rename(srv.data_dir / "blobs.away")
+    blobs.write_bytes(b"")
+
+
+def mend_blobs(srv: ServerProcess) -> None:
+    blobs = srv.data_dir / "blobs"
+    blobs.unlink()
+    (srv.data_dir / "blobs.away").rename(blobs)
 
 
 def failures(srv: ServerProcess) -> int:
