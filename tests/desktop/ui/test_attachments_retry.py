@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtWidgets import QMenu, QPlainTextEdit
 
 from desktop.core.session import FileStore
 from desktop.core.timeline import Entry, SendState
@@ -25,6 +26,7 @@ from tests.desktop.conftest import unique
 from tests.desktop.core.test_upload_journal import break_blobs, failures, mend_blobs
 from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
 from tests.desktop.ui.test_attachments import drop_files, small_limit  # noqa: F401  # fixture
+from tests.desktop.ui.test_conversation import open_menu
 from tests.desktop.ui.test_conversation_ru import russian  # noqa: F401  # the fixture
 from tests.desktop.ui.test_upload_restart import messages
 from tests.support.client import Api
@@ -155,20 +157,16 @@ def test_a_refused_message_discarded_is_gone_after_a_restart(
     qtbot.waitUntil(
         lambda: (e := row()) is not None and e.state is SendState.FAILED, timeout=30_000
     )
-    pane = again.window.pane
-    index = pane.model.index(entries(again).index(row()))
-    pane.view.scrollTo(index)
-    pane._context_menu(pane.view.visualRect(index).center())
-    menu = pane.menu
-    assert menu is not None
+    failed = row()
+    assert failed is not None
+    shots(again, artifacts, f"discard-failed-{language}")  # the footer says how
+    menu = open_menu(qtbot, again, failed)  # a right-click on the failed message
     said = {a.text(): a for a in menu.actions()}
     discard = said[QCoreApplication.translate("ChatPane", "Discard message")]
     assert QCoreApplication.translate("ChatPane", "Retry sending") in said
     for look in ("light", "dark"):
         theme.apply(look)
-        again.window.repaint()
-        screenshot(again, artifacts / f"discard-failed-{language}-{look}.png")
-        assert menu.grab().save(str(artifacts / f"discard-menu-{language}-{look}.png"))
+        with_menu(again, menu).save(str(artifacts / f"discard-menu-{language}-{look}.png"))
     theme.apply("light")
 
     discard.trigger()
@@ -198,6 +196,15 @@ def restart(
     qtbot.waitUntil(lambda: app.window.select_chat(chat_id), timeout=10_000)
     qtbot.waitUntil(lambda: app.messenger.timeline(chat_id).loaded, timeout=10_000)
     return app
+
+
+def with_menu(app: DesktopApp, menu: QMenu) -> QPixmap:
+    """The window as the user sees it, the open menu (a window of its own) drawn over it."""
+    shot = app.window.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(app.window.mapFromGlobal(menu.pos()), menu.grab())
+    painter.end()
+    return shot
 
 
 def row_in(app: DesktopApp, client_msg_id: str) -> Entry | None:
