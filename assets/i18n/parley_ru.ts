@@ -646,6 +646,14 @@
         <translation>Удалить сообщение</translation>
     </message>
     <message>
+        <source>Retry sending</source>
+        <translation>Отправить ещё раз</translation>
+    </message>
+    <message>
+        <source>Discard message</source>
+        <translation>Отменить отправку</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>Сохранить</translation>
     </message>
@@ -865,8 +873,8 @@
         <translation>отправляется…</translation>
     </message>
     <message>
-        <source>failed — click to retry</source>
-        <translation>не отправлено — нажмите, чтобы повторить</translation>
+        <source>failed — click to retry, right-click to discard</source>
+        <translation>не отправлено — клик: повторить; правый клик: отменить</translation>
     </message>
     <message>
         <source>sent</source>
@@ -1248,6 +1256,10 @@
     <message>
         <source>Remove</source>
         <translation>Убрать</translation>
+    </message>
+    <message>
+        <source>Waiting for the server, then trying again…</source>
+        <translation>Ждём сервер, потом пробуем снова…</translation>
     </message>
 </context>
 <context>

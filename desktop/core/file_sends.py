@@ -5,10 +5,12 @@ upload told where to go on from) and then sends it under its `client_msg_id`. `r
 every start: it finishes what the last run left (desktop/core/upload_journal.py), uploads going
 on from where the server says they stand, and sends each message under its original id.
 
-A server that is away or failing (5xx, 429) is waited for with backoff, as a queued text waits.
-A refusal that trying again would not change (413, 422, a file gone from disk) is shown: the
+A server that is away or failing (5xx, 429, a timeout) is waited for with backoff, as a queued
+text waits: `upload_file` is that one loop, for the tray's sends and the resumed ones alike. A
+refusal that trying again would not change (413, 422, a file gone from disk) is shown: the
 message appears as failed with the reason, and stays in the journal, text and all, until the
-user's Retry sends it (`finish` again) or the next start shows it again.
+user's Retry sends it (`finish` again) or Discard drops it (`discard`); the next start shows it
+again until then.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ import httpx
 
 from desktop.core.backoff import Backoff
 from desktop.core.errors import ApiError, ServerUnreachableError, SessionExpiredError, describe
-from desktop.core.files import FileTransfers
+from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.rest import RestClient
-from desktop.core.resumable import ResumableUpload, Resume
+from desktop.core.resumable import Progress, ResumableUpload, Resume
 from desktop.core.upload_journal import PendingFile, PendingMessage, UploadJournal
 from desktop.core.wire import JSON
 
@@ -36,6 +38,8 @@ ABANDON_TIMEOUT = httpx.Timeout(5.0)  # a sign-out does not wait long for a serv
 Send = Callable[[str, str, tuple[JSON, ...], str, int | None], Awaitable[str]]
 # A message the server refused: shown failed, with the files that did go up and the reason.
 Refused = Callable[[PendingMessage, tuple[JSON, ...], str], None]
+# The server failed and the upload waits to try again (the reason), or goes on ("").
+Waiting = Callable[[str], None]
 RETRY_BASE_S, RETRY_CAP_S = 1.0, 60.0
 
 
@@ -52,6 +56,7 @@ class PendingSend:
         """For file `index`'s upload: its session is remembered once the server opens it."""
 
         def started(upload_id: str) -> None:
+            self.message.files[index].upload_id = upload_id  # a retry goes on with it
             self._journal.started(self._owner, self.client_msg_id, index, upload_id)
 
         return Resume(self.message.files[index].upload_id, started, abandon)
@@ -104,28 +109,53 @@ async def finish(
     """Upload what is left of `message` and send it; False when it was refused (then shown
     failed and kept). Waits out a server that is away or failing; cancel the task to stop."""
     pending = PendingSend(journal, owner, replace(message, error=""))
-    delays = Backoff(base=RETRY_BASE_S, cap=RETRY_CAP_S)
-    while True:
-        try:
-            files = await _upload_all(pending, rest)
-            break
-        except SessionExpiredError:
-            raise  # the app signs out, which wipes the journal
-        except Exception as exc:
-            if not _passing(exc):
-                reason = describe(exc)
-                log.info("an interrupted upload was refused: %s", type(exc).__name__)
-                journal.refused(owner, pending.message, reason)
-                refused(pending.message, _records(pending.message), reason)
-                return False
-            log.info("an interrupted upload waits for the server: %s", type(exc).__name__)
-            await asyncio.sleep(delays.next())
+    try:
+        files = await _upload_all(pending, rest)
+    except SessionExpiredError:
+        raise  # the app signs out, which wipes the journal
+    except Exception as exc:
+        reason = describe(exc)
+        log.info("an interrupted upload was refused: %s", type(exc).__name__)
+        journal.refused(owner, pending.message, reason)
+        refused(pending.message, _records(pending.message), reason)
+        return False
     await send(message.chat_id, message.text, files, message.client_msg_id, message.reply_to_seq)
     pending.done()
     return True
 
 
-def _passing(exc: Exception) -> bool:
+async def upload_file(
+    transfers: FileTransfers,
+    pending: PendingSend,
+    index: int,
+    on_progress: Progress | None = None,
+    abandon: Callable[[], bool] = lambda: False,
+    waiting: Waiting = lambda _reason: None,
+) -> RemoteFile:
+    """Upload file `index` of `pending`, waiting out (1-60 s backoff) a server that is away
+    or failing; a refusal raises. Cancel the task to stop (`abandon`: the user's cancel)."""
+    delays = Backoff(base=RETRY_BASE_S, cap=RETRY_CAP_S)
+    path = Path(pending.message.files[index].path)
+    while True:
+        try:
+            got = await transfers.upload(
+                pending.message.chat_id, path, on_progress, pending.resume(index, abandon)
+            )
+        except SessionExpiredError:
+            raise
+        except Exception as exc:
+            if not passing(exc):
+                raise
+            log.info("an upload waits for the server: %s", type(exc).__name__)
+            waiting(describe(exc))
+            await asyncio.sleep(delays.next())
+            waiting("")
+            continue
+        pending.uploaded(index, got.record())
+        return got
+
+
+def passing(exc: Exception) -> bool:
     """A failure that goes away by itself: the server away, failing or asking us to slow down."""
     if isinstance(exc, ServerUnreachableError | TimeoutError | httpx.TransportError):
         return True
@@ -140,13 +170,25 @@ async def _upload_all(pending: PendingSend, rest: RestClient) -> tuple[JSON, ...
     transfers = FileTransfers(rest)
     for index, f in enumerate(pending.message.files):
         if f.record is None:
-            got = await transfers.upload(
-                pending.message.chat_id,
-                Path(f.path),
-                resume=pending.resume(index, lambda: False),
-            )
-            pending.uploaded(index, got.record())
+            await upload_file(transfers, pending, index)
     return _records(pending.message)
+
+
+async def discard(
+    journal: UploadJournal, owner: str, client_msg_id: str, rest: RestClient | None
+) -> None:
+    """The user dropped a refused message: it leaves the journal (never resumed, never sent)
+    and the server forgets its half-done upload sessions (files already up but never attached
+    are removed by the server after a while)."""
+    found = next((m for m in journal.pending(owner) if m.client_msg_id == client_msg_id), None)
+    journal.remove(client_msg_id)
+    if found is not None:
+        await abandon(rest, found)
+
+
+async def abandon(rest: RestClient | None, message: PendingMessage) -> None:
+    """Drop the server's sessions of `message`'s files still going up (best effort)."""
+    await _abandon(rest, [f.upload_id for f in message.files if f.upload_id and f.record is None])
 
 
 async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) -> None:
@@ -159,6 +201,10 @@ async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) ->
         if f.upload_id and f.record is None
     ]
     journal.clear()
+    await _abandon(rest, sessions)
+
+
+async def _abandon(rest: RestClient | None, sessions: list[str]) -> None:
     if rest is not None and sessions:
         uploads = ResumableUpload(rest, ABANDON_TIMEOUT)
         await asyncio.gather(*(uploads.abandon(s) for s in sessions))

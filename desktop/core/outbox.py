@@ -1,5 +1,5 @@
-"""Writing to chats, without Qt: sending (with uploaded files), retrying, editing, deleting, and
-the typing notice.
+"""Writing to chats, without Qt: sending (with uploaded files), retrying or discarding a failed
+message, editing, deleting, and the typing notice.
 
 `Outbox` is the composer's one service. It shows a message as pending at once and hands it to
 the realtime client's outbox, which keeps it until the server acknowledges it; edits and deletes
@@ -183,6 +183,21 @@ class Outbox:
             return
         ids = tuple(str(f["id"]) for f in entry.attachments)
         await realtime.send_message(chat_id, client_msg_id, entry.text, ids, entry.reply_to_seq)
+
+    async def discard(self, chat_id: str, client_msg_id: str) -> None:
+        """Drop a failed message for good: out of the chat, the send queue and the upload
+        journal (so no later start shows or resumes it); nothing of it is sent."""
+        tl = self._session.timeline(chat_id)
+        entry = tl.entry(client_msg_id)
+        if entry is None or entry.seq is not None or entry.state is not SendState.FAILED:
+            return
+        realtime = self._session.realtime
+        if realtime is not None:
+            realtime.forget(client_msg_id)
+        tl.discard(client_msg_id)
+        found = self._journal()
+        if found is not None:
+            await file_sends.discard(*found, client_msg_id, self.rest)
 
     async def edit_message(self, chat_id: str, seq: int, text: str) -> None:
         """Replace the text of one of my messages; everyone sees it by `message.updated`."""

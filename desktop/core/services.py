@@ -80,8 +80,8 @@ class Connection(Protocol):
 
 
 class Outbox(Connection, Protocol):
-    """Writing (`desktop.core.outbox.Outbox`): sending (with uploaded files), retrying, editing,
-    deleting, typing notices."""
+    """Writing (`desktop.core.outbox.Outbox`): sending (with uploaded files), retrying or
+    discarding a failed message, editing, deleting, typing notices."""
 
     async def send(
         self,
@@ -95,6 +95,8 @@ class Outbox(Connection, Protocol):
     async def react(self, chat_id: str, seq: int, emoji: str, on: bool) -> None: ...
 
     async def retry(self, chat_id: str, client_msg_id: str) -> None: ...
+
+    async def discard(self, chat_id: str, client_msg_id: str) -> None: ...
 
     def begin_files(
         self, chat_id: str, text: str, paths: list[Path], reply_to_seq: int | None = None

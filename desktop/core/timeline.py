@@ -272,6 +272,14 @@ class Timeline:
         )
         self._confirm(entry, stored)
 
+    def discard(self, client_msg_id: str) -> None:
+        """Take one of my unsent messages out (the user dropped it after a failure)."""
+        entry = self._by_cid.get(client_msg_id)
+        if entry is None or entry.seq is not None:
+            return
+        self._remove_pending(entry)
+        del self._by_cid[client_msg_id]
+
     def set_state(self, client_msg_id: str, state: SendState, error: str = "") -> None:
         entry = self._by_cid.get(client_msg_id)
         if entry is None or entry.seq is not None:

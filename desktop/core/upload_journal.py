@@ -9,7 +9,7 @@ cache; entries belong to one account on one server (`owner`). Signing out wipes 
 rows name local paths and message texts), and a sign-in drops every other account's rows, so
 one user never goes on with another's uploads on a shared profile. A message whose upload the
 server refused (or whose file is gone) stays here with the reason, shown as failed at every start
-until the user retries it: its text is never lost.
+until the user retries or discards it: its text is never lost unless the user says so.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class PendingMessage:
     text: str
     files: list[PendingFile] = field(default_factory=list)
     reply_to_seq: int | None = None  # the message it answers, so a resumed send still quotes it
-    error: str = ""  # why the last try was refused; set, it waits for the user's Retry
+    error: str = ""  # why the last try was refused; set, it waits for Retry or Discard
 
 
 class UploadJournal:

@@ -4,7 +4,9 @@ Files arrive by drag and drop, a pasted image, or the picker (Ctrl+U). Each tile
 the size, a small preview for images (scaled by `QImageReader` on a worker thread, its allocation
 limit kept, so nothing large is decoded on the GUI thread) and a Remove button; while sending,
 each tile shows its upload's progress, and Remove cancels that upload (the server keeps nothing).
-The message goes out once every file is up, under one `client_msg_id` that a retry reuses.
+A server that is away or failing is waited for (the tile says it is retrying; Cancel still
+works), as the journal's resumed sends wait (`file_sends.upload_file`); a refusal gives the
+files and words back. The message goes out once every file is up, under one `client_msg_id`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -39,7 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core import file_sends
 from desktop.core.errors import describe
+from desktop.core.file_sends import PendingSend
 from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.services import Outbox
 from desktop.core.wire import JSON
@@ -89,12 +94,17 @@ class Tile(QWidget):
         self.progress = named(QProgressBar(), f"Upload progress {path.name}")
         self.progress.setRange(0, 1000)
         self.progress.hide()
+        self.status = named(label(""), f"Upload status {path.name}")
+        self.status.setProperty("muted", True)
+        self.status.setWordWrap(True)
+        self.status.hide()
         self.remove = named(QPushButton(self.tr("Remove")), f"Remove {path.name}")
         self.remove.clicked.connect(lambda: self.removed.emit(self))
         text = QVBoxLayout()
         text.addWidget(self.name)
         text.addWidget(self.bytes)
         text.addWidget(self.progress)
+        text.addWidget(self.status)
         row = QHBoxLayout(self)
         row.setContentsMargins(2, 2, 2, 2)
         row.addWidget(self.preview)
@@ -104,6 +114,17 @@ class Tile(QWidget):
     def show_progress(self, done: int, total: int) -> None:
         self.progress.show()
         self.progress.setValue(int(1000 * done / total) if total else 1000)
+
+    def show_retrying(self, reason: str) -> None:
+        """The server failed this upload (`reason`; "" once it goes on): while it waits to try
+        again the tile says so, with no bar standing at a share the server did not keep."""
+        waiting = bool(reason)
+        self.status.setText(
+            self.tr("Waiting for the server, then trying again…") if waiting else ""
+        )
+        self.status.setVisible(waiting)
+        if waiting:
+            self.progress.hide()
 
     def set_preview(self, image: QImage) -> None:
         if not image.isNull():
@@ -200,16 +221,15 @@ class AttachmentTray(QWidget):
         try:
             for index, tile in enumerate(tiles):
                 if tile.uploaded is None:
-                    resume = pending.resume(index, lambda t=tile: t.removing)  # type: ignore[misc]
-                    tile.task = asyncio.ensure_future(
-                        transfers.upload(chat_id, tile.path, tile.show_progress, resume)
-                    )
+                    tile.task = asyncio.ensure_future(self._upload(transfers, pending, index, tile))
                     tile.uploaded = await tile.task
                 pending.uploaded(index, tile.uploaded.record())
                 files.append(tile.uploaded.record())
         except asyncio.CancelledError:
             if any(t.removing for t in tiles):
                 pending.done()
+                # a cancel while waiting to retry: the server drops the session it kept
+                await file_sends.abandon(rest, pending.message)
                 return False  # the user removed a file mid-upload: the rest stays for another try
             raise  # the app is quitting: the next start goes on with it
         except Exception as exc:
@@ -226,6 +246,23 @@ class AttachmentTray(QWidget):
         await self._messenger.send(chat_id, text, tuple(files), pending.client_msg_id, reply_to_seq)
         pending.done()
         return True
+
+    @staticmethod
+    async def _upload(
+        transfers: FileTransfers, pending: PendingSend, index: int, tile: Tile
+    ) -> RemoteFile:
+        try:
+            return await file_sends.upload_file(
+                transfers,
+                pending,
+                index,
+                tile.show_progress,
+                lambda: tile.removing,
+                tile.show_retrying,
+            )
+        finally:
+            if shiboken6.isValid(tile):
+                tile.show_retrying("")
 
 
 class _Drops(QObject):

@@ -355,6 +355,7 @@ class ChatPane(QWidget):
         named(menu, "Message actions")
         for hook in self.menu_hooks:
             hook(menu, entry)
+        self._failed_actions(menu, entry)
         if self.can_change(entry):
             edit = menu.addAction(self.tr("Edit message"))
             delete = menu.addAction(self.tr("Delete message"))
@@ -366,6 +367,16 @@ class ChatPane(QWidget):
         menu.aboutToHide.connect(menu.deleteLater)
         self.menu = menu
         menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def _failed_actions(self, menu: QMenu, entry: Entry) -> None:
+        """A message that did not go: send it again, or drop it for good."""
+        if entry.state is not SendState.FAILED or not entry.client_msg_id:
+            return
+        cid = entry.client_msg_id
+        retry = menu.addAction(self.tr("Retry sending"))
+        discard = menu.addAction(self.tr("Discard message"))
+        retry.triggered.connect(lambda: self._run(self._outbox.retry(entry.chat_id, cid)))
+        discard.triggered.connect(lambda: self._run(self._outbox.discard(entry.chat_id, cid)))
 
     def start_edit(self, entry: Entry) -> None:
         """Put one of my messages into the composer; Enter saves it, Escape cancels."""

@@ -409,7 +409,11 @@ class MessageDelegate(QStyledItemDelegate):
         if entry.state is SendState.PENDING:
             parts.append(QCoreApplication.translate("MessageDelegate", "sending…"))
         elif entry.state is SendState.FAILED:
-            parts.append(QCoreApplication.translate("MessageDelegate", "failed — click to retry"))
+            parts.append(
+                QCoreApplication.translate(
+                    "MessageDelegate", "failed — click to retry, right-click to discard"
+                )
+            )
         elif mine and receipt is not None:
             parts.append(receipt)
         elif mine:

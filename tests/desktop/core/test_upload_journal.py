@@ -1,7 +1,9 @@
 """The upload journal against a real server (the local store): a sign-out cancels what was going
 up for good and leaves nothing of it on disk, another account on the same profile never finishes
 the previous one's uploads, and a small file cut by a quit goes up again from zero at the next
-start, its message arriving exactly once under its `client_msg_id`."""
+start, its message arriving exactly once under its `client_msg_id`. A refused message (a file
+the server's size limit turns away, a text it will not take) that the user discards is gone for
+good: not shown, not resumed at the next start, nothing of it on the server."""
 
 from __future__ import annotations
 
@@ -211,10 +213,15 @@ async def test_a_file_gone_from_disk_shows_the_message_failed_until_retried(
         await sc.api.close()
 
 
+@pytest.fixture(scope="module")
+def small_limit(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    """A server that refuses (413) any file over 1 MiB."""
+    return server_factory("embedded", {"PARLEY_MAX_UPLOAD_BYTES": str(MiB)})
+
+
 async def test_a_file_the_server_refuses_stays_failed_across_restarts(
-    server_factory: Callable[..., ServerProcess], tmp_path: Path
+    small_limit: ServerProcess, tmp_path: Path
 ) -> None:
-    small_limit = server_factory("embedded", {"PARLEY_MAX_UPLOAD_BYTES": str(MiB)})
     sc = await scene(small_limit, tmp_path, 2 * MiB)
     cid = await quit_before_upload(sc, "too big, but the words stay")
     try:
@@ -234,15 +241,67 @@ async def test_a_file_the_server_refuses_stays_failed_across_restarts(
         await sc.api.close()
 
 
+async def test_a_refused_file_discarded_is_gone_for_good(
+    small_limit: ServerProcess, tmp_path: Path
+) -> None:
+    sc = await scene(small_limit, tmp_path, 2 * MiB)
+    cid = await quit_before_upload(sc, "too big, and not wanted after all")
+    again = messenger(sc.profile)
+    try:
+        assert await again.restore()
+        await shown_failed(again, sc.chat_id, cid)
+
+        await again.outbox.discard(sc.chat_id, cid)
+
+        assert again.timeline(sc.chat_id).entry(cid) is None, "the row left the chat"
+        assert journal(sc.profile).pending(again.outbox.owner) == []
+        await again.outbox.retry(sc.chat_id, cid)  # a stale click on the gone row sends nothing
+    finally:
+        await again.close()
+    last = messenger(sc.profile)
+    try:
+        assert await last.restore()
+        assert await last.outbox.resume_uploads() == 0
+        assert last.timeline(sc.chat_id).entry(cid) is None, "not back after a restart"
+        assert await texts(sc.api, sc.alice, sc.chat_id) == []
+        stored = [f for f in (small_limit.data_dir / "blobs").rglob("*") if f.is_file()]
+        assert stored == [], "nothing of it is kept on the server"
+    finally:
+        await last.close()
+        await sc.api.close()
+
+
+async def test_a_refused_text_discarded_leaves_the_chat_and_the_queue(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    sc = await scene(server, tmp_path, 1)
+    not_mine = await sc.api.group(sc.bob, title="bob's own")  # the server refuses alice's send
+    m = messenger(sc.profile)
+    try:
+        await m.sign_in(server.url, sc.alice.username, sc.alice.password)
+        await eventually(lambda: m.realtime is not None and m.realtime.online, 30, "online")
+        cid = await m.outbox.send(not_mine, "to the wrong room")
+        await shown_failed(m, not_mine, cid)
+
+        await m.outbox.discard(not_mine, cid)
+
+        assert m.timeline(not_mine).entry(cid) is None
+        assert m.realtime is not None and m.realtime.queued == []
+        await m.outbox.retry(not_mine, cid)
+        assert m.timeline(not_mine).entry(cid) is None, "nothing comes back"
+        assert await texts(sc.api, sc.bob, not_mine) == []
+    finally:
+        await m.close()
+        await sc.api.close()
+
+
 async def test_a_failing_server_is_waited_for_and_the_message_sent_once(
     server_factory: Callable[..., ServerProcess], tmp_path: Path
 ) -> None:
     srv = server_factory("embedded")
     sc = await scene(srv, tmp_path, MiB)
     cid = await quit_before_upload(sc, "after the outage")
-    blobs = srv.data_dir / "blobs"
-    blobs.rename(srv.data_dir / "blobs.away")
-    blobs.write_bytes(b"")  # the store's folder is a file now: every upload fails with a 500
+    break_blobs(srv)
     before = failures(srv)
     listener = Recorder()
     again = messenger(sc.profile, listener)
@@ -252,13 +311,26 @@ async def test_a_failing_server_is_waited_for_and_the_message_sent_once(
         tl = again.timeline(sc.chat_id)
         assert tl.entry(cid) is None, "nothing shown failed while it only waits"
         assert listener.errors == []
-        blobs.unlink()
-        (srv.data_dir / "blobs.away").rename(blobs)
+        mend_blobs(srv)
         await eventually(lambda: journal(sc.profile).pending(again.outbox.owner) == [], 60, "sent")
         await sent_once(sc, cid, "after the outage", sc.path.read_bytes())
     finally:
         await again.close()
         await sc.api.close()
+
+
+def break_blobs(srv: ServerProcess) -> None:
+    """The store's folder becomes a file: every upload fails with a real 500 until mended."""
+    blobs = srv.data_dir / "blobs"
+    blobs.mkdir(exist_ok=True)
+    blobs.rename(srv.data_dir / "blobs.away")
+    blobs.write_bytes(b"")
+
+
+def mend_blobs(srv: ServerProcess) -> None:
+    blobs = srv.data_dir / "blobs"
+    blobs.unlink()
+    (srv.data_dir / "blobs.away").rename(blobs)
 
 
 def failures(srv: ServerProcess) -> int:

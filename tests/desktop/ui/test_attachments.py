@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QStyleOptionViewItem
 
 from desktop.core.files import RemoteFile
-from desktop.ui import theme
+from desktop.ui import i18n, theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.bubble_files import Hit
 from tests.desktop.conftest import unique
@@ -28,6 +28,7 @@ from tests.desktop.ui.helpers import (
     sign_up,
     type_into,
 )
+from tests.desktop.ui.test_conversation_ru import russian  # noqa: F401  # the fixture
 from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess
 
@@ -202,16 +203,27 @@ def test_removing_a_file_mid_upload_cancels_it_and_leaves_nothing(
     assert not [e for e in entries(alice) if e.chat_id == chat_id]  # no message went out
 
 
+@pytest.fixture(scope="module")
+def small_limit(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    """A server that refuses (413) any file over 1 MiB."""
+    return server_factory("embedded", {"PARLEY_MAX_UPLOAD_BYTES": str(1024 * 1024)})
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
     qtbot: Any,
     make_app: Callable[[str], DesktopApp],
-    server_factory: Callable[..., ServerProcess],
+    small_limit: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
+    request: pytest.FixtureRequest,
+    language: str,
 ) -> None:
     """The server's size limit refuses the file (413): nothing is sent, the tray still holds
     the file, and the text the composer cleared on Send is back in it for another try."""
-    srv = server_factory("embedded", {"PARLEY_MAX_UPLOAD_BYTES": str(1024 * 1024)})
+    if language == "ru":
+        request.getfixturevalue("russian")
+    srv = small_limit
     alice = make_app(srv.url)
     sign_up(qtbot, alice, srv.url, unique("alice"))
     chat_id = create_group(qtbot, alice, "Too big")
@@ -226,13 +238,19 @@ def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
     composer.setFocus()
     qtbot.keyClick(composer, Qt.Key.Key_Return)
     banner = alice.window.error_banner
-    qtbot.waitUntil(lambda: "Upload failed" in banner.text(), timeout=20_000)
-    assert "too large" in banner.text()  # the server's 413 reached the app, not a reset
+    too_large = i18n.tr_error("That is too large for the server.")  # the server's 413
+    said = QCoreApplication.translate("AttachmentTray", "Upload failed: %1").replace(
+        "%1", too_large
+    )
+    assert (language == "en") == said.startswith("Upload failed")
+    qtbot.waitUntil(lambda: banner.text() == said, timeout=20_000)
     qtbot.waitUntil(lambda: composer.toPlainText() == "the signed contract", timeout=5_000)
     assert [t.path for t in tray.tiles] == [big]
     assert not tray.tiles[0].progress.isVisible()
+    assert not tray.tiles[0].status.isVisible(), "a refusal is not retried"
     assert not [e for e in entries(alice) if e.chat_id == chat_id]  # no message went out
     for look in ("light", "dark"):
         theme.apply(look)
-        screenshot(alice, artifacts / f"attachments-refused-{look}.png")
+        alice.window.repaint()
+        screenshot(alice, artifacts / f"attachments-refused-{language}-{look}.png")
     theme.apply("light")
