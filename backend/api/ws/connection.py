@@ -17,7 +17,7 @@ import uuid
 from collections import deque
 from typing import Any, Protocol
 
-from backend.api.ws.fastpath import WriteBatch, frames_of, writable
+from backend.api.ws.fastpath import WriteBatch, direct, frames_of, writable
 from backend.api.ws.order import Ordering, SocketOrder
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,9 @@ class Connection:
                 self.flush()
             return
         idle = not self._outbox and (self._writer is None or self._writer.done())
-        if idle and writable(self.ws) is not None:  # in the hub's pass: no task, no await
+        # In the hub's pass: no task, no await; whether the transport takes it now is asked
+        # once, when the tick's frames are written.
+        if idle and direct(self.ws):
             self._tick = [data]
             self._batch.add(self)
             return

@@ -36,6 +36,11 @@ def text_frame(data: str) -> bytes:
     return _last[1]
 
 
+def direct(ws: Any) -> bool:
+    """A socket whose frames this module can write itself (not a stand-in)."""
+    return isinstance(ws, WebsocketImplProtocol)
+
+
 def writable(ws: Any) -> Any:
     """The socket's transport if a complete frame can be written to it now, else None."""
     if not isinstance(ws, WebsocketImplProtocol) or ws.conn_mutex.locked():

@@ -267,7 +267,7 @@ class SocketOrder:
     def offer(self, chat_id: str, seq: int, data: str) -> None:
         """The usual case costs one lookup and one compare: the next `seq`, nothing held."""
         chat = self._chats.get(chat_id) or self.chat(chat_id)
-        if chat.sent == seq - 1 and not chat.resuming and not chat.held:
+        if chat.sent == seq - 1 and not chat.resuming and not chat._held:
             chat.sent = seq
             self._emit(data)
             return
