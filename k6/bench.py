@@ -115,12 +115,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--room-rate", type=float, default=10.0, help="msg/s into the big room")
     p.add_argument("--room-senders", type=int, default=10, help="members who send in it")
     p.add_argument("--room-k6", type=int, default=4, help="k6 processes for the room's receivers")
+    p.add_argument(
+        "--room-sample",
+        type=int,
+        default=10,
+        help="the room's receivers time one delivery in this many (all are counted)",
+    )
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
     p.add_argument(
         "--profile",
         action="store_true",
-        help="py-spy flame graph (k6/profiles/, ignored) of the server under the largest max run",
+        help="py-spy flame graphs (k6/profiles/, ignored) of the server under the largest max run "
+        "and the big room",
     )
     p.add_argument(
         "--server-dir",
@@ -293,13 +300,36 @@ def big_room(
             drain_s=timing.drain_s,
         )
         print(f"bench: big room at {ns.room_rate:g} msg/s", flush=True)
+        rec = _room_profile(ns, target, room_timing)
         fig = scenarios.big_room(
-            target, path, ns.room_members, room_timing, ns.room_rate, ns.room_senders, ns.room_k6
+            target,
+            path,
+            ns.room_members,
+            room_timing,
+            ns.room_rate,
+            ns.room_senders,
+            ns.room_k6,
+            ns.room_sample,
         )
+        if rec is not None:
+            fig["profile"] = profile.finish(rec)
     finally:
         path.unlink()
     fig["seed_s"] = seeded_s
     return fig
+
+
+def _room_profile(
+    ns: argparse.Namespace, target: targets.Target, timing: scenarios.Timing
+) -> profile.Recording | None:
+    """With --profile, py-spy samples the server over the big room's measured window: per socket
+    costs only show with thousands of members."""
+    pid = target.procs.get("server")
+    if not ns.profile or pid is None:
+        return None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    delay = scenarios.SPLIT_LEAD_S + timing.connect_s + timing.warmup_s
+    return profile.start(pid, f"{stamp}-{target.kind}-bigroom", delay, timing.duration_s)
 
 
 def max_run(

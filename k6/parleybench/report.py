@@ -252,6 +252,8 @@ def markdown(r: dict[str, Any]) -> str:
     b = r.get("bigroom")
     if b:
         out += big_room(b)
+        if b.get("profile"):
+            out += profile.markdown(b["profile"], "big room")
     for f in rt:
         if f.get("profile"):
             out += profile.markdown(f["profile"], f["name"])
@@ -295,24 +297,31 @@ def big_room(b: dict[str, Any]) -> list[str]:
         f"sockets ready, seeded in {b['seed_s']} s), {b['rate']:g} msg/s offered" + _split(b),
         "",
         "| sends/s | errors | delivered / expected | delivery p50 | p99 | max | server CPU-s "
-        "(window) | deliveries per CPU-s | µs CPU per delivery | k6 CPU |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "(window) | deliveries per CPU-s | µs CPU per delivery | server CPU | k6 CPU | machine |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {_f(b['sends_per_s'])} | {b['send_errors'] + b['ws_errors']} | "
         f"{b['delivered']:,} / {b['expected']:,} | {_f(b['delivery_p50_ms'])} | "
         f"{_f(b['delivery_p99_ms'])} | {_f(b['delivery_max_ms'])} | {_f(b.get('server_cpu_s'))} | "
         f"{_f(b.get('deliveries_per_cpu_s'))} | {_f(b.get('cpu_us_per_delivery'))} | "
-        f"{_f(b['usage'].get('k6 (load generator)', {}).get('cpu_avg_pct'), '%')} |",
+        f"{_cpu(b, 'server')} | {_cpu(b, 'k6 (load generator)')} | {_cpu(b, 'machine')} |",
         "",
     ]
 
 
+def _cpu(b: dict[str, Any], process: str) -> str:
+    """Average CPU over the run, % of one core (the machine's: of all of them together)."""
+    return _f(b["usage"].get(process, {}).get("cpu_avg_pct"), "%")
+
+
 def _split(b: dict[str, Any]) -> str:
     n = b.get("k6_processes", 1)
+    sample = b.get("latency_sample", 1)
+    timed = f"; latency timed on one delivery in {sample}, all counted" if sample > 1 else ""
     if n <= 1:
-        return ""
+        return timed
     return (
         f"; load from {n} k6 processes (senders in one), so a latency is the highest of the"
-        " processes' own (an upper bound of the run's)"
+        " processes' own (an upper bound of the run's)" + timed
     )
 
 

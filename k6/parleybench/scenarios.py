@@ -280,11 +280,13 @@ def big_room(
     rate: float,
     senders: int,
     k6_processes: int = 4,
+    sample: int = 1,
 ) -> dict[str, Any]:
     """One chat of `members` connected members at `rate` msg/s: every delivery, its p99, and the
     server's CPU-seconds per delivery over the measured window (read from /proc at its edges).
     The members are spread over several k6 processes (`k6_processes` receiving, one sending):
-    one k6 process for 2,000 sockets fell behind its own timeline on these cores."""
+    one k6 process for 2,000 sockets fell behind its own timeline on these cores. With `sample`
+    > 1 the receivers record the latency of one delivery in `sample` (each still counted)."""
     pid = target.procs.get("server")
     start = SPLIT_LEAD_S + timing.connect_s + timing.warmup_s
     cpu: list[float] = []
@@ -294,6 +296,7 @@ def big_room(
     ]
     t0_ms = int((time.time() + SPLIT_LEAD_S) * 1000)
     base = {**timing.env(), "MODE": "rate", "RATE": str(rate), "SENDERS": str(senders)}
+    base["SAMPLE"] = str(max(1, sample))  # every delivery counted, one in `sample` timed
     envs = [{**base, **part} for part in split_envs(members, senders, k6_processes, t0_ms)]
     for t in timers:
         if t is not None:
@@ -312,6 +315,7 @@ def big_room(
             t.cancel()
     fig = realtime_figures(r, members, timing, rate=rate, concurrency=None, members=members)
     fig["k6_processes"] = len(envs)
+    fig["latency_sample"] = max(1, sample)
     if len(cpu) == 2 and fig["delivered"]:
         used = cpu[1] - cpu[0]
         fig["server_cpu_s"] = round(used, 2)

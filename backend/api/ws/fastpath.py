@@ -3,14 +3,19 @@ transport in the hub's loop, with no task and no await per socket.
 
 A server's text frame is unmasked, and Parley negotiates no extension, so the bytes on the wire
 are the same for every member: they are built for the first socket and reused for the rest of
-that event's pass. A socket that is busy (its own writer or a handler holds its send lock, its
-transport is paused or closing, its outbox is not empty) takes the frame through its outbox and
-writer task as before, so the order of what one socket is sent never changes.
+that event's pass. Frames a socket gets within one loop tick (a batch of events, an ack and the
+sender's own copy) go out in one `transport.write` at the tick's end (`WriteBatch`): a send
+system call costs about the same for one small frame as for several (measured on loopback: 12 us
+for one, 14 for four), and it is most of a delivery's CPU. A socket that is busy (its own writer
+or a handler holds its send lock, its transport is paused or closing, its outbox is not empty)
+takes the frame through its outbox and writer task as before, so the order of what one socket is
+sent never changes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Protocol
 
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import Frame, Opcode
@@ -29,6 +34,11 @@ def text_frame(data: str) -> bytes:
     if _last[0] is not data:
         _last = (data, Frame(Opcode.TEXT, data.encode()).serialize(mask=False, extensions=[]))
     return _last[1]
+
+
+def direct(ws: Any) -> bool:
+    """A socket whose frames this module can write itself (not a stand-in)."""
+    return isinstance(ws, WebsocketImplProtocol)
 
 
 def writable(ws: Any) -> Any:
@@ -50,10 +60,41 @@ def writable(ws: Any) -> Any:
     return transport
 
 
-def write_now(ws: Any, data: str) -> bool:
-    """Write `data` at once if the socket can take it without waiting; False if it cannot."""
-    transport = writable(ws)
-    if transport is None:
-        return False
-    transport.write(text_frame(data))
-    return True
+def frames_of(texts: list[str], built: dict[int, bytes]) -> bytes:
+    """Several frames in one buffer; `built` (by the string's id, alive while the batch is) keeps
+    each event's frame built once for every socket of the tick."""
+    if len(texts) == 1:
+        return text_frame(texts[0])
+    out = []
+    for data in texts:
+        wire = built.get(id(data))
+        if wire is None:
+            wire = built[id(data)] = text_frame(data)
+        out.append(wire)
+    return b"".join(out)
+
+
+class Flushable(Protocol):
+    def flush(self, built: dict[int, bytes]) -> None: ...
+
+
+class WriteBatch:
+    """The sockets that were handed frames in this loop tick; one callback flushes them all, so
+    no socket costs a task, a future or a timer of its own."""
+
+    __slots__ = ("_dirty", "_handle")
+
+    def __init__(self) -> None:
+        self._dirty: list[Flushable] = []
+        self._handle: asyncio.Handle | None = None
+
+    def add(self, conn: Flushable) -> None:
+        self._dirty.append(conn)
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        dirty, self._dirty, self._handle = self._dirty, [], None
+        built: dict[int, bytes] = {}
+        for conn in dirty:
+            conn.flush(built)

@@ -104,7 +104,7 @@ async def serve(request: Request, ws: WebsocketImplProtocol) -> None:
         return
     claims, wanted = auth
     user_id = claims.user_id
-    conn = Connection(ws, user_id, c.settings.ws_outbox_frames, hub.ordering)
+    conn = Connection(ws, user_id, c.settings.ws_outbox_frames, hub.ordering, hub.batch)
     caps.signed_in(user_id, conn)
     trim(request, ws)
     guard.track(conn, claims)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from backend.api.ws.connection import CLOSE_RESTART, Connection, frame_json
+from backend.api.ws.fastpath import WriteBatch
 from backend.api.ws.order import Ordering, chat_seq
 from backend.domain import events as ev
 from backend.domain.events import Event
@@ -31,6 +32,7 @@ class Hub:
         self.chat_users: dict[str, set[str]] = {}
         self.user_chats: dict[str, set[str]] = {}
         self.delivered = 0
+        self.batch = WriteBatch()  # every socket's frames of one tick, written at its end
         self._cleanups: set[asyncio.Task[None]] = set()
         bus.on_event(self.on_event)
 
@@ -117,26 +119,48 @@ class Hub:
 
     def _to_chat(self, event: Event, data: str) -> None:
         chat_id = str(event.body["chat_id"])
-        seq = chat_seq(event.type, event.body)
         subject = event.body.get("user_id")
-        for uid in list(self.chat_users.get(chat_id, ())):
-            if event.type == "typing" and uid == subject:
-                continue
-            for conn in list(self.by_user.get(uid, ())):
-                if event.type == "presence":
-                    online = bool(event.body.get("online"))
-                    seen = conn.presence_seen
-                    if seen is None:
-                        seen = conn.presence_seen = {}
-                    if uid == subject or seen.get(str(subject)) == online:
-                        continue
-                    seen[str(subject)] = online
-                conn.push(data, chat_id, seq)
-                self.delivered += 1
+        if event.type == "presence":
+            self._presence_to_chat(chat_id, subject, bool(event.body.get("online")), data)
+        else:
+            self._fan_out(event, chat_id, data)
         if event.type == "member.removed" and isinstance(subject, str) and subject in self.by_user:
             task = asyncio.create_task(self._leave(subject, [chat_id]))
             self._cleanups.add(task)
             task.add_done_callback(self._cleanups.discard)
+
+    def _fan_out(self, event: Event, chat_id: str, data: str) -> None:
+        """One pass over the members' sockets, the hot loop of a big room: no copies, no awaits,
+        one order check per socket."""
+        seq = chat_seq(event.type, event.body)
+        skip = event.body.get("user_id") if event.type == "typing" else None
+        by_user = self.by_user
+        n = 0
+        for uid in self.chat_users.get(chat_id, ()):
+            if uid == skip:
+                continue
+            for conn in by_user.get(uid, ()):
+                if seq is None:
+                    conn.push(data)
+                else:
+                    conn.push(data, chat_id, seq)
+                n += 1
+        self.delivered += n
+
+    def _presence_to_chat(self, chat_id: str, subject: Any, online: bool, data: str) -> None:
+        """Only to sockets that saw this member the other way (or never), never to the member."""
+        for uid in self.chat_users.get(chat_id, ()):
+            if uid == subject:
+                continue
+            for conn in self.by_user.get(uid, ()):
+                seen = conn.presence_seen
+                if seen is None:
+                    seen = conn.presence_seen = {}
+                if seen.get(str(subject)) == online:
+                    continue
+                seen[str(subject)] = online
+                conn.push(data)
+                self.delivered += 1
 
     async def _to_user(self, event: Event, data: str) -> None:
         uid = event.key.removeprefix("user.")

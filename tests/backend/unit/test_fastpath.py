@@ -3,13 +3,15 @@ client parses it back to the same text (multi-byte characters and the 16- and 64
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
-from backend.api.ws.fastpath import text_frame
+from backend.api.ws.fastpath import WriteBatch, frames_of, text_frame
 
 
 def _server_bytes(text: str) -> bytes:
@@ -43,3 +45,56 @@ def test_the_prebuilt_frame_is_the_protocols_own(text: str) -> None:
 def test_each_event_gets_its_own_frame() -> None:
     first, second = text_frame("one"), text_frame("two")
     assert _client_reads(first).data == b"one" and _client_reads(second).data == b"two"
+
+
+def _all_frames(data: bytes) -> list[bytes]:
+    reader = StreamReader()
+    reader.feed_data(data)
+    out = []
+    while reader.buffer:
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)
+        except StopIteration as done:
+            out.append(done.value.data)
+    return out
+
+
+def test_a_ticks_frames_go_out_whole_and_in_order() -> None:
+    one, two = "один", '{"type":"ping"}'
+    built: dict[int, bytes] = {}
+    assert _all_frames(frames_of([one, two, one], built)) == [
+        one.encode(),
+        two.encode(),
+        one.encode(),
+    ]
+    # the next socket of the same tick reuses the frames built for the first
+    assert _all_frames(frames_of([two, one], built)) == [two.encode(), one.encode()]
+
+
+async def _after_this_tick() -> None:
+    """Callbacks run in the order they were scheduled: this one comes after the batch's flush."""
+    done = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(done.set_result, None)
+    await done
+
+
+async def test_one_flush_per_tick_for_every_socket_handed_frames() -> None:
+    flushed: list[str] = []
+
+    class Sock:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def flush(self, built: dict[int, bytes]) -> None:
+            flushed.append(self.name)
+
+    batch = WriteBatch()
+    batch.add(Sock("a"))
+    batch.add(Sock("b"))
+    assert flushed == []  # nothing is written inside the pass that hands the frames out
+    await _after_this_tick()
+    assert flushed == ["a", "b"]
+    batch.add(Sock("c"))
+    await _after_this_tick()
+    assert flushed == ["a", "b", "c"]
