@@ -68,8 +68,9 @@ class Settings:
     database_url: Secret = Secret("")  # sqlite://… or mysql://…; empty = SQLite in data_dir
     db_pool_min: int = 1
     db_pool_max: int = 10
-    # Production write pipeline: chats split into lanes that each allocate one batch at a time,
-    # and batches stored at once (the embedded default keeps one of each: SQLite has one writer).
+    # Production write pipeline: allocate transactions at once, each over chats no other running
+    # one holds, and batches stored at once (the embedded default keeps one of each: SQLite has
+    # one writer).
     pipeline_lanes: int = 1
     pipeline_in_flight: int = 4
     elasticsearch_url: str = ""

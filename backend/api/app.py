@@ -97,6 +97,7 @@ async def _start(app: Sanic[Any, Any]) -> None:
     )
     app.ctx.keepalive.start()
     container.pipeline.on_batch = app.ctx.metrics.batch.observe
+    container.pipeline.on_stage = lambda name, s: app.ctx.metrics.stage.labels(name).observe(s)
     app.ctx.session_guard = SessionGuard(container.sessions, app.ctx.settings.revocation_sweep_s)
     app.ctx.session_guard.start()
     on_reconnect = getattr(container.bus, "on_reconnect", None)

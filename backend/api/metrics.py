@@ -40,6 +40,14 @@ class Metrics:
             buckets=(1, 2, 5, 10, 20, 50, 100),
             registry=self.registry,
         )
+        self.stage = Histogram(
+            "parley_write_stage_seconds",
+            "Time one write batch spent in one pipeline stage (wait, allocate, handoff, store, "
+            "publish)",
+            ["stage"],
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
+            registry=self.registry,
+        )
         self.bus_received = Gauge(
             "parley_bus_events_received",
             "Events the bus delivered to this replica since start",

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from backend.domain.events import Event
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]
+J = TypeVar("J")
+# Given a stage's name and its start (perf_counter), reports its time.
+Stage = Callable[[str, float], object]
 
 # Events per publish call: bounds one call's time and memory, keeps a burst's confirms together.
 PUBLISH_CHUNK = 1000
@@ -72,8 +77,9 @@ class Release:
 class Publisher:
     """One task publishing what was released, in release order, many batches per call."""
 
-    def __init__(self, publish: Publish) -> None:
+    def __init__(self, publish: Publish, stage: Stage | None = None) -> None:
         self._publish = publish
+        self._stage = stage
         self._waiting: list[Event] = []
         self._wake = asyncio.Event()
         self._busy = False
@@ -115,7 +121,75 @@ class Publisher:
                 if len(self._waiting) < PUBLISH_BACKLOG:
                     self._room.set()
                 self._busy = True
+                started = time.perf_counter()
                 try:
                     await self._publish(events)
                 finally:
                     self._busy = False
+                if self._stage is not None:
+                    self._stage("publish", started)
+
+
+# A transaction beside a running one opens only for this many waiting changes: on these engines
+# a transaction's fixed round trips cost more than the wait for the running one to end.
+CONCURRENT_MIN = 8
+
+
+class Admission(Generic[J]):
+    """Waiting changes, taken as batches over chats that no running allocation holds.
+
+    Up to `slots` transactions allocate at once, each over chats of its own, so a chat's batches
+    are allocated one after another in arrival order while other chats' overlap. The first
+    transaction opens at once (no timer: an idle pipeline adds no wait); one beside it only for
+    `CONCURRENT_MIN` waiting changes of free chats, so concurrency does not cut every batch small.
+    """
+
+    def __init__(self, slots: int, max_batch: int, chat_of: Callable[[J], str]) -> None:
+        self._slots = max(slots, 1)
+        self._max_batch = max_batch
+        self._chat_of = chat_of
+        self._waiting: deque[J] = deque()
+        self._per_chat: dict[str, int] = {}
+        self._busy: set[str] = set()
+        self.running = 0
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def put(self, job: J) -> None:
+        chat = self._chat_of(job)
+        self._waiting.append(job)
+        self._per_chat[chat] = self._per_chat.get(chat, 0) + 1
+
+    def take(self) -> list[J] | None:
+        """The next batch to allocate now (its chats are held until `done`), or None."""
+        if self.running >= self._slots or not self._waiting:
+            return None
+        free = len(self._waiting) - sum(self._per_chat.get(c, 0) for c in self._busy)
+        if free <= 0 or (self.running and free < CONCURRENT_MIN):
+            return None
+        batch: list[J] = []
+        kept: deque[J] = deque()
+        for job in self._waiting:
+            if len(batch) < self._max_batch and self._chat_of(job) not in self._busy:
+                batch.append(job)
+            else:
+                kept.append(job)
+        self._waiting = kept
+        # A chat cut off by `max_batch` keeps its rest waiting: held, so they stay behind.
+        for job in batch:
+            chat = self._chat_of(job)
+            self._busy.add(chat)
+            left = self._per_chat[chat] - 1
+            if left:
+                self._per_chat[chat] = left
+            else:
+                del self._per_chat[chat]
+        self.running += 1
+        return batch
+
+    def done(self, batch: Sequence[J]) -> None:
+        """The batch is allocated and handed on in order: its chats may take the next."""
+        for job in batch:
+            self._busy.discard(self._chat_of(job))
+        self.running -= 1

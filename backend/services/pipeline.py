@@ -10,9 +10,10 @@ inserts a batch's new messages in the transaction that allocates their `seq`s: o
 commit per batch, not two. Edits and deletes keep the store's own write, after it.
 
 On engines that take concurrent writers (MySQL, Elasticsearch, RabbitMQ) several batches are in
-flight: chats are split into `lanes` (each chat always in the same one), each lane allocates one
-batch at a time, up to `in_flight` batches are stored at once, and each is published once no batch
-allocated before it for one of its chats is still unpublished (`inflight.Release`).
+flight: up to `lanes` transactions allocate at once, each over chats no other running one holds
+(`inflight.Admission`: a chat's batches are allocated one after another), up to `in_flight`
+batches are stored at once, and each is published once no batch allocated before it for one of
+its chats is still unpublished (`inflight.Release`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import zlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -30,7 +31,7 @@ from backend.domain.errors import DomainError, NotFound, Unavailable
 from backend.domain.events import Event
 from backend.domain.models import ChatEvent, Message
 from backend.domain.ports import Appended, ChatRepo, EventBus, EventRequest, MessageStore
-from backend.services.inflight import Flight, Publisher, Release
+from backend.services.inflight import Admission, Flight, Publisher, Release
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ BuildMessage = Callable[[ChatEvent], Message | None]
 BuildEvents = Callable[[ChatEvent, Message | None], list[Event]]
 # Given a transaction's requests and their results, the new messages to insert with them.
 NewMessages = Callable[[Sequence[EventRequest], Sequence[Appended]], list[Message]]
+# Told how long one batch spent in one stage, in seconds (the app points it at a metric).
+OnStage = Callable[[str, float], None]
 
 
 class JointLog(Protocol):
@@ -66,16 +69,17 @@ class _Job:
     request: EventRequest
     build: BuildMessage
     publish: BuildEvents
+    queued: float = field(default_factory=time.perf_counter)
     future: asyncio.Future[tuple[Appended, Message | None]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
 class Pipeline:
-    """Stages joined by short queues: allocate (one relational transaction per lane at a time)
+    """Stages joined by short queues: allocate (up to `lanes` transactions over disjoint chats)
     → store (up to `in_flight` batches at once) → publish (one task, in each chat's order).
 
-    A chat's batches are allocated in one lane, one after another, and published in that order,
+    A chat's batches are allocated one after another, and published in that order,
     so within a replica a chat's events leave in `seq` order while other chats' batches overlap.
     (Across replicas, order comes from `seq`: each socket's order buffer places events by it.)
     """
@@ -95,28 +99,36 @@ class Pipeline:
         self._joint = joint
         self._store = store
         self._bus = bus
-        self._queues: list[asyncio.Queue[_Job]] = [asyncio.Queue() for _ in range(max(lanes, 1))]
+        self._admission: Admission[_Job] = Admission(lanes, max_batch, _chat_of)
+        self._allocating: set[asyncio.Task[None]] = set()
+        self._closed = False
         self._allocated: asyncio.Queue[_Allocated] = asyncio.Queue(max(4, 2 * lanes))
         self._max_batch = max_batch
         self._slots = asyncio.Semaphore(max(in_flight, 1))
-        self._publisher = Publisher(functools.partial(publish_after_commit, bus))
+        self._publisher = Publisher(functools.partial(publish_after_commit, bus), self._stage)
         self._release = Release(self._publisher)
         self._storing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
         # Told each batch's size (the app points it at a metric).
         self.on_batch: Callable[[int], None] | None = None
+        # Told each stage's time per batch: where a batch's wall time goes (`_stage`).
+        self.on_stage: OnStage | None = None
+
+    def _stage(self, name: str, started: float) -> float:
+        """Report the time since `started` as stage `name`; returns now, the next stage's start."""
+        now = time.perf_counter()
+        if self.on_stage is not None:
+            self.on_stage(name, now - started)
+        return now
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._allocate_loop(q), name=f"pipeline-allocate-{i}")
-            for i, q in enumerate(self._queues)
-        ]
-        self._tasks.append(asyncio.create_task(self._store_loop(), name="pipeline-store"))
+        self._tasks = [asyncio.create_task(self._store_loop(), name="pipeline-store")]
         self._publisher.start()
 
     async def close(self) -> None:
-        tasks = [*self._tasks, *self._storing]
+        self._closed = True
+        tasks = [*self._tasks, *self._allocating, *self._storing]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -126,7 +138,7 @@ class Pipeline:
     @property
     def idle(self) -> bool:
         return (
-            all(q.empty() for q in self._queues)
+            not self._admission
             and self._allocated.empty()
             and self._busy == 0
             and self._release.empty
@@ -141,26 +153,32 @@ class Pipeline:
         The request is validated first: what reaches a shared transaction is well-formed."""
         validate(request)
         job = _Job(request, build, publish)
-        queues = self._queues
-        lane = zlib.crc32(request.chat_id.encode()) % len(queues) if len(queues) > 1 else 0
-        queues[lane].put_nowait(job)
+        self._admission.put(job)
+        self._admit()
         return await job.future
 
-    async def _allocate_loop(self, queue: asyncio.Queue[_Job]) -> None:
-        while True:
-            jobs = [await queue.get()]
-            while len(jobs) < self._max_batch and not queue.empty():
-                jobs.append(queue.get_nowait())
-            self._busy += 1
-            try:
-                if self.on_batch is not None:
-                    self.on_batch(len(jobs))
-                await self._allocate(jobs)
-            finally:
-                self._busy -= 1
+    def _admit(self) -> None:
+        """Start an allocation for each batch the admission lets through now."""
+        while not self._closed and (jobs := self._admission.take()) is not None:
+            task = asyncio.create_task(self._allocate_batch(jobs), name="pipeline-allocate")
+            self._allocating.add(task)
+            task.add_done_callback(self._allocating.discard)
+
+    async def _allocate_batch(self, jobs: list[_Job]) -> None:
+        self._busy += 1
+        try:
+            if self.on_batch is not None:
+                self.on_batch(len(jobs))
+            self._stage("wait", jobs[0].queued)
+            await self._allocate(jobs)
+        finally:
+            self._busy -= 1
+            self._admission.done(jobs)
+            self._admit()
 
     async def _allocate(self, jobs: list[_Job]) -> None:
         inserted: dict[int, Message] = {}  # id(job) -> its new message, stored with its event
+        started = time.perf_counter()
         try:
             results = await self._append(jobs, inserted)
         except Unavailable as exc:  # an engine outage: nothing was allocated for anyone
@@ -176,7 +194,9 @@ class Pipeline:
             for job in jobs:
                 await self._allocate([job])
             return
-        await self._allocated.put(_Allocated(jobs, results, inserted))
+        await self._allocated.put(
+            _Allocated(jobs, results, inserted, self._stage("allocate", started))
+        )
 
     async def _append(self, jobs: list[_Job], inserted: dict[int, Message]) -> list[Appended]:
         requests = [j.request for j in jobs]
@@ -215,8 +235,10 @@ class Pipeline:
     async def _store_flight(self, batch: _Allocated, flight: Flight) -> None:
         self._busy += 1
         events: list[Event] = []
+        started = self._stage("handoff", batch.allocated)
         try:
             events = await self._store_and_answer(batch)
+            self._stage("store", started)
         except Exception as exc:  # seqs taken, contents not stored: the retry fills them
             _fail(
                 batch.jobs,
@@ -275,6 +297,11 @@ class _Allocated:
     jobs: list[_Job]
     results: list[Appended]
     inserted: dict[int, Message]
+    allocated: float  # when its transaction committed (perf_counter)
+
+
+def _chat_of(job: _Job) -> str:
+    return job.request.chat_id
 
 
 def validate(request: EventRequest) -> None:
