@@ -8,6 +8,12 @@ Only counting (the size limit) and keeping the head happen on the event loop, pe
 the markup scan and the disk write run together in a worker thread, once per buffer: ten
 concurrent 100 MB uploads hashed on the loop held it long enough to delay message delivery on
 other sockets by hundreds of milliseconds (py-spy: `SHA256_Update`, file unlinks).
+
+The spool is never synced to disk: it is scratch, read back at once and deleted (the local store
+syncs what it keeps, S3 keeps its own copy), so it mostly lives and dies in the page cache. Ten
+100 MB uploads each forcing their spool out with `fsync` kept the disk busy enough that SQLite's
+commit of an unrelated message (its own fsync, on the same disk) waited up to 350 ms behind them:
+py-spy showed those commits, not the event loop, as the tail of delivery on other sockets.
 """
 
 from __future__ import annotations
@@ -115,8 +121,7 @@ class Spool:
             self._tail = window[-_OVERLAP:]
         f.writelines(pending)
         if last:
-            f.flush()
-            os.fsync(f.fileno())
+            f.flush()  # no fsync: a scratch file (see the module doc)
 
     def discard(self) -> None:
         if self.path is not None:

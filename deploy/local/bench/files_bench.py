@@ -22,6 +22,8 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -189,11 +191,40 @@ def _uploads_in_child(url: str, token: str, chat: str, path: Path, n: int, chunk
     asyncio.run(go())
 
 
+class Profile:
+    """py-spy sampling the server while the uploads run, every thread with its idle frames and
+    each sample's time (chrometrace), so stretches of the event loop between yields show."""
+
+    def __init__(self, pid: int, out: Path | None) -> None:
+        self._pid, self._out = pid, out
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Profile:
+        if self._out is not None:
+            spy = Path(sys.executable).with_name("py-spy")
+            args = [str(spy), "record", "--pid", str(self._pid), "--idle", "--threads"]
+            args += ["--nonblocking", "-r", "200", "-f", "chrometrace", "-o", str(self._out)]
+            self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)  # noqa: S603 (the venv's py-spy)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGINT)  # py-spy writes its file on an interrupt
+            self._proc.wait(60)
+
+
 async def under_load(
-    api: Api, srv: ServerProcess, token: str, chat: str, path: Path, n: int, chunked: bool
+    api: Api,
+    srv: ServerProcess,
+    token: str,
+    chat: str,
+    path: Path,
+    n: int,
+    chunked: bool,
+    profile: Path | None = None,
 ) -> tuple[Peak, list[float]]:
     """Run `n` uploads (in a child process) with a delivery probe beside them; the peak RSS
-    and CPU, and the probe's times."""
+    and CPU, and the probe's times (and a profile of the server meanwhile, if asked)."""
     a, b = await api.user(), await api.user()
     probe_chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
@@ -204,7 +235,7 @@ async def under_load(
     )
     try:
         probe = asyncio.create_task(delivery(api, srv, a, probe_chat, sock, done))
-        with Peak(srv.proc.pid) as peak:
+        with Peak(srv.proc.pid) as peak, Profile(srv.proc.pid, profile):
             child.start()
             await asyncio.to_thread(child.join)
             done.set()
@@ -274,7 +305,9 @@ async def raw_round(env: dict[str, str], path: Path) -> tuple[float, float]:
     return up, down
 
 
-async def main(size_mib: int, concurrent: int, server_dir: Path | None) -> dict[str, Any]:
+async def main(
+    size_mib: int, concurrent: int, server_dir: Path | None, profile: Path | None
+) -> dict[str, Any]:
     load_start = os.getloadavg()
     env = s3_env(f"bench-{secrets.token_hex(4)}")
     work = Path(tempfile.mkdtemp(prefix="parley-files-bench-"))
@@ -305,9 +338,17 @@ async def main(size_mib: int, concurrent: int, server_dir: Path | None) -> dict[
         raw_up, raw_down = await raw_round(env, path)
         idle = await idle_delivery(api, srv)
         token = user.access_token
-        many, during = await under_load(api, srv, token, chat, path, concurrent, False)
+        plain_out = profile and profile.with_suffix(".plain.json")
+        many, during = await under_load(api, srv, token, chat, path, concurrent, False, plain_out)
         many_resumable, during_resumable = await under_load(
-            api, srv, token, chat, path, concurrent, True
+            api,
+            srv,
+            token,
+            chat,
+            path,
+            concurrent,
+            True,
+            profile and profile.with_suffix(".resumable.json"),
         )
         await api.close()
         thumb_ms, jpeg_bytes = await thumbnail_ms(work)
@@ -354,5 +395,12 @@ if __name__ == "__main__":
         default=None,
         help="run the server from this checkout (e.g. main, for a before/after pair)",
     )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="write py-spy chrometrace profiles of the server during the uploads to "
+        "PROFILE.plain.json and PROFILE.resumable.json (see loop_stretches.py)",
+    )
     a = p.parse_args()
-    print(json.dumps(asyncio.run(main(a.size, a.concurrent, a.server_dir))))
+    print(json.dumps(asyncio.run(main(a.size, a.concurrent, a.server_dir, a.profile))))
