@@ -32,7 +32,7 @@ from typing import Protocol
 from backend.domain.errors import PayloadTooLarge
 
 HEAD_BYTES = 64 * 1024
-FLUSH_BYTES = 256 * 1024  # per upload in memory before a disk write
+FLUSH_BYTES = 1024 * 1024  # per upload in memory before a disk write (one thread handoff)
 _MARKUP = re.compile(
     rb"<(?:script|html|svg|iframe|body|object|embed|!doctype|\?xml|meta|a\s)", re.IGNORECASE
 )

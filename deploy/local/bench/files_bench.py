@@ -378,6 +378,10 @@ async def main(
             pct(during_resumable, 0.99),
         ),
         "delivery_samples": (len(idle), len(during), len(during_resumable)),
+        # the five slowest of each, so a p99 made of one outlier shows as one
+        "delivery_ms_slowest_5": [
+            sorted(round(v, 1) for v in t)[-5:] for t in (idle, during, during_resumable)
+        ],
         "thumbnail_24mp_jpeg_ms": thumb_ms,
         "jpeg_24mp_bytes": jpeg_bytes,
         "load_avg_start": load_start,
