@@ -9,6 +9,7 @@ and a queue keeps one publisher's order, so once the marker arrived anything els
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -197,6 +198,11 @@ async def test_start_without_broker_is_unavailable() -> None:
     await bus.close()
 
 
+# aiormq 6.9.4 leaves a connection attempt's socket open when the broker, still booting, accepts
+# it and hangs up before `Connection.Start` (connection.py reads that frame outside the `try` that
+# closes the writer); its `__del__` then warns. The leak is the client library's, bounded to the
+# reconnect attempts of this restart, and finalised inside this test (`gc.collect` below).
+@pytest.mark.filterwarnings("ignore:unclosed <StreamWriter:ResourceWarning")
 @pytest.mark.engines
 @pytest.mark.slow
 async def test_rabbitmq_restart_delivery_resumes_by_itself() -> None:
@@ -283,6 +289,7 @@ async def test_rabbitmq_restart_delivery_resumes_by_itself() -> None:
             await asyncio.gather(load_task, return_exceptions=True)
         await pub.bus.close()
         await sub.bus.close()
+        gc.collect()  # the library's leaked attempts warn here, under this test's filter
 
 
 async def test_a_caller_cancelled_mid_unbind_still_unbinds(make_process: MakeProcess) -> None:
