@@ -88,6 +88,8 @@ class Settings:
     s3_presign_ttl_s: int = 300  # presigned GETs expire within minutes
     max_upload_bytes: int = 100 * 1024 * 1024
     upload_quota_bytes: int = 0  # per user; 0 = no quota
+    uploads_per_user: int = 0  # uploads begun (POST /files, /files/uploads) a window; 0 = no cap
+    uploads_window_s: float = 60.0
     max_image_pixels: int = 64_000_000  # larger images are refused before decoding
     unattached_ttl_s: int = 24 * 3600  # uploads never attached are removed after this
     jitsi_url: str = ""

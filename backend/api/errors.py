@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -59,7 +60,7 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> HTTPResponse:
     }
     headers = {}
     if "retry_after" in extra:
-        headers["Retry-After"] = str(max(1, round(float(extra["retry_after"]))))
+        headers["Retry-After"] = str(max(1, math.ceil(float(extra["retry_after"]))))  # at least
     return json_response(
         body, status=status, headers=headers, content_type="application/problem+json"
     )

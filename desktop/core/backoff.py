@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+# However long a server asks us to wait (Retry-After), no send waits longer than this: a proxy
+# answering "come back tomorrow" must not strand a message for the rest of the session.
+RETRY_AFTER_CAP_S = 300.0
+
 
 @dataclass
 class Backoff:
@@ -27,3 +31,12 @@ class Backoff:
     def soon(self) -> float:
         """The small spread used when the server asked us to reconnect right away."""
         return self.rng.uniform(0, min(0.25, self.base))
+
+
+def retry_delay(retry_after: float | None, ours: float) -> float:
+    """How long to wait before trying again: what the server said (`Retry-After` of a 429 or
+    503, capped), else our own delay. The one rule for uploads and queued texts alike, so
+    neither comes back before the server is ready to take it."""
+    if retry_after is None:
+        return ours
+    return min(max(retry_after, 0.0), RETRY_AFTER_CAP_S)

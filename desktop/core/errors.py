@@ -34,6 +34,7 @@ class ApiError(ClientError):
         detail: str = "",
         context: str = "",
         fields: tuple[str, ...] = (),
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(f"{status} {code}")
         self.status = status
@@ -41,6 +42,7 @@ class ApiError(ClientError):
         self.detail = detail
         self.context = context
         self.fields = fields  # names of the fields a 422 complained about
+        self.retry_after = retry_after  # seconds the server asked us to wait (429, 503)
 
 
 class SessionExpiredError(ClientError):

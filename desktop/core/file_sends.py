@@ -6,11 +6,11 @@ every start: it finishes what the last run left (desktop/core/upload_journal.py)
 on from where the server says they stand, and sends each message under its original id.
 
 A server that is away or failing (5xx, 429, a timeout) is waited for with backoff, as a queued
-text waits: `upload_file` is that one loop, for the tray's sends and the resumed ones alike. A
-refusal that trying again would not change (413, 422, a file gone from disk) is shown: the
-message appears as failed with the reason, and stays in the journal, text and all, until the
-user's Retry sends it (`finish` again) or Discard drops it (`discard`); the next start shows it
-again until then.
+text waits, or as long as its Retry-After says (capped; desktop/core/backoff.py): `upload_file`
+is that one loop, for the tray's sends and the resumed ones alike. A refusal that trying again
+would not change (413, 422, a file gone from disk) is shown: the message appears as failed with
+the reason, and stays in the journal, text and all, until the user's Retry sends it (`finish`
+again) or Discard drops it (`discard`); the next start shows it again until then.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from desktop.core.backoff import Backoff
+from desktop.core.backoff import Backoff, retry_delay
 from desktop.core.errors import ApiError, ServerUnreachableError, SessionExpiredError, describe
 from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.rest import RestClient
@@ -132,8 +132,9 @@ async def upload_file(
     abandon: Callable[[], bool] = lambda: False,
     waiting: Waiting = lambda _reason: None,
 ) -> RemoteFile:
-    """Upload file `index` of `pending`, waiting out (1-60 s backoff) a server that is away
-    or failing; a refusal raises. Cancel the task to stop (`abandon`: the user's cancel)."""
+    """Upload file `index` of `pending`, waiting out (1-60 s backoff, or the server's
+    Retry-After) a server that is away or failing; a refusal raises. Cancel the task to stop
+    (`abandon`: the user's cancel)."""
     delays = Backoff(base=RETRY_BASE_S, cap=RETRY_CAP_S)
     path = Path(pending.message.files[index].path)
     while True:
@@ -148,7 +149,7 @@ async def upload_file(
                 raise
             log.info("an upload waits for the server: %s", type(exc).__name__)
             waiting(describe(exc))
-            await asyncio.sleep(delays.next())
+            await asyncio.sleep(retry_delay(_retry_after(exc), delays.next()))
             waiting("")
             continue
         pending.uploaded(index, got.record())
@@ -160,6 +161,10 @@ def passing(exc: Exception) -> bool:
     if isinstance(exc, ServerUnreachableError | TimeoutError | httpx.TransportError):
         return True
     return isinstance(exc, ApiError) and (exc.status >= 500 or exc.status == 429)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    return exc.retry_after if isinstance(exc, ApiError) else None
 
 
 def _records(message: PendingMessage) -> tuple[JSON, ...]:

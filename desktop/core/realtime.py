@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from desktop.core.backoff import Backoff
+from desktop.core.backoff import Backoff, retry_delay
 from desktop.core.errors import ClientError, SessionExpiredError
 from desktop.core.wire import JSON
 
@@ -124,6 +124,7 @@ class RealtimeClient:
         self._stopping = False
         self._wake = asyncio.Event()
         self._retry: asyncio.Task[None] | None = None  # the deferred sends' next write
+        self._hold_until = 0.0  # monotonic time before which no send is written (Retry-After)
         self.connections = 0  # how many times a connection became ready (for tests and stats)
         self.reauthentications = 0  # `auth.ok` answers on open sockets (for tests and stats)
 
@@ -280,7 +281,9 @@ class RealtimeClient:
             # Not a verdict on the message: it stays queued and goes out after the next ack,
             # a short wait, or on the next connection.
             self._sent_here.discard(cid)
-            log.info("send deferred by the server (%s)", code)
+            wait = retry_delay(_seconds(frame.get("retry_after")), RETRY_DEFERRED_S)
+            log.info("send deferred by the server (%s) for %.1f s", code, wait)
+            self._hold_until = max(self._hold_until, time.monotonic() + wait)
             self._retry_soon()
             return
         self._outbox.pop(cid, None)
@@ -311,11 +314,16 @@ class RealtimeClient:
             self._retry = asyncio.ensure_future(self._write_later())
 
     async def _write_later(self) -> None:
-        await asyncio.sleep(RETRY_DEFERRED_S)  # a timer, not synchronisation
+        # A timer (the server's word), not synchronisation; a later refusal may extend it.
+        while (left := self._hold_until - time.monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
         await self._write_pending()
 
     async def _write_pending(self) -> None:
         if not self._live:
+            return
+        if time.monotonic() < self._hold_until:
+            self._retry_soon()  # the server asked us to wait: the timer writes them then
             return
         for item in list(self._outbox.values()):
             if len(self._inflight) >= MAX_INFLIGHT:
@@ -343,6 +351,12 @@ class RealtimeClient:
         if live != self._live:
             self._live = live
             self._handler.on_connection(live)
+
+
+def _seconds(value: Any) -> float | None:
+    """A frame's `retry_after`, when it is a number at all."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else None
 
 
 def seconds_left(token: str) -> float | None:

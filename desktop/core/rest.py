@@ -9,7 +9,9 @@ answers `ApiError`.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -306,4 +308,23 @@ def _api_error(resp: httpx.Response, context: str) -> ApiError:
         code = {401: "unauthorized", 404: "not_found", 409: "conflict", 429: "rate_limited"}.get(
             resp.status_code, code
         )
-    return ApiError(resp.status_code, code, detail, context, fields)
+    waits = [_retry_after(resp.headers.get("retry-after"))]
+    if isinstance(body, dict) and isinstance(body.get("retry_after"), int | float):
+        waits.append(float(body["retry_after"]))  # the header's whole seconds, unrounded
+    known = [w for w in waits if w is not None]
+    wait = max(known) if known else None
+    return ApiError(resp.status_code, code, detail, context, fields, wait)
+
+
+def _retry_after(header: str | None) -> float | None:
+    """RFC 9110 Retry-After: delay-seconds or an HTTP-date; None when absent or unreadable."""
+    if not header:
+        return None
+    value = header.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)

@@ -15,7 +15,7 @@ from backend.api.http.identity import claims
 from backend.api.openapi import ROUTES, Param, RouteDoc
 from backend.api.schemas import Body, M, parse
 from backend.bootstrap import Container
-from backend.domain.errors import InvalidInput, NotFound
+from backend.domain.errors import InvalidInput, NotFound, RateLimited
 from backend.domain.limits import ID_MAX_CHARS, SEQ_MAX
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
@@ -25,6 +25,22 @@ H = TypeVar("H", bound=Handler)
 def container(request: Request) -> Container:
     c: Container = request.app.ctx.container
     return c
+
+
+async def throttle(request: Request, key: str, limit: int, window_s: float, detail: str) -> None:
+    """429 with Retry-After once `key` used up `limit` in `window_s` (0: no cap)."""
+    if limit <= 0:
+        return
+    wait = await container(request).limiter.hit(key, limit, window_s)
+    if wait is not None:
+        raise RateLimited(detail, retry_after=wait)
+
+
+async def throttle_uploads(request: Request, uid: str) -> None:
+    """Uploads begun per user a window (`uploads_per_user`), simple and resumable alike."""
+    s = request.app.ctx.settings
+    detail = "Too many uploads; try again later."
+    await throttle(request, f"upload:{uid}", s.uploads_per_user, s.uploads_window_s, detail)
 
 
 def client_ip(request: Request) -> str:

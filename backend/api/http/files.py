@@ -21,8 +21,8 @@ from sanic.response import redirect
 from backend.api import wire
 from backend.api.errors import problem
 from backend.api.http import files_doc
-from backend.api.http.common import check_path, container, ok, user_id
-from backend.domain.errors import BadRequest, InvalidInput, PayloadTooLarge
+from backend.api.http.common import check_path, container, ok, throttle_uploads, user_id
+from backend.domain.errors import BadRequest, InvalidInput, PayloadTooLarge, RateLimited
 from backend.services.files import Download, FileService
 
 bp = Blueprint("files")
@@ -73,9 +73,10 @@ async def upload(request: Request) -> HTTPResponse:
     # `request_deadline_s` to arrive (100 MB over a slow link). A declared length over the
     # limit or the quota is refused before a byte is kept, and drained like one found late.
     try:
+        await throttle_uploads(request, uid)
         await files.check_upload(uid, chat_id, _declared_length(request))
         stored = await files.upload(uid, chat_id, name, _body(request))
-    except PayloadTooLarge:
+    except (PayloadTooLarge, RateLimited):
         await _discard(request)
         raise
     return ok({"file": wire.attachment(stored.attachment())}, status=201)

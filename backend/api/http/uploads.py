@@ -8,7 +8,7 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request
 
 from backend.api import wire
-from backend.api.http.common import container, ok, user_id
+from backend.api.http.common import container, ok, throttle_uploads, user_id
 from backend.api.http.files import _body, _declared_length, _discard
 from backend.domain.errors import DomainError, InvalidInput, NotFound, PayloadTooLarge
 from backend.services.uploads import MAX_CHUNK_BYTES, ResumableUploads
@@ -33,6 +33,7 @@ async def begin(request: Request) -> HTTPResponse:
         raise InvalidInput("chat_id is required.", code="bad_query")
     size = _whole(request.args.get("size"), "size")
     name = request.args.get("name", "") or "file"
+    await throttle_uploads(request, user_id(request))
     u = await _uploads(request).begin(user_id(request), chat_id, name, size)
     return ok({"upload": wire.upload(u)}, status=201)
 

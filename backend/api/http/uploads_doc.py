@@ -39,7 +39,7 @@ def register() -> None:
         ],
         "responses": {
             "201": _json("Started", "upload", UPLOAD_SCHEMA),
-            **_errors(400, 401, 404, 413, 422),
+            **_errors(400, 401, 404, 413, 422, 429),
         },
     }
     status = {"responses": {"200": _json("Where it stands", "upload", UPLOAD_SCHEMA)}}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ from backend.api.ws.origin import CLOSE_ORIGIN, origin_allowed
 from backend.api.ws.reader import Reader, install
 from backend.api.ws.sessions import SessionGuard, reauthenticate
 from backend.bootstrap import Container
-from backend.domain.errors import DomainError, InvalidInput
+from backend.domain.errors import DomainError, InvalidInput, RateLimited
 from backend.domain.models import AccessClaims
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,13 @@ async def _call_signal(frame: dict[str, Any], conn: Connection, c: Container) ->
         conn.push(_error(exc.code, exc.detail, call_id=echo))
 
 
+def _wait(exc: DomainError) -> dict[str, float]:
+    """A refusal to slow down says for how long, as REST's Retry-After does."""
+    # Rounded up: a client waiting exactly this long must find the window open.
+    wait = math.ceil(exc.retry_after * 1000) / 1000 if isinstance(exc, RateLimited) else None
+    return {} if wait is None else {"retry_after": wait}
+
+
 def _frame(model: type[M], frame: dict[str, Any]) -> M:
     """Validate a frame with the same pydantic model REST uses for the same input."""
     try:
@@ -247,7 +255,9 @@ async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
             conn.user_id, chat_id, client_msg_id, send.text, send.reply_to_seq, send.attachment_ids
         )
     except DomainError as exc:
-        conn.push(_error(exc.code, exc.detail, client_msg_id=client_msg_id, chat_id=chat_id))
+        conn.push(
+            _error(exc.code, exc.detail, client_msg_id=client_msg_id, chat_id=chat_id, **_wait(exc))
+        )
         return
     except Exception:
         log.exception("send failed for user %s", conn.user_id)

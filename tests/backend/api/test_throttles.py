@@ -20,6 +20,7 @@ LIMITS = {
     "PARLEY_REGISTER_PER_IP": "3",
     "PARLEY_PASSWORD_PER_USER": "3",
     "PARLEY_PROFILE_PER_USER": "3",
+    "PARLEY_UPLOADS_PER_USER": "2",
 }
 
 
@@ -142,3 +143,27 @@ async def test_common_and_self_naming_passwords_are_refused(api: Api) -> None:
     body = {"username": name, "email": f"{name}@example.org", "password": name}
     r = await api.http.post("/auth/register", json=body, headers=addr())
     assert (r.status_code, r.json()["code"]) == (422, "password_common")
+
+
+async def test_uploads_begun_over_the_cap_get_429_with_retry_after(api: Api) -> None:
+    u = await register(api)
+    chat_id = await api.group(u)
+    where = {"chat_id": chat_id, "name": "a.bin"}
+    simple = await api.http.post("/files", params=where, content=b"x" * 10, headers=u.auth)
+    resumable = await api.http.post(
+        "/files/uploads", params={**where, "size": "10"}, headers=u.auth
+    )
+    assert (simple.status_code, resumable.status_code) == (201, 201)
+    over = await api.http.post("/files", params=where, content=b"y" * 10, headers=u.auth)
+    assert over.status_code == 429, over.text
+    assert over.json()["code"] == "rate_limited" and int(over.headers["Retry-After"]) >= 1
+    again = await api.http.post("/files/uploads", params={**where, "size": "10"}, headers=u.auth)
+    assert again.status_code == 429
+    other = await register(api)  # the cap is one user's, not everyone's
+    mine = await api.http.post(
+        "/files",
+        params={**where, "chat_id": await api.group(other)},
+        content=b"z",
+        headers=other.auth,
+    )
+    assert mine.status_code == 201, mine.text
