@@ -207,8 +207,14 @@ class ResumableUploads:
             current = await self._repo.get(u.id)  # a chunk landed meanwhile
         if current is None:
             return
-        await self._blobs.abort_parts(u.key, u.handle)
-        await self._blobs.delete(u.key)
+        try:
+            await self._blobs.abort_parts(u.key, u.handle)
+            await self._blobs.delete(u.key)
+        except Exception:
+            # The store failed: with the row gone its parts would stay for good. Put it back,
+            # so the client's next cancel (or the sweep) removes them once the store is back.
+            await self._repo.create(current)
+            raise
 
     async def sweep(self, ttl_s: int) -> int:
         """Remove sessions never completed within the TTL, with their parts."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -41,6 +42,7 @@ Refused = Callable[[PendingMessage, tuple[JSON, ...], str], None]
 # The server failed and the upload waits to try again (the reason), or goes on ("").
 Waiting = Callable[[str], None]
 RETRY_BASE_S, RETRY_CAP_S = 1.0, 60.0
+CANCEL_PATIENCE_S = 600.0  # how long a cancel keeps asking a failing server to drop a session
 
 
 class PendingSend:
@@ -194,6 +196,31 @@ async def discard(
 async def abandon(rest: RestClient | None, message: PendingMessage) -> None:
     """Drop the server's sessions of `message`'s files still going up (best effort)."""
     await _abandon(rest, [f.upload_id for f in message.files if f.upload_id and f.record is None])
+
+
+async def cancel(rest: RestClient, message: PendingMessage) -> None:
+    """The user's cancel: each of `message`'s sessions still going up is dropped, waiting out a
+    server that is away or failing (as an upload would) for up to CANCEL_PATIENCE_S; after
+    that the server's own sweep removes what is left. Run it in the background."""
+    uploads = ResumableUpload(rest, ABANDON_TIMEOUT)
+    ids = [f.upload_id for f in message.files if f.upload_id and f.record is None]
+    await asyncio.gather(*(_drop(uploads, upload_id) for upload_id in ids))
+
+
+async def _drop(uploads: ResumableUpload, upload_id: str) -> None:
+    delays = Backoff(base=RETRY_BASE_S, cap=RETRY_CAP_S)
+    deadline = time.monotonic() + CANCEL_PATIENCE_S
+    while True:
+        try:
+            await uploads.drop(upload_id)
+            return
+        except SessionExpiredError:
+            return  # signed out: the sign-out forgets what it can, the sweep the rest
+        except Exception as exc:
+            if not passing(exc) or time.monotonic() > deadline:
+                return  # gone already (404), or refused: nothing more to ask
+            log.info("a cancelled upload waits for the server: %s", type(exc).__name__)
+            await asyncio.sleep(retry_delay(_retry_after(exc), delays.next()))
 
 
 async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) -> None:

@@ -131,7 +131,11 @@ class ResumableUpload:
         """Drop a session and its chunks from the server; best effort (unreachable or signed
         out: the server expires it on its own)."""
         with contextlib.suppress(Exception):
-            await self._call("DELETE", f"/files/uploads/{upload_id}", 204)
+            await self.drop(upload_id)
+
+    async def drop(self, upload_id: str) -> None:
+        """Drop a session and its chunks from the server; a failure raises (404: none left)."""
+        await self._call("DELETE", f"/files/uploads/{upload_id}", 204)
 
     async def _call(
         self,

@@ -228,8 +228,9 @@ class AttachmentTray(QWidget):
         except asyncio.CancelledError:
             if any(t.removing for t in tiles):
                 pending.done()
-                # a cancel while waiting to retry: the server drops the session it kept
-                await file_sends.abandon(rest, pending.message)
+                # a cancel while waiting to retry: the server drops the session it kept, once
+                # it can (it may be the one failing); the composer does not wait for that
+                self._run(file_sends.cancel(rest, pending.message))
                 return False  # the user removed a file mid-upload: the rest stays for another try
             raise  # the app is quitting: the next start goes on with it
         except Exception as exc:

@@ -7,6 +7,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -151,6 +152,10 @@ class ChatPane(QWidget):
         self.cancel_edit.clicked.connect(self.end_edit)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        for keys in (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")):
+            menu_key = QShortcut(keys, self.view)
+            menu_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+            menu_key.activated.connect(self._keyboard_menu)
         self.invite.clicked.connect(
             lambda: self.chat_id and self.invite_requested.emit(self.chat_id)
         )
@@ -348,7 +353,22 @@ class ChatPane(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
-        entry = self.model.entry(index.row()) if index.isValid() else None
+        if index.isValid():
+            self._menu_for(index, pos)
+
+    def _keyboard_menu(self) -> None:
+        """The Menu key or Shift+F10: the menu of the current message, shown at that message,
+        wherever the mouse pointer happens to be."""
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return
+        self.view.scrollTo(index)
+        rect = self.view.visualRect(index).intersected(self.view.viewport().rect())
+        self._menu_for(index, QPoint(rect.left() + rect.width() // 4, rect.center().y()))
+
+    def _menu_for(self, index: QModelIndex, pos: QPoint) -> None:
+        """The actions on the message at `index`, in a menu at `pos` (viewport coordinates)."""
+        entry = self.model.entry(index.row())
         if entry is None:
             return
         menu = QMenu(self)

@@ -13,6 +13,7 @@ from desktop.core.backoff import Backoff
 from desktop.core.session import FileStore
 from desktop.ui import i18n, retranslate, theme
 from desktop.ui.app import DesktopApp, build
+from desktop.ui.preferences import Preferences
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,3 +63,17 @@ def translations(compiled_translations: Path) -> Iterator[None]:
     i18n.reset()
     i18n.QM_DIR[0] = original
     theme.apply("light")
+
+
+@pytest.fixture
+def russian(tmp_path: Path, translations: None) -> None:
+    """The first app's profile chooses Russian before the app is built."""
+    Preferences(tmp_path / "client0").language = "ru"
+
+
+@pytest.fixture(params=["en", "ru"])
+def language(request: pytest.FixtureRequest) -> str:
+    """A test taking it runs twice: in English, then with the first app speaking Russian."""
+    if request.param == "ru":
+        request.getfixturevalue("russian")
+    return str(request.param)

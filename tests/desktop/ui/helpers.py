@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QPlainTextEdit, QWidget
 
+from desktop.core.session import FileStore
 from desktop.core.timeline import Entry
-from desktop.ui.app import DesktopApp
+from desktop.ui import theme
+from desktop.ui.app import DesktopApp, build
 from desktop.ui.models import CHAT_ID_ROLE, ENTRY_ROLE, UNREAD_ROLE
 
 W = TypeVar("W", bound=QWidget)
@@ -143,3 +145,52 @@ def dialog_error(root: QWidget) -> str:
         if w.accessibleName() == "Dialog error" and w.isVisible():
             return w.text()
     return ""
+
+
+def alice_with_bob(
+    qtbot: Any, run: Callable[..., Any], make_app: Callable[[str], DesktopApp], url: str, title: str
+) -> tuple[Any, Any, DesktopApp, str]:
+    """Bob (through the API) and Alice, signed up in an app of her own, with the group `title`
+    she made and invited him to open: (api, bob, alice's app, chat id). The caller closes api."""
+    from tests.desktop.conftest import unique
+    from tests.support.client import Api
+
+    api = Api(url)
+    bob = run(api.user())
+    alice = make_app(url)
+    sign_up(qtbot, alice, url, unique("alice"))
+    return api, bob, alice, create_group(qtbot, alice, title, bob.username)
+
+
+def reopen(qtbot: Any, run: Callable[..., Any], url: str, config: Any) -> DesktopApp:
+    """The app started again on the profile in `config` (a restart), signed in from it."""
+    app = build(url, config, secrets=FileStore(config / "credentials.json"))
+    qtbot.addWidget(app.window)
+    app.window.show()
+    run(app.start())
+    return app
+
+
+def shots(app: DesktopApp, prefix: Any) -> None:
+    """Screenshots `<prefix>-light.png` and `<prefix>-dark.png`; the light theme again after."""
+    for look in ("light", "dark"):
+        theme.apply(look)
+        app.window.repaint()
+        screenshot(app, f"{prefix}-{look}.png")
+    theme.apply("light")
+
+
+def row_in(app: DesktopApp, client_msg_id: str) -> Entry | None:
+    """The open chat's row of the message `client_msg_id`, or None."""
+    return next((e for e in entries(app) if e.client_msg_id == client_msg_id), None)
+
+
+def with_menu(app: DesktopApp, menu: Any) -> Any:
+    """The window as the user sees it, the open menu (a window of its own) drawn over it."""
+    from PySide6.QtGui import QPainter
+
+    shot = app.window.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(app.window.mapFromGlobal(menu.pos()), menu.grab())
+    painter.end()
+    return shot

@@ -28,7 +28,6 @@ from tests.desktop.ui.helpers import (
     sign_up,
     type_into,
 )
-from tests.desktop.ui.test_conversation_ru import russian  # noqa: F401  # the fixture
 from tests.support.engines import drop_production_bucket, s3_env
 from tests.support.server import ServerProcess
 
@@ -209,20 +208,16 @@ def small_limit(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     return server_factory("embedded", {"PARLEY_MAX_UPLOAD_BYTES": str(1024 * 1024)})
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
     qtbot: Any,
     make_app: Callable[[str], DesktopApp],
     small_limit: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
-    request: pytest.FixtureRequest,
     language: str,
 ) -> None:
     """The server's size limit refuses the file (413): nothing is sent, the tray still holds
     the file, and the text the composer cleared on Send is back in it for another try."""
-    if language == "ru":
-        request.getfixturevalue("russian")
     srv = small_limit
     alice = make_app(srv.url)
     sign_up(qtbot, alice, srv.url, unique("alice"))

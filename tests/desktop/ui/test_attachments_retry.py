@@ -14,22 +14,28 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QPainter, QPixmap
-from PySide6.QtWidgets import QMenu, QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit
 
-from desktop.core.session import FileStore
+from desktop.core.files import RESUMABLE_FROM
+from desktop.core.resumable import CHUNK_BYTES
 from desktop.core.timeline import Entry, SendState
 from desktop.core.upload_journal import UploadJournal
 from desktop.ui import theme
-from desktop.ui.app import DesktopApp, build
-from tests.desktop.conftest import unique
+from desktop.ui.app import DesktopApp
 from tests.desktop.core.test_upload_journal import break_blobs, failures, mend_blobs
-from tests.desktop.ui.helpers import create_group, entries, find, screenshot, sign_up, type_into
+from tests.desktop.ui.helpers import (
+    alice_with_bob,
+    entries,
+    find,
+    reopen,
+    row_in,
+    shots,
+    type_into,
+    with_menu,
+)
 from tests.desktop.ui.test_attachments import drop_files, small_limit  # noqa: F401  # fixture
 from tests.desktop.ui.test_conversation import open_menu
-from tests.desktop.ui.test_conversation_ru import russian  # noqa: F401  # the fixture
 from tests.desktop.ui.test_upload_restart import messages
-from tests.support.client import Api
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -42,19 +48,10 @@ def failing(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     return server_factory("embedded")
 
 
-def shots(app: DesktopApp, artifacts: Path, name: str) -> None:
-    for look in ("light", "dark"):
-        theme.apply(look)
-        app.window.repaint()
-        screenshot(app, artifacts / f"{name}-{look}.png")
-    theme.apply("light")
-
-
 def stored(srv: ServerProcess) -> list[Path]:
     return [f for f in (srv.data_dir / "blobs").rglob("*") if f.is_file()]
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_failing_server_is_waited_for_and_a_cancel_leaves_nothing(
     qtbot: Any,
     run: Callable[..., Any],
@@ -62,16 +59,9 @@ def test_a_failing_server_is_waited_for_and_a_cancel_leaves_nothing(
     failing: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
-    request: pytest.FixtureRequest,
     language: str,
 ) -> None:
-    if language == "ru":
-        request.getfixturevalue("russian")
-    api = Api(failing.url)
-    bob = run(api.user())
-    alice = make_app(failing.url)
-    sign_up(qtbot, alice, failing.url, unique("alice"))
-    chat_id = create_group(qtbot, alice, "Outage", bob.username)
+    api, bob, alice, chat_id = alice_with_bob(qtbot, run, make_app, failing.url, "Outage")
     tray, banner = alice.window.pane.attachments, alice.window.error_banner
     composer = find(alice.window, QPlainTextEdit, "Message")
     dropped, kept = tmp_path / "dropped.bin", tmp_path / "report.bin"
@@ -88,7 +78,7 @@ def test_a_failing_server_is_waited_for_and_a_cancel_leaves_nothing(
         qtbot.waitUntil(lambda: tile.status.isVisible(), timeout=10_000)
         assert tile.status.text() == retrying, "the tile says it tries again"
         assert not banner.isVisible(), "a failing server is waited for, not reported"
-        shots(alice, artifacts, f"attachments-retrying-{language}")
+        shots(alice, artifacts / f"attachments-retrying-{language}")
 
         qtbot.mouseClick(tile.remove, Qt.MouseButton.LeftButton)  # "Cancel" while it waits
         qtbot.waitUntil(lambda: not tray.has_files, timeout=5_000)
@@ -111,6 +101,54 @@ def test_a_failing_server_is_waited_for_and_a_cancel_leaves_nothing(
     run(api.close())
 
 
+def test_a_large_upload_cancelled_while_it_waits_leaves_nothing(
+    qtbot: Any,
+    run: Callable[..., Any],
+    make_app: Callable[[str], DesktopApp],
+    failing: ServerProcess,
+    tmp_path: Path,
+    artifacts: Path,
+    language: str,
+) -> None:
+    """The resumable path: the server fails a chunk of a session it holds; Cancel while the
+    tile waits drops the session, its parts and the journal's entry, and nothing is sent."""
+    api, bob, alice, chat_id = alice_with_bob(qtbot, run, make_app, failing.url, "Big outage")
+    tray, composer = alice.window.pane.attachments, find(alice.window, QPlainTextEdit, "Message")
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(RESUMABLE_FROM + 5 * CHUNK_BYTES))  # six chunks
+    journal = UploadJournal(alice.messenger.sessions.config_dir / "uploads.sqlite3")
+    owner, before = alice.messenger.outbox.owner, set(stored(failing))
+    tile = send_files(qtbot, alice, [big], "too big to wait for")
+    # The second chunk being read means the server holds the session and the first one.
+    qtbot.waitUntil(lambda: tile.progress.value() >= 200, timeout=60_000)
+    (pending,) = journal.pending(owner)
+    upload_id = pending.files[0].upload_id
+    assert upload_id
+    break_blobs(failing)
+    try:
+        qtbot.waitUntil(lambda: tile.status.isVisible(), timeout=30_000)
+        said = QCoreApplication.translate("Tile", "Waiting for the server, then trying again…")
+        assert tile.status.text() == said and not tile.progress.isVisible()
+        shots(alice, artifacts / f"attachments-resumable-waiting-{language}")
+        qtbot.mouseClick(tile.remove, Qt.MouseButton.LeftButton)  # "Cancel" while it waits
+        qtbot.waitUntil(lambda: composer.toPlainText() == "too big to wait for", timeout=10_000)
+        assert not tray.has_files and journal.pending(owner) == []
+    finally:
+        mend_blobs(failing)
+    assert alice.messenger.rest is not None
+    token = run(alice.messenger.rest.auth_headers())
+
+    def session() -> int:
+        r = run(api.http.get(f"/files/uploads/{upload_id}", headers=token))
+        return int(r.status_code)
+
+    # The cancel asked while the store failed: the app asks again once it is back.
+    qtbot.waitUntil(lambda: session() == 404, timeout=60_000)
+    qtbot.waitUntil(lambda: set(stored(failing)) == before, timeout=10_000)  # no part kept
+    assert messages(run, api, bob, chat_id) == []
+    run(api.close())
+
+
 def send_files(qtbot: Any, app: DesktopApp, paths: list[Path], text: str) -> Any:
     """Drop `paths` on the composer, type `text` and press Return; returns the first tile."""
     composer = find(app.window, QPlainTextEdit, "Message")
@@ -124,7 +162,6 @@ def send_files(qtbot: Any, app: DesktopApp, paths: list[Path], text: str) -> Any
     return tile
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_refused_message_discarded_is_gone_after_a_restart(
     qtbot: Any,
     run: Callable[..., Any],
@@ -132,16 +169,9 @@ def test_a_refused_message_discarded_is_gone_after_a_restart(
     small_limit: ServerProcess,  # noqa: F811
     tmp_path: Path,
     artifacts: Path,
-    request: pytest.FixtureRequest,
     language: str,
 ) -> None:
-    if language == "ru":
-        request.getfixturevalue("russian")
-    api = Api(small_limit.url)
-    bob = run(api.user())
-    alice = make_app(small_limit.url)
-    sign_up(qtbot, alice, small_limit.url, unique("alice"))
-    chat_id = create_group(qtbot, alice, "Refused", bob.username)
+    api, bob, alice, chat_id = alice_with_bob(qtbot, run, make_app, small_limit.url, "Refused")
     scan = tmp_path / "scan.bin"
     scan.write_bytes(os.urandom(2 * MiB))  # over the server's 1 MiB: a 413
     pending = alice.messenger.outbox.begin_files(chat_id, "too big after all", [scan])
@@ -152,14 +182,14 @@ def test_a_refused_message_discarded_is_gone_after_a_restart(
     again = restart(qtbot, run, small_limit, config, chat_id)
 
     def row() -> Entry | None:
-        return next((e for e in entries(again) if e.client_msg_id == pending.client_msg_id), None)
+        return row_in(again, pending.client_msg_id)
 
     qtbot.waitUntil(
         lambda: (e := row()) is not None and e.state is SendState.FAILED, timeout=30_000
     )
     failed = row()
     assert failed is not None
-    shots(again, artifacts, f"discard-failed-{language}")  # the footer says how
+    shots(again, artifacts / f"discard-failed-{language}")  # the footer says how
     menu = open_menu(qtbot, again, failed)  # a right-click on the failed message
     said = {a.text(): a for a in menu.actions()}
     discard = said[QCoreApplication.translate("ChatPane", "Discard message")]
@@ -189,23 +219,7 @@ def restart(
     qtbot: Any, run: Callable[..., Any], srv: ServerProcess, config: Path, chat_id: str
 ) -> DesktopApp:
     """Alice's app started again on her profile, with the chat open."""
-    app = build(srv.url, config, secrets=FileStore(config / "credentials.json"))
-    qtbot.addWidget(app.window)
-    app.window.show()
-    run(app.start())
+    app = reopen(qtbot, run, srv.url, config)
     qtbot.waitUntil(lambda: app.window.select_chat(chat_id), timeout=10_000)
     qtbot.waitUntil(lambda: app.messenger.timeline(chat_id).loaded, timeout=10_000)
     return app
-
-
-def with_menu(app: DesktopApp, menu: QMenu) -> QPixmap:
-    """The window as the user sees it, the open menu (a window of its own) drawn over it."""
-    shot = app.window.grab()
-    painter = QPainter(shot)
-    painter.drawPixmap(app.window.mapFromGlobal(menu.pos()), menu.grab())
-    painter.end()
-    return shot
-
-
-def row_in(app: DesktopApp, client_msg_id: str) -> Entry | None:
-    return next((e for e in entries(app) if e.client_msg_id == client_msg_id), None)

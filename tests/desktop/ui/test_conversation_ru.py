@@ -18,18 +18,11 @@ from desktop.core.timeline import Entry
 from desktop.ui import theme
 from desktop.ui.app import DesktopApp
 from desktop.ui.conversation_ui import ConversationUi
-from desktop.ui.preferences import Preferences
 from tests.desktop.ui.helpers import create_group, entries, find, screenshot, send, sign_up
 from tests.support.client import Api
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
-
-
-@pytest.fixture
-def russian(tmp_path: Path, translations: None) -> None:
-    """The profiles choose Russian before the apps are built."""
-    Preferences(tmp_path / "client0").language = "ru"
 
 
 def entry_with(app: DesktopApp, text: str) -> Entry | None:

@@ -1,7 +1,7 @@
 """Quitting mid-upload loses nothing: the next start goes on with the upload from where the
 server says it stands and sends the message under the same client_msg_id (real app, real server,
 the local store and real S3). A file gone from disk by the next start shows its message failed,
-text kept, until Retry sends it (screenshots tests/artifacts/upload_refused_{en,ru}_{look}.png)."""
+text kept, until Retry sends it (screenshots tests/artifacts/upload_refused_{en,ru}-{look}.png)."""
 
 from __future__ import annotations
 
@@ -16,23 +16,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
 from desktop.core import errors
-from desktop.core.session import FileStore
 from desktop.core.timeline import Entry, SendState
 from desktop.core.upload_journal import UploadJournal
-from desktop.ui import i18n, theme
-from desktop.ui.app import DesktopApp, build
+from desktop.ui import i18n
+from desktop.ui.app import DesktopApp
 from tests.desktop.conftest import unique
 from tests.desktop.ui.helpers import (
+    alice_with_bob,
     click,
-    create_group,
-    entries,
     find,
-    screenshot,
+    reopen,
+    row_in,
+    shots,
     sign_up,
     type_into,
 )
 from tests.desktop.ui.test_attachments import files_server  # noqa: F401  # the fixture
-from tests.desktop.ui.test_conversation_ru import russian  # noqa: F401  # the fixture
 from tests.support.client import Api
 from tests.support.files import fetch
 from tests.support.server import ServerProcess
@@ -68,10 +67,7 @@ def test_an_upload_cut_by_quitting_goes_on_at_the_next_start(
     assert 0 < stands.json()["upload"]["offset"] < big.stat().st_size
     assert messages(run, api, bob, chat_id) == []
 
-    again = build(files_server.url, config, secrets=FileStore(config / "credentials.json"))
-    qtbot.addWidget(again.window)
-    again.window.show()
-    run(again.start())
+    again = reopen(qtbot, run, files_server.url, config)
     qtbot.waitUntil(lambda: messages(run, api, bob, chat_id) != [], timeout=120_000)
     (m,) = messages(run, api, bob, chat_id)
     assert (m["text"], m["client_msg_id"]) == ("the big one", pending.client_msg_id)
@@ -116,7 +112,6 @@ def plain_server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     return server_factory("embedded")
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_file_gone_by_the_next_start_shows_its_message_failed_until_retried(
     qtbot: Any,
     run: Callable[..., Any],
@@ -124,16 +119,9 @@ def test_a_file_gone_by_the_next_start_shows_its_message_failed_until_retried(
     plain_server: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
-    request: pytest.FixtureRequest,
     language: str,
 ) -> None:
-    if language == "ru":
-        request.getfixturevalue("russian")  # the first app's profile speaks Russian
-    api = Api(plain_server.url)
-    bob = run(api.user())
-    alice = make_app(plain_server.url)
-    sign_up(qtbot, alice, plain_server.url, unique("alice"))
-    chat_id = create_group(qtbot, alice, "Gone file", bob.username)
+    api, bob, alice, chat_id = alice_with_bob(qtbot, run, make_app, plain_server.url, "Gone file")
     gone = tmp_path / "notes.pdf"
     data = os.urandom(MiB)
     gone.write_bytes(data)
@@ -143,10 +131,7 @@ def test_a_file_gone_by_the_next_start_shows_its_message_failed_until_retried(
     run(alice.close())  # quit before a byte went up
     gone.unlink()
 
-    again = build(plain_server.url, config, secrets=FileStore(config / "credentials.json"))
-    qtbot.addWidget(again.window)
-    again.window.show()
-    run(again.start())
+    again = reopen(qtbot, run, plain_server.url, config)
     banner = again.window.error_banner
     said = i18n.tr_error(errors.FILE_GONE.replace("%1", "notes.pdf"))
     assert ("notes.pdf" in said) and (language == "en") == said.startswith("The file")
@@ -154,14 +139,10 @@ def test_a_file_gone_by_the_next_start_shows_its_message_failed_until_retried(
     qtbot.waitUntil(lambda: again.window.select_chat(chat_id), timeout=10_000)
 
     def row() -> Entry | None:
-        return next((e for e in entries(again) if e.client_msg_id == pending.client_msg_id), None)
+        return row_in(again, pending.client_msg_id)
 
     qtbot.waitUntil(lambda: (e := row()) is not None and e.state is SendState.FAILED)
-    for look in ("light", "dark"):
-        theme.apply(look)
-        again.window.repaint()
-        screenshot(again, artifacts / f"upload_refused_{language}_{look}.png")
-    theme.apply("light")
+    shots(again, artifacts / f"upload_refused_{language}")
     assert messages(run, api, bob, chat_id) == []
 
     gone.write_bytes(data)  # put back; Retry (a click on the failed row) sends it
@@ -187,11 +168,7 @@ def begin_big_send(
 ) -> tuple[Api, Any, DesktopApp, str, Path]:
     """Alice drops a 48 MiB file into a new group with Bob and presses Return: the upload is
     under way when this returns (api, bob, alice's app, the chat, the file)."""
-    api = Api(server.url)
-    bob = run(api.user())
-    alice = make_app(server.url)
-    sign_up(qtbot, alice, server.url, unique("alice"))
-    chat_id = create_group(qtbot, alice, title, bob.username)
+    api, bob, alice, chat_id = alice_with_bob(qtbot, run, make_app, server.url, title)
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(48 * MiB))
     alice.window.pane.attachments.add_paths([big])
