@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Qt, QTime, QTimer
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, QObject, Qt, QTime, QTimer
 from PySide6.QtWidgets import QVBoxLayout
 
 from desktop.core.conversation import Conversation
@@ -65,6 +65,14 @@ class ChatHeader(QObject):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         pane.opened.connect(self._opened)
+        # A listing that answered while the window was hidden (started in the tray) painted
+        # nothing: the line is filled when the pane shows, not at the next periodic refresh.
+        pane.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self._pane and event.type() == QEvent.Type.Show:
+            self.refresh()
+        return False
 
     def _chat(self) -> Chat | None:
         return self._services.chats.get(self._pane.chat_id or "")
