@@ -364,7 +364,7 @@ class ChatPane(QWidget):
             return
         self.view.scrollTo(index)
         rect = self.view.visualRect(index).intersected(self.view.viewport().rect())
-        self._menu_for(index, QPoint(rect.left() + rect.width() // 4, rect.center().y()))
+        self._menu_for(index, QPoint(rect.center().x(), rect.bottom()))  # under, not over it
 
     def _menu_for(self, index: QModelIndex, pos: QPoint) -> None:
         """The actions on the message at `index`, in a menu at `pos` (viewport coordinates)."""

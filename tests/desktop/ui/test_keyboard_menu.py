@@ -40,11 +40,13 @@ def test_the_menu_key_opens_the_current_messages_menu(
 ) -> None:
     app = make_app(short_texts.url)
     sign_up(qtbot, app, short_texts.url, unique("kim"))
-    create_group(qtbot, app, "Keys")
+    chat_id = create_group(qtbot, app, "Keys")
     for text in ("first", "second", TOO_LONG):
         send(qtbot, app, text)
     qtbot.waitUntil(lambda: state_of(app, TOO_LONG) is SendState.FAILED, timeout=10_000)
     qtbot.waitUntil(lambda: state_of(app, "first") is SendState.SENT, timeout=10_000)
+    members = app.messenger.conversation.member_ids
+    qtbot.waitUntil(lambda: members(chat_id) is not None, timeout=10_000)  # the header's line
     tr = QCoreApplication.translate
 
     menu = menu_by_key(qtbot, app, current=TOO_LONG, pointer_on="first", key="Menu")
