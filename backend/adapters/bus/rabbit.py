@@ -12,6 +12,10 @@ binds every key again, and then calls the `on_reconnect` handlers, because whate
 while the queue did not exist never reached it (clients fill that gap by resuming from their last
 `seq`).
 
+Calls to `publish` may overlap: each queues its frames on the one channel, in call order, before
+it first suspends, and only then awaits its confirms, so overlapping calls keep the order of the
+calls (the pipeline keeps several in flight and relies on it).
+
 Deliveries are queued in arrival order and handed to the handlers one at a time by one task; the
 broker keeps at most `prefetch` unacknowledged deliveries in flight, and the queue itself holds at
 most `max_queue` events (oldest dropped first), so a stalled process bounds both its own memory and
@@ -179,14 +183,9 @@ class RabbitBus:
             )
             for event in events
         ]
-        sending: Awaitable[list[Any]]
-        if len(messages) == 1:
-            sending = self._publish_one(exchange, *messages[0])
-        else:
-            sending = self._publish_many(messages)
         try:
             async with asyncio.timeout(self._publish_timeout):
-                results = await self._shielded(sending)
+                results = await self._shielded(self._publish_many(messages))
         except TimeoutError:
             raise Unavailable(
                 "message broker did not confirm in time", code=BUS_UNAVAILABLE
@@ -236,15 +235,6 @@ class RabbitBus:
         return set(self._wanted)
 
     # -- internals ---------------------------------------------------------------------------
-
-    @staticmethod
-    async def _publish_one(
-        exchange: AbstractExchange, key: str, message: aio_pika.Message
-    ) -> list[Any]:
-        try:
-            return [await exchange.publish(message, routing_key=key, mandatory=False)]
-        except Exception as exc:
-            return [exc]
 
     async def _publish_many(self, messages: Sequence[tuple[str, aio_pika.Message]]) -> list[Any]:
         """Write every message, then await their confirms together.

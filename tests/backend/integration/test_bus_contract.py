@@ -144,6 +144,29 @@ async def test_order_of_one_publisher_is_kept(make_process: MakeProcess) -> None
     assert sub.seqs("chat.o") == list(range(1, 301))
 
 
+@pytest.mark.engines
+async def test_overlapping_publish_calls_keep_call_order() -> None:
+    """The pipeline keeps several publish calls awaiting their confirms at once: on RabbitMQ the
+    calls, started in order and never awaited one by one, still arrive in call order."""
+    exchange = f"{unique('t')}.events"
+    pub = RabbitBus(engine("AMQP_URL"), exchange, replica_id="pub")
+    sub = Process(RabbitBus(engine("AMQP_URL"), exchange, replica_id="sub"))
+    try:
+        await pub.start()
+        await sub.bus.start()
+        await sub.bus.bind(["chat.v"])
+        calls = [
+            asyncio.create_task(pub.publish([to_chat("v", "x", seq=s) for s in range(n, n + k)]))
+            for n, k in ((1, 1), (2, 150), (152, 1), (153, 40), (193, 8))
+        ]
+        await asyncio.wait_for(asyncio.gather(*calls), 20)
+        await eventually(lambda: len(sub.seqs("chat.v")) == 200, 20, "200 events")
+        assert sub.seqs("chat.v") == list(range(1, 201))
+    finally:
+        await pub.close()
+        await sub.bus.close()
+
+
 async def test_a_slow_consumer_gets_everything(make_process: MakeProcess) -> None:
     """Acknowledgements keep flowing: a small prefetch window never stalls delivery."""
     pub, sub = await make_process(), await make_process(prefetch=8)
