@@ -57,6 +57,8 @@ BUS_UNAVAILABLE = "bus_unavailable"  # the stable code clients see while the bro
 ReconnectHandler = Callable[[], Awaitable[None]]
 # Events of one chat per message at most: bounds a message, and what `max_queue` messages hold.
 RUN_EVENTS = 50
+# How long a quiet consumer waits before acknowledging what it handled (well inside `prefetch`).
+ACK_DELAY_S = 0.05
 T = TypeVar("T")
 
 # What a lost or refused broker looks like from aio-pika/aiormq, besides timeouts.
@@ -104,6 +106,8 @@ class RabbitBus:
         self._bind_lock = asyncio.Lock()
         self._inbox: asyncio.Queue[tuple[AbstractIncomingMessage, Event]] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._unacked: AbstractIncomingMessage | None = None  # the latest delivery not yet acked
+        self._ack_timer: asyncio.TimerHandle | None = None
         self._background: set[asyncio.Future[Any]] = set()
 
         self.received = 0  # deliveries that reached this process's queue
@@ -151,6 +155,9 @@ class RabbitBus:
         log.info("bus connected, queue %s on exchange %s", self.queue_name, self._exchange_name)
 
     async def close(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -334,22 +341,40 @@ class RabbitBus:
             self._inbox.put_nowait((message, event))
 
     async def _dispatch(self) -> None:
-        unacked = 0
+        count = 0
         while True:
             message, event = await self._inbox.get()
-            unacked += 1
+            self._unacked = message
             if event.type:
                 for handler in list(self._handlers):
                     try:
                         await handler(event)
                     except Exception:
                         log.exception("event handler failed for %s (%s)", event.type, event.key)
-            if self._inbox.empty() or unacked >= max(self._prefetch // 4, 1):
-                unacked = 0
-                # One ack covers every earlier delivery of the channel. A delivery from a channel
-                # that died meanwhile cannot be acknowledged; the broker forgot it anyway.
-                with contextlib.suppress(*_BROKER_ERRORS):
-                    await message.ack(multiple=True)
+            count += 1
+            if count >= max(self._prefetch // 4, 1):
+                count = 0
+                await self._ack()
+            elif self._inbox.empty() and self._ack_timer is None:
+                # A quiet moment: acknowledge a little later, so a trickle of deliveries costs
+                # one ack frame per `ACK_DELAY_S`, not one each.
+                self._ack_timer = asyncio.get_running_loop().call_later(
+                    ACK_DELAY_S, self._ack_later
+                )
+
+    def _ack_later(self) -> None:
+        self._ack_timer = None
+        task = asyncio.ensure_future(self._ack())
+        self._background.add(task)
+        task.add_done_callback(self._forget)
+
+    async def _ack(self) -> None:
+        """One ack covers every earlier delivery of the channel. A delivery from a channel that
+        died meanwhile cannot be acknowledged; the broker forgot it anyway."""
+        message, self._unacked = self._unacked, None
+        if message is not None:
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await message.ack(multiple=True)
 
 
 def _properties() -> aiormq.spec.Basic.Properties:
