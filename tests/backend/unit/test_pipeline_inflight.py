@@ -9,9 +9,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
+
 from backend.domain.events import Event, chat_key
 from backend.domain.models import ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, EventBus, EventRequest, MessageStore
+from backend.services import inflight
 from backend.services.pipeline import Pipeline
 from tests.fakes.poison import DictStore, PoisonChatRepo
 from tests.support.server import eventually
@@ -130,9 +133,12 @@ class HeldBus:
         return [seq for call in self.calls for seq in call]
 
 
-async def test_publish_calls_overlap_and_start_in_each_chats_order() -> None:
+async def test_publish_calls_overlap_and_start_in_each_chats_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A call awaiting its confirms no longer holds back the next: the later batches of the chat
     go out in a call of their own while the first is unconfirmed, started after it."""
+    monkeypatch.setattr(inflight, "OVERLAP_MIN", 1)
     bus = HeldBus()
     p = Pipeline(
         cast(ChatRepo, PoisonChatRepo()),
@@ -157,6 +163,31 @@ async def test_publish_calls_overlap_and_start_in_each_chats_order() -> None:
         assert not p.idle
         for gate in bus.gates:
             gate.set()
+        await eventually(lambda: p.idle, 5, "the pipeline to be idle")
+    finally:
+        await p.close()
+
+
+async def test_a_few_waiting_events_gather_behind_a_running_call() -> None:
+    """Below `OVERLAP_MIN` waiting events no second call starts: they leave together next."""
+    bus = HeldBus()
+    p = Pipeline(
+        cast(ChatRepo, PoisonChatRepo()),
+        cast(MessageStore, DictStore()),
+        cast(EventBus, bus),
+        publish_calls=4,
+    )
+    p.start()
+    try:
+        await asyncio.wait_for(p.submit(request("c", "c1"), build, events), 5)
+        await eventually(lambda: len(bus.calls) == 1, 5, "the first call")
+        for n in range(2, 5):
+            await asyncio.wait_for(p.submit(request("c", f"c{n}"), build, events), 5)
+        assert len(bus.calls) == 1
+        bus.gates[0].set()
+        await eventually(lambda: len(bus.calls) == 2, 5, "the second call")
+        assert bus.calls[1] == [2, 3, 4]
+        bus.gates[1].set()
         await eventually(lambda: p.idle, 5, "the pipeline to be idle")
     finally:
         await p.close()
