@@ -133,6 +133,20 @@ class HeldBus:
         return [seq for call in self.calls for seq in call]
 
 
+async def first_call_held(bus: HeldBus, publish_calls: int) -> Pipeline:
+    """A started pipeline whose first message's publish call is under way, unconfirmed."""
+    p = Pipeline(
+        cast(ChatRepo, PoisonChatRepo()),
+        cast(MessageStore, DictStore()),
+        cast(EventBus, bus),
+        publish_calls=publish_calls,
+    )
+    p.start()
+    await asyncio.wait_for(p.submit(request("c", "c1"), build, events), 5)
+    await eventually(lambda: len(bus.calls) == 1, 5, "the first call")
+    return p
+
+
 async def test_publish_calls_overlap_and_start_in_each_chats_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -140,16 +154,8 @@ async def test_publish_calls_overlap_and_start_in_each_chats_order(
     go out in a call of their own while the first is unconfirmed, started after it."""
     monkeypatch.setattr(inflight, "OVERLAP_MIN", 1)
     bus = HeldBus()
-    p = Pipeline(
-        cast(ChatRepo, PoisonChatRepo()),
-        cast(MessageStore, DictStore()),
-        cast(EventBus, bus),
-        publish_calls=2,
-    )
-    p.start()
+    p = await first_call_held(bus, publish_calls=2)
     try:
-        await asyncio.wait_for(p.submit(request("c", "c1"), build, events), 5)
-        await eventually(lambda: len(bus.calls) == 1, 5, "the first call")
         for n in (2, 3):
             await asyncio.wait_for(p.submit(request("c", f"c{n}"), build, events), 5)
         await eventually(lambda: len(bus.calls) == 2, 5, "a second call beside the first")
@@ -171,16 +177,8 @@ async def test_publish_calls_overlap_and_start_in_each_chats_order(
 async def test_a_few_waiting_events_gather_behind_a_running_call() -> None:
     """Below `OVERLAP_MIN` waiting events no second call starts: they leave together next."""
     bus = HeldBus()
-    p = Pipeline(
-        cast(ChatRepo, PoisonChatRepo()),
-        cast(MessageStore, DictStore()),
-        cast(EventBus, bus),
-        publish_calls=4,
-    )
-    p.start()
+    p = await first_call_held(bus, publish_calls=4)
     try:
-        await asyncio.wait_for(p.submit(request("c", "c1"), build, events), 5)
-        await eventually(lambda: len(bus.calls) == 1, 5, "the first call")
         for n in range(2, 5):
             await asyncio.wait_for(p.submit(request("c", f"c{n}"), build, events), 5)
         assert len(bus.calls) == 1
