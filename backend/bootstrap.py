@@ -220,6 +220,8 @@ async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
         # SQLite has one writer: its transactions gain nothing from running side by side.
         lanes=settings.pipeline_lanes if settings.database_url.startswith("mysql") else 1,
         in_flight=settings.pipeline_in_flight if joint is None else 1,
+        # The embedded bus delivers inside `publish`: overlapping calls could interleave a chat.
+        publish_calls=settings.pipeline_publish_calls if settings.amqp_url else 1,
     )
     pipeline.start()
     stack.push_async_callback(pipeline.close)

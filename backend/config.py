@@ -73,6 +73,8 @@ class Settings:
     # one writer).
     pipeline_lanes: int = 1
     pipeline_in_flight: int = 4
+    # Publish calls awaiting their confirms at once (RabbitMQ only: its channel keeps call order).
+    pipeline_publish_calls: int = 4
     elasticsearch_url: str = ""
     elasticsearch_prefix: str = "parley"
     amqp_url: Secret = Secret("")

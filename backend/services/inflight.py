@@ -5,9 +5,9 @@ allocated before it that touches one of its chats is still unpublished. So a slo
 one chat's batch holds back only that chat's later batches, while the senders of every batch are
 acknowledged the moment their own batch is stored.
 
-One publisher task sends whatever was released while the previous publish awaited its confirms:
-the confirms of many batches are awaited together, and the broker sees each chat's events in the
-order they were released.
+The publisher sends whatever was released while earlier calls awaited their confirms, with up to
+`calls` publish calls in flight at once: the confirms of many batches are awaited together, and
+the broker sees each chat's events in the order they were released.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ PUBLISH_CHUNK = 1000
 # Events waiting for the publisher beyond which no further batch is stored: a bus slower than the
 # store pushes back on the senders instead of growing this queue (and the delivery latency).
 PUBLISH_BACKLOG = 1000
+# Waiting events for which a publish call starts beside a running one (see `Publisher`).
+OVERLAP_MIN = 50
 
 
 @dataclass(eq=False)
@@ -75,14 +77,24 @@ class Release:
 
 
 class Publisher:
-    """One task publishing what was released, in release order, many batches per call."""
+    """Publishes what was released, in release order, many batches per call.
 
-    def __init__(self, publish: Publish, stage: Stage | None = None) -> None:
+    Up to `calls` publish calls are in flight at once, started in release order; their confirms
+    are awaited side by side, so one call's round trip no longer holds back the next. A call
+    beside a running one starts only for `OVERLAP_MIN` waiting events: until then what arrives
+    gathers into the next call (fewer, fuller bus messages cost less than early ones). That keeps
+    each chat's order only on a bus that puts a call's events on the wire, in call order, before
+    its first suspension (RabbitMQ: one channel, frames queued under its lock): the composition
+    root gives more than one call only to such a bus.
+    """
+
+    def __init__(self, publish: Publish, stage: Stage | None = None, *, calls: int = 1) -> None:
         self._publish = publish
         self._stage = stage
+        self._calls = max(calls, 1)
         self._waiting: list[Event] = []
         self._wake = asyncio.Event()
-        self._busy = False
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
         self._room.set()
         self._task: asyncio.Task[None] | None = None
@@ -91,14 +103,15 @@ class Publisher:
         self._task = asyncio.create_task(self._run(), name="pipeline-publish")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        tasks = [*self._in_flight, *([self._task] if self._task is not None else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
 
     @property
     def idle(self) -> bool:
-        return not self._waiting and not self._busy
+        return not self._waiting and not self._in_flight
 
     def push(self, events: Sequence[Event]) -> None:
         if events:
@@ -115,19 +128,30 @@ class Publisher:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._waiting:
+            while self._waiting and self._may_start():
                 events = self._waiting[:PUBLISH_CHUNK]
                 del self._waiting[:PUBLISH_CHUNK]
                 if len(self._waiting) < PUBLISH_BACKLOG:
                     self._room.set()
-                self._busy = True
-                started = time.perf_counter()
-                try:
-                    await self._publish(events)
-                finally:
-                    self._busy = False
-                if self._stage is not None:
-                    self._stage("publish", started)
+                # Tasks start in creation order: each call reaches the bus before the next.
+                task = asyncio.create_task(self._call(events), name="pipeline-publish-call")
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+
+    def _may_start(self) -> bool:
+        running = len(self._in_flight)
+        return running < self._calls and (not running or len(self._waiting) >= OVERLAP_MIN)
+
+    async def _call(self, events: list[Event]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._publish(events)
+        finally:
+            # Out of the running set before the wake-up, which then counts a free call.
+            self._in_flight.discard(asyncio.current_task())
+            self._wake.set()  # what waited for a free call may go now
+        if self._stage is not None:
+            self._stage("publish", started)
 
 
 # A transaction beside a running one opens only for this many waiting changes: on these engines

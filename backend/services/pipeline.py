@@ -13,7 +13,8 @@ On engines that take concurrent writers (MySQL, Elasticsearch, RabbitMQ) several
 flight: up to `lanes` transactions allocate at once, each over chats no other running one holds
 (`inflight.Admission`: a chat's batches are allocated one after another), up to `in_flight`
 batches are stored at once, and each is published once no batch allocated before it for one of
-its chats is still unpublished (`inflight.Release`).
+its chats is still unpublished (`inflight.Release`), with up to `publish_calls` publish calls
+awaiting their confirms at once (`inflight.Publisher`).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class _Job:
 
 class Pipeline:
     """Stages joined by short queues: allocate (up to `lanes` transactions over disjoint chats)
-    → store (up to `in_flight` batches at once) → publish (one task, in each chat's order).
+    → store (up to `in_flight` batches at once) → publish (up to `publish_calls` calls, started in
+    each chat's order).
 
     A chat's batches are allocated one after another, and published in that order,
     so within a replica a chat's events leave in `seq` order while other chats' batches overlap.
@@ -94,6 +96,7 @@ class Pipeline:
         joint: JointLog | None = None,
         lanes: int = 1,
         in_flight: int = 1,
+        publish_calls: int = 1,
     ) -> None:
         self._chats = chats
         self._joint = joint
@@ -105,7 +108,9 @@ class Pipeline:
         self._allocated: asyncio.Queue[_Allocated] = asyncio.Queue(max(4, 2 * lanes))
         self._max_batch = max_batch
         self._slots = asyncio.Semaphore(max(in_flight, 1))
-        self._publisher = Publisher(functools.partial(publish_after_commit, bus), self._stage)
+        self._publisher = Publisher(
+            functools.partial(publish_after_commit, bus), self._stage, calls=publish_calls
+        )
         self._release = Release(self._publisher)
         self._storing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []

@@ -12,10 +12,15 @@ binds every key again, and then calls the `on_reconnect` handlers, because whate
 while the queue did not exist never reached it (clients fill that gap by resuming from their last
 `seq`).
 
+Calls to `publish` may overlap: each queues its frames on the one channel, in call order, before
+it first suspends, and only then awaits its confirms, so overlapping calls keep the order of the
+calls (the pipeline keeps several in flight and relies on it).
+
 Deliveries are queued in arrival order and handed to the handlers one at a time by one task; the
 broker keeps at most `prefetch` unacknowledged deliveries in flight, and the queue itself holds at
-most `max_queue` events (oldest dropped first), so a stalled process bounds both its own memory and
-the broker's.
+most `max_queue` messages (oldest dropped first), so a stalled process bounds both its own memory
+and the broker's. A message carries a run of up to `RUN_EVENTS` events of one chat (`codec.runs`):
+what a publish, a confirm and a delivery cost is paid per message, not per event.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from aio_pika.abc import (
 from aio_pika.robust_queue import RobustQueue
 from aiormq.channel import Channel as AmqpChannel
 
-from backend.adapters.bus.codec import decode, encode
+from backend.adapters.bus.codec import decode_run, encode_run, runs
 from backend.domain.errors import Unavailable
 from backend.domain.events import Event
 from backend.domain.ports import EventHandler
@@ -50,6 +55,10 @@ log = logging.getLogger(__name__)
 BUS_UNAVAILABLE = "bus_unavailable"  # the stable code clients see while the broker is away
 
 ReconnectHandler = Callable[[], Awaitable[None]]
+# Events of one chat per message at most: bounds a message, and what `max_queue` messages hold.
+RUN_EVENTS = 50
+# How long a quiet consumer waits before acknowledging what it handled (well inside `prefetch`).
+ACK_DELAY_S = 0.05
 T = TypeVar("T")
 
 # What a lost or refused broker looks like from aio-pika/aiormq, besides timeouts.
@@ -97,6 +106,8 @@ class RabbitBus:
         self._bind_lock = asyncio.Lock()
         self._inbox: asyncio.Queue[tuple[AbstractIncomingMessage, Event]] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._unacked: AbstractIncomingMessage | None = None  # the latest delivery not yet acked
+        self._ack_timer: asyncio.TimerHandle | None = None
         self._background: set[asyncio.Future[Any]] = set()
 
         self.received = 0  # deliveries that reached this process's queue
@@ -144,6 +155,9 @@ class RabbitBus:
         log.info("bus connected, queue %s on exchange %s", self.queue_name, self._exchange_name)
 
     async def close(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -169,24 +183,11 @@ class RabbitBus:
         if exchange is None or not self.connected:
             raise Unavailable("message broker unreachable", code=BUS_UNAVAILABLE)
         messages = [
-            (
-                event.key,
-                aio_pika.Message(
-                    encode(event),
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-                ),
-            )
-            for event in events
+            (run[0].key, encode_run(run), _properties()) for run in runs(events, RUN_EVENTS)
         ]
-        sending: Awaitable[list[Any]]
-        if len(messages) == 1:
-            sending = self._publish_one(exchange, *messages[0])
-        else:
-            sending = self._publish_many(messages)
         try:
             async with asyncio.timeout(self._publish_timeout):
-                results = await self._shielded(sending)
+                results = await self._shielded(self._publish_many(messages))
         except TimeoutError:
             raise Unavailable(
                 "message broker did not confirm in time", code=BUS_UNAVAILABLE
@@ -237,16 +238,9 @@ class RabbitBus:
 
     # -- internals ---------------------------------------------------------------------------
 
-    @staticmethod
-    async def _publish_one(
-        exchange: AbstractExchange, key: str, message: aio_pika.Message
+    async def _publish_many(
+        self, messages: Sequence[tuple[str, bytes, aiormq.spec.Basic.Properties]]
     ) -> list[Any]:
-        try:
-            return [await exchange.publish(message, routing_key=key, mandatory=False)]
-        except Exception as exc:
-            return [exc]
-
-    async def _publish_many(self, messages: Sequence[tuple[str, aio_pika.Message]]) -> list[Any]:
         """Write every message, then await their confirms together.
 
         One task per message, created in order: aiormq writes them under its channel lock in that
@@ -266,14 +260,14 @@ class RabbitBus:
         return await asyncio.gather(
             *(
                 raw.basic_publish(
-                    m.body,
+                    body,
                     exchange=self._exchange_name,
-                    routing_key=k,
-                    properties=m.properties,
+                    routing_key=key,
+                    properties=properties,
                     mandatory=False,
                     wait=False,
                 )
-                for k, m in messages
+                for key, body, properties in messages
             ),
             return_exceptions=True,
         )
@@ -337,29 +331,56 @@ class RabbitBus:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         # No await before the put: aiormq runs one task per delivery, in arrival order.
-        self.received += 1
         try:
-            event = decode(message.body)
+            events = decode_run(message.body)
         except ValueError:
             log.warning("dropping a malformed bus message (%d bytes)", len(message.body))
-            self._inbox.put_nowait((message, Event("", "", {})))
-            return
-        self._inbox.put_nowait((message, event))
+            events = [Event("", "", {})]
+        self.received += len(events)
+        for event in events:
+            self._inbox.put_nowait((message, event))
 
     async def _dispatch(self) -> None:
-        unacked = 0
+        count = 0
         while True:
             message, event = await self._inbox.get()
-            unacked += 1
+            self._unacked = message
             if event.type:
                 for handler in list(self._handlers):
                     try:
                         await handler(event)
                     except Exception:
                         log.exception("event handler failed for %s (%s)", event.type, event.key)
-            if self._inbox.empty() or unacked >= max(self._prefetch // 4, 1):
-                unacked = 0
-                # One ack covers every earlier delivery of the channel. A delivery from a channel
-                # that died meanwhile cannot be acknowledged; the broker forgot it anyway.
-                with contextlib.suppress(*_BROKER_ERRORS):
-                    await message.ack(multiple=True)
+            count += 1
+            if count >= max(self._prefetch // 4, 1):
+                count = 0
+                await self._ack()
+            elif self._inbox.empty() and self._ack_timer is None:
+                # A quiet moment: acknowledge a little later, so a trickle of deliveries costs
+                # one ack frame per `ACK_DELAY_S`, not one each.
+                self._ack_timer = asyncio.get_running_loop().call_later(
+                    ACK_DELAY_S, self._ack_later
+                )
+
+    def _ack_later(self) -> None:
+        self._ack_timer = None
+        task = asyncio.ensure_future(self._ack())
+        self._background.add(task)
+        task.add_done_callback(self._forget)
+
+    async def _ack(self) -> None:
+        """One ack covers every earlier delivery of the channel. A delivery from a channel that
+        died meanwhile cannot be acknowledged; the broker forgot it anyway."""
+        message, self._unacked = self._unacked, None
+        if message is not None:
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await message.ack(multiple=True)
+
+
+def _properties() -> aiormq.spec.Basic.Properties:
+    """One per message: aiormq writes the message id into it. (Not an `aio_pika.Message`, whose
+    construction cost more than the rest of a publish.)"""
+    return aiormq.spec.Basic.Properties(
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT.value,
+    )

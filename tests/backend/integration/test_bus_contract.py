@@ -21,7 +21,7 @@ import pytest
 from backend.adapters.bus.memory import MemoryBus, MemoryHub
 from backend.adapters.bus.rabbit import RabbitBus
 from backend.domain.errors import Unavailable
-from backend.domain.events import Event, to_chat
+from backend.domain.events import Event, to_chat, to_user
 from tests.support.engines import engine, run_engine, unique
 from tests.support.server import eventually
 
@@ -142,6 +142,47 @@ async def test_order_of_one_publisher_is_kept(make_process: MakeProcess) -> None
         await pub.bus.publish([to_chat("o", "x", seq=s) for s in range(start, start + 10)])
     await eventually(lambda: len(sub.seqs("chat.o")) == 300, 20, "300 events")
     assert sub.seqs("chat.o") == list(range(1, 301))
+
+
+async def test_a_call_over_many_chats_keeps_each_chats_order_and_user_events_in_place(
+    make_process: MakeProcess,
+) -> None:
+    """RabbitMQ carries a chat's run of events in one message: chats may interleave differently,
+    but each chat keeps its order, and a user's event stays between what came before and after."""
+    pub, sub = await make_process(), await make_process()
+    await sub.bus.bind(["chat.m1", "chat.m2", "user.m"])
+    events = [to_chat(f"m{1 + s % 2}", "x", seq=s // 2 + 1) for s in range(120)]
+    events.insert(61, to_user("m", "chat.created", chat_id="m1"))
+    await pub.bus.publish(events)
+    await eventually(lambda: len(sub.got) == 121, 20, "121 events")
+    assert sub.seqs("chat.m1") == list(range(1, 61))
+    assert sub.seqs("chat.m2") == list(range(1, 61))
+    joined = next(i for i, e in enumerate(sub.got) if e.key == "user.m")
+    before = {(e.key, e.body["seq"]) for e in sub.got[:joined]}
+    assert before == {(e.key, e.body["seq"]) for e in events[:61]}
+
+
+@pytest.mark.engines
+async def test_overlapping_publish_calls_keep_call_order() -> None:
+    """The pipeline keeps several publish calls awaiting their confirms at once: on RabbitMQ the
+    calls, started in order and never awaited one by one, still arrive in call order."""
+    exchange = f"{unique('t')}.events"
+    pub = RabbitBus(engine("AMQP_URL"), exchange, replica_id="pub")
+    sub = Process(RabbitBus(engine("AMQP_URL"), exchange, replica_id="sub"))
+    try:
+        await pub.start()
+        await sub.bus.start()
+        await sub.bus.bind(["chat.v"])
+        calls = [
+            asyncio.create_task(pub.publish([to_chat("v", "x", seq=s) for s in range(n, n + k)]))
+            for n, k in ((1, 1), (2, 150), (152, 1), (153, 40), (193, 8))
+        ]
+        await asyncio.wait_for(asyncio.gather(*calls), 20)
+        await eventually(lambda: len(sub.seqs("chat.v")) == 200, 20, "200 events")
+        assert sub.seqs("chat.v") == list(range(1, 201))
+    finally:
+        await pub.close()
+        await sub.bus.close()
 
 
 async def test_a_slow_consumer_gets_everything(make_process: MakeProcess) -> None:

@@ -9,9 +9,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
+
 from backend.domain.events import Event, chat_key
 from backend.domain.models import ChatEvent, EventType, Message
 from backend.domain.ports import ChatRepo, EventBus, EventRequest, MessageStore
+from backend.services import inflight
 from backend.services.pipeline import Pipeline
 from tests.fakes.poison import DictStore, PoisonChatRepo
 from tests.support.server import eventually
@@ -108,5 +111,81 @@ async def test_many_chats_in_flight_publish_each_chat_in_seq_order() -> None:
         await eventually(lambda: len(bus.published) == 300, 5, "every event")
         for chat in chats:
             assert bus.seqs(chat) == list(range(1, 31))
+    finally:
+        await p.close()
+
+
+class HeldBus:
+    """Records each publish call as it starts and holds it until its gate opens, as a broker
+    that is slow to confirm would."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[int]] = []
+        self.gates: list[asyncio.Event] = []
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        gate = asyncio.Event()
+        self.calls.append([e.body["seq"] for e in events])
+        self.gates.append(gate)
+        await gate.wait()
+
+    def started(self) -> list[int]:
+        return [seq for call in self.calls for seq in call]
+
+
+async def first_call_held(bus: HeldBus, publish_calls: int) -> Pipeline:
+    """A started pipeline whose first message's publish call is under way, unconfirmed."""
+    p = Pipeline(
+        cast(ChatRepo, PoisonChatRepo()),
+        cast(MessageStore, DictStore()),
+        cast(EventBus, bus),
+        publish_calls=publish_calls,
+    )
+    p.start()
+    await asyncio.wait_for(p.submit(request("c", "c1"), build, events), 5)
+    await eventually(lambda: len(bus.calls) == 1, 5, "the first call")
+    return p
+
+
+async def test_publish_calls_overlap_and_start_in_each_chats_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A call awaiting its confirms no longer holds back the next: the later batches of the chat
+    go out in a call of their own while the first is unconfirmed, started after it."""
+    monkeypatch.setattr(inflight, "OVERLAP_MIN", 1)
+    bus = HeldBus()
+    p = await first_call_held(bus, publish_calls=2)
+    try:
+        for n in (2, 3):
+            await asyncio.wait_for(p.submit(request("c", f"c{n}"), build, events), 5)
+        await eventually(lambda: len(bus.calls) == 2, 5, "a second call beside the first")
+        assert not bus.gates[0].is_set()
+        # Both calls busy: what comes next waits for a free call, still in order.
+        await asyncio.wait_for(p.submit(request("c", "c4"), build, events), 5)
+        assert len(bus.calls) == 2
+        bus.gates[1].set()
+        await eventually(lambda: len(bus.calls) == 3, 5, "the third call")
+        assert bus.started() == [1, 2, 3, 4]
+        assert not p.idle
+        for gate in bus.gates:
+            gate.set()
+        await eventually(lambda: p.idle, 5, "the pipeline to be idle")
+    finally:
+        await p.close()
+
+
+async def test_a_few_waiting_events_gather_behind_a_running_call() -> None:
+    """Below `OVERLAP_MIN` waiting events no second call starts: they leave together next."""
+    bus = HeldBus()
+    p = await first_call_held(bus, publish_calls=4)
+    try:
+        for n in range(2, 5):
+            await asyncio.wait_for(p.submit(request("c", f"c{n}"), build, events), 5)
+        assert len(bus.calls) == 1
+        bus.gates[0].set()
+        await eventually(lambda: len(bus.calls) == 2, 5, "the second call")
+        assert bus.calls[1] == [2, 3, 4]
+        bus.gates[1].set()
+        await eventually(lambda: p.idle, 5, "the pipeline to be idle")
     finally:
         await p.close()
