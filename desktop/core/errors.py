@@ -183,7 +183,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, MessageTooLongError):
         return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{exc.limit:,}")
     if isinstance(exc, FileTooLargeError):
-        size, most = limits.human_size(exc.size), limits.human_size(exc.limit)
+        size, most = _apart(exc.size, exc.limit)
         return FILE_TOO_LARGE.replace("%1", exc.name).replace("%2", size).replace("%3", most)
     if isinstance(exc, ApiError):
         return _describe_api(exc)
@@ -192,6 +192,13 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return QT_TRANSLATE_NOOP("errors", "The server took too long to answer. Try again.")
     return UNEXPECTED.replace("%1", type(exc).__name__)
+
+
+def _apart(size: int, limit: int) -> tuple[str, str]:
+    """Two sizes that read differently: in bytes when rounding would make them look equal
+    (1,025 B over 1,024 B, not "1.0 KB over 1.0 KB")."""
+    shown = limits.human_size(size), limits.human_size(limit)
+    return shown if shown[0] != shown[1] else (f"{size:,} B", f"{limit:,} B")
 
 
 def _too_large(exc: ApiError) -> str | None:

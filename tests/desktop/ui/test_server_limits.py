@@ -1,6 +1,6 @@
 """The app quotes the limits of the server it signed in to, not its own guesses: on a server
 started with a 12-character text limit and a 1 KiB upload limit, a longer message is refused in
-the composer naming 12, and a larger file is refused in the tray naming 1.0 KB before a byte is
+the composer naming 12, and a larger file is refused in the tray naming 1,024 B before a byte is
 sent (the server keeps nothing and counts no upload request); a file at the limit is taken and
 sent (screenshots
 tests/artifacts/server-limits-{text,file}-{en,ru}-{light,dark}.png)."""
@@ -59,6 +59,8 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
     sign_up(qtbot, app, low_limits.url, unique("lena"))
     chat_id = create_group(qtbot, app, "Limits")
     assert limits.current() == limits.Limits(12, KIB, None)
+    members = app.messenger.conversation.member_ids
+    qtbot.waitUntil(lambda: members(chat_id) is not None, timeout=10_000)  # the header's line
     banner, composer = app.window.error_banner, find(app.window, QPlainTextEdit, "Message")
 
     type_into(qtbot, composer, "thirteen chars")
@@ -77,9 +79,9 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
     fits.write_bytes(os.urandom(KIB))
     drop_files(composer.viewport(), [big, fits])
     tray = app.window.pane.attachments
-    refused = errors.FILE_TOO_LARGE.replace("%1", "report.pdf").replace("%2", "1.0 KB")
+    refused = errors.FILE_TOO_LARGE.replace("%1", "report.pdf").replace("%2", "1,025 B")
     qtbot.waitUntil(
-        lambda: banner.text() == i18n.tr_error(refused.replace("%3", "1.0 KB")), timeout=5_000
+        lambda: banner.text() == i18n.tr_error(refused.replace("%3", "1,024 B")), timeout=5_000
     )
     assert [t.path for t in tray.tiles] == [fits], "refused at once; the one that fits is taken"
     assert kept(low_limits) == before
