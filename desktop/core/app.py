@@ -15,12 +15,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from desktop.core import limits
 from desktop.core.backoff import Backoff
 from desktop.core.calls import CallCenter, MessengerTransport
 from desktop.core.chats import Chats
 from desktop.core.conversation import Conversation
-from desktop.core.errors import ApiError, ClientError, SessionExpiredError, describe
+from desktop.core.errors import ClientError, SessionExpiredError, describe
 from desktop.core.listener import AppListener
 from desktop.core.live import LiveEvents
 from desktop.core.outbox import Outbox
@@ -160,22 +159,12 @@ class Messenger:
 
     async def _start(self, rest: RestClient, me: User) -> None:
         self.session.attach(rest)
-        await self._read_limits(rest)
+        await self.session.read_limits()
         self.people.signed_in(me)
         self.listener.signed_in(me)
         await self.chat_list.refresh()
         self.tasks.spawn(self.session.start_realtime(self.live).run(), "realtime")
         self.tasks.spawn(self.outbox.resume_uploads(), "resume-uploads")
-
-    async def _read_limits(self, rest: RestClient) -> None:
-        """Once per sign-in: the server's limits, which every check and every sentence about a
-        size then quotes (desktop/core/limits.py)."""
-        try:
-            limits.adopt(limits.Limits.from_json((await rest.get("/limits"))["limits"]))
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            limits.adopt(limits.Limits())  # a server from before /limits: its defaults
 
     def reconnect_now(self) -> None:
         if self.session.realtime is not None:

@@ -2,8 +2,8 @@
 started with a 12-character text limit and a 1 KiB upload limit, a longer message is refused in
 the composer naming 12, and a larger file is refused in the tray naming 1,024 B before a byte is
 sent (the server keeps nothing and counts no upload request); a file at the limit is taken and
-sent (screenshots
-tests/artifacts/server-limits-{text,file}-{en,ru}-{light,dark}.png)."""
+sent (screenshots tests/artifacts/server-limits-{text,file}-{en,ru}-{light,dark}.png). A server
+restarted with a lower limit is quoted from the next socket `ready`, without signing in again."""
 
 from __future__ import annotations
 
@@ -95,3 +95,25 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
         lambda: [len(e.attachments) for e in entries(app) if e.chat_id == chat_id] == [1],
         timeout=10_000,
     )
+
+
+def test_a_server_restarted_with_a_lower_limit_is_quoted_without_signing_in_again(
+    qtbot: Any, make_app: Callable[[str], DesktopApp], server_factory: Callable[..., ServerProcess]
+) -> None:
+    srv = server_factory("embedded", {"PARLEY_MAX_TEXT_CHARS": "12"})
+    app = make_app(srv.url)
+    sign_up(qtbot, app, srv.url, unique("olga"))
+    create_group(qtbot, app, "Restart")
+    assert limits.current().max_text_chars == 12
+    srv.terminate()
+    srv.wait()
+    srv.env["PARLEY_MAX_TEXT_CHARS"] = "8"
+    srv.start()
+    qtbot.waitUntil(lambda: limits.current().max_text_chars == 8, timeout=60_000)
+
+    composer = find(app.window, QPlainTextEdit, "Message")
+    type_into(qtbot, composer, "nine char")
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    too_long = errors.TOO_LONG_BY.replace("%1", "9").replace("%2", "8")
+    qtbot.waitUntil(lambda: app.window.error_banner.text() == too_long, timeout=5_000)
