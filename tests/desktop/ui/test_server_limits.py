@@ -20,8 +20,9 @@ from PySide6.QtWidgets import QPlainTextEdit
 from desktop.core import errors, limits
 from desktop.ui import i18n
 from desktop.ui.app import DesktopApp
+from tests.backend.api.test_file_limits import kept_files
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import create_group, entries, find, shots, sign_up, type_into
+from tests.desktop.ui.helpers import create_group, entries, find, send, shots, sign_up
 from tests.desktop.ui.test_attachments import drop_files
 from tests.support.server import ServerProcess
 
@@ -34,11 +35,6 @@ def low_limits(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     return server_factory(
         "embedded", {"PARLEY_MAX_TEXT_CHARS": "12", "PARLEY_MAX_UPLOAD_BYTES": str(KIB)}
     )
-
-
-def kept(srv: ServerProcess) -> list[Path]:
-    """What the server's blob store and upload spool hold on disk."""
-    return [p for d in ("blobs", "spool") for p in (srv.data_dir / d).rglob("*") if p.is_file()]
 
 
 def uploads_answered(srv: ServerProcess) -> list[str]:
@@ -63,9 +59,7 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
     qtbot.waitUntil(lambda: members(chat_id) is not None, timeout=10_000)  # the header's line
     banner, composer = app.window.error_banner, find(app.window, QPlainTextEdit, "Message")
 
-    type_into(qtbot, composer, "thirteen chars")
-    composer.setFocus()
-    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    send(qtbot, app, "thirteen chars")
     too_long = errors.TOO_LONG_BY.replace("%1", "14").replace("%2", "12")
     qtbot.waitUntil(lambda: banner.text() == i18n.tr_error(too_long), timeout=5_000)
     assert ("12" in banner.text()) and "4,000" not in banner.text()
@@ -73,7 +67,7 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
     assert not [e for e in entries(app) if e.chat_id == chat_id]
     shots(app, artifacts / f"server-limits-text-{language}")
 
-    before, answered = kept(low_limits), uploads_answered(low_limits)
+    before, answered = kept_files(low_limits), uploads_answered(low_limits)
     big, fits = tmp_path / "report.pdf", tmp_path / "note.txt"
     big.write_bytes(os.urandom(KIB + 1))
     fits.write_bytes(os.urandom(KIB))
@@ -84,7 +78,7 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
         lambda: banner.text() == i18n.tr_error(refused.replace("%3", "1,024 B")), timeout=5_000
     )
     assert [t.path for t in tray.tiles] == [fits], "refused at once; the one that fits is taken"
-    assert kept(low_limits) == before
+    assert kept_files(low_limits) == before
     assert uploads_answered(low_limits) == answered, "nothing reached the server"
     shots(app, artifacts / f"server-limits-file-{language}")
 
@@ -111,9 +105,6 @@ def test_a_server_restarted_with_a_lower_limit_is_quoted_without_signing_in_agai
     srv.start()
     qtbot.waitUntil(lambda: limits.current().max_text_chars == 8, timeout=60_000)
 
-    composer = find(app.window, QPlainTextEdit, "Message")
-    type_into(qtbot, composer, "nine char")
-    composer.setFocus()
-    qtbot.keyClick(composer, Qt.Key.Key_Return)
+    send(qtbot, app, "nine char")
     too_long = errors.TOO_LONG_BY.replace("%1", "9").replace("%2", "8")
     qtbot.waitUntil(lambda: app.window.error_banner.text() == too_long, timeout=5_000)
