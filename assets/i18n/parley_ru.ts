@@ -1316,6 +1316,10 @@
         <translation>Файл слишком большой: этот сервер принимает не больше %1.</translation>
     </message>
     <message>
+        <source>%1 is %2, more than your whole storage quota on this server (%3). It was not attached.</source>
+        <translation>Файл %1 весит %2 — больше всей вашей квоты на этом сервере (%3). Файл не прикреплён.</translation>
+    </message>
+    <message>
         <source>Your files on this server have used up your quota of %1. Nothing was sent.</source>
         <translation>Ваши файлы на этом сервере заняли всю квоту (%1). Ничего не отправлено.</translation>
     </message>

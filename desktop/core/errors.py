@@ -60,11 +60,12 @@ class MessageTooLongError(ClientError):
 
 
 class FileTooLargeError(ClientError):
-    """A file over the server's upload limit, refused before a byte is sent."""
+    """A file over the server's upload limit (or over the whole of a user's storage quota: it
+    could never fit), refused before a byte is sent."""
 
-    def __init__(self, name: str, size: int, limit: int) -> None:
+    def __init__(self, name: str, size: int, limit: int, quota: bool = False) -> None:
         super().__init__(name)
-        self.name, self.size, self.limit = name, size, limit
+        self.name, self.size, self.limit, self.quota = name, size, limit, quota
 
 
 def check_text(text: str) -> None:
@@ -75,10 +76,12 @@ def check_text(text: str) -> None:
 
 
 def check_file(path: Path) -> None:
-    """Refuse a file over the server's upload limit before a byte of it is sent."""
-    most, size = limits.current().max_upload_bytes, path.stat().st_size
-    if size > most:
-        raise FileTooLargeError(path.name, size, most)
+    """Refuse a file over the server's upload limit or quota before a byte of it is sent."""
+    now, size = limits.current(), path.stat().st_size
+    if size > now.max_upload_bytes:
+        raise FileTooLargeError(path.name, size, now.max_upload_bytes)
+    if now.upload_quota_bytes is not None and size > now.upload_quota_bytes:
+        raise FileTooLargeError(path.name, size, now.upload_quota_bytes, quota=True)
 
 
 # Sentences with a value in them: the UI translates the template and puts the value back
@@ -97,6 +100,10 @@ FILE_TOO_LARGE = QT_TRANSLATE_NOOP(
 UPLOAD_TOO_LARGE = QT_TRANSLATE_NOOP(
     "errors", "That file is too large: this server takes at most %1."
 )
+OVER_QUOTA = QT_TRANSLATE_NOOP(
+    "errors",
+    "%1 is %2, more than your whole storage quota on this server (%3). It was not attached.",
+)
 QUOTA_USED = QT_TRANSLATE_NOOP(
     "errors", "Your files on this server have used up your quota of %1. Nothing was sent."
 )
@@ -109,6 +116,7 @@ TEMPLATES = (
     REFUSED,
     FILE_GONE,
     FILE_TOO_LARGE,
+    OVER_QUOTA,
     UPLOAD_TOO_LARGE,
 )
 
@@ -184,7 +192,8 @@ def describe(exc: BaseException) -> str:
         return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{exc.limit:,}")
     if isinstance(exc, FileTooLargeError):
         size, most = _apart(exc.size, exc.limit)
-        return FILE_TOO_LARGE.replace("%1", exc.name).replace("%2", size).replace("%3", most)
+        said = OVER_QUOTA if exc.quota else FILE_TOO_LARGE
+        return said.replace("%1", exc.name).replace("%2", size).replace("%3", most)
     if isinstance(exc, ApiError):
         return _describe_api(exc)
     if isinstance(exc, FileNotFoundError):

@@ -3,7 +3,8 @@ started with a 12-character text limit and a 1 KiB upload limit, a longer messag
 the composer naming 12, and a larger file is refused in the tray naming 1,024 B before a byte is
 sent (the server keeps nothing and counts no upload request); a file at the limit is taken and
 sent (screenshots tests/artifacts/server-limits-{text,file}-{en,ru}-{light,dark}.png). A server
-restarted with a lower limit is quoted from the next socket `ready`, without signing in again."""
+restarted with a lower limit is quoted from the next socket `ready`, without signing in again; a
+file larger than the whole storage quota is refused in the tray too (server-limits-quota-*)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,30 @@ def test_a_server_restarted_with_a_lower_limit_is_quoted_without_signing_in_agai
     send(qtbot, app, "nine char")
     too_long = errors.TOO_LONG_BY.replace("%1", "9").replace("%2", "8")
     qtbot.waitUntil(lambda: app.window.error_banner.text() == too_long, timeout=5_000)
+
+
+def test_a_file_larger_than_the_whole_quota_is_refused_in_the_tray(
+    qtbot: Any,
+    make_app: Callable[[str], DesktopApp],
+    server_factory: Callable[..., ServerProcess],
+    tmp_path: Path,
+    artifacts: Path,
+    language: str,
+) -> None:
+    srv = server_factory("embedded", {"PARLEY_UPLOAD_QUOTA_BYTES": str(3 * KIB)})
+    app = make_app(srv.url)
+    sign_up(qtbot, app, srv.url, unique("ivan"))
+    chat_id = create_group(qtbot, app, "Quota")
+    assert limits.current().upload_quota_bytes == 3 * KIB
+    members = app.messenger.conversation.member_ids
+    qtbot.waitUntil(lambda: members(chat_id) is not None, timeout=10_000)
+    huge = tmp_path / "archive.zip"
+    huge.write_bytes(os.urandom(5 * KIB))
+    answered = uploads_answered(srv)
+    drop_files(find(app.window, QPlainTextEdit, "Message").viewport(), [huge])
+    over = errors.OVER_QUOTA.replace("%1", "archive.zip").replace("%2", "5.0 KB")
+    said = i18n.tr_error(over.replace("%3", "3.0 KB"))
+    qtbot.waitUntil(lambda: app.window.error_banner.text() == said, timeout=5_000)
+    assert app.window.pane.attachments.tiles == []
+    assert uploads_answered(srv) == answered, "nothing reached the server"
+    shots(app, artifacts / f"server-limits-quota-{language}")
