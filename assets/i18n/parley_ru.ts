@@ -1308,6 +1308,22 @@
         <translation>Файла %1 больше нет на этом компьютере.</translation>
     </message>
     <message>
+        <source>%1 is %2: this server takes files of at most %3. It was not attached.</source>
+        <translation>Файл %1 весит %2, а этот сервер принимает файлы не больше %3. Файл не прикреплён.</translation>
+    </message>
+    <message>
+        <source>That file is too large: this server takes at most %1.</source>
+        <translation>Файл слишком большой: этот сервер принимает не больше %1.</translation>
+    </message>
+    <message>
+        <source>%1 is %2, more than your whole storage quota on this server (%3). It was not attached.</source>
+        <translation>Файл %1 весит %2 — больше всей вашей квоты на этом сервере (%3). Файл не прикреплён.</translation>
+    </message>
+    <message>
+        <source>Your files on this server have used up your quota of %1. Nothing was sent.</source>
+        <translation>Ваши файлы на этом сервере заняли всю квоту (%1). Ничего не отправлено.</translation>
+    </message>
+    <message>
         <source>Wrong username or password.</source>
         <translation>Неверное имя пользователя или пароль.</translation>
     </message>

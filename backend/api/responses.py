@@ -77,6 +77,18 @@ class UsersResponse(Out):
     users: list[UserOut]
 
 
+class LimitsOut(Out):
+    max_text_chars: int = Field(description="Characters a message's text may have")
+    max_upload_bytes: int = Field(description="Bytes one uploaded file may have")
+    upload_quota_bytes: int | None = Field(
+        description="Bytes of files each user may store; null when there is no quota"
+    )
+
+
+class LimitsResponse(Out):
+    limits: LimitsOut
+
+
 class TokenResponse(Out):
     access_token: str
     refresh_token: str

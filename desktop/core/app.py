@@ -159,6 +159,7 @@ class Messenger:
 
     async def _start(self, rest: RestClient, me: User) -> None:
         self.session.attach(rest)
+        await self.session.read_limits()
         self.people.signed_in(me)
         self.listener.signed_in(me)
         await self.chat_list.refresh()

@@ -7,9 +7,10 @@ The UI never shows a traceback: every failure a user can meet becomes one of the
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+from desktop.core import limits
 from desktop.core.tr import QT_TRANSLATE_NOOP
-from desktop.core.wire import MAX_TEXT_CHARS
 
 
 class ClientError(Exception):
@@ -35,6 +36,7 @@ class ApiError(ClientError):
         context: str = "",
         fields: tuple[str, ...] = (),
         retry_after: float | None = None,
+        limit: int | None = None,
     ) -> None:
         super().__init__(f"{status} {code}")
         self.status = status
@@ -43,6 +45,7 @@ class ApiError(ClientError):
         self.context = context
         self.fields = fields  # names of the fields a 422 complained about
         self.retry_after = retry_after  # seconds the server asked us to wait (429, 503)
+        self.limit = limit  # the limit a 413 names (bytes of a file, of a chunk)
 
 
 class SessionExpiredError(ClientError):
@@ -50,9 +53,35 @@ class SessionExpiredError(ClientError):
 
 
 class MessageTooLongError(ClientError):
-    def __init__(self, length: int) -> None:
+    def __init__(self, length: int, limit: int) -> None:
         super().__init__(str(length))
         self.length = length
+        self.limit = limit
+
+
+class FileTooLargeError(ClientError):
+    """A file over the server's upload limit (or over the whole of a user's storage quota: it
+    could never fit), refused before a byte is sent."""
+
+    def __init__(self, name: str, size: int, limit: int, quota: bool = False) -> None:
+        super().__init__(name)
+        self.name, self.size, self.limit, self.quota = name, size, limit, quota
+
+
+def check_text(text: str) -> None:
+    """Refuse a text over the server's limit before it is sent (its figure, not a guess)."""
+    most = limits.current().max_text_chars
+    if len(text) > most:
+        raise MessageTooLongError(len(text), most)
+
+
+def check_file(path: Path) -> None:
+    """Refuse a file over the server's upload limit or quota before a byte of it is sent."""
+    now, size = limits.current(), path.stat().st_size
+    if size > now.max_upload_bytes:
+        raise FileTooLargeError(path.name, size, now.max_upload_bytes)
+    if now.upload_quota_bytes is not None and size > now.upload_quota_bytes:
+        raise FileTooLargeError(path.name, size, now.upload_quota_bytes, quota=True)
 
 
 # Sentences with a value in them: the UI translates the template and puts the value back
@@ -65,14 +94,37 @@ TOO_LONG_BY = QT_TRANSLATE_NOOP("errors", "Message is too long: %1 characters (a
 UNEXPECTED = QT_TRANSLATE_NOOP("errors", "Something went wrong: %1.")
 REFUSED = QT_TRANSLATE_NOOP("errors", "The server refused that (%1).")
 FILE_GONE = QT_TRANSLATE_NOOP("errors", "The file %1 is no longer on this computer.")
-TEMPLATES = (UNREACHABLE, TOO_LONG, TOO_LONG_BY, UNEXPECTED, REFUSED, FILE_GONE)
+FILE_TOO_LARGE = QT_TRANSLATE_NOOP(
+    "errors", "%1 is %2: this server takes files of at most %3. It was not attached."
+)
+UPLOAD_TOO_LARGE = QT_TRANSLATE_NOOP(
+    "errors", "That file is too large: this server takes at most %1."
+)
+OVER_QUOTA = QT_TRANSLATE_NOOP(
+    "errors",
+    "%1 is %2, more than your whole storage quota on this server (%3). It was not attached.",
+)
+QUOTA_USED = QT_TRANSLATE_NOOP(
+    "errors", "Your files on this server have used up your quota of %1. Nothing was sent."
+)
+TEMPLATES = (
+    QUOTA_USED,
+    UNREACHABLE,
+    TOO_LONG,
+    TOO_LONG_BY,
+    UNEXPECTED,
+    REFUSED,
+    FILE_GONE,
+    FILE_TOO_LARGE,
+    OVER_QUOTA,
+    UPLOAD_TOO_LARGE,
+)
 
 _BY_CODE = {
     "invalid_credentials": QT_TRANSLATE_NOOP("errors", "Wrong username or password."),
     "username_taken": QT_TRANSLATE_NOOP("errors", "That username or email is already taken."),
     "email_taken": QT_TRANSLATE_NOOP("errors", "That username or email is already taken."),
     "wrong_password": QT_TRANSLATE_NOOP("errors", "The current password is wrong."),
-    "text_too_long": TOO_LONG.replace("%1", f"{MAX_TEXT_CHARS:,}"),
     "text_empty": QT_TRANSLATE_NOOP("errors", "A message needs some text."),
     "user_not_found": QT_TRANSLATE_NOOP("errors", "No user with that name."),
     "chat_not_found": QT_TRANSLATE_NOOP(
@@ -105,7 +157,6 @@ _BY_CONTEXT = {
     ("send", "rate_limited"): QT_TRANSLATE_NOOP(
         "errors", "You are sending too fast. The message was not sent."
     ),
-    ("send", "payload_too_large"): _BY_CODE["text_too_long"],
 }
 
 _BY_STATUS = {
@@ -138,7 +189,11 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, SessionExpiredError):
         return QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again.")
     if isinstance(exc, MessageTooLongError):
-        return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{MAX_TEXT_CHARS:,}")
+        return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{exc.limit:,}")
+    if isinstance(exc, FileTooLargeError):
+        size, most = _apart(exc.size, exc.limit)
+        said = OVER_QUOTA if exc.quota else FILE_TOO_LARGE
+        return said.replace("%1", exc.name).replace("%2", size).replace("%3", most)
     if isinstance(exc, ApiError):
         return _describe_api(exc)
     if isinstance(exc, FileNotFoundError):
@@ -148,7 +203,32 @@ def describe(exc: BaseException) -> str:
     return UNEXPECTED.replace("%1", type(exc).__name__)
 
 
+def _apart(size: int, limit: int) -> tuple[str, str]:
+    """Two sizes that read differently: in bytes when rounding would make them look equal
+    (1,025 B over 1,024 B, not "1.0 KB over 1.0 KB")."""
+    shown = limits.human_size(size), limits.human_size(limit)
+    return shown if shown[0] != shown[1] else (f"{size:,} B", f"{limit:,} B")
+
+
+def _too_large(exc: ApiError) -> str | None:
+    """The size refusals, with the server's figure: the one its answer names, else the one it
+    published at sign-in."""
+    text = exc.code == "text_too_long" or (exc.context, exc.code) == ("send", "payload_too_large")
+    if text:
+        return TOO_LONG.replace("%1", f"{limits.current().max_text_chars:,}")
+    if exc.code == "file_too_large":
+        most = exc.limit if exc.limit is not None else limits.current().max_upload_bytes
+        return UPLOAD_TOO_LARGE.replace("%1", limits.human_size(most))
+    quota = limits.current().upload_quota_bytes
+    if exc.code == "quota_exceeded" and quota:
+        return QUOTA_USED.replace("%1", limits.human_size(quota))
+    return None
+
+
 def _describe_api(exc: ApiError) -> str:
+    sized = _too_large(exc)
+    if sized:
+        return sized
     known = _BY_CODE.get(exc.code) or _BY_CONTEXT.get((exc.context, exc.code))
     if known:
         return known

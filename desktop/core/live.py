@@ -16,7 +16,7 @@ from datetime import datetime
 from desktop.core.calls import CallCenter
 from desktop.core.chats import Chats
 from desktop.core.conversation import Conversation
-from desktop.core.errors import ApiError, describe
+from desktop.core.errors import ApiError, ClientError, describe
 from desktop.core.listener import AppListener
 from desktop.core.people import People
 from desktop.core.positions import SEQ_TYPES, Positions
@@ -63,7 +63,16 @@ class LiveEvents:
             if (last := self.positions.last(chat_id)) is not None
         ]
 
+    async def _reread_limits(self) -> None:
+        """A server restarted with other limits is quoted right; if the read fails, the limits
+        read before stand (the server still refuses what is over its own)."""
+        try:
+            await self._session.read_limits()
+        except ClientError as exc:
+            log.info("could not read the server's limits again: %s", type(exc).__name__)
+
     def on_ready(self, ready: JSON) -> None:
+        self._tasks.spawn(self._reread_limits(), "limits")
         if {str(c["chat_id"]) for c in ready.get("chats", [])} - set(self._chats.chats):
             self._chats.refresh_soon()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.core import file_sends
-from desktop.core.errors import MessageTooLongError
+from desktop.core.errors import check_text
 from desktop.core.file_sends import PendingSend
 from desktop.core.listener import AppListener
 from desktop.core.realtime import RealtimeClient
@@ -22,7 +22,7 @@ from desktop.core.rest import RestClient
 from desktop.core.session import SessionStore
 from desktop.core.timeline import SendState, Timeline
 from desktop.core.upload_journal import PendingMessage, UploadJournal
-from desktop.core.wire import JSON, MAX_TEXT_CHARS, Chat, Message, User
+from desktop.core.wire import JSON, Chat, Message, User
 
 TYPING_SEND_EVERY_S = 1.5  # the server passes one a second per chat and drops the rest
 
@@ -82,8 +82,7 @@ class Outbox:
         text = text.strip("\n")
         if not text.strip() and not files:
             return ""
-        if len(text) > MAX_TEXT_CHARS:
-            raise MessageTooLongError(len(text))
+        check_text(text)
         client_msg_id = client_msg_id or uuid.uuid4().hex
         tl = self._session.timeline(chat_id)
         tl.add_pending(client_msg_id, me.id, text, files, reply_to_seq)
@@ -206,8 +205,7 @@ class Outbox:
         text = text.strip("\n")
         if not text.strip():
             return
-        if len(text) > MAX_TEXT_CHARS:
-            raise MessageTooLongError(len(text))
+        check_text(text)
         self._apply_own_change(await rest.edit_message(chat_id, seq, text))
 
     async def delete_message(self, chat_id: str, seq: int) -> None:

@@ -313,7 +313,9 @@ def _api_error(resp: httpx.Response, context: str) -> ApiError:
         waits.append(float(body["retry_after"]))  # the header's whole seconds, unrounded
     known = [w for w in waits if w is not None]
     wait = max(known) if known else None
-    return ApiError(resp.status_code, code, detail, context, fields, wait)
+    limit = body.get("limit") if isinstance(body, dict) else None
+    limit = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+    return ApiError(resp.status_code, code, detail, context, fields, wait, limit)
 
 
 def _retry_after(header: str | None) -> float | None:

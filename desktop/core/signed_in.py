@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from desktop.core import limits
 from desktop.core.backoff import Backoff
-from desktop.core.errors import ClientError, SessionExpiredError
+from desktop.core.errors import ApiError, ClientError, SessionExpiredError
 from desktop.core.realtime import RealtimeClient, RealtimeHandler
 from desktop.core.rest import RestClient, normalize_server
 from desktop.core.session import SavedSession, SessionStore
@@ -86,6 +87,19 @@ class Session:
 
     def attach(self, rest: RestClient) -> None:
         self.rest = rest
+
+    async def read_limits(self) -> None:
+        """The server's limits, which every check and every sentence about a size then quotes
+        (desktop/core/limits.py): read at sign-in, and again at each socket `ready`, so a server
+        restarted with other limits is quoted right without signing in again."""
+        if self.rest is None:
+            return
+        try:
+            limits.adopt(limits.Limits.from_json((await self.rest.get("/limits"))["limits"]))
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            limits.adopt(limits.Limits())  # a server from before /limits: its defaults
 
     def start_realtime(self, handler: RealtimeHandler) -> RealtimeClient:
         """The realtime client for the current REST client; the caller runs it as a task."""

@@ -12,8 +12,6 @@ from typing import Any
 
 JSON = dict[str, Any]
 
-MAX_TEXT_CHARS = 4000  # the server's default limit; the server stays the authority
-
 
 def parse_time(raw: object) -> datetime:
     """An RFC 3339 timestamp as an aware UTC datetime (now, if the field is missing)."""

@@ -43,9 +43,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core import file_sends
-from desktop.core.errors import describe
+from desktop.core.errors import FileTooLargeError, check_file, describe
 from desktop.core.file_sends import PendingSend
 from desktop.core.files import FileTransfers, RemoteFile
+from desktop.core.limits import human_size
 from desktop.core.services import Outbox
 from desktop.core.wire import JSON
 from desktop.ui.i18n import tr_error
@@ -56,15 +57,6 @@ log = logging.getLogger(__name__)
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
 PREVIEW_PX = 48
 MAX_FILES = 10
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def scaled_preview(path: Path, px: int) -> QImage:
@@ -159,7 +151,7 @@ class AttachmentTray(QWidget):
                     self.tr("A message takes at most %1 files.").replace("%1", str(MAX_FILES))
                 )
                 break
-            if not path.is_file():
+            if not path.is_file() or not self._fits(path):
                 continue
             tile = Tile(path, self)
             tile.removed.connect(self._remove)
@@ -168,6 +160,15 @@ class AttachmentTray(QWidget):
             self._run(self._load_preview(tile))
         self.setVisible(self.has_files)
         self.changed.emit()
+
+    def _fits(self, path: Path) -> bool:
+        """A file over the server's upload limit is refused here, before a byte is sent."""
+        try:
+            check_file(path)
+        except FileTooLargeError as exc:
+            self.error_raised.emit(describe(exc))
+            return False
+        return True
 
     def add_image(self, image: QImage) -> None:
         """A pasted image becomes a PNG file like any other."""

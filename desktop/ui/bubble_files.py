@@ -18,8 +18,8 @@ from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop.core.files import RemoteFile
+from desktop.core.limits import human_size
 from desktop.core.timeline import Entry
-from desktop.ui.attachments import human_size
 from desktop.ui.theme import current as theme
 
 IMAGE_MAX = QSize(320, 320)

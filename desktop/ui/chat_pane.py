@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.errors import MessageTooLongError, describe
+from desktop.core.errors import ClientError, check_text, describe
 from desktop.core.services import ChatServices, Outbox, Typing
 from desktop.core.timeline import Entry, SendState, Timeline
-from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui import unread
 from desktop.ui.attachments import AttachmentTray, install_file_hooks
 from desktop.ui.composer import Composer
@@ -304,8 +303,10 @@ class ChatPane(QWidget):
                 )
             )
             return
-        if len(text.strip("\n")) > MAX_TEXT_CHARS:
-            self.error_raised.emit(describe(MessageTooLongError(len(text.strip("\n")))))
+        try:
+            check_text(text.strip("\n"))
+        except ClientError as exc:
+            self.error_raised.emit(describe(exc))
             return
         editing = self.editing
         if editing is not None:

@@ -1,4 +1,5 @@
-"""Accounts and sessions: /auth/* and /me."""
+"""Accounts and sessions: /auth/*, /me, and /limits (what the signed-in user's clients must
+keep to, so they say the server's figures rather than their own guesses)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,22 @@ async def logout(request: Request) -> HTTPResponse:
 async def me(request: Request) -> HTTPResponse:
     user = await container(request).users.me(user_id(request))
     return ok({"user": wire.user(user, private=True)})
+
+
+@route(bp, "GET", "/limits", "The server's size limits", response=out.LimitsResponse)
+async def limits(request: Request) -> HTTPResponse:
+    user_id(request)
+    s = request.app.ctx.settings
+    quota = s.upload_quota_bytes or None
+    return ok(
+        {
+            "limits": {
+                "max_text_chars": s.max_text_chars,
+                "max_upload_bytes": s.max_upload_bytes,
+                "upload_quota_bytes": quota,
+            }
+        }
+    )
 
 
 @route(

@@ -231,7 +231,7 @@ async def test_a_file_the_server_refuses_stays_failed_across_restarts(
                 assert await again.restore()
                 entry = await shown_failed(again, sc.chat_id, cid)
                 assert entry.text == "too big, but the words stay"
-                assert entry.error == "That is too large for the server."
+                assert entry.error == "That file is too large: this server takes at most 1.0 MB."
                 (kept,) = journal(sc.profile).pending(again.outbox.owner)
                 assert kept.error == entry.error
             finally:

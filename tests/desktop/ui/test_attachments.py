@@ -3,6 +3,7 @@ upload, and the other person's app receives them; their bytes come down unchange
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QStyleOptionViewItem
 
+from desktop.core import errors, limits
 from desktop.core.files import RemoteFile
 from desktop.ui import i18n, theme
 from desktop.ui.app import DesktopApp
@@ -216,12 +218,16 @@ def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
     artifacts: Path,
     language: str,
 ) -> None:
-    """The server's size limit refuses the file (413): nothing is sent, the tray still holds
-    the file, and the text the composer cleared on Send is back in it for another try."""
+    """The server's size limit refuses the file (413, the app holding a looser limit, as when
+    the server's was lowered after sign-in): nothing is sent, the banner names the server's
+    figure from its answer, the tray still holds the file, and the text the composer cleared
+    on Send is back in it for another try."""
     srv = small_limit
     alice = make_app(srv.url)
     sign_up(qtbot, alice, srv.url, unique("alice"))
     chat_id = create_group(qtbot, alice, "Too big")
+    assert limits.current().max_upload_bytes == 1024 * 1024  # read at sign-in
+    limits.adopt(dataclasses.replace(limits.current(), max_upload_bytes=100 * 1024 * 1024))
     big = tmp_path / "scan.bin"
     big.write_bytes(os.urandom(2 * 1024 * 1024))
 
@@ -233,7 +239,7 @@ def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
     composer.setFocus()
     qtbot.keyClick(composer, Qt.Key.Key_Return)
     banner = alice.window.error_banner
-    too_large = i18n.tr_error("That is too large for the server.")  # the server's 413
+    too_large = i18n.tr_error(errors.UPLOAD_TOO_LARGE.replace("%1", "1.0 MB"))  # its 413
     said = QCoreApplication.translate("AttachmentTray", "Upload failed: %1").replace(
         "%1", too_large
     )

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from desktop.core.limits import Limits
 from desktop.core.timeline import SendState
-from desktop.core.wire import MAX_TEXT_CHARS
 from desktop.ui.app import DesktopApp
 from desktop.ui.message_model import WINDOW
 from desktop.ui.models import SENDER_ROLE
@@ -62,6 +62,9 @@ def test_markup_is_shown_as_its_characters(
     assert index.data(Qt.ItemDataRole.AccessibleTextRole).startswith("You: <b>bold?</b>")
     assert chat_id in alice.messenger.chats
     screenshot(alice, artifacts / "markup_as_text.png")
+
+
+MAX_TEXT_CHARS = Limits().max_text_chars  # the server's default, which desktop_server keeps
 
 
 def test_a_4000_character_message_and_a_too_long_one(

@@ -297,7 +297,7 @@ def test_error_sentences_are_russian_with_their_values_kept(
         "Не удаётся связаться с сервером http://127.0.0.1:9. "
         "Проверьте адрес и убедитесь, что сервер запущен."
     )
-    assert i18n.tr_error(describe(MessageTooLongError(5001))).startswith(
+    assert i18n.tr_error(describe(MessageTooLongError(5001, 4000))).startswith(
         "Сообщение слишком длинное: 5,001 симв."
     )
     assert i18n.tr_error(describe(ApiError(401, "invalid_credentials"))) == (

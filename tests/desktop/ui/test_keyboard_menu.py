@@ -5,6 +5,7 @@ over a real server's limit) the menu offers Retry and Discard, on a sent one Edi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
+from desktop.core import limits
 from desktop.core.timeline import Entry, SendState
 from desktop.ui import theme
 from desktop.ui.app import DesktopApp
@@ -27,7 +29,8 @@ TOO_LONG = "far longer than this server takes"
 
 @pytest.fixture(scope="module")
 def short_texts(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
-    """A server that refuses texts over 12 characters (the app allows more)."""
+    """A server that refuses texts over 12 characters (the app, told a looser limit after
+    sign-in, sends longer ones: the server refuses them)."""
     return server_factory("embedded", {"PARLEY_MAX_TEXT_CHARS": "12"})
 
 
@@ -41,6 +44,7 @@ def test_the_menu_key_opens_the_current_messages_menu(
     app = make_app(short_texts.url)
     sign_up(qtbot, app, short_texts.url, unique("kim"))
     chat_id = create_group(qtbot, app, "Keys")
+    limits.adopt(dataclasses.replace(limits.current(), max_text_chars=4000))
     for text in ("first", "second", TOO_LONG):
         send(qtbot, app, text)
     qtbot.waitUntil(lambda: state_of(app, TOO_LONG) is SendState.FAILED, timeout=10_000)
