@@ -29,7 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from parleybench import limits, profile, report, scenarios, targets  # noqa: E402
+from parleybench import fanout, limits, profile, report, scenarios, targets  # noqa: E402
 from parleybench.idle import measure_idle  # noqa: E402
 from parleybench.seed import seed, seed_room  # noqa: E402
 from peers.synapse import run as synapse  # noqa: E402
@@ -316,6 +316,11 @@ def big_room(
     finally:
         path.unlink()
     fig["seed_s"] = seeded_s
+    print(f"bench: raw fan-out probe, {ns.room_members} loopback sockets", flush=True)
+    try:
+        fig["raw_fanout"] = fanout.measure(ns.room_members, ns.room_rate, limits.PROBE_S)
+    except Exception as exc:  # reported as missing, like the other limit probes
+        print(f"bench: raw fan-out probe failed: {type(exc).__name__}: {exc}")
     return fig
 
 

@@ -316,6 +316,12 @@ def big_room(
     fig = realtime_figures(r, members, timing, rate=rate, concurrency=None, members=members)
     fig["k6_processes"] = len(envs)
     fig["latency_sample"] = max(1, sample)
+    # Each process's own p99: the senders' one holds a few sockets and is never the busy one, so
+    # its figure is the room's latency without a saturated generator in the path.
+    fig["delivery_p99_ms_by_process"] = [
+        {"sockets": int(env["VU_COUNT"]), "p99_ms": _pct(part.get("delivery_ms", {}), "p(99)")}
+        for env, part in zip(envs, r.parts, strict=False)
+    ]
     if len(cpu) == 2 and fig["delivered"]:
         used = cpu[1] - cpu[0]
         fig["server_cpu_s"] = round(used, 2)
