@@ -143,7 +143,7 @@ class Hub:
                 if seq is None:
                     conn.push(data)
                 else:
-                    conn.push(data, chat_id, seq)
+                    conn.deliver(data, chat_id, seq)
                 n += 1
         self.delivered += n
 
