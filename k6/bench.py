@@ -121,6 +121,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=10,
         help="the room's receivers time one delivery in this many (all are counted)",
     )
+    p.add_argument(
+        "--room-per-vu",
+        type=int,
+        default=1,
+        help="sockets one k6 VU of the room's receivers holds on its event loop",
+    )
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
     p.add_argument(
@@ -310,6 +316,7 @@ def big_room(
             ns.room_senders,
             ns.room_k6,
             ns.room_sample,
+            ns.room_per_vu,
         )
         if rec is not None:
             fig["profile"] = profile.finish(rec)

@@ -351,6 +351,8 @@ def _split(b: dict[str, Any]) -> str:
     n = b.get("k6_processes", 1)
     sample = b.get("latency_sample", 1)
     timed = f"; latency timed on one delivery in {sample}, all counted" if sample > 1 else ""
+    if b.get("sockets_per_vu", 1) > 1:
+        timed += f"; {b['sockets_per_vu']} receiving sockets per k6 VU"
     if n <= 1:
         return timed
     return (
