@@ -250,11 +250,12 @@ class Connection:
         self.flush()
         self.closed = True
         self.order.close()
-        if self._writer is not None and not self._writer.done():
+        writer = self._writer  # (a writer that drains clears `_writer` itself)
+        if writer is not None and not writer.done():
             try:
-                await asyncio.wait_for(asyncio.shield(self._writer), grace)
+                await asyncio.wait_for(asyncio.shield(writer), grace)
             except (TimeoutError, asyncio.CancelledError):
-                self._writer.cancel()
+                writer.cancel()
         await self._close(code, reason)
 
     async def stop(self) -> None:
