@@ -29,7 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from parleybench import limits, profile, report, scenarios, targets  # noqa: E402
+from parleybench import fanout, limits, profile, report, scenarios, targets  # noqa: E402
 from parleybench.idle import measure_idle  # noqa: E402
 from parleybench.seed import seed, seed_room  # noqa: E402
 from peers.synapse import run as synapse  # noqa: E402
@@ -120,6 +120,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=10,
         help="the room's receivers time one delivery in this many (all are counted)",
+    )
+    p.add_argument(
+        "--room-per-vu",
+        type=int,
+        default=1,
+        help="sockets one k6 VU of the room's receivers holds on its event loop",
     )
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
@@ -310,12 +316,18 @@ def big_room(
             ns.room_senders,
             ns.room_k6,
             ns.room_sample,
+            ns.room_per_vu,
         )
         if rec is not None:
             fig["profile"] = profile.finish(rec)
     finally:
         path.unlink()
     fig["seed_s"] = seeded_s
+    print(f"bench: raw fan-out probe, {ns.room_members} loopback sockets", flush=True)
+    try:
+        fig["raw_fanout"] = fanout.measure(ns.room_members, ns.room_rate, limits.PROBE_S)
+    except Exception as exc:  # reported as missing, like the other limit probes
+        print(f"bench: raw fan-out probe failed: {type(exc).__name__}: {exc}")
     return fig
 
 

@@ -37,6 +37,8 @@ class K6Result:
     usage: dict[str, Any] = field(default_factory=dict)
     exit_code: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    # Each k6 process's own metrics, in the order of its `envs` (a split run's merge hides them).
+    parts: list[dict[str, dict[str, float]]] = field(default_factory=list)
 
     def count(self, metric: str) -> float:
         return float(self.metrics.get(metric, {}).get("count", 0.0))
@@ -92,7 +94,9 @@ def run_k6_split(
     seconds = time.monotonic() - started
     parts = [_read(out_dir, code) for (_, out_dir), code in zip(runs, codes, strict=True)]
     metrics, errors = _merge([m for m, _ in parts]), _merge_errors([e for _, e in parts])
-    return K6Result(name, seconds, metrics, sampler.summary(), max(codes), errors)
+    result = K6Result(name, seconds, metrics, sampler.summary(), max(codes), errors)
+    result.parts = [m for m, _ in parts]
+    return result
 
 
 def _launch(

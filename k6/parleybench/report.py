@@ -305,6 +305,40 @@ def big_room(b: dict[str, Any]) -> list[str]:
         f"{_f(b.get('deliveries_per_cpu_s'))} | {_f(b.get('cpu_us_per_delivery'))} | "
         f"{_cpu(b, 'server')} | {_cpu(b, 'k6 (load generator)')} | {_cpu(b, 'machine')} |",
         "",
+        *_by_process(b),
+        *_raw_fanout(b),
+    ]
+
+
+def _by_process(b: dict[str, Any]) -> list[str]:
+    """The merged p99 is the busiest k6 process's; each one's shows where the generator bound."""
+    parts = b.get("delivery_p99_ms_by_process")
+    if not parts or len(parts) < 2:
+        return []
+    each = ", ".join(f"{_f(p['p99_ms'])} ms ({p['sockets']:,} sockets)" for p in parts)
+    return [f"Delivery p99 per k6 process (senders' first): {each}.", ""]
+
+
+def _raw_fanout(b: dict[str, Any]) -> list[str]:
+    """The kernel's bound beside the server's figure: one write per socket per event."""
+    raw = b.get("raw_fanout")
+    if not raw:
+        return []
+
+    def n(key: str) -> str:
+        v = raw.get(key)
+        return "-" if v is None else f"{v:,}"
+
+    ours, best = b.get("deliveries_per_cpu_s"), raw.get("send_per_cpu_s")
+    share = f"; the server's figure is {_share(ours, best)} of the plain-send rate" if ours else ""
+    return [
+        f"Raw fan-out, same run ({raw['sockets']:,} loopback sockets, one "
+        f"{raw['frame_bytes']}-byte frame each at {raw['rate']:g}/s, every byte read back: "
+        f"{raw['all_read']}): "
+        f"{n('send_per_cpu_s')} deliveries per writer CPU-s with plain `socket.send`, "
+        f"{n('asyncio_per_cpu_s')} with asyncio's `transport.write`, {n('uvloop_per_cpu_s')} "
+        f"with uvloop's{share}.",
+        "",
     ]
 
 
@@ -317,6 +351,8 @@ def _split(b: dict[str, Any]) -> str:
     n = b.get("k6_processes", 1)
     sample = b.get("latency_sample", 1)
     timed = f"; latency timed on one delivery in {sample}, all counted" if sample > 1 else ""
+    if b.get("sockets_per_vu", 1) > 1:
+        timed += f"; {b['sockets_per_vu']} receiving sockets per k6 VU"
     if n <= 1:
         return timed
     return (

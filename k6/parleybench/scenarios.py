@@ -281,12 +281,14 @@ def big_room(
     senders: int,
     k6_processes: int = 4,
     sample: int = 1,
+    per_vu: int = 1,
 ) -> dict[str, Any]:
     """One chat of `members` connected members at `rate` msg/s: every delivery, its p99, and the
     server's CPU-seconds per delivery over the measured window (read from /proc at its edges).
     The members are spread over several k6 processes (`k6_processes` receiving, one sending):
     one k6 process for 2,000 sockets fell behind its own timeline on these cores. With `sample`
-    > 1 the receivers record the latency of one delivery in `sample` (each still counted)."""
+    > 1 the receivers record the latency of one delivery in `sample` (each still counted); with
+    `per_vu` > 1 one receiving VU holds that many sockets (the senders keep one each)."""
     pid = target.procs.get("server")
     start = SPLIT_LEAD_S + timing.connect_s + timing.warmup_s
     cpu: list[float] = []
@@ -298,6 +300,8 @@ def big_room(
     base = {**timing.env(), "MODE": "rate", "RATE": str(rate), "SENDERS": str(senders)}
     base["SAMPLE"] = str(max(1, sample))  # every delivery counted, one in `sample` timed
     envs = [{**base, **part} for part in split_envs(members, senders, k6_processes, t0_ms)]
+    for env in envs[1 if senders else 0 :]:
+        env["PER_VU"] = str(max(1, per_vu))  # the senders' timers stay on VUs of their own
     for t in timers:
         if t is not None:
             t.start()
@@ -316,6 +320,13 @@ def big_room(
     fig = realtime_figures(r, members, timing, rate=rate, concurrency=None, members=members)
     fig["k6_processes"] = len(envs)
     fig["latency_sample"] = max(1, sample)
+    fig["sockets_per_vu"] = max(1, per_vu)
+    # Each process's own p99: the senders' one holds a few sockets and is never the busy one, so
+    # its figure is the room's latency without a saturated generator in the path.
+    fig["delivery_p99_ms_by_process"] = [
+        {"sockets": int(env["VU_COUNT"]), "p99_ms": _pct(part.get("delivery_ms", {}), "p(99)")}
+        for env, part in zip(envs, r.parts, strict=False)
+    ]
     if len(cpu) == 2 and fig["delivered"]:
         used = cpu[1] - cpu[0]
         fig["server_cpu_s"] = round(used, 2)

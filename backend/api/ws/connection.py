@@ -17,7 +17,14 @@ import uuid
 from collections import deque
 from typing import Any, Protocol
 
-from backend.api.ws.fastpath import WriteBatch, direct, frames_of, writable
+from backend.api.ws.fastpath import (
+    WriteBatch,
+    can_write,
+    direct,
+    frames_of,
+    text_frame,
+    transport_of,
+)
 from backend.api.ws.order import Ordering, SocketOrder
 
 log = logging.getLogger(__name__)
@@ -65,11 +72,14 @@ class TokenBucket:
 class Connection:
     __slots__ = (
         "_batch",
+        "_chats",
         "_closer",
+        "_direct",
         "_early",
         "_limit",
         "_outbox",
         "_tick",
+        "_transport",
         "_writer",
         "closed",
         "id",
@@ -103,6 +113,9 @@ class Connection:
         self._tick: list[str] | None = None
         self._batch = batch or WriteBatch()
         self.order = SocketOrder(ordering, self._enqueue)
+        self._chats = self.order.chats  # read by `deliver`, the hot path
+        self._direct = direct(ws)
+        self._transport: Any = None  # what `fastpath.transport_of` gives, asked on first flush
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         # Until `ready` goes out, live events wait here: the socket is subscribed before its
@@ -114,6 +127,7 @@ class Connection:
             while self._outbox:
                 await self.ws.send(self._outbox.popleft())
             self._outbox = None  # drained: an idle socket holds no deque
+            self._writer = None  # nor a finished task (`deliver` asks only for None)
         except Exception as exc:  # the peer went away; the reader notices and cleans up
             log.debug("writer of %s stopped: %s", self.id, exc)
 
@@ -132,6 +146,32 @@ class Connection:
             return
         self._enqueue(data)
 
+    def deliver(self, data: str, chat_id: str, seq: int) -> None:
+        """A chat's numbered event from the hub's pass, the hot loop of a big room. The usual case
+        (a settled socket, its chat expecting exactly this `seq` with nothing held, no writer)
+        is decided and queued here with no further call; anything else takes `push`, so there
+        is still one order, one outbox limit and one slow-consumer close."""
+        chat = self._chats.get(chat_id)
+        if (
+            chat is None
+            or chat.sent != seq - 1
+            or chat.resuming
+            or chat.waiting
+            or self._early is not None
+            or self.closed
+        ):
+            self.push(data, chat_id, seq)
+            return
+        chat.sent = seq
+        tick = self._tick
+        if tick is not None and len(tick) < TICK_FRAMES - 1:
+            tick.append(data)
+        elif tick is None and self._direct and self._writer is None and not self._outbox:
+            self._tick = [data]
+            self._batch.add(self)
+        else:
+            self._enqueue(data)
+
     def _enqueue(self, data: str) -> None:
         if self.closed:
             return
@@ -148,7 +188,7 @@ class Connection:
         idle = not self._outbox and (self._writer is None or self._writer.done())
         # In the hub's pass: no task, no await; whether the transport takes it now is asked
         # once, when the tick's frames are written.
-        if idle and direct(self.ws):
+        if idle and self._direct:
             self._tick = [data]
             self._batch.add(self)
             return
@@ -167,12 +207,17 @@ class Connection:
         frames, self._tick = self._tick, None
         if not frames or self.closed:
             return
-        transport = writable(self.ws)
+        transport = self._transport
         if transport is None:
+            transport = self._transport = transport_of(self.ws)
+        if transport is None or not can_write(self.ws, transport):
             for data in frames:
                 self._to_outbox(data)
             return
-        transport.write(frames_of(frames, {} if built is None else built))
+        if len(frames) == 1:
+            transport.write(text_frame(frames[0]))
+        else:
+            transport.write(frames_of(frames, {} if built is None else built))
 
     def ready(self, data: str) -> None:
         """Send the `ready` frame, then whatever arrived before it (through the chats' order)."""
@@ -205,11 +250,12 @@ class Connection:
         self.flush()
         self.closed = True
         self.order.close()
-        if self._writer is not None and not self._writer.done():
+        writer = self._writer  # (a writer that drains clears `_writer` itself)
+        if writer is not None and not writer.done():
             try:
-                await asyncio.wait_for(asyncio.shield(self._writer), grace)
+                await asyncio.wait_for(asyncio.shield(writer), grace)
             except (TimeoutError, asyncio.CancelledError):
-                self._writer.cancel()
+                writer.cancel()
         await self._close(code, reason)
 
     async def stop(self) -> None:

@@ -41,23 +41,35 @@ def direct(ws: Any) -> bool:
     return isinstance(ws, WebsocketImplProtocol)
 
 
+def transport_of(ws: Any) -> Any:
+    """The transport this module may write a socket's frames to, or None (a stand-in, a client
+    side, an extension): what a socket keeps from its handshake on, asked once and kept."""
+    if not isinstance(ws, WebsocketImplProtocol):
+        return None
+    proto, io = ws.ws_proto, ws.io_proto
+    if proto.side is not SERVER or proto.extensions or io is None:
+        return None
+    return io.transport
+
+
+def can_write(ws: Any, transport: Any) -> bool:
+    """Whether a complete frame can go to `transport` now: what changes during a socket's life
+    (its lock, its state, a fragmented send, the transport's closing and buffer)."""
+    if ws.conn_mutex.locked():
+        return False
+    proto = ws.ws_proto
+    if proto.state is not OPEN or proto.expect_continuation_frame:
+        return False
+    finished = ws.data_finished_fut
+    if not finished or finished.done() or transport.is_closing():
+        return False
+    return bool(transport.get_write_buffer_size() < WRITE_BUFFER_LIMIT)
+
+
 def writable(ws: Any) -> Any:
     """The socket's transport if a complete frame can be written to it now, else None."""
-    if not isinstance(ws, WebsocketImplProtocol) or ws.conn_mutex.locked():
-        return None
-    proto = ws.ws_proto
-    if proto.state is not OPEN or proto.side is not SERVER:
-        return None
-    if proto.expect_continuation_frame or proto.extensions:
-        return None
-    finished = ws.data_finished_fut
-    io = ws.io_proto
-    if not finished or finished.done() or io is None or io.transport is None:
-        return None
-    transport = io.transport
-    if transport.is_closing() or transport.get_write_buffer_size() >= WRITE_BUFFER_LIMIT:
-        return None
-    return transport
+    transport = transport_of(ws)
+    return transport if transport is not None and can_write(ws, transport) else None
 
 
 def frames_of(texts: list[str], built: dict[int, bytes]) -> bytes:

@@ -32,6 +32,9 @@ class Hub:
         self.chat_users: dict[str, set[str]] = {}
         self.user_chats: dict[str, set[str]] = {}
         self.delivered = 0
+        # Each chat's local sockets as one flat list, made on its first event and dropped on any
+        # change of who is here or in which chat: a big room's pass is then one loop.
+        self._sockets_of: dict[str, list[Connection]] = {}
         self.batch = WriteBatch()  # every socket's frames of one tick, written at its end
         self._cleanups: set[asyncio.Task[None]] = set()
         bus.on_event(self.on_event)
@@ -52,6 +55,7 @@ class Hub:
         uid = conn.user_id
         first = uid not in self.by_user
         self.by_user.setdefault(uid, set()).add(conn)
+        self._sockets_of.clear()
         if first:
             self.user_chats[uid] = set()
             await self._bus.bind([ev.user_key(uid)])
@@ -77,6 +81,7 @@ class Hub:
         if conns is None or conn not in conns:
             return
         conns.discard(conn)
+        self._sockets_of.clear()
         chats = set(self.user_chats.get(uid, ()))
         if not conns:
             del self.by_user[uid]
@@ -87,6 +92,7 @@ class Hub:
 
     async def _join(self, uid: str, chat_ids: Iterable[str]) -> None:
         new_keys = []
+        self._sockets_of.clear()
         for chat_id in chat_ids:
             self.user_chats.setdefault(uid, set()).add(chat_id)
             users = self.chat_users.setdefault(chat_id, set())
@@ -98,6 +104,7 @@ class Hub:
 
     async def _leave(self, uid: str, chat_ids: Iterable[str]) -> None:
         gone = []
+        self._sockets_of.clear()
         for chat_id in chat_ids:
             self.user_chats.get(uid, set()).discard(chat_id)
             users = self.chat_users.get(chat_id)
@@ -130,22 +137,24 @@ class Hub:
             task.add_done_callback(self._cleanups.discard)
 
     def _fan_out(self, event: Event, chat_id: str, data: str) -> None:
-        """One pass over the members' sockets, the hot loop of a big room: no copies, no awaits,
-        one order check per socket."""
+        """One pass over the members' sockets, the hot loop of a big room: one flat list, no
+        copies, no awaits, one call per socket (its order check and write queue inside)."""
         seq = chat_seq(event.type, event.body)
+        conns = self._sockets_of.get(chat_id)
+        if conns is None:
+            by_user = self.by_user
+            users = self.chat_users.get(chat_id, ())
+            conns = self._sockets_of[chat_id] = [c for u in users for c in by_user.get(u, ())]
+        if seq is not None:
+            for conn in conns:
+                conn.deliver(data, chat_id, seq)
+            self.delivered += len(conns)
+            return
         skip = event.body.get("user_id") if event.type == "typing" else None
-        by_user = self.by_user
-        n = 0
-        for uid in self.chat_users.get(chat_id, ()):
-            if uid == skip:
-                continue
-            for conn in by_user.get(uid, ()):
-                if seq is None:
-                    conn.push(data)
-                else:
-                    conn.push(data, chat_id, seq)
-                n += 1
-        self.delivered += n
+        for conn in conns:
+            if conn.user_id != skip:
+                conn.push(data)
+                self.delivered += 1
 
     def _presence_to_chat(self, chat_id: str, subject: Any, online: bool, data: str) -> None:
         """Only to sockets that saw this member the other way (or never), never to the member."""

@@ -89,7 +89,6 @@ class ChatOrder:
 
     __slots__ = (
         "_emit",
-        "_held",
         "_order",
         "_retry",
         "_task",
@@ -97,6 +96,7 @@ class ChatOrder:
         "chat_id",
         "resuming",
         "sent",
+        "waiting",
     )
 
     def __init__(self, order: Ordering, chat_id: str, sent: int | None, emit: Emit) -> None:
@@ -104,21 +104,18 @@ class ChatOrder:
         self.chat_id = chat_id
         self.sent = sent
         self._emit = emit
-        self._held: dict[int, str] = {}
+        # Early events by seq; public so a socket's hot path can see at a glance that none wait.
+        self.waiting: dict[int, str] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None  # a read of the log in flight
         self._retry = order.hold_s
         self.resuming = False
 
-    @property
-    def held(self) -> int:
-        return len(self._held)
-
     def offer(self, seq: int, data: str) -> None:
         """A live event: send it now if it is next, hold it if early, drop it if already sent."""
         if self.sent is None:
             self.sent = seq - 1  # a chat this socket had no position for starts here
-        if seq <= self.sent or seq in self._held:
+        if seq <= self.sent or seq in self.waiting:
             self._order.stats.repeats += 1
             return
         if seq == self.sent + 1 and not self.resuming:
@@ -126,8 +123,8 @@ class ChatOrder:
             self._drain()
             return
         self._order.stats.held += 1
-        self._held[seq] = data
-        if len(self._held) > self._order.max_held and not self.resuming:
+        self.waiting[seq] = data
+        if len(self.waiting) > self._order.max_held and not self.resuming:
             self._give_up()  # (a replay in progress ends by itself, and the held events follow)
         self._arm()
 
@@ -155,7 +152,7 @@ class ChatOrder:
         self._cancel()
         if self._task is not None:
             self._task.cancel()
-        self._held.clear()
+        self.waiting.clear()
 
     # -- inside ------------------------------------------------------------------------------
 
@@ -166,12 +163,12 @@ class ChatOrder:
     def _drain(self) -> None:
         """Send what is now next, drop what fell behind, and wait again if a hole is left."""
         assert self.sent is not None
-        for seq in [s for s in self._held if s <= self.sent]:
-            del self._held[seq]
+        for seq in [s for s in self.waiting if s <= self.sent]:
+            del self.waiting[seq]
             self._order.stats.repeats += 1
-        while (data := self._held.pop(self.sent + 1, None)) is not None:
+        while (data := self.waiting.pop(self.sent + 1, None)) is not None:
             self._send(self.sent + 1, data)
-        if self._held:
+        if self.waiting:
             self._arm()
         else:
             self._cancel()
@@ -180,14 +177,14 @@ class ChatOrder:
     def _give_up(self) -> None:
         """The buffer is full: mark the oldest hole as a gap so the chat moves on."""
         assert self.sent is not None
-        first = min(self._held)
+        first = min(self.waiting)
         for seq in range(self.sent + 1, first):
             self._order.stats.gaps += 1
             self._send(seq, gap_frame(self.chat_id, seq))
         self._drain()
 
     def _arm(self) -> None:
-        if self._timer is None and self._task is None and not self.resuming and self._held:
+        if self._timer is None and self._task is None and not self.resuming and self.waiting:
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(self._retry, self._start_fill)
 
@@ -207,14 +204,14 @@ class ChatOrder:
             log.warning("filling a hole of chat %s failed: %s", self.chat_id, exc)
         finally:
             self._task = None
-        if self._held and not self.resuming:
+        if self.waiting and not self.resuming:
             self._retry = min(self._retry * 2, MAX_RETRY_S)
             self._arm()
 
     async def _fill_once(self) -> None:
-        if self.sent is None or not self._held or self.resuming:
+        if self.sent is None or not self.waiting or self.resuming:
             return
-        after, upto = self.sent, min(self._held) - 1
+        after, upto = self.sent, min(self.waiting) - 1
         result = await self._order.read(self.chat_id, after, upto)
         if self.resuming:
             return
@@ -238,20 +235,22 @@ class SocketOrder:
     """Every chat's `ChatOrder` of one socket, made when the chat's first numbered event comes
     (an idle socket keeps only the positions `ready` announced)."""
 
-    __slots__ = ("_chats", "_emit", "_order", "_start")
+    __slots__ = ("_emit", "_order", "_start", "chats")
 
     def __init__(self, order: Ordering, emit: Emit) -> None:
         self._order = order
         self._emit = emit
-        self._chats: dict[str, ChatOrder] = {}
+        # Public for the socket's hot path (`Connection.deliver`), which reads it; only this class
+        # adds and removes chats.
+        self.chats: dict[str, ChatOrder] = {}
         self._start: dict[str, int] = {}
 
     def chat(self, chat_id: str, sent: int | None = None) -> ChatOrder:
-        found = self._chats.get(chat_id)
+        found = self.chats.get(chat_id)
         if found is None:
             start = self._start.pop(chat_id, None)
             found = ChatOrder(self._order, chat_id, start if sent is None else sent, self._emit)
-            self._chats[chat_id] = found
+            self.chats[chat_id] = found
         return found
 
     def start(self, positions: list[dict[str, Any]]) -> None:
@@ -261,13 +260,13 @@ class SocketOrder:
 
     def start_at(self, chat_id: str, sent: int) -> None:
         """Where a chat starts on this socket, unless it started already."""
-        if chat_id not in self._chats:
+        if chat_id not in self.chats:
             self._start.setdefault(chat_id, sent)
 
     def offer(self, chat_id: str, seq: int, data: str) -> None:
         """The usual case costs one lookup and one compare: the next `seq`, nothing held."""
-        chat = self._chats.get(chat_id) or self.chat(chat_id)
-        if chat.sent == seq - 1 and not chat.resuming and not chat._held:
+        chat = self.chats.get(chat_id) or self.chat(chat_id)
+        if chat.sent == seq - 1 and not chat.resuming and not chat.waiting:
             chat.sent = seq
             self._emit(data)
             return
@@ -277,10 +276,10 @@ class SocketOrder:
         """The user left the chat: if they come back, they start where they rejoin, and no hole
         from the time they were away is ever read from the log for them."""
         self._start.pop(chat_id, None)
-        found = self._chats.pop(chat_id, None)
+        found = self.chats.pop(chat_id, None)
         if found is not None:
             found.close()
 
     def close(self) -> None:
-        for chat in self._chats.values():
+        for chat in self.chats.values():
             chat.close()

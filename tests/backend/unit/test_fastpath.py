@@ -11,7 +11,10 @@ from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
+from backend.api.ws.connection import Connection
 from backend.api.ws.fastpath import WriteBatch, frames_of, text_frame
+from backend.api.ws.order import Ordering
+from backend.services.messages import Resume
 
 
 def _server_bytes(text: str) -> bytes:
@@ -98,3 +101,33 @@ async def test_one_flush_per_tick_for_every_socket_handed_frames() -> None:
     batch.add(Sock("c"))
     await _after_this_tick()
     assert flushed == ["a", "b", "c"]
+
+
+async def test_the_hubs_fast_lane_keeps_each_sockets_seq_order_once_each() -> None:
+    """`Connection.deliver` decides the usual case itself; early, repeated and out-of-order events
+    still leave in `seq` order, each once, after `ready`, and nothing after a close."""
+    sent: list[str] = []
+
+    class Sock:
+        async def send(self, data: str) -> None:
+            sent.append(data)
+
+        async def close(self, code: int = 1000, reason: str = "") -> None:
+            sent.append(f"closed {code}")
+
+    async def fill(chat_id: str, after: int, upto: int) -> Resume:
+        raise AssertionError("no hole is left to read from the log")
+
+    conn = Connection(Sock(), "u", 100, Ordering(fill, 60.0, 100))
+    conn.deliver("e1", "c", 1)  # before `ready`: waits for it
+    conn.ready("ready")
+    for data, seq in [("e2", 2), ("e2", 2), ("e4", 4), ("e3", 3), ("e1", 1), ("e5", 5)]:
+        conn.deliver(data, "c", seq)
+    deadline = asyncio.get_running_loop().time() + 5.0
+    while len(sent) < 6 and asyncio.get_running_loop().time() < deadline:
+        await _after_this_tick()
+    assert sent == ["ready", "e1", "e2", "e3", "e4", "e5"]
+    await conn.stop()
+    conn.deliver("e6", "c", 6)
+    await _after_this_tick()
+    assert sent[-1] == "e5"
