@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -191,15 +190,7 @@ async def build(settings: Settings) -> Container:
         raise
 
 
-# How long the event loop may wait for the GIL while a worker thread runs Python (CPython's
-# default is 5 ms): spool digests, S3 body reads and SQLite's threads hold it between their C calls,
-# and a loop woken by a socket waited up to the whole interval each time, again and again per
-# message while uploads ran.
-GIL_SWITCH_S = 0.0005
-
-
 async def _build(settings: Settings, stack: AsyncExitStack) -> Container:
-    sys.setswitchinterval(GIL_SWITCH_S)
     log.info("starting with settings %s", settings.describe())
     await open_database(settings)
     stack.push_async_callback(close_database)
