@@ -155,6 +155,7 @@ async def _files(
     settings: Settings, stack: AsyncExitStack, chats: ChatService, clock: SystemClock
 ) -> FileService:
     from backend.adapters.blobs.media import VipsInspector
+    from backend.adapters.db.connection import open_upload_store
     from backend.adapters.db.files import SqlFileRepo
     from backend.adapters.db.uploads import SqlUploadRepo
 
@@ -170,9 +171,11 @@ async def _files(
         settings.unattached_ttl_s,
     )
     spool = settings.data_dir / "spool"
-    files = FileService(
-        chats, SqlFileRepo(), blobs, inspector, clock, limits, spool, SqlUploadRepo()
-    )
+    upload_db = await open_upload_store(settings)
+    if upload_db is not None:
+        stack.push_async_callback(upload_db.close)
+    uploads = SqlUploadRepo(upload_db)
+    files = FileService(chats, SqlFileRepo(), blobs, inspector, clock, limits, spool, uploads)
     files.start()
     stack.push_async_callback(files.close)
     return files

@@ -112,8 +112,7 @@ class ResumableUploads:
             )
         # A client that goes away now (a cancel, a dropped connection) cancels this request:
         # storing and recording the chunk must not be cut in half.
-        await asyncio.shield(self._keep(u, spool, sha))
-        return await self.get(user_id, upload_id)
+        return await asyncio.shield(self._keep(u, spool, sha))
 
     async def _receive(
         self, u: UploadSession, chunks: AsyncIterator[bytes]
@@ -133,8 +132,9 @@ class ResumableUploads:
             raise
         return spool, sha
 
-    async def _keep(self, u: UploadSession, spool: Spool, sha: ResumableSha256) -> None:
-        """Store a received chunk as the next part and record it with the hash state. Two PUTs
+    async def _keep(self, u: UploadSession, spool: Spool, sha: ResumableSha256) -> UploadSession:
+        """Store a received chunk as the next part and record it with the hash state; returns
+        the session as recorded (the row holds nothing else, so it is not read back). Two PUTs
         racing for one offset (a client retrying while its first try is still in flight) most
         likely pick different part numbers of the chunk's slot, so the part the winner recorded
         stands and the loser's is dropped on completion."""
@@ -156,6 +156,7 @@ class ResumableUploads:
         )
         if not await self._repo.advance(u.id, u.received, after):
             raise Conflict("Another chunk got there first.", code="upload_offset_mismatch")
+        return after
 
     async def complete(self, user_id: str, upload_id: str) -> StoredFile:
         u = await self.get(user_id, upload_id)

@@ -20,8 +20,11 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
+from backend.adapters.db.upload_file import FILE_NAME, open_upload_file
 from backend.config import Settings, private_dir
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,17 @@ async def open_database(settings: Settings) -> None:
     log.info(
         "relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite"
     )
+
+
+async def open_upload_store(settings: Settings) -> BaseDBAsyncClient | None:
+    """The connection upload sessions use: SQLite's own file (see `upload_file`), or None
+    for the one MySQL database the rest uses."""
+    if settings.db_url.startswith("mysql://"):
+        return None
+    path = settings.data_dir / FILE_NAME
+    _private_file(path)
+    main = Path(expand_db_url(settings.db_url)["credentials"]["file_path"])
+    return await open_upload_file(path, main)
 
 
 @asynccontextmanager

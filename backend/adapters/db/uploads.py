@@ -1,8 +1,13 @@
-"""`UploadRepo` on Tortoise (SQLite or MySQL): resumable upload sessions."""
+"""`UploadRepo` on Tortoise (SQLite or MySQL): resumable upload sessions, on the connection
+`connection.open_upload_store` gives (a SQLite file of their own on the embedded default)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import QuerySet
 
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import UploadRow
@@ -29,8 +34,16 @@ def _upload(row: UploadRow) -> UploadSession:
 
 @translated
 class SqlUploadRepo:
+    def __init__(self, db: BaseDBAsyncClient | None = None) -> None:
+        self._own = db
+
+    def _db(self) -> BaseDBAsyncClient:
+        db: BaseDBAsyncClient = self._own or connections.get("default")
+        return db
+
     async def create(self, upload: UploadSession) -> None:
         await UploadRow.create(
+            using_db=self._db(),
             id=upload.id,
             key=upload.key,
             chat_id=upload.chat_id,
@@ -47,13 +60,13 @@ class SqlUploadRepo:
         )
 
     async def get(self, upload_id: str) -> UploadSession | None:
-        row = await UploadRow.get_or_none(id=upload_id)
+        row = await UploadRow.get_or_none(id=upload_id, using_db=self._db())
         return _upload(row) if row else None
 
     async def advance(self, upload_id: str, offset: int, after: UploadSession) -> bool:
         """One conditional UPDATE: only the PUT that still sees `offset` moves it on (everything
         else it writes changes only with `received`, so it follows the state this PUT read)."""
-        n = await UploadRow.filter(id=upload_id, received=offset).update(
+        n = await self._rows(id=upload_id, received=offset).update(
             received=after.received,
             tags=",".join(after.tags),
             hash_state=after.hash_state,
@@ -62,13 +75,16 @@ class SqlUploadRepo:
         )
         return n == 1
 
+    def _rows(self, **where: object) -> QuerySet[UploadRow]:
+        return UploadRow.filter(**where).using_db(self._db())
+
     async def delete(self, upload_id: str, received: int) -> bool:
-        return await UploadRow.filter(id=upload_id, received=received).delete() == 1
+        return await self._rows(id=upload_id, received=received).delete() == 1
 
     async def open_for(self, uploader_id: str) -> tuple[int, int]:
-        sizes = [r.size for r in await UploadRow.filter(uploader_id=uploader_id).only("id", "size")]
+        sizes = [r.size for r in await self._rows(uploader_id=uploader_id).only("id", "size")]
         return len(sizes), sum(sizes)
 
     async def stale(self, before: datetime, limit: int) -> list[UploadSession]:
-        rows = await UploadRow.filter(created_at__lt=before).order_by("created_at").limit(limit)
+        rows = await self._rows(created_at__lt=before).order_by("created_at").limit(limit)
         return [_upload(r) for r in rows]

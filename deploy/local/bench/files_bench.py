@@ -45,6 +45,7 @@ from tests.support.engines import drop_bucket, s3_env
 from tests.support.server import ServerProcess
 
 MiB = 1024 * 1024
+IDLE_SAMPLES = 150  # about 20 s, like the loaded phases
 
 
 def _loop_cpu(proc: psutil.Process) -> float:
@@ -148,12 +149,12 @@ async def resumable_round(api: Api, token: str, chat: str, path: Path) -> None:
 
 
 async def delivery(
-    api: Api, srv: ServerProcess, sender: User, chat: str, sock: Socket, until: asyncio.Event
+    api: Api, sender: User, chat: str, sock: Socket, until: asyncio.Event, at_least: int = 20
 ) -> list[float]:
     """Milliseconds from a REST send to the `message.created` on another user's socket, one
-    message every 100 ms until `until` is set (at least 20)."""
+    message every 100 ms until `until` is set (and `at_least` were sent)."""
     took: list[float] = []
-    while not until.is_set() or len(took) < 20:
+    while not until.is_set() or len(took) < at_least:
         text = secrets.token_hex(8)
         t0 = time.perf_counter()
         r = await api.send(sender, chat, text)
@@ -234,7 +235,7 @@ async def under_load(
         target=_uploads_in_child, args=(srv.url, token, chat, path, n, chunked)
     )
     try:
-        probe = asyncio.create_task(delivery(api, srv, a, probe_chat, sock, done))
+        probe = asyncio.create_task(delivery(api, a, probe_chat, sock, done))
         with Peak(srv.proc.pid) as peak, Profile(srv.proc.pid, profile):
             child.start()
             await asyncio.to_thread(child.join)
@@ -247,13 +248,14 @@ async def under_load(
 
 
 async def idle_delivery(api: Api, srv: ServerProcess) -> list[float]:
+    """As many samples as a loaded phase takes (the p99 of 20 was their slowest one)."""
     done = asyncio.Event()
     done.set()
     a, b = await api.user(), await api.user()
     chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
     try:
-        return await delivery(api, srv, a, chat, sock, done)
+        return await delivery(api, a, chat, sock, done, IDLE_SAMPLES)
     finally:
         await sock.close()
 

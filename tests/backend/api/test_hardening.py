@@ -72,6 +72,7 @@ async def test_data_dir_and_database_are_private(server_factory: Any, tmp_path: 
     server_factory("embedded", data_dir=data)
     assert data.stat().st_mode & 0o777 == 0o700
     assert (data / "parley.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert (data / "uploads.sqlite3").stat().st_mode & 0o777 == 0o600
     assert (data / "jwt-keys.json").stat().st_mode & 0o777 == 0o600
 
 

@@ -1,0 +1,75 @@
+"""On the embedded default, upload sessions live in a SQLite file of their own.
+
+SQLite has one writer per database, and Tortoise one connection (with one lock and one worker
+thread) per database: a resumable chunk's bookkeeping on the message store's connection made
+other chats' messages queue behind it and behind its fsync. `uploads.sqlite3` beside the main
+file has its own connection, writer and journal, with the pragmas Tortoise gives the main one
+(WAL, SQLite's default `synchronous`), so a recorded chunk is as durable as before and a message
+never waits for one. It is not among Tortoise's configured connections: with two, every
+`in_transaction()` would have to name its own. MySQL keeps the table in its one database: its
+pool gives every query a connection of its own.
+
+The migrations stay the one schema: the table is made here from the DDL they left in the main
+file, and remade (rows kept) whenever that DDL changes. Sessions an older release kept in the main
+file move over on the first start, so an upload begun before an upgrade resumes after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.sqlite.client import SqliteClient
+
+FILE_NAME = "uploads.sqlite3"
+
+
+async def open_upload_file(path: Path, main: Path) -> BaseDBAsyncClient:
+    """The sessions' own connection, its table matching the main file's migrated one."""
+    await asyncio.to_thread(_match_schema, path, main)
+    client = SqliteClient(
+        connection_name="uploads", **expand_db_url(f"sqlite://{path}")["credentials"]
+    )
+    await client.create_connection(with_db=True)
+    return client
+
+
+def _match_schema(path: Path, main: Path) -> None:
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("ATTACH DATABASE ? AS migrated", [str(main)])
+        schema = _ddl(db, "migrated")
+        if _ddl(db, "main") == schema:
+            return
+        source = "main" if _columns(db, "main") else "migrated"
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(f"CREATE TEMP TABLE moving AS SELECT * FROM {source}.uploads")  # noqa: S608
+        db.execute("DROP TABLE IF EXISTS main.uploads")
+        for statement in schema:
+            db.execute(statement)  # unqualified: into this file
+        kept = ", ".join(
+            f'"{c}"' for c in _columns(db, "main") if c in _columns(db, "temp", "moving")
+        )
+        db.execute(f"INSERT INTO main.uploads ({kept}) SELECT {kept} FROM temp.moving")  # noqa: S608
+        db.execute("DROP TABLE temp.moving")
+        db.execute("COMMIT")
+        if source == "migrated":  # moved (committed above first, so a crash loses none)
+            db.execute("DELETE FROM migrated.uploads")
+    finally:
+        db.close()
+
+
+def _ddl(db: sqlite3.Connection, schema: str) -> list[str]:
+    rows = db.execute(
+        f"SELECT sql FROM {schema}.sqlite_master"  # noqa: S608  # one of two fixed names
+        " WHERE tbl_name = 'uploads' AND sql IS NOT NULL ORDER BY type DESC, name"
+    )
+    return [str(sql) for (sql,) in rows]  # the table first, then its indexes
+
+
+def _columns(db: sqlite3.Connection, schema: str, table: str = "uploads") -> list[str]:
+    return [str(r[1]) for r in db.execute(f"PRAGMA {schema}.table_info({table})")]
