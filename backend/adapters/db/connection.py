@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate
 
 from backend.adapters.db.upload_file import FILE_NAME, open_upload_file
@@ -72,6 +73,9 @@ async def open_database(settings: Settings) -> None:
     async with _migration_lock(settings):
         await migrate(config=config)
     await Tortoise.close_connections()
+    # Tortoise caches each model's INSERT by connection name, not by dialect: a process that
+    # opened SQLite before (tests, a migration tool) would send SQLite's statement to MariaDB.
+    EXECUTOR_CACHE.clear()
     # Sanic runs handlers in tasks that do not inherit this one's context: share it process-wide.
     await Tortoise.init(config=config, _enable_global_fallback=True)
     log.info(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,15 +15,14 @@ import pytest
 
 from backend.adapters.db.chats import SqlChatRepo
 from backend.adapters.db.connection import close_database, open_database
-from backend.adapters.db.users import SqlUserRepo
 from backend.config import Settings
-from backend.domain.models import Chat, ChatKind, EventType, Member, Role, User
+from backend.domain.models import EventType
 from backend.domain.ports import EventRequest
+from tests.support.chat_log import NOW, seed_chats
 from tests.support.engines import drop_database, engine, mysql_database, unique
 
 pytestmark = pytest.mark.engines
 
-NOW = datetime(2026, 12, 1, tzinfo=UTC)
 CHATS = [f"chat{i:02d}" for i in range(10)]  # small: MariaDB scans rather than seeks
 
 
@@ -32,11 +30,7 @@ CHATS = [f"chat{i:02d}" for i in range(10)]  # small: MariaDB scans rather than 
 async def repo(tmp_path: Path) -> AsyncIterator[SqlChatRepo]:
     url = mysql_database(engine("MYSQL_URL"), unique("log"))
     await open_database(Settings(data_dir=tmp_path, database_url=url))
-    repo = SqlChatRepo()
-    await SqlUserRepo().create(User("u-alice", "alice", "alice@example.org", "Alice", NOW))
-    for chat_id in CHATS:
-        chat = Chat(chat_id, ChatKind.GROUP, chat_id, NOW, 0, 0)
-        await repo.create(chat, [Member(chat_id, "u-alice", Role.OWNER, NOW, 0)])
+    repo = await seed_chats(CHATS)
     try:
         yield repo
     finally:

@@ -86,23 +86,17 @@ EXPECTED: dict[str, set[int]] = {
 @contextlib.asynccontextmanager
 async def mysql_store(tmp_path: Path) -> AsyncIterator[Store]:
     """The SQL message store on the real MariaDB, in a database of its own."""
-    from tortoise.backends.base.executor import EXECUTOR_CACHE
-
     from backend.adapters.db.connection import close_database, open_database
     from backend.adapters.messages.sql import SqlMessageStore
     from backend.config import Secret, Settings
     from tests.support.engines import drop_database, mysql_database, unique
 
     url = mysql_database(engine("MYSQL_URL"), unique("search"))
-    # Tortoise caches each model's INSERT per connection name, not per dialect: a process that
-    # used SQLite before (the other params here) would send SQLite's statement to MariaDB.
-    EXECUTOR_CACHE.clear()
     await open_database(Settings(data_dir=tmp_path, database_url=Secret(url)))
     try:
         yield SqlMessageStore()
     finally:
         await close_database()
-        EXECUTOR_CACHE.clear()
         drop_database(url, url.rsplit("/", 1)[1])
 
 

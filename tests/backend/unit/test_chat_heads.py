@@ -4,30 +4,24 @@ in one statement, and each chat keeps its own count, across batches."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from backend.adapters.db.chats import SqlChatRepo
 from backend.adapters.db.connection import close_database, open_database
-from backend.adapters.db.users import SqlUserRepo
 from backend.config import Settings
-from backend.domain.models import Chat, ChatKind, EventType, Member, Role, User
+from backend.domain.models import EventType
 from backend.domain.ports import EventRequest
+from tests.support.chat_log import NOW, seed_chats
 
-NOW = datetime(2026, 12, 1, tzinfo=UTC)
 CHATS = ["c-one", "c-two", "c-three"]
 
 
 @pytest.fixture
 async def repo(tmp_path: Path) -> AsyncIterator[SqlChatRepo]:
     await open_database(Settings(data_dir=tmp_path))
-    repo = SqlChatRepo()
-    await SqlUserRepo().create(User("u-alice", "alice", "alice@example.org", "Alice", NOW))
-    for chat_id in CHATS:
-        chat = Chat(chat_id, ChatKind.GROUP, chat_id, NOW, 0, 0)
-        await repo.create(chat, [Member(chat_id, "u-alice", Role.OWNER, NOW, 0)])
+    repo = await seed_chats(CHATS)
     try:
         yield repo
     finally:
