@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop.core.files import RemoteFile
@@ -28,6 +28,7 @@ TILE_H = 46
 TILE_W = 280
 GAP = 6
 BUTTON_W = 52
+ICON_PX = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,12 @@ def _paint_image(
     painter.drawImage(rect, image)
 
 
+def file_icon() -> QIcon:
+    """The icon of a file that is not shown as an image: every file tile has this one (the
+    message's, and the tray's before and while it goes up, waiting or not)."""
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+
+
 def _paint_tile(
     painter: QPainter,
     rect: QRect,
@@ -134,8 +141,7 @@ def _paint_tile(
     painter.setPen(colors.color("muted"))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 6, 6)
-    icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-    icon.paint(painter, QRect(rect.left() + 6, rect.top() + 7, 32, 32))
+    file_icon().paint(painter, QRect(rect.left() + 6, rect.top() + 7, ICON_PX, ICON_PX))
     save = QRect(rect.right() - 2 * BUTTON_W - 8, rect.top() + 10, BUTTON_W, 26)
     open_ = QRect(rect.right() - BUTTON_W - 4, rect.top() + 10, BUTTON_W, 26)
     text_left = rect.left() + 44
