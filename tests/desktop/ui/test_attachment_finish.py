@@ -81,9 +81,12 @@ def test_sizes_read_in_her_language_and_the_quota_left_refuses_in_the_tray(
     shots(app, artifacts / f"finish-sizes-tile-{language}")
     qtbot.keyClick(composer, Qt.Key.Key_Return)
     qtbot.waitUntil(
-        lambda: [len(e.attachments) for e in entries(app) if e.chat_id == chat_id] == [1],
+        lambda: (
+            [(len(e.attachments), e.seq is not None) for e in entries(app) if e.chat_id == chat_id]
+            == [(1, True)]
+        ),
         timeout=20_000,
-    )
+    )  # sent: the message's tile says its size in her language too (the screenshot)
     qtbot.waitUntil(lambda: limits.current().upload_used_bytes == 2000, timeout=10_000)
 
     drop_files(composer.viewport(), [second])
