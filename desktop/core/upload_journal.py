@@ -100,13 +100,7 @@ class UploadJournal:
 
     def cancels(self, owner: str) -> list[str]:
         """Sessions the user cancelled that the server may still hold."""
-        if not self._path.exists():
-            return []
-        with contextlib.closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT upload_id FROM cancels WHERE owner = ? ORDER BY rowid", (owner,)
-            ).fetchall()
-        return [str(r[0]) for r in rows]
+        return [str(r[0]) for r in self._rows("SELECT upload_id FROM cancels", owner)]
 
     def clear(self) -> None:
         """A sign-out: nothing of this profile's pending messages stays on disk."""
@@ -114,13 +108,15 @@ class UploadJournal:
             self._path.with_name(self._path.name + suffix).unlink(missing_ok=True)
 
     def pending(self, owner: str) -> list[PendingMessage]:
+        rows = self._rows("SELECT client_msg_id, body FROM pending", owner)
+        return [_message(cid, json.loads(body)) for cid, body in rows]
+
+    def _rows(self, select: str, owner: str) -> list[tuple[Any, ...]]:
+        """`owner`'s rows of one table, oldest first (none before the file exists)."""
         if not self._path.exists():
             return []
         with contextlib.closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT client_msg_id, body FROM pending WHERE owner = ? ORDER BY rowid", (owner,)
-            ).fetchall()
-        return [_message(cid, json.loads(body)) for cid, body in rows]
+            return db.execute(f"{select} WHERE owner = ? ORDER BY rowid", (owner,)).fetchall()
 
     def _change(self, owner: str, client_msg_id: str, index: int, **values: Any) -> None:
         found = next((m for m in self.pending(owner) if m.client_msg_id == client_msg_id), None)

@@ -37,7 +37,11 @@ from tests.desktop.ui.helpers import (
     sign_up,
 )
 from tests.desktop.ui.test_attachments import drop_files
-from tests.desktop.ui.test_attachments_retry import send_files, stored
+from tests.desktop.ui.test_attachments_retry import (  # noqa: F401  # `failing`: a fixture
+    failing,
+    send_files,
+    stored,
+)
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -124,17 +128,11 @@ def test_a_text_refused_over_the_socket_names_the_servers_current_limit(
     qtbot.waitUntil(lambda: app.window.error_banner.text() == said, timeout=60_000)
 
 
-@pytest.fixture(scope="module")
-def failing(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
-    """A server whose blob folder the test breaks (every upload and drop a 500) and mends."""
-    return server_factory("embedded")
-
-
 def test_a_cancel_the_failing_server_refused_is_asked_again_at_the_next_start(
     qtbot: Any,
     run: Callable[..., Any],
     make_app: Callable[[str], DesktopApp],
-    failing: ServerProcess,
+    failing: ServerProcess,  # noqa: F811
     tmp_path: Path,
     artifacts: Path,
     language: str,
