@@ -64,6 +64,9 @@ class ChatHeader(QObject):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        # The avatar and title are the chat row's: shown as the chat is chosen, not only once
+        # its first page has come (seconds on a slow link, never while the history fails).
+        pane.chosen.connect(self._opened)
         pane.opened.connect(self._opened)
         # A listing that answered while the window was hidden (started in the tray) painted
         # nothing: the line is filled when the pane shows, not at the next periodic refresh.

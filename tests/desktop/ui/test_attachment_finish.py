@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtCore import QCoreApplication, QPoint, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QLabel, QPlainTextEdit
 
 from desktop.core import errors, limits
 from desktop.core.files import RESUMABLE_FROM
@@ -23,7 +24,8 @@ from desktop.core.upload_journal import UploadJournal
 from desktop.ui import i18n
 from desktop.ui.app import DesktopApp
 from desktop.ui.attachments import Tile
-from desktop.ui.bubble_files import ICON_PX, file_icon
+from desktop.ui.bubble_files import BUTTON_PAD, ICON_PX, file_icon
+from desktop.ui.delegates import small_font
 from tests.desktop.conftest import unique
 from tests.desktop.core.test_upload_journal import break_blobs, mend_blobs
 from tests.desktop.ui.helpers import (
@@ -36,7 +38,7 @@ from tests.desktop.ui.helpers import (
     shots,
     sign_up,
 )
-from tests.desktop.ui.test_attachments import drop_files
+from tests.desktop.ui.test_attachments import drop_files, hits
 from tests.desktop.ui.test_attachments_retry import (  # noqa: F401  # `failing`: a fixture
     failing,
     send_files,
@@ -70,6 +72,11 @@ def test_sizes_read_in_her_language_and_the_quota_left_refuses_in_the_tray(
     app = make_app(srv.url)
     sign_up(qtbot, app, srv.url, unique("vera"))
     chat_id = create_group(qtbot, app, "Quota left")
+    picture = find(app.window, QLabel, "Chat avatar").pixmap()
+    assert not picture.isNull(), "the avatar as the chat is chosen, before its history came"
+    members = {"en": "1 member, 1 online", "ru": "1 участник, 1 в сети"}[language]
+    status = find(app.window, QLabel, "Chat status")
+    qtbot.waitUntil(lambda: status.text() == members, timeout=10_000)
     assert limits.current().upload_used_bytes == 0  # read at sign-in
     composer = find(app.window, QPlainTextEdit, "Message")
     tray, banner = app.window.pane.attachments, app.window.error_banner
@@ -92,6 +99,7 @@ def test_sizes_read_in_her_language_and_the_quota_left_refuses_in_the_tray(
         timeout=20_000,
     )  # sent: the message's tile says its size in her language too (the screenshot)
     qtbot.waitUntil(lambda: limits.current().upload_used_bytes == 2000, timeout=10_000)
+    saves_from_the_buttons_right_part(qtbot, app, language)
 
     drop_files(composer.viewport(), [second])
     said = {
@@ -103,6 +111,28 @@ def test_sizes_read_in_her_language_and_the_quota_left_refuses_in_the_tray(
     qtbot.waitUntil(lambda: banner.text() == said, timeout=5_000)
     assert tray.tiles == [], "refused before a byte is sent"
     shots(app, artifacts / f"finish-over-quota-{language}")
+
+
+def saves_from_the_buttons_right_part(qtbot: Any, app: DesktopApp, language: str) -> None:
+    """The sent tile's Save and Open are as wide as their words in her language (with room
+    either side), and a click near Save's right edge, where a clipped label ended, saves."""
+    pane = app.window.pane
+    row = next(i for i, e in enumerate(entries(app)) if e.attachments)
+    pane.view.viewport().repaint()
+    qtbot.waitUntil(lambda: len(hits(pane, row)) == 2, timeout=5_000)
+    save, open_ = hits(pane, row)
+    fm = QFontMetrics(small_font(pane.view.font()))
+    labels = {"en": ("Save", "Open"), "ru": ("Сохранить", "Открыть")}[language]
+    for hit, label in zip((save, open_), labels, strict=True):
+        assert fm.horizontalAdvance(label) + 2 * BUTTON_PAD <= hit.rect.width(), (label, hit)
+    assert save.rect.right() < open_.rect.left(), "side by side, not overlapping"
+    assert open_.rect.right() < pane.view.viewport().width()
+    at = QPoint(save.rect.right() - 2, save.rect.center().y())
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: pane.files.dialog is not None, timeout=5_000)
+    assert pane.files.dialog is not None
+    pane.files.dialog.reject()
+    pane.files.dialog = None
 
 
 def test_a_text_refused_over_the_socket_names_the_servers_current_limit(
