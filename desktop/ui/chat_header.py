@@ -51,6 +51,9 @@ class ChatHeader(QObject):
         self.avatar.setFixedSize(SIZE, SIZE)
         self.subtitle = label("")
         self.subtitle.setProperty("muted", True)
+        # Beside Back and three buttons in the narrow window "2 участника, 2 в сети" is wider
+        # than what is left: it goes on to a second line rather than losing its end.
+        self.subtitle.setWordWrap(True)
         named(self.subtitle, "Chat status")
         column = QVBoxLayout()
         column.setSpacing(0)

@@ -26,6 +26,7 @@ from desktop.ui.app import DesktopApp
 from desktop.ui.attachments import Tile
 from desktop.ui.bubble_files import BUTTON_PAD, ICON_PX, file_icon
 from desktop.ui.delegates import small_font
+from desktop.ui.models import PREVIEW_ROLE
 from tests.desktop.conftest import unique
 from tests.desktop.core.test_upload_journal import break_blobs, mend_blobs
 from tests.desktop.ui.helpers import (
@@ -100,6 +101,9 @@ def test_sizes_read_in_her_language_and_the_quota_left_refuses_in_the_tray(
     )  # sent: the message's tile says its size in her language too (the screenshot)
     qtbot.waitUntil(lambda: limits.current().upload_used_bytes == 2000, timeout=10_000)
     saves_from_the_buttons_right_part(qtbot, app, language)
+    you = {"en": "You", "ru": "Вы"}[language]
+    row = app.window.chat_proxy.index(app.window.chat_proxy.row_of(chat_id) or 0, 0)
+    qtbot.waitUntil(lambda: row.data(PREVIEW_ROLE) == f"{you}: \N{PAPERCLIP} notes.txt")
 
     drop_files(composer.viewport(), [second])
     said = {
