@@ -57,6 +57,13 @@
             <numerusform>Parley — %n unread</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln bytes</source>
+        <translation>
+            <numerusform>%Ln byte</numerusform>
+            <numerusform>%Ln bytes</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>SessionsPage</name>

@@ -932,6 +932,14 @@
             <numerusform>Parley — %n непрочитанных</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln bytes</source>
+        <translation>
+            <numerusform>%Ln байт</numerusform>
+            <numerusform>%Ln байта</numerusform>
+            <numerusform>%Ln байт</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ProfileDialog</name>
@@ -1316,8 +1324,8 @@
         <translation>Файл слишком большой: этот сервер принимает не больше %1.</translation>
     </message>
     <message>
-        <source>%1 is %2, more than your whole storage quota on this server (%3). It was not attached.</source>
-        <translation>Файл %1 весит %2 — больше всей вашей квоты на этом сервере (%3). Файл не прикреплён.</translation>
+        <source>%1 is %2, more than is left of your storage quota on this server (%3). It was not attached.</source>
+        <translation>Файл %1 весит %2 — больше, чем осталось от вашей квоты на этом сервере (%3). Файл не прикреплён.</translation>
     </message>
     <message>
         <source>Your files on this server have used up your quota of %1. Nothing was sent.</source>

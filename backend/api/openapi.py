@@ -131,6 +131,11 @@ def document(routes: list[RouteDoc]) -> dict[str, Any]:
             "status": {"type": "integer"},
             "code": {"type": "string", "description": "Stable machine-readable error code"},
             "detail": {"type": "string"},
+            "limit": {
+                "type": "integer",
+                "description": "The figure a size refusal names: characters for text_too_long,"
+                " bytes for file_too_large and chunk_too_large",
+            },
         },
     }
     return {

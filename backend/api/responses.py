@@ -83,6 +83,9 @@ class LimitsOut(Out):
     upload_quota_bytes: int | None = Field(
         description="Bytes of files each user may store; null when there is no quota"
     )
+    upload_used_bytes: int = Field(
+        ge=0, description="Bytes the signed-in user's stored files take now (what the quota counts)"
+    )
 
 
 class LimitsResponse(Out):

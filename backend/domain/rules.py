@@ -67,7 +67,9 @@ def check_text(text: str, max_chars: int, *, allow_empty: bool = False) -> str:
     if not text.strip() and not allow_empty:
         raise InvalidInput("A message needs some text.", code="text_empty")
     if len(text) > max_chars:
-        raise InvalidInput(f"A message has at most {max_chars} characters.", code="text_too_long")
+        raise InvalidInput(
+            f"A message has at most {max_chars} characters.", code="text_too_long", limit=max_chars
+        )
     if has_forbidden_chars(text, allow_newlines=True):
         raise InvalidInput(
             "Text may not hold control or bidi-override characters.", code="text_forbidden_chars"

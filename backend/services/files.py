@@ -121,9 +121,13 @@ class FileService:
                 limit=self.limits.max_bytes,
             )
 
+    async def used_bytes(self, user_id: str) -> int:
+        """What `user_id`'s stored files take now: what the quota counts, also published."""
+        return await self._repo.used_bytes(user_id)
+
     async def check_quota(self, user_id: str, size: int, pending: int = 0) -> None:
         quota = self.limits.quota_bytes
-        if quota and await self._repo.used_bytes(user_id) + pending + size > quota:
+        if quota and await self.used_bytes(user_id) + pending + size > quota:
             raise PayloadTooLarge("Your storage quota is used up.", code="quota_exceeded")
 
     async def upload(

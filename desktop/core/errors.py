@@ -76,12 +76,15 @@ def check_text(text: str) -> None:
 
 
 def check_file(path: Path) -> None:
-    """Refuse a file over the server's upload limit or quota before a byte of it is sent."""
+    """Refuse a file over the server's upload limit, or over what is left of the user's quota
+    (as the server last said: read at sign-in and after each of the user's uploads), before a
+    byte of it is sent. The server stays the authority for what this cannot know."""
     now, size = limits.current(), path.stat().st_size
     if size > now.max_upload_bytes:
         raise FileTooLargeError(path.name, size, now.max_upload_bytes)
-    if now.upload_quota_bytes is not None and size > now.upload_quota_bytes:
-        raise FileTooLargeError(path.name, size, now.upload_quota_bytes, quota=True)
+    left = limits.room_left(now)
+    if left is not None and size > left:
+        raise FileTooLargeError(path.name, size, left, quota=True)
 
 
 # Sentences with a value in them: the UI translates the template and puts the value back
@@ -102,7 +105,7 @@ UPLOAD_TOO_LARGE = QT_TRANSLATE_NOOP(
 )
 OVER_QUOTA = QT_TRANSLATE_NOOP(
     "errors",
-    "%1 is %2, more than your whole storage quota on this server (%3). It was not attached.",
+    "%1 is %2, more than is left of your storage quota on this server (%3). It was not attached.",
 )
 QUOTA_USED = QT_TRANSLATE_NOOP(
     "errors", "Your files on this server have used up your quota of %1. Nothing was sent."
@@ -189,7 +192,8 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, SessionExpiredError):
         return QT_TRANSLATE_NOOP("errors", "Your session has ended. Please sign in again.")
     if isinstance(exc, MessageTooLongError):
-        return TOO_LONG_BY.replace("%1", f"{exc.length:,}").replace("%2", f"{exc.limit:,}")
+        shown = limits.number(exc.length), limits.number(exc.limit)
+        return TOO_LONG_BY.replace("%1", shown[0]).replace("%2", shown[1])
     if isinstance(exc, FileTooLargeError):
         size, most = _apart(exc.size, exc.limit)
         said = OVER_QUOTA if exc.quota else FILE_TOO_LARGE
@@ -205,17 +209,18 @@ def describe(exc: BaseException) -> str:
 
 def _apart(size: int, limit: int) -> tuple[str, str]:
     """Two sizes that read differently: in bytes when rounding would make them look equal
-    (1,025 B over 1,024 B, not "1.0 KB over 1.0 KB")."""
+    (1,025 B over 1,024 B, not "1.0 KB over 1.0 KB"), in the interface language's words."""
     shown = limits.human_size(size), limits.human_size(limit)
-    return shown if shown[0] != shown[1] else (f"{size:,} B", f"{limit:,} B")
+    return shown if shown[0] != shown[1] else (limits.exact_size(size), limits.exact_size(limit))
 
 
 def _too_large(exc: ApiError) -> str | None:
     """The size refusals, with the server's figure: the one its answer names, else the one it
     published at sign-in."""
     text = exc.code == "text_too_long" or (exc.context, exc.code) == ("send", "payload_too_large")
-    if text:
-        return TOO_LONG.replace("%1", f"{limits.current().max_text_chars:,}")
+    if text:  # the figure the refusal names (the socket's too), else the one read at sign-in
+        most = exc.limit if exc.limit is not None else limits.current().max_text_chars
+        return TOO_LONG.replace("%1", limits.number(most))
     if exc.code == "file_too_large":
         most = exc.limit if exc.limit is not None else limits.current().max_upload_bytes
         return UPLOAD_TOO_LARGE.replace("%1", limits.human_size(most))

@@ -16,20 +16,29 @@ again) or Discard drops it (`discard`); the next start shows it again until then
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from desktop.core.backoff import Backoff, retry_delay
-from desktop.core.errors import ApiError, ServerUnreachableError, SessionExpiredError, describe
+from desktop.core.errors import (
+    ApiError,
+    ClientError,
+    ServerUnreachableError,
+    SessionExpiredError,
+    describe,
+)
 from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.rest import RestClient
 from desktop.core.resumable import Progress, ResumableUpload, Resume
+from desktop.core.signed_in import read_limits
 from desktop.core.upload_journal import PendingFile, PendingMessage, UploadJournal
 from desktop.core.wire import JSON
 
@@ -70,6 +79,15 @@ class PendingSend:
     def done(self) -> None:
         """Sent (the outbox has it now), cancelled or failed: nothing left to resume."""
         self._journal.remove(self.client_msg_id)
+
+    def cancelled(self, rest: RestClient) -> Coroutine[Any, Any, None]:
+        """The user's cancel: nothing is resumed, and each session still going up is recorded
+        (at once, before the app might quit) to be dropped by the returned coroutine, which
+        waits out a failing server; whatever it leaves, the next start asks again."""
+        ids = [f.upload_id for f in self.message.files if f.upload_id and f.record is None]
+        self._journal.cancel_later(self._owner, ids)
+        self.done()
+        return cancel(self._journal, self._owner, rest, ids)
 
 
 def begin(
@@ -155,6 +173,8 @@ async def upload_file(
             waiting("")
             continue
         pending.uploaded(index, got.record())
+        with contextlib.suppress(ClientError):  # kept: the old figure; the server still decides
+            await read_limits(transfers.rest)  # what the quota has left now
         return got
 
 
@@ -198,29 +218,38 @@ async def abandon(rest: RestClient | None, message: PendingMessage) -> None:
     await _abandon(rest, [f.upload_id for f in message.files if f.upload_id and f.record is None])
 
 
-async def cancel(rest: RestClient, message: PendingMessage) -> None:
-    """The user's cancel: each of `message`'s sessions still going up is dropped, waiting out a
-    server that is away or failing (as an upload would) for up to CANCEL_PATIENCE_S; after
-    that the server's own sweep removes what is left. Run it in the background."""
+async def cancel(journal: UploadJournal, owner: str, rest: RestClient, ids: list[str]) -> None:
+    """Drop the cancelled sessions `ids` (the journal's `cancels`), waiting out a server that
+    is away or failing (as an upload would) for up to CANCEL_PATIENCE_S; each leaves the
+    journal once the server has answered for good (204, 404). What is left when the app quits
+    or the patience ends is asked again at the next start (`resume_cancels`). Run it in the
+    background."""
     uploads = ResumableUpload(rest, ABANDON_TIMEOUT)
-    ids = [f.upload_id for f in message.files if f.upload_id and f.record is None]
-    await asyncio.gather(*(_drop(uploads, upload_id) for upload_id in ids))
+    await asyncio.gather(*(_drop(uploads, upload_id, journal) for upload_id in ids))
 
 
-async def _drop(uploads: ResumableUpload, upload_id: str) -> None:
+async def resume_cancels(journal: UploadJournal, owner: str, rest: RestClient) -> None:
+    """At start: the cancels the last run could not get through."""
+    await cancel(journal, owner, rest, journal.cancels(owner))
+
+
+async def _drop(uploads: ResumableUpload, upload_id: str, journal: UploadJournal) -> None:
     delays = Backoff(base=RETRY_BASE_S, cap=RETRY_CAP_S)
     deadline = time.monotonic() + CANCEL_PATIENCE_S
     while True:
         try:
             await uploads.drop(upload_id)
-            return
         except SessionExpiredError:
             return  # signed out: the sign-out forgets what it can, the sweep the rest
         except Exception as exc:
-            if not passing(exc) or time.monotonic() > deadline:
-                return  # gone already (404), or refused: nothing more to ask
-            log.info("a cancelled upload waits for the server: %s", type(exc).__name__)
-            await asyncio.sleep(retry_delay(_retry_after(exc), delays.next()))
+            if passing(exc):
+                if time.monotonic() > deadline:
+                    return  # kept in the journal: the next start asks again
+                log.info("a cancelled upload waits for the server: %s", type(exc).__name__)
+                await asyncio.sleep(retry_delay(_retry_after(exc), delays.next()))
+                continue
+        journal.cancelled(upload_id)  # dropped (204), gone already (404) or refused for good
+        return
 
 
 async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) -> None:
@@ -231,7 +260,7 @@ async def forget(journal: UploadJournal, owner: str, rest: RestClient | None) ->
         for m in journal.pending(owner)
         for f in m.files
         if f.upload_id and f.record is None
-    ]
+    ] + journal.cancels(owner)
     journal.clear()
     await _abandon(rest, sessions)
 

@@ -97,6 +97,10 @@ class FileTransfers:
         self._timeout = httpx.Timeout(timeout, connect=5.0)
         self.resumable: ResumableUpload | None = None  # the last large upload's
 
+    @property
+    def rest(self) -> RestClient:
+        return self._rest
+
     async def upload(
         self,
         chat_id: str,

@@ -92,8 +92,10 @@ class LiveEvents:
         if chat is not None and self._timelines.current_chat == chat_id:
             self._timelines.maybe_mark_read(chat_id)
 
-    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
-        error = describe(ApiError(0, code, detail, "send"))
+    def on_send_failed(
+        self, client_msg_id: str, code: str, detail: str, limit: int | None = None
+    ) -> None:
+        error = describe(ApiError(0, code, detail, "send", limit=limit))
         for tl in self._timelines.timelines.values():
             if tl.entry(client_msg_id) is not None:
                 tl.set_state(client_msg_id, SendState.FAILED, error)

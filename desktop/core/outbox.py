@@ -8,6 +8,7 @@ go over REST and are shown from the answer, before their event comes back over t
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from pathlib import Path
@@ -122,7 +123,11 @@ class Outbox:
         found, rest = self._journal(), self._session.rest
         if found is None or rest is None:
             return 0
-        return await file_sends.resume(*found, rest, self._send_resumed, self._show_refused)
+        _, sent = await asyncio.gather(
+            file_sends.resume_cancels(*found, rest),  # beside the sends: it may wait long
+            file_sends.resume(*found, rest, self._send_resumed, self._show_refused),
+        )
+        return sent
 
     async def _send_resumed(
         self,

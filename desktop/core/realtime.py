@@ -86,7 +86,9 @@ class RealtimeHandler(Protocol):
 
     def on_ack(self, ack: JSON) -> None: ...
 
-    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None: ...
+    def on_send_failed(
+        self, client_msg_id: str, code: str, detail: str, limit: int | None = None
+    ) -> None: ...
 
     def on_connection(self, online: bool) -> None: ...
 
@@ -287,7 +289,9 @@ class RealtimeClient:
             self._retry_soon()
             return
         self._outbox.pop(cid, None)
-        self._handler.on_send_failed(cid, code, str(frame.get("detail", "")))
+        limit = frame.get("limit")  # the server's figure (text_too_long: its max_text_chars)
+        limit = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+        self._handler.on_send_failed(cid, code, str(frame.get("detail", "")), limit)
 
     async def _keep_authenticated(self, token: str) -> None:
         """Send a fresh token on the open socket before the current one expires, so the server

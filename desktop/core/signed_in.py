@@ -92,14 +92,8 @@ class Session:
         """The server's limits, which every check and every sentence about a size then quotes
         (desktop/core/limits.py): read at sign-in, and again at each socket `ready`, so a server
         restarted with other limits is quoted right without signing in again."""
-        if self.rest is None:
-            return
-        try:
-            limits.adopt(limits.Limits.from_json((await self.rest.get("/limits"))["limits"]))
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            limits.adopt(limits.Limits())  # a server from before /limits: its defaults
+        if self.rest is not None:
+            await read_limits(self.rest)
 
     def start_realtime(self, handler: RealtimeHandler) -> RealtimeClient:
         """The realtime client for the current REST client; the caller runs it as a task."""
@@ -143,3 +137,14 @@ class Session:
         if self.rest is not None:
             await self.rest.aclose()
         self.rest = None
+
+
+async def read_limits(rest: RestClient) -> None:
+    """`GET /limits` adopted: at sign-in, at each `ready`, and after each of the user's own
+    uploads (the quota's `upload_used_bytes` has grown: the tray refuses what no longer fits)."""
+    try:
+        limits.adopt(limits.Limits.from_json((await rest.get("/limits"))["limits"]))
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        limits.adopt(limits.Limits())  # a server from before /limits: its defaults

@@ -10,6 +10,8 @@ rows name local paths and message texts), and a sign-in drops every other accoun
 one user never goes on with another's uploads on a shared profile. A message whose upload the
 server refused (or whose file is gone) stays here with the reason, shown as failed at every start
 until the user retries or discards it: its text is never lost unless the user says so.
+A cancelled upload's session is kept here too (`cancels`) until the server has dropped it (204,
+or 404: gone already), so a cancel the server kept failing is asked again at the next start.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending (
     client_msg_id TEXT PRIMARY KEY, owner TEXT NOT NULL, body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cancels (upload_id TEXT PRIMARY KEY, owner TEXT NOT NULL);
 """
 
 
@@ -80,6 +83,24 @@ class UploadJournal:
         if self._path.exists():
             with contextlib.closing(self._connect()) as db, db:
                 db.execute("DELETE FROM pending WHERE owner <> ?", (owner,))
+                db.execute("DELETE FROM cancels WHERE owner <> ?", (owner,))
+
+    def cancel_later(self, owner: str, upload_ids: list[str]) -> None:
+        """The user cancelled these sessions: remembered until the server has dropped them."""
+        with contextlib.closing(self._connect()) as db, db:
+            db.executemany(
+                "INSERT OR IGNORE INTO cancels (upload_id, owner) VALUES (?, ?)",
+                [(u, owner) for u in upload_ids],
+            )
+
+    def cancelled(self, upload_id: str) -> None:
+        """The server dropped the session (or had none left): nothing more to ask."""
+        with contextlib.closing(self._connect()) as db, db:
+            db.execute("DELETE FROM cancels WHERE upload_id = ?", (upload_id,))
+
+    def cancels(self, owner: str) -> list[str]:
+        """Sessions the user cancelled that the server may still hold."""
+        return [str(r[0]) for r in self._rows("SELECT upload_id FROM cancels", owner)]
 
     def clear(self) -> None:
         """A sign-out: nothing of this profile's pending messages stays on disk."""
@@ -87,13 +108,15 @@ class UploadJournal:
             self._path.with_name(self._path.name + suffix).unlink(missing_ok=True)
 
     def pending(self, owner: str) -> list[PendingMessage]:
+        rows = self._rows("SELECT client_msg_id, body FROM pending", owner)
+        return [_message(cid, json.loads(body)) for cid, body in rows]
+
+    def _rows(self, select: str, owner: str) -> list[tuple[Any, ...]]:
+        """`owner`'s rows of one table, oldest first (none before the file exists)."""
         if not self._path.exists():
             return []
         with contextlib.closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT client_msg_id, body FROM pending WHERE owner = ? ORDER BY rowid", (owner,)
-            ).fetchall()
-        return [_message(cid, json.loads(body)) for cid, body in rows]
+            return db.execute(f"{select} WHERE owner = ? ORDER BY rowid", (owner,)).fetchall()
 
     def _change(self, owner: str, client_msg_id: str, index: int, **values: Any) -> None:
         found = next((m for m in self.pending(owner) if m.client_msg_id == client_msg_id), None)

@@ -49,6 +49,7 @@ from desktop.core.files import FileTransfers, RemoteFile
 from desktop.core.limits import human_size
 from desktop.core.services import Outbox
 from desktop.core.wire import JSON
+from desktop.ui.bubble_files import ICON_PX, file_icon
 from desktop.ui.i18n import tr_error
 from desktop.ui.signin import label, named
 
@@ -80,6 +81,8 @@ class Tile(QWidget):
         self.removing = False
         self.preview = QLabel()
         self.preview.setFixedSize(PREVIEW_PX, PREVIEW_PX)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setPixmap(file_icon().pixmap(ICON_PX, ICON_PX))  # until an image replaces it
         self.name = named(label(path.name), f"Attachment {path.name}")
         self.bytes = label(human_size(self.file_size))
         self.bytes.setStyleSheet("color: #6b6f76;")
@@ -228,10 +231,10 @@ class AttachmentTray(QWidget):
                 files.append(tile.uploaded.record())
         except asyncio.CancelledError:
             if any(t.removing for t in tiles):
-                pending.done()
                 # a cancel while waiting to retry: the server drops the session it kept, once
-                # it can (it may be the one failing); the composer does not wait for that
-                self._run(file_sends.cancel(rest, pending.message))
+                # it can (it may be the one failing; the journal keeps asking, across restarts
+                # too); the composer does not wait for that
+                self._run(pending.cancelled(rest))
                 return False  # the user removed a file mid-upload: the rest stays for another try
             raise  # the app is quitting: the next start goes on with it
         except Exception as exc:

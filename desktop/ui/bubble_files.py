@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QStyle
 
 from desktop.core.files import RemoteFile
@@ -25,9 +25,13 @@ from desktop.ui.theme import current as theme
 IMAGE_MAX = QSize(320, 320)
 IMAGE_MIN_SIDE = 48
 TILE_H = 46
-TILE_W = 280
+TILE_W = 300  # room for a name beside Russian's longer button labels
 GAP = 6
-BUTTON_W = 52
+BUTTON_W = 52  # the narrowest a tile button is; a longer label widens it
+BUTTON_PAD = 8  # each side of a button's label
+BUTTON_GAP = 4
+ICON_PX = 32
+TEXT_LEFT = 44  # where the name starts, right of the icon
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,12 @@ def _paint_image(
     painter.drawImage(rect, image)
 
 
+def file_icon() -> QIcon:
+    """The icon of a file that is not shown as an image: every file tile has this one (the
+    message's, and the tray's before and while it goes up, waiting or not)."""
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+
+
 def _paint_tile(
     painter: QPainter,
     rect: QRect,
@@ -134,24 +144,19 @@ def _paint_tile(
     painter.setPen(colors.color("muted"))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 6, 6)
-    icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-    icon.paint(painter, QRect(rect.left() + 6, rect.top() + 7, 32, 32))
-    save = QRect(rect.right() - 2 * BUTTON_W - 8, rect.top() + 10, BUTTON_W, 26)
-    open_ = QRect(rect.right() - BUTTON_W - 4, rect.top() + 10, BUTTON_W, 26)
-    text_left = rect.left() + 44
-    text_w = save.left() - 6 - text_left
+    file_icon().paint(painter, QRect(rect.left() + 6, rect.top() + 7, ICON_PX, ICON_PX))
     fm = QFontMetrics(font)
+    (save, save_text), (open_, open_text) = tile_buttons(rect, fm)
+    text_left = rect.left() + TEXT_LEFT
+    text_w = max(0, save.left() - 6 - text_left)
     text = colors.color("mine_text" if mine else "theirs_text")
     painter.setFont(font)
     painter.setPen(text)
     name = fm.elidedText(f.name, Qt.TextElideMode.ElideMiddle, text_w)
     painter.drawText(QRect(text_left, rect.top() + 4, text_w, fm.height()), 0, name)
     painter.setPen(colors.color("muted"))
-    painter.drawText(
-        QRect(text_left, rect.top() + 6 + fm.height(), text_w, fm.height()), 0, human_size(f.size)
-    )
-    save_text = QCoreApplication.translate("BubbleFiles", "Save")
-    open_text = QCoreApplication.translate("BubbleFiles", "Open")
+    size = fm.elidedText(human_size(f.size), Qt.TextElideMode.ElideRight, text_w)
+    painter.drawText(QRect(text_left, rect.top() + 6 + fm.height(), text_w, fm.height()), 0, size)
     for button, label in ((save, save_text), (open_, open_text)):
         painter.setPen(colors.color("accent"))
         painter.drawRoundedRect(button, 4, 4)
@@ -165,3 +170,18 @@ def _paint_tile(
             colors.color("accent"),
         )
     return [Hit(save, "save", f), Hit(open_, "open", f)]
+
+
+def tile_buttons(rect: QRect, fm: QFontMetrics) -> tuple[tuple[QRect, str], tuple[QRect, str]]:
+    """Save and Open at the tile's right, each as wide as its label in the interface language
+    (Russian "Сохранить" is half again as long as "Save"): the name is elided, never a button,
+    and what is painted is what is clicked."""
+    labels = (
+        QCoreApplication.translate("BubbleFiles", "Save"),
+        QCoreApplication.translate("BubbleFiles", "Open"),
+    )
+    widths = [max(BUTTON_W, fm.horizontalAdvance(label) + 2 * BUTTON_PAD) for label in labels]
+    top, h = rect.top() + 10, 26
+    open_ = QRect(rect.right() - BUTTON_GAP - widths[1], top, widths[1], h)
+    save = QRect(open_.left() - BUTTON_GAP - widths[0], top, widths[0], h)
+    return (save, labels[0]), (open_, labels[1])

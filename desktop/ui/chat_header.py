@@ -51,6 +51,9 @@ class ChatHeader(QObject):
         self.avatar.setFixedSize(SIZE, SIZE)
         self.subtitle = label("")
         self.subtitle.setProperty("muted", True)
+        # Beside Back and three buttons in the narrow window "2 участника, 2 в сети" is wider
+        # than what is left: it goes on to a second line rather than losing its end.
+        self.subtitle.setWordWrap(True)
         named(self.subtitle, "Chat status")
         column = QVBoxLayout()
         column.setSpacing(0)
@@ -64,6 +67,9 @@ class ChatHeader(QObject):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        # The avatar and title are the chat row's: shown as the chat is chosen, not only once
+        # its first page has come (seconds on a slow link, never while the history fails).
+        pane.chosen.connect(self._opened)
         pane.opened.connect(self._opened)
         # A listing that answered while the window was hidden (started in the tray) painted
         # nothing: the line is filled when the pane shows, not at the next periodic refresh.

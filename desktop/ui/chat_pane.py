@@ -44,6 +44,7 @@ class ChatPane(QWidget):
     leave_requested = Signal(str)
     error_raised = Signal(str)
     opened = Signal(str)  # a chat's first page is shown (search then moves to its hit)
+    chosen = Signal(str)  # a chat is switched to, before its page is read (the header's avatar)
 
     def __init__(
         self,
@@ -205,6 +206,7 @@ class ChatPane(QWidget):
         self.placeholder.hide()
         self._body.show()
         self.refresh_header()
+        self.chosen.emit(chat_id)
         self.typing.setText("")
         self._typing_timer.start()
         tl = self._messenger.timeline(chat_id)

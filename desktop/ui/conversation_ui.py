@@ -168,6 +168,7 @@ class ConversationUi(QObject):
         bar.rangeChanged.connect(self._update_down)
         pane.model.rowsInserted.connect(self._update_down)
         pane.menu_hooks.append(self._menu)
+        pane.chosen.connect(self._chosen)
         pane.opened.connect(self._opened)
         reply = QShortcut(QKeySequence("Ctrl+R"), pane)
         reply.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -182,10 +183,14 @@ class ConversationUi(QObject):
 
     # -- opening and repainting ------------------------------------------------------------
 
-    def _opened(self, chat_id: str) -> None:
+    def _chosen(self, chat_id: str) -> None:
+        # Asked beside the first page, not after it: the header's "N members" line is there
+        # as soon as the listing answers, however long the history takes.
+        self._run(self.conversation.load_members(chat_id))
+
+    def _opened(self, _chat_id: str) -> None:
         self.end_reply()
         self._away_seq = None
-        self._run(self.conversation.load_members(chat_id))
         self._update_down()
 
     def _changed(self, chat_id: str) -> None:

@@ -54,7 +54,8 @@ BUBBLE_PAD = 8  # inside a bubble
 QUOTE_MIN_W = 220  # a bubble with a quote is at least this wide (the quote is elided to fit)
 
 
-def _small(font: QFont) -> QFont:
+def small_font(font: QFont) -> QFont:
+    """The font of a bubble's footer, file tiles and chips (and a chat row's preview)."""
     f = QFont(font)
     f.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
     return f
@@ -95,7 +96,7 @@ class ChatDelegate(QStyledItemDelegate):
         badge_w = 0
         if unread:
             badge = str(unread) if unread < 1000 else "999+"
-            fm = QFontMetrics(_bold(_small(font)))
+            fm = QFontMetrics(_bold(small_font(font)))
             badge_w = max(20, fm.horizontalAdvance(badge) + 10)
             badge_rect = QRect(rect.right() - PAD - badge_w, rect.top() + 16, badge_w, 20)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -106,7 +107,7 @@ class ChatDelegate(QStyledItemDelegate):
             painter.setBrush(badge_bg)
             painter.drawRoundedRect(badge_rect, 10, 10)
             painter.setPen(badge_fg)
-            painter.setFont(_bold(_small(font)))
+            painter.setFont(_bold(small_font(font)))
             painter.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
         width = rect.right() - PAD - badge_w - 6 - left
         title_font = _bold(font)
@@ -118,9 +119,9 @@ class ChatDelegate(QStyledItemDelegate):
         painter.drawText(
             QRect(left, rect.top() + 6, width, 22), Qt.AlignmentFlag.AlignVCenter, title
         )
-        painter.setFont(_small(font))
+        painter.setFont(small_font(font))
         painter.setPen(text_color if selected else theme().color("muted"))
-        preview = QFontMetrics(_small(font)).elidedText(
+        preview = QFontMetrics(small_font(font)).elidedText(
             str(index.data(PREVIEW_ROLE) or ""), Qt.TextElideMode.ElideRight, width
         )
         painter.drawText(
@@ -158,7 +159,7 @@ class MessageDelegate(QStyledItemDelegate):
         font: QFont = option.font
         if self._font is None or self._font != font:
             self._font = QFont(font)
-            self._derived = (self._font, _bold(font), _small(font))
+            self._derived = (self._font, _bold(font), small_font(font))
             self._heights.clear()
             small_h = QFontMetrics(self._derived[2]).height()
             self._fixed = PAD + 2 * BUBBLE_PAD + small_h + 2  # margins, padding, footer line

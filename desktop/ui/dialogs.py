@@ -29,6 +29,7 @@ from desktop.ui.dialog_actions import error_label
 from desktop.ui.signin import label, named
 
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
+PLACEHOLDER_PAD = 12  # the line edit's frame and text margin, each side
 
 
 def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -44,13 +45,19 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     return box
 
 
+def _hint(edit: QLineEdit, text: str) -> None:
+    """A placeholder the field is wide enough to show whole (Russian's is a third longer)."""
+    edit.setPlaceholderText(text)
+    edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(text) + 2 * PLACEHOLDER_PAD)
+
+
 class NewChatDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("New group chat"))
         self.title = QLineEdit()
         self.members = QLineEdit()
-        self.members.setPlaceholderText(self.tr("usernames, separated by commas (optional)"))
+        _hint(self.members, self.tr("usernames, separated by commas (optional)"))
         named(self.title, "Chat title")
         named(self.members, "Members")
         form = QFormLayout(self)
@@ -79,7 +86,7 @@ class DirectChatDialog(QDialog):
         self.setWindowTitle(self.tr("New direct chat"))
         self._search, self._run = search, run
         self.query = QLineEdit()
-        self.query.setPlaceholderText(self.tr("start typing a username"))
+        _hint(self.query, self.tr("start typing a username"))
         self.results = QListWidget()
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTranslator,
 )
 
-from desktop.core import errors
+from desktop.core import errors, limits
 from desktop.ui.theme import assets_dir
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ def install(choice: str) -> str:
     """Install the translators for `choice` before any window is built; the language in use."""
     reset()
     _language[:] = [_install(choice)]
+    limits.use_formats(limits.Formats(_number, _bytes, _scaled))
     return _language[0]
 
 
@@ -107,9 +108,26 @@ class Numerus(QObject):
     def tray_unread(self, count: int) -> str:
         return self.tr("Parley — %n unread", "", count)
 
+    def byte_count(self, n: int) -> str:
+        return self.tr("%Ln bytes", "", n)
+
 
 def tray_unread(count: int) -> str:
     return Numerus().tray_unread(count)
+
+
+# Every figure in the interface goes through these (handed to core at `install`): counts and
+# sizes in the chosen language, «48,0 МБ» and «1 025 байт» in Russian, "48.0 MB" in English.
+def _number(n: int) -> str:
+    return QLocale().toString(n)
+
+
+def _bytes(n: int) -> str:
+    return Numerus().byte_count(n)
+
+
+def _scaled(n: int) -> str:
+    return QLocale().formattedDataSize(n, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
 
 
 def reset() -> None:
@@ -120,6 +138,7 @@ def reset() -> None:
             app.removeTranslator(old)
     _installed.clear()
     QLocale.setDefault(QLocale.system())
+    limits.use_formats(limits.Formats())
 
 
 def tr_error(text: str) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.core.services import ChatList
+from desktop.core.wire import Message
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -88,7 +89,7 @@ class ChatListModel(QAbstractListModel):
                 return self.tr("Message deleted")
             who = self.tr("You") if m.me is not None and last.sender_id == m.me.id else None
             who = who or m.users.label(last.sender_id)
-            return f"{who}: {' '.join(last.text.split())}"
+            return f"{who}: {_preview_text(last)}"
         if role == PRESENCE_ROLE:
             return m.presence.is_online(chat.peer_id) if chat.is_direct and chat.peer_id else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -113,3 +114,10 @@ class ChatFilterModel(QSortFilterProxyModel):
             if self.index(row, 0).data(CHAT_ID_ROLE) == chat_id:
                 return row
         return None
+
+
+def _preview_text(last: Message) -> str:
+    """The message's text on one line; a message of files only names its files (not "You:")."""
+    text = " ".join(last.text.split())
+    names = ", ".join(str(a.get("name") or "") for a in last.attachments)
+    return text or (f"\N{PAPERCLIP} {names}" if names else "")

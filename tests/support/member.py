@@ -125,7 +125,9 @@ class Member:
         self.pending.discard(cid)
         self.acks[cid] = Ack(str(ack["chat_id"]), int(ack["seq"]), str(ack["id"]))
 
-    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
+    def on_send_failed(
+        self, client_msg_id: str, code: str, detail: str, limit: int | None = None
+    ) -> None:
         self.pending.discard(client_msg_id)
         self.stats.failures.append({"client_msg_id": client_msg_id, "code": code})
         self.stats.errors[code] = self.stats.errors.get(code, 0) + 1

@@ -93,15 +93,16 @@ async def me(request: Request) -> HTTPResponse:
 
 @route(bp, "GET", "/limits", "The server's size limits", response=out.LimitsResponse)
 async def limits(request: Request) -> HTTPResponse:
-    user_id(request)
     s = request.app.ctx.settings
     quota = s.upload_quota_bytes or None
+    used = await container(request).files.used_bytes(user_id(request))
     return ok(
         {
             "limits": {
                 "max_text_chars": s.max_text_chars,
                 "max_upload_bytes": s.max_upload_bytes,
                 "upload_quota_bytes": quota,
+                "upload_used_bytes": used,
             }
         }
     )

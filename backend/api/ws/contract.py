@@ -22,7 +22,8 @@ SOCKET_CONTRACT = """\
    `chat.created`, `presence {user_id, online, last_seen_at?}`, `typing {chat_id, user_id}`,
    `read {chat_id, user_id, seq}`, `reconnect` before a graceful shutdown.
 3. Client frames: `message.send {chat_id, client_msg_id, text}` → `message.ack {client_msg_id,
-   chat_id, seq, id}` or `error {code, detail, client_msg_id}`; `typing {chat_id}`; `ping` →
+   chat_id, seq, id}` or `error {code, detail, client_msg_id, limit?}` (`limit`: the server's
+   figure, e.g. its max_text_chars for `text_too_long`); `typing {chat_id}`; `ping` →
    `pong`; `resume {chats:[{chat_id, last_seq}]}` later on the same socket → the events after
    each `last_seq`, then `resumed`.
 

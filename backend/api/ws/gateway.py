@@ -256,7 +256,14 @@ async def _send(conn: Connection, c: Container, send: SendFrame) -> None:
         )
     except DomainError as exc:
         conn.push(
-            _error(exc.code, exc.detail, client_msg_id=client_msg_id, chat_id=chat_id, **_wait(exc))
+            _error(
+                exc.code,
+                exc.detail,
+                client_msg_id=client_msg_id,
+                chat_id=chat_id,
+                **_wait(exc),
+                **exc.extra,  # a refusal's figure (`limit` of text_too_long), as REST gives it
+            )
         )
         return
     except Exception:

@@ -50,7 +50,9 @@ class Handler:
     def on_ack(self, ack: JSON) -> None:
         self.acks.append(ack)
 
-    def on_send_failed(self, client_msg_id: str, code: str, detail: str) -> None:
+    def on_send_failed(
+        self, client_msg_id: str, code: str, detail: str, limit: int | None = None
+    ) -> None:
         self.failed.append((client_msg_id, code))
 
     def on_connection(self, online: bool) -> None:

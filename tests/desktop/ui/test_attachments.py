@@ -239,7 +239,8 @@ def test_a_refused_upload_keeps_the_files_and_gives_the_words_back(
     composer.setFocus()
     qtbot.keyClick(composer, Qt.Key.Key_Return)
     banner = alice.window.error_banner
-    too_large = i18n.tr_error(errors.UPLOAD_TOO_LARGE.replace("%1", "1.0 MB"))  # its 413
+    mib = {"en": "1.0 MB", "ru": "1,0 МБ"}[language]  # its 413's figure, in her language
+    too_large = i18n.tr_error(errors.UPLOAD_TOO_LARGE.replace("%1", mib))
     said = QCoreApplication.translate("AttachmentTray", "Upload failed: %1").replace(
         "%1", too_large
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QWidget
 
 from desktop.ui import retranslate, theme
 from desktop.ui.app import DesktopApp
@@ -20,7 +20,7 @@ from desktop.ui.delegates import MessageDelegate
 from desktop.ui.emoji import EmojiButton
 from desktop.ui.overlay import ShortcutsOverlay
 from tests.desktop.conftest import unique
-from tests.desktop.ui.helpers import create_group, sign_up, texts
+from tests.desktop.ui.helpers import create_group, find, sign_up, texts
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.desktop
@@ -81,11 +81,17 @@ def test_gallery_of_every_state(
         w.resize(520, 680)  # one pane at a time
         qtbot.waitUntil(lambda: not w.chat_list.isVisible(), timeout=5_000)
         shoot(qtbot, w, artifacts, f"narrow_chat_{lang}")
+        status = find(w, QLabel, "Chat status")
+        assert status.text() == ("2 участника, 2 в сети" if ru else "2 members, 2 online")
+        assert status.heightForWidth(status.width()) <= status.height(), "wrapped, not cut"
         w.resize(980, 680)
         qtbot.waitUntil(w.chat_list.isVisible, timeout=5_000)
 
         dialog = w.open_new_chat()
         shoot(qtbot, dialog, artifacts, f"new_chat_{lang}")
+        members = find(dialog, QLineEdit, "Members")
+        hint = members.fontMetrics().horizontalAdvance(members.placeholderText())
+        assert hint < members.contentsRect().width(), "the placeholder is shown whole"
         dialog.reject()
 
         w.confirm_leave(group)

@@ -297,9 +297,9 @@ def test_error_sentences_are_russian_with_their_values_kept(
         "Не удаётся связаться с сервером http://127.0.0.1:9. "
         "Проверьте адрес и убедитесь, что сервер запущен."
     )
-    assert i18n.tr_error(describe(MessageTooLongError(5001, 4000))).startswith(
-        "Сообщение слишком длинное: 5,001 симв."
-    )
+    assert i18n.tr_error(describe(MessageTooLongError(5001, 4000))) == (
+        "Сообщение слишком длинное: 5\xa0001 симв. (можно не больше 4\xa0000)."
+    ), "the figures grouped the Russian way"
     assert i18n.tr_error(describe(ApiError(401, "invalid_credentials"))) == (
         "Неверное имя пользователя или пароль."
     )

@@ -4,7 +4,8 @@ the composer naming 12, and a larger file is refused in the tray naming 1,024 B 
 sent (the server keeps nothing and counts no upload request); a file at the limit is taken and
 sent (screenshots tests/artifacts/server-limits-{text,file}-{en,ru}-{light,dark}.png). A server
 restarted with a lower limit is quoted from the next socket `ready`, without signing in again; a
-file larger than the whole storage quota is refused in the tray too (server-limits-quota-*)."""
+file larger than the whole storage quota is refused in the tray too (server-limits-quota-*).
+Figures read in the interface language (1,025 bytes; 1 025 байт)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
     low_limits: ServerProcess,
     tmp_path: Path,
     artifacts: Path,
-    language: str,
+    spoken: str,
 ) -> None:
+    language = spoken
     app = make_app(low_limits.url)
     sign_up(qtbot, app, low_limits.url, unique("lena"))
     chat_id = create_group(qtbot, app, "Limits")
@@ -74,10 +76,13 @@ def test_the_composer_and_the_tray_quote_the_servers_limits(
     fits.write_bytes(os.urandom(KIB))
     drop_files(composer.viewport(), [big, fits])
     tray = app.window.pane.attachments
-    refused = errors.FILE_TOO_LARGE.replace("%1", "report.pdf").replace("%2", "1,025 B")
-    qtbot.waitUntil(
-        lambda: banner.text() == i18n.tr_error(refused.replace("%3", "1,024 B")), timeout=5_000
-    )
+    said = {
+        "en": "report.pdf is 1,025 bytes: this server takes files of at most 1,024 bytes."
+        " It was not attached.",
+        "ru": "Файл report.pdf весит 1\xa0025 байт, а этот сервер принимает файлы не больше"
+        " 1\xa0024 байта. Файл не прикреплён.",
+    }[language]  # exactly what she reads, figures in her language
+    qtbot.waitUntil(lambda: banner.text() == said, timeout=5_000)
     assert [t.path for t in tray.tiles] == [fits], "refused at once; the one that fits is taken"
     assert kept_files(low_limits) == before
     assert uploads_answered(low_limits) == answered, "nothing reached the server"
@@ -130,8 +135,9 @@ def test_a_file_larger_than_the_whole_quota_is_refused_in_the_tray(
     huge.write_bytes(os.urandom(5 * KIB))
     answered = uploads_answered(srv)
     drop_files(find(app.window, QPlainTextEdit, "Message").viewport(), [huge])
-    over = errors.OVER_QUOTA.replace("%1", "archive.zip").replace("%2", "5.0 KB")
-    said = i18n.tr_error(over.replace("%3", "3.0 KB"))
+    sizes = {"en": ("5.0 kB", "3.0 kB"), "ru": ("5,0 кБ", "3,0 кБ")}[language]
+    over = errors.OVER_QUOTA.replace("%1", "archive.zip").replace("%2", sizes[0])
+    said = i18n.tr_error(over.replace("%3", sizes[1]))
     qtbot.waitUntil(lambda: app.window.error_banner.text() == said, timeout=5_000)
     assert app.window.pane.attachments.tiles == []
     assert uploads_answered(srv) == answered, "nothing reached the server"
