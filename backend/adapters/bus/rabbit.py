@@ -358,7 +358,11 @@ class RabbitBus:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         """aio-pika's path, between a reconnect's restore and `_consume_directly`."""
-        self._arrive(message.channel, cast(int, message.delivery_tag), message.body)
+        try:
+            channel: Any = message.channel
+        except aiormq.exceptions.ChannelInvalidStateError:
+            channel = None  # closed meanwhile: nothing to acknowledge, the broker forgot it
+        self._arrive(channel, cast(int, message.delivery_tag), message.body)
 
     def _arrive(self, channel: Any, tag: int, body: bytes) -> None:
         # No await before the append: aiormq runs one task per delivery, in arrival order.
@@ -382,7 +386,8 @@ class RabbitBus:
                 channel, tag, events = inbox.popleft()
                 for event in events:
                     await self._handle(event)
-                self._unacked = (channel, tag)
+                if channel is not None:
+                    self._unacked = (channel, tag)
                 count += 1
                 if count >= every:
                     count = 0
