@@ -1,6 +1,7 @@
 """The same load against 1 and 3 replicas behind HAProxy: a benchmark, never a test.
 
     .venv/bin/python -m tests.cluster.bench [--replicas 1 3] [--seconds 20] [--rate 100]
+        [--server-dir CHECKOUT] [--profile DIR]
 
 For each replica count it brings up its own cluster (deploy/local/cluster.sh), signs up 50 users in
 10 chats, sends `rate` messages a second in total for `seconds` through HAProxy, and reports
@@ -16,6 +17,8 @@ import argparse
 import asyncio
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +27,7 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from tests.cluster.harness import ARTIFACTS, Cluster, Load, read_env
+from tests.cluster.harness import ARTIFACTS, SCRIPT, Cluster, Load, read_env
 
 IDLE_S = 5.0
 
@@ -50,10 +53,44 @@ async def _counters(url: str) -> dict[str, float]:
     return found
 
 
-async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
+def _profile(procs: dict[str, Any], seconds: float, out: Path | None, tag: str) -> list[Any]:
+    """py-spy of every replica for the load's length: one flame graph each, what grows with
+    the replica count is read off them side by side."""
+    if out is None:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(r.pid),
+                "--duration",
+                str(int(seconds)),
+                # Sampled without stopping the replica, and sparsely: a stopped replica delays
+                # its chats' events on the others (order holds, resumes), which is not the load.
+                "--nonblocking",
+                "--rate",
+                "50",
+                "--format",
+                "raw",
+                "--output",
+                str(out / f"{tag}-{n}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n, r in procs.items()
+    ]
+
+
+async def run_one(
+    replicas: int, seconds: float, rate: float, script: Path = SCRIPT, profile: Path | None = None
+) -> dict[str, Any]:
     # Kept after a failure (the replicas' and HAProxy's logs are there), removed after a success.
     tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
-    cluster = Cluster(tmp / "cluster")
+    cluster = Cluster(tmp / "cluster", script)
     cluster.up(replicas)
     try:
         load = Load(cluster.lb_url, rate=rate)
@@ -71,8 +108,11 @@ async def run_one(replicas: int, seconds: float, rate: float) -> dict[str, Any]:
         for c in load.clients:
             c.stats.latencies_s.clear()
         started = time.monotonic()
+        spies = _profile(procs, seconds, profile, f"r{replicas}")
         await load.run(seconds)
         await load.settle()
+        for spy in spies:
+            await asyncio.to_thread(spy.wait)
         elapsed = time.monotonic() - started
         cpu1 = {n: _cpu(r.pid) for n, r in procs.items()}
         lb1 = sum(_cpu(p) for p in lb_pids)
@@ -131,8 +171,13 @@ async def main() -> None:
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument(
+        "--server-dir", type=Path, help="the checkout whose replicas run (default: this one)"
+    )
+    parser.add_argument("--profile", type=Path, help="write a py-spy profile per replica here")
     ns = parser.parse_args()
-    results = [await run_one(n, ns.seconds, ns.rate) for n in ns.replicas]
+    script = SCRIPT if ns.server_dir is None else ns.server_dir / "deploy/local/cluster.sh"
+    results = [await run_one(n, ns.seconds, ns.rate, script, ns.profile) for n in ns.replicas]
     base = results[0]["replica_cpu_per_delivery_us"]
     for r in results:
         r["cpu_per_delivery_vs_first"] = (

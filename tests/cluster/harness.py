@@ -70,15 +70,21 @@ class Replica:
 
 
 class Cluster:
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, script: Path = SCRIPT) -> None:
         self.dir = state_dir
+        # Another checkout's cluster.sh runs that checkout's replicas (a before/after benchmark).
+        self.script = script
 
     def run(self, *args: str, timeout: float = 180) -> str:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
         env.update(LOAD_LIMITS)
         env["PARLEY_CLUSTER_DIR"] = str(self.dir)
         done = subprocess.run(
-            ["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout
+            ["bash", str(self.script), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if done.returncode != 0:
             raise AssertionError(

@@ -19,8 +19,15 @@ calls (the pipeline keeps several in flight and relies on it).
 Deliveries are queued in arrival order and handed to the handlers one at a time by one task; the
 broker keeps at most `prefetch` unacknowledged deliveries in flight, and the queue itself holds at
 most `max_queue` messages (oldest dropped first), so a stalled process bounds both its own memory
-and the broker's. A message carries a run of up to `RUN_EVENTS` events of one chat (`codec.runs`):
-what a publish, a confirm and a delivery cost is paid per message, not per event.
+and the broker's. Every delivery already arrived is handled in one pass of that task, so the
+sockets it reaches are written once for all of them (the hub's `WriteBatch` flushes when the pass
+yields). aiormq hands each delivery to the consumer callback the bus puts on its channel directly
+(`_on_delivery`): aio-pika's wrapper would build an `IncomingMessage` and start one more task per
+delivery, a fixed price every replica pays for every message of its chats (aio-pika's consumer
+stays registered underneath, so its reconnect restores the consumer; the bus swaps in its own
+callback again after each restore). A message carries a run of up to `RUN_EVENTS` events of one
+chat (`codec.runs`): what a publish, a confirm and a delivery cost is paid per message, not per
+event.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
@@ -43,6 +50,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.robust_queue import RobustQueue
+from aiormq.abc import DeliveredMessage
 from aiormq.channel import Channel as AmqpChannel
 
 from backend.adapters.bus.codec import decode_run, encode_run, runs
@@ -104,9 +112,12 @@ class RabbitBus:
         self._wanted: Counter[str] = Counter()  # key -> how many times bound
         self._applied: set[str] = set()  # keys bound on the broker's current queue
         self._bind_lock = asyncio.Lock()
-        self._inbox: asyncio.Queue[tuple[AbstractIncomingMessage, Event]] = asyncio.Queue()
+        # Deliveries in arrival order: the channel they came on, their tag, their events.
+        self._inbox: deque[tuple[Any, int, list[Event]]] = deque()
+        self._arrived = asyncio.Event()  # set while `_inbox` holds something
         self._dispatcher: asyncio.Task[None] | None = None
-        self._unacked: AbstractIncomingMessage | None = None  # the latest delivery not yet acked
+        self._consumer_tag = ""
+        self._unacked: tuple[Any, int] | None = None  # the latest delivery not yet acked
         self._ack_timer: asyncio.TimerHandle | None = None
         self._background: set[asyncio.Future[Any]] = set()
 
@@ -144,7 +155,8 @@ class RabbitBus:
                 auto_delete=True,
                 arguments={"x-max-length": self._max_queue, "x-overflow": "drop-head"},
             )
-            await queue.consume(self._on_message)
+            self._consumer_tag = await queue.consume(self._on_message)
+            await self._consume_directly()
         except _BROKER_ERRORS as exc:
             await self.close()
             raise Unavailable(
@@ -321,6 +333,8 @@ class RabbitBus:
         """After aio-pika re-declared the exchange and the queue: bind every wanted key again."""
         self.reconnects += 1
         self._applied.clear()
+        with contextlib.suppress(*_BROKER_ERRORS):
+            await self._consume_directly()
         await self._sync(list(self._wanted))
         log.info("bus reconnected, %d keys bound again", len(self._applied))
         for handler in list(self._reconnect_handlers):
@@ -329,38 +343,69 @@ class RabbitBus:
             except Exception:
                 log.exception("reconnect handler failed")
 
+    async def _consume_directly(self) -> None:
+        """Put `_on_delivery` in place of aio-pika's wrapper on the channel's consumer."""
+        channel = self._channel
+        if channel is None or not self._consumer_tag:
+            return
+        raw = cast(AmqpChannel, await channel.get_underlay_channel())
+        if self._consumer_tag in raw.consumers:
+            raw.consumers[self._consumer_tag] = self._on_delivery
+
+    async def _on_delivery(self, message: DeliveredMessage) -> None:
+        delivery = cast(aiormq.spec.Basic.Deliver, message.delivery)  # a consumer's is one
+        self._arrive(message.channel, cast(int, delivery.delivery_tag), message.body)
+
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        # No await before the put: aiormq runs one task per delivery, in arrival order.
+        """aio-pika's path, between a reconnect's restore and `_consume_directly`."""
         try:
-            events = decode_run(message.body)
+            channel: Any = message.channel
+        except aiormq.exceptions.ChannelInvalidStateError:
+            channel = None  # closed meanwhile: nothing to acknowledge, the broker forgot it
+        self._arrive(channel, cast(int, message.delivery_tag), message.body)
+
+    def _arrive(self, channel: Any, tag: int, body: bytes) -> None:
+        # No await before the append: aiormq runs one task per delivery, in arrival order.
+        try:
+            events = decode_run(body)
         except ValueError:
-            log.warning("dropping a malformed bus message (%d bytes)", len(message.body))
-            events = [Event("", "", {})]
+            log.warning("dropping a malformed bus message (%d bytes)", len(body))
+            events = []
         self.received += len(events)
-        for event in events:
-            self._inbox.put_nowait((message, event))
+        self._inbox.append((channel, tag, events))
+        self._arrived.set()
 
     async def _dispatch(self) -> None:
+        """Every delivery already here in one pass (no suspension between them), then the
+        acknowledgement: one ack frame for a quarter of `prefetch`, or a moment after a pass."""
         count = 0
+        inbox, every = self._inbox, max(self._prefetch // 4, 1)
         while True:
-            message, event = await self._inbox.get()
-            self._unacked = message
-            if event.type:
-                for handler in list(self._handlers):
-                    try:
-                        await handler(event)
-                    except Exception:
-                        log.exception("event handler failed for %s (%s)", event.type, event.key)
-            count += 1
-            if count >= max(self._prefetch // 4, 1):
-                count = 0
-                await self._ack()
-            elif self._inbox.empty() and self._ack_timer is None:
+            await self._arrived.wait()
+            while inbox:
+                channel, tag, events = inbox.popleft()
+                for event in events:
+                    await self._handle(event)
+                if channel is not None:
+                    self._unacked = (channel, tag)
+                count += 1
+                if count >= every:
+                    count = 0
+                    await self._ack()
+            self._arrived.clear()
+            if self._unacked is not None and self._ack_timer is None:
                 # A quiet moment: acknowledge a little later, so a trickle of deliveries costs
                 # one ack frame per `ACK_DELAY_S`, not one each.
                 self._ack_timer = asyncio.get_running_loop().call_later(
                     ACK_DELAY_S, self._ack_later
                 )
+
+    async def _handle(self, event: Event) -> None:
+        for handler in self._handlers:
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("event handler failed for %s (%s)", event.type, event.key)
 
     def _ack_later(self) -> None:
         self._ack_timer = None
@@ -371,10 +416,11 @@ class RabbitBus:
     async def _ack(self) -> None:
         """One ack covers every earlier delivery of the channel. A delivery from a channel that
         died meanwhile cannot be acknowledged; the broker forgot it anyway."""
-        message, self._unacked = self._unacked, None
-        if message is not None:
+        unacked, self._unacked = self._unacked, None
+        if unacked is not None:
+            channel, tag = unacked
             with contextlib.suppress(*_BROKER_ERRORS):
-                await message.ack(multiple=True)
+                await channel.basic_ack(tag, multiple=True)
 
 
 def _properties() -> aiormq.spec.Basic.Properties:
