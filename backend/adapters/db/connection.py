@@ -24,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 
+from backend.adapters.db import pipelined
 from backend.adapters.db.upload_file import FILE_NAME, open_upload_file
 from backend.config import Settings, private_dir
 
@@ -74,6 +75,8 @@ async def open_database(settings: Settings) -> None:
     await Tortoise.close_connections()
     # Sanic runs handlers in tasks that do not inherit this one's context: share it process-wide.
     await Tortoise.init(config=config, _enable_global_fallback=True)
+    if settings.db_url.startswith("mysql://"):
+        await pipelined.open_pool(settings.db_url, settings.db_pool_max)
     log.info(
         "relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite"
     )
@@ -120,4 +123,5 @@ async def _migration_lock(settings: Settings) -> AsyncIterator[None]:
 
 
 async def close_database() -> None:
+    await pipelined.close_pool()
     await Tortoise.close_connections()
