@@ -76,7 +76,8 @@ async def open_database(settings: Settings) -> None:
     # Sanic runs handlers in tasks that do not inherit this one's context: share it process-wide.
     await Tortoise.init(config=config, _enable_global_fallback=True)
     if settings.db_url.startswith("mysql://"):
-        await pipelined.open_pool(settings.db_url, settings.db_pool_max)
+        # One connection per allocating lane, and one for a test or tool appending beside them.
+        await pipelined.open_pool(settings.db_url, settings.pipeline_lanes + 1)
     log.info(
         "relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite"
     )

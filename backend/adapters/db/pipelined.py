@@ -35,6 +35,10 @@ class Statement:
 # Given the reads' rows, in order, the statements that write (COMMIT is added after them).
 Decide = Callable[[list[Rows]], Sequence[Statement]]
 
+# A connection older than this is replaced when taken: one idle past the server's `wait_timeout`
+# would fail the batch that next used it.
+RECYCLE_S = 3600
+
 _pool: aiomysql.Pool | None = None
 
 
@@ -54,6 +58,7 @@ async def open_pool(db_url: str, size: int) -> None:
         client_flag=MULTI_STATEMENTS,
         minsize=1,
         maxsize=max(size, 1),
+        pool_recycle=RECYCLE_S,
     )
 
 
