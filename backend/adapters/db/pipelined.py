@@ -43,8 +43,9 @@ _pool: aiomysql.Pool | None = None
 
 
 async def open_pool(db_url: str, size: int) -> None:
-    """Open the pool (MySQL only; `close_pool` closes it)."""
+    """Open the pool (MySQL only; `close_pool` closes it, as does opening it again)."""
     global _pool
+    await close_pool()
     creds = expand_db_url(db_url)["credentials"]
     _pool = await aiomysql.create_pool(
         host=creds["host"],
