@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
@@ -20,8 +21,9 @@ from tortoise.expressions import Case, F, Q, When
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from backend.adapters.db import reactions
+from backend.adapters.db import log_sql, pipelined, reactions
 from backend.adapters.db.errors import translated
+from backend.adapters.db.log_sql import NewEvent
 from backend.adapters.db.models import ChatRow, EventRow, MemberRow
 from backend.domain.errors import Conflict, Forbidden, NotFound, Unavailable
 from backend.domain.models import Chat, ChatEvent, ChatKind, EventType, Member, Role
@@ -44,6 +46,8 @@ OUTAGE = {2002, 2003, 2006, 2013, 1040, 1053}
 _CHANGES = (EventType.MESSAGE_UPDATED, EventType.MESSAGE_DELETED)
 # Changes that name a message: each is refused once the message's deletion is recorded.
 _TARGETED = (*_CHANGES, *reactions.REACTIONS)
+# Changes whose transaction reads and writes only the log and the heads (`_append_pipelined`).
+_PLAIN = frozenset((EventType.MESSAGE_CREATED, *_CHANGES))
 
 
 def _is_outage(exc: BaseException) -> bool:
@@ -90,7 +94,17 @@ def _member(row: MemberRow) -> Member:
     )
 
 
-def _event(row: EventRow) -> ChatEvent:
+@dataclass(slots=True)
+class _Head:
+    """A locked chat's row as the batch needs it: its kind and its heads, moved as it allocates."""
+
+    id: str
+    kind: str
+    last_seq: int
+    last_message_seq: int
+
+
+def _event(row: EventRow | NewEvent) -> ChatEvent:
     return ChatEvent(
         chat_id=row.chat_id,
         seq=row.seq,
@@ -102,7 +116,7 @@ def _event(row: EventRow) -> ChatEvent:
     )
 
 
-async def _store_heads(conn: BaseDBAsyncClient, chats: Sequence[ChatRow]) -> None:
+async def _store_heads(conn: BaseDBAsyncClient, chats: Sequence[_Head]) -> None:
     """Every locked chat's new `last_seq` and `last_message_seq` in one statement: a batch over
     many chats pays one round trip here, not one per chat."""
     if len(chats) == 1:
@@ -122,17 +136,24 @@ async def _store_heads(conn: BaseDBAsyncClient, chats: Sequence[ChatRow]) -> Non
         ChatRow.filter(id__in=[c.id for c in chats])
         .using_db(conn)
         .update(
-            last_seq=Case(*(When(id=c.id, then=c.last_seq) for c in chats), default=F("last_seq")),
+            last_seq=Case(
+                *(When(id=c.id, then=cast(Any, c.last_seq)) for c in chats), default=F("last_seq")
+            ),
             last_message_seq=Case(
-                *(When(id=c.id, then=c.last_message_seq) for c in chats),
+                *(When(id=c.id, then=cast(Any, c.last_message_seq)) for c in chats),
                 default=F("last_message_seq"),
             ),
         )
     )
 
 
-async def _store_heads_mysql(conn: BaseDBAsyncClient, chats: Sequence[ChatRow]) -> None:
-    """The same statement with the primary key forced: on a small table MariaDB updates by a full
+async def _store_heads_mysql(conn: BaseDBAsyncClient, chats: Sequence[_Head]) -> None:
+    heads = _heads_mysql(chats)
+    await conn.execute_query(heads.sql, list(heads.args))
+
+
+def _heads_mysql(chats: Sequence[_Head]) -> pipelined.Statement:
+    """The heads' statement with the primary key forced: on a small table MariaDB updates by a full
     scan, which locks every chat's row, so two transactions over disjoint chats deadlock (seen
     with 10 chats and two allocating at once). Its `id IN` range locks only the batch's rows."""
     cases = " ".join("WHEN %s THEN %s" for _ in chats)
@@ -145,7 +166,7 @@ async def _store_heads_mysql(conn: BaseDBAsyncClient, chats: Sequence[ChatRow]) 
     values: list[object] = [v for c in chats for v in (c.id, c.last_seq)]
     values += [v for c in chats for v in (c.id, c.last_message_seq)]
     values += [c.id for c in chats]
-    await conn.execute_query(sql, values)
+    return pipelined.Statement(sql, tuple(values))
 
 
 class _Batch:
@@ -153,34 +174,34 @@ class _Batch:
 
     def __init__(
         self,
-        chats: dict[str, ChatRow],
+        chats: dict[str, _Head],
         members: set[tuple[str, str]],
         deleted: set[tuple[str, int]],
     ) -> None:
         self.chats = chats
         self.members = members
         self.deleted = deleted  # (chat_id, seq) of messages whose deletion is recorded
-        self.rows: list[EventRow] = []
-        self.keys: dict[tuple[str, str], EventRow] = {}
+        self.rows: list[NewEvent] = []
+        self.keys: dict[tuple[str, str], EventRow | NewEvent] = {}
         self.added: list[MemberRow] = []
         self.removed: list[tuple[str, str]] = []
         self.reactions = reactions.ReactionBatch({})
 
-    def allocate(self, req: EventRequest) -> EventRow:
+    def allocate(self, req: EventRequest) -> NewEvent:
         chat = self.chats[req.chat_id]
         chat.last_seq += 1
         if req.type is EventType.MESSAGE_CREATED:
             chat.last_message_seq = chat.last_seq
-        row = EventRow(
-            chat_id=req.chat_id,
-            seq=chat.last_seq,
-            type=req.type.value,
-            actor_id=req.actor_id,
-            created_at=req.created_at,
-            target_seq=req.target_seq,
-            client_msg_id=req.client_msg_id,
-            content_hash=req.content_hash,
-            data=req.data,
+        row = NewEvent(
+            req.chat_id,
+            chat.last_seq,
+            req.type.value,
+            req.actor_id,
+            req.created_at,
+            req.target_seq,
+            req.client_msg_id,
+            req.content_hash,
+            req.data,
         )
         self.rows.append(row)
         return row
@@ -357,11 +378,7 @@ class SqlChatRepo:
         transaction rolled back whole, so running it again is safe."""
         for attempt in range(RETRIES + 1):
             try:
-                async with in_transaction() as conn:
-                    results = await self._append(conn, requests, keys=keys)
-                    if along is not None:
-                        await along(conn, requests, results)
-                    return results
+                return await self._transact(requests, along, keys=keys)
             except IntegrityError:
                 raise
             except OperationalError as exc:
@@ -372,6 +389,45 @@ class SqlChatRepo:
                 await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))  # noqa: S311
         raise AssertionError("unreachable")
 
+    async def _transact(
+        self, requests: Sequence[EventRequest], along: Along | None, *, keys: bool
+    ) -> list[Appended]:
+        if along is None and pipelined.available() and all(r.type in _PLAIN for r in requests):
+            return await self._append_pipelined(requests, keys=keys)
+        async with in_transaction() as conn:
+            results = await self._append(conn, requests, keys=keys)
+            if along is not None:
+                await along(conn, requests, results)
+            return results
+
+    async def _append_pipelined(
+        self, requests: Sequence[EventRequest], *, keys: bool
+    ) -> list[Appended]:
+        """The transaction of `_append` for message changes on MySQL, in two round trips: the
+        lock, the members and the other reads in one; the inserts, heads and COMMIT in the next."""
+        reads = log_sql.reads(requests, keys=keys)
+        out: list[Appended] = []
+
+        def decide(found: list[pipelined.Rows]) -> list[pipelined.Statement]:
+            heads, members = found[0], found[1]
+            rest = iter(found[2:])
+            deleted = {(str(c), int(s)) for c, s in next(rest)} if reads.deleted else set()
+            stored = map(log_sql.stored, next(rest)) if reads.keys else ()
+            known = {(r.actor_id, r.client_msg_id or ""): r for r in stored}
+            batch = _Batch(
+                {str(h[0]): _Head(str(h[0]), str(h[1]), int(h[2]), int(h[3])) for h in heads},
+                {(str(c), str(u)) for c, u in members},
+                deleted,
+            )
+            results = [self._apply(batch, known, req) for req in requests]
+            out.extend(r if isinstance(r, Appended) else Appended(_event(r)) for r in results)
+            if not batch.rows:
+                return []
+            return [log_sql.insert_events(batch.rows), _heads_mysql(list(batch.chats.values()))]
+
+        await pipelined.transact(reads.statements, decide)
+        return out
+
     async def _duplicate_or_error(self, req: EventRequest) -> Appended:
         if req.client_msg_id:
             row = await EventRow.get_or_none(actor_id=req.actor_id, client_msg_id=req.client_msg_id)
@@ -380,7 +436,7 @@ class SqlChatRepo:
         return Appended(None, error=Conflict("The change conflicted; try again.", code="conflict"))
 
     @staticmethod
-    def _check_duplicate(req: EventRequest, row: EventRow) -> Appended:
+    def _check_duplicate(req: EventRequest, row: EventRow | NewEvent) -> Appended:
         if row.chat_id != req.chat_id or row.content_hash != req.content_hash:
             return Appended(
                 None,
@@ -398,11 +454,9 @@ class SqlChatRepo:
         insert on the unique key (and the caller runs the batch again with them read)."""
         batch = await self._lock(conn, requests)
         known = await self._known_keys(conn, requests) if keys else {}
-        results: list[Appended | EventRow] = []
-        for req in requests:
-            results.append(self._apply(batch, known, req))
+        results = [self._apply(batch, known, req) for req in requests]
         if batch.rows:
-            await EventRow.bulk_create(batch.rows, using_db=conn)
+            await EventRow.bulk_create([EventRow(**asdict(r)) for r in batch.rows], using_db=conn)
         if batch.added:
             await MemberRow.bulk_create(batch.added, using_db=conn)
         for chat_id, user_id in batch.removed:
@@ -423,7 +477,8 @@ class SqlChatRepo:
             conn
         )
         deleted = await self._deleted(conn, requests)
-        batch = _Batch({r.id: r for r in rows}, {(m.chat_id, m.user_id) for m in members}, deleted)
+        heads = {r.id: _Head(r.id, r.kind, r.last_seq, r.last_message_seq) for r in rows}
+        batch = _Batch(heads, {(m.chat_id, m.user_id) for m in members}, deleted)
         batch.reactions = await reactions.load(conn, requests)
         return batch
 
@@ -448,7 +503,7 @@ class SqlChatRepo:
 
     async def _known_keys(
         self, conn: BaseDBAsyncClient, requests: Sequence[EventRequest]
-    ) -> dict[tuple[str, str], EventRow]:
+    ) -> dict[tuple[str, str], EventRow | NewEvent]:
         ids = [r.client_msg_id for r in requests if r.client_msg_id]
         if not ids:
             return {}
@@ -457,8 +512,11 @@ class SqlChatRepo:
         return {(r.actor_id, r.client_msg_id or ""): r for r in rows}
 
     def _apply(
-        self, batch: _Batch, known: dict[tuple[str, str], EventRow], req: EventRequest
-    ) -> Appended | EventRow:
+        self,
+        batch: _Batch,
+        known: Mapping[tuple[str, str], EventRow | NewEvent],
+        req: EventRequest,
+    ) -> Appended | NewEvent:
         if req.chat_id not in batch.chats or (req.chat_id, req.actor_id) not in batch.members:
             return Appended(None, error=NotFound("No such chat.", code="chat_not_found"))
         if req.client_msg_id:

@@ -25,6 +25,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate
 
+from backend.adapters.db import pipelined
 from backend.adapters.db.upload_file import FILE_NAME, open_upload_file
 from backend.config import Settings, private_dir
 
@@ -78,6 +79,9 @@ async def open_database(settings: Settings) -> None:
     EXECUTOR_CACHE.clear()
     # Sanic runs handlers in tasks that do not inherit this one's context: share it process-wide.
     await Tortoise.init(config=config, _enable_global_fallback=True)
+    if settings.db_url.startswith("mysql://"):
+        # One connection per allocating lane, and one for a test or tool appending beside them.
+        await pipelined.open_pool(settings.db_url, settings.pipeline_lanes + 1)
     log.info(
         "relational store ready (%s)", "mysql" if settings.db_url.startswith("mysql") else "sqlite"
     )
@@ -124,4 +128,5 @@ async def _migration_lock(settings: Settings) -> AsyncIterator[None]:
 
 
 async def close_database() -> None:
+    await pipelined.close_pool()
     await Tortoise.close_connections()

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from backend.adapters.db import pipelined
 from backend.adapters.db.chats import SqlChatRepo
 from backend.adapters.db.connection import close_database, open_database
 from backend.config import Settings
@@ -72,3 +73,54 @@ async def test_a_repeated_client_msg_id_in_a_batch_is_its_first_event(repo: SqlC
     assert results[1].event.seq == first.event.seq
     chat = await repo.get("chat01")
     assert chat is not None and chat.last_seq == 2
+
+
+def change(chat_id: str, kind: EventType, target: int, actor: str = "u-alice") -> EventRequest:
+    return EventRequest(chat_id, kind, actor, NOW, target_seq=target, data={"text": "é%s"})
+
+
+async def story(repo: SqlChatRepo, chat_id: str, other: str) -> list[tuple[object, ...]]:
+    """Batches of sends, repeats, edits and deletions in one chat (and a send to `other`), and
+    what each change got."""
+    bob = EventRequest(chat_id, EventType.MESSAGE_CREATED, "u-bob", NOW, client_msg_id="b")
+    reused = EventRequest(chat_id, EventType.MESSAGE_CREATED, "u-alice", NOW, f"{chat_id}-b", "h")
+    batches = [
+        [send(chat_id, f"{chat_id}-a"), send(chat_id, f"{chat_id}-b"), send(other, chat_id)],
+        [bob, send("no-such-chat", f"{chat_id}-z")],
+        [
+            change(chat_id, EventType.MESSAGE_DELETED, 1),
+            change(chat_id, EventType.MESSAGE_UPDATED, 1),
+        ],
+        [change(chat_id, EventType.MESSAGE_UPDATED, 2), send(chat_id, f"{chat_id}-a"), reused],
+        [change(chat_id, EventType.MESSAGE_UPDATED, 1), send(chat_id, f"{chat_id}-c")],
+    ]
+    seen: list[tuple[object, ...]] = []
+    for batch in batches:
+        for r in await repo.append(batch):
+            e, code = r.event, getattr(r.error, "code", None)
+            got = (e.seq, e.type, e.target_seq, e.data, e.created_at) if e else None
+            seen.append((got, r.duplicate, code))
+    chat = await repo.get(chat_id)
+    assert chat is not None
+    events = [
+        (e.seq, e.type, e.target_seq, e.data, e.created_at)
+        for e in await repo.events(chat_id, 0, 99)
+    ]
+    return [*seen, (chat.last_seq, chat.last_message_seq), *events]
+
+
+async def test_the_two_round_trip_transaction_decides_as_the_orm_path_does(
+    repo: SqlChatRepo,
+) -> None:
+    """Membership, deletions, repeats inside and across batches, heads and rows read back: the
+    same batches get the same answers through either transaction."""
+    assert pipelined.available()
+    fast = await story(repo, "chat01", "chat08")
+    await pipelined.close_pool()  # from here on, Tortoise's path
+    slow = await story(repo, "chat02", "chat09")
+    assert fast == slow
+    refused = [None, None, None, "chat_not_found", "chat_not_found", None, "message_not_found"]
+    refused += [None, None, "client_msg_id_reused", "message_not_found", None]
+    assert [c for _, _, c in fast[:12]] == refused
+    assert fast[8][1] is True and fast[8][0] == fast[0][0]  # the repeat is the first event
+    assert fast[12] == (5, 5)  # heads: 5 events, the last a message
