@@ -11,6 +11,7 @@ from tortoise.queryset import QuerySet
 
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import UploadRow
+from backend.adapters.db.upload_file import make_durable
 from backend.domain.models import UploadSession
 
 
@@ -58,6 +59,13 @@ class SqlUploadRepo:
             markup=upload.markup,
             tail=upload.tail,
         )
+        await self._durable()
+
+    async def _durable(self) -> None:
+        """On the sessions' own SQLite file (whose chunk commits do not sync, see
+        `upload_file`), a session's creation and removal are synced; MySQL syncs every commit."""
+        if self._own is not None:
+            await make_durable(self._own)
 
     async def get(self, upload_id: str) -> UploadSession | None:
         row = await UploadRow.get_or_none(id=upload_id, using_db=self._db())
@@ -79,7 +87,10 @@ class SqlUploadRepo:
         return UploadRow.filter(**where).using_db(self._db())
 
     async def delete(self, upload_id: str, received: int) -> bool:
-        return await self._rows(id=upload_id, received=received).delete() == 1
+        gone = await self._rows(id=upload_id, received=received).delete() == 1
+        if gone:
+            await self._durable()
+        return gone
 
     async def open_for(self, uploader_id: str) -> tuple[int, int]:
         sizes = [r.size for r in await self._rows(uploader_id=uploader_id).only("id", "size")]
