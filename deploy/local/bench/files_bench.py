@@ -374,7 +374,10 @@ class TmpfsS3:
         keys = {"ROOT_ACCESS_KEY": secrets.token_hex(10), "ROOT_SECRET_KEY": secrets.token_hex(16)}
         args = [str(self._bin), "--port", f"127.0.0.1:{port}", "--quiet", "--keep-alive"]
         self._proc = subprocess.Popen(  # noqa: S603  # the engine script's own binary
-            [*args, "posix", str(self._dir)], env={**os.environ, **keys}
+            [*args, "posix", str(self._dir)],
+            env={**os.environ, **keys},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while True:
