@@ -24,6 +24,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import select
+import threading
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -51,6 +54,7 @@ SINGLE_PUT_MAX = 5 * 1024**3  # S3's largest PUT; below it the spooled file goes
 MAX_PUTS = 2
 BODY_READ = 1024 * 1024  # per thread-pool read of a spooled body (aiohttp reads 64 KiB)
 BODY_WRITE = 64 * 1024  # per write to the socket, as aiohttp writes
+SENDFILE_BYTES = 1024 * 1024  # per sendfile call, so a cancel is seen between two
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound"}
 
 
@@ -75,13 +79,14 @@ class _Minio(Minio):
 
 
 class _SpoolBody(BufferedReaderPayload):
-    """A spooled file as a request body. Over plain TCP the kernel sends it (`sendfile`): read
-    into Python and written through aiohttp, 10 × 100 MB of parts were the event loop's largest
-    share (py-spy: the transport's writes and the thread-pool reads under `write_with_length`,
-    1.5 of 4 busy seconds during ten resumable uploads), stretches of up to 60 ms that other
-    sockets' messages waited behind. Over TLS, where the kernel cannot, it is read a MiB per
-    thread-pool call (its own 64 KiB reads were 1600 handoffs to the pool per 100 MB) and written
-    in aiohttp's 64 KiB pieces."""
+    """A spooled file as a request body. Over plain TCP a worker thread has the kernel send it
+    (`sendfile`): read into Python and written through the transport, 10 × 100 MB of parts were
+    the event loop's largest share (py-spy: the transport's writes and the thread-pool reads
+    under `write_with_length`, 2 of 4.8 busy seconds during ten resumable uploads), stretches of
+    up to 60 ms that other sockets' messages waited behind. (uvloop, Sanic's loop, has no
+    `loop.sendfile`.) Over TLS, where the kernel cannot, it is read a MiB per thread-pool call
+    (its own 64 KiB reads were 1600 handoffs to the pool per 100 MB) and written in aiohttp's
+    64 KiB pieces."""
 
     async def write_with_length(
         self, writer: AbstractStreamWriter, content_length: int | None
@@ -102,18 +107,47 @@ class _SpoolBody(BufferedReaderPayload):
                 left -= len(chunk)
 
     async def _sendfile(self, writer: AbstractStreamWriter, length: int) -> bool:
-        """False (nothing sent) where the kernel cannot send the file on this connection."""
+        """False (no body byte sent) where the kernel cannot send the file on this connection.
+        The thread writes to its own duplicate of the socket's descriptor, so a connection
+        closed meanwhile (a cancelled request) never lets it write to a reused number."""
         transport = getattr(writer, "transport", None)
-        if not isinstance(transport, asyncio.Transport) or transport.get_extra_info("sslcontext"):
+        if transport is None or transport.get_extra_info("sslcontext") is not None:
+            return False
+        sock = transport.get_extra_info("socket")
+        if sock is None:
             return False
         await writer.write(b"")  # the request's head, which aiohttp holds back for the body
         await writer.drain()
-        loop, f = asyncio.get_running_loop(), cast(IO[bytes], self._value)  # opened "rb"
-        try:
-            await loop.sendfile(transport, f, f.tell(), length, fallback=False)
-        except asyncio.SendfileNotAvailableError:  # raised before a byte is sent
+        if transport.get_write_buffer_size():  # the thread's bytes must follow the loop's
             return False
+        stop = threading.Event()
+        out, f = os.dup(sock.fileno()), cast(IO[bytes], self._value)  # opened "rb"
+        try:
+            await asyncio.to_thread(_send_file, out, f.fileno(), f.tell(), length, stop)
+        except asyncio.CancelledError:
+            stop.set()
+            raise
         return True
+
+
+def _send_file(out: int, source: int, offset: int, count: int, stop: threading.Event) -> None:
+    """In a worker thread: the non-blocking socket waited on with `poll`; `out` is closed."""
+    try:
+        writable = select.poll()
+        writable.register(out, select.POLLOUT)
+        while count > 0:
+            if stop.is_set():
+                raise ConnectionAbortedError("the request was cancelled")
+            try:
+                n = os.sendfile(out, source, offset, min(count, SENDFILE_BYTES))
+            except BlockingIOError:
+                writable.poll(1000)
+                continue
+            if n == 0:
+                raise OSError("the spooled file ended early")
+            offset, count = offset + n, count - n
+    finally:
+        os.close(out)
 
 
 class _AsyncFile:
