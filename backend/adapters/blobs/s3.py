@@ -13,10 +13,11 @@ itself as the body, streamed from disk.
 
 Given a file, miniopy-async hashes it once more for the signature (8 KiB per read, in a
 thread): the spool has already computed that SHA-256, so `_Minio` signs with it (the payload stays
-signed, so S3 still refuses altered bytes). The body itself stays aiohttp's own streaming of the
-open file, 64 KiB per thread-pool read: a body read a MiB per call (an async iterator) cost the
-event loop more, not less (+0.34 s of loop CPU per 10 × 100 MB in two before/after pairs, and
-twice the RSS), its big writes copied through the transport's buffer on the loop.
+signed, so S3 still refuses altered bytes). The body is the open file itself (`_SpoolBody`): sent
+by the kernel from a worker thread over plain TCP, read and written in pieces over TLS. A body read
+a MiB per call as an async iterator cost the event loop more, not less (+0.34 s of loop CPU per
+10 × 100 MB in two before/after pairs, and twice the RSS), its big writes copied through the
+transport's buffer on the loop.
 """
 
 from __future__ import annotations
