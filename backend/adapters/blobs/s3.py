@@ -109,8 +109,9 @@ class _SpoolBody(BufferedReaderPayload):
 
     async def _sendfile(self, writer: AbstractStreamWriter, length: int) -> bool:
         """False (no body byte sent) where the kernel cannot send the file on this connection.
-        The thread writes to its own duplicate of the socket's descriptor, so a connection
-        closed meanwhile (a cancelled request) never lets it write to a reused number."""
+        The thread has its own duplicates of the socket's and the file's descriptors: after a
+        cancel the connection is closed and the file too (`_put_file`) while the thread may be
+        in its last call, and a number reused meanwhile must not be written to or read from."""
         transport = getattr(writer, "transport", None)
         if transport is None or transport.get_extra_info("sslcontext") is not None:
             return False
@@ -122,9 +123,10 @@ class _SpoolBody(BufferedReaderPayload):
         if transport.get_write_buffer_size():  # the thread's bytes must follow the loop's
             return False
         stop = threading.Event()
-        out, f = os.dup(sock.fileno()), cast(IO[bytes], self._value)  # opened "rb"
+        f = cast(IO[bytes], self._value)  # opened "rb"
+        out, source = os.dup(sock.fileno()), os.dup(f.fileno())
         try:
-            await asyncio.to_thread(_send_file, out, f.fileno(), f.tell(), length, stop)
+            await asyncio.to_thread(_send_file, out, source, f.tell(), length, stop)
         except asyncio.CancelledError:
             stop.set()
             raise
@@ -132,7 +134,7 @@ class _SpoolBody(BufferedReaderPayload):
 
 
 def _send_file(out: int, source: int, offset: int, count: int, stop: threading.Event) -> None:
-    """In a worker thread: the non-blocking socket waited on with `poll`; `out` is closed."""
+    """In a worker thread: the non-blocking socket waited on with `poll`; both are closed."""
     try:
         writable = select.poll()
         writable.register(out, select.POLLOUT)
@@ -149,6 +151,7 @@ def _send_file(out: int, source: int, offset: int, count: int, stop: threading.E
             offset, count = offset + n, count - n
     finally:
         os.close(out)
+        os.close(source)
 
 
 class _AsyncFile:
