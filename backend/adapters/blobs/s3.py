@@ -13,10 +13,11 @@ itself as the body, streamed from disk.
 
 Given a file, miniopy-async hashes it once more for the signature (8 KiB per read, in a
 thread): the spool has already computed that SHA-256, so `_Minio` signs with it (the payload stays
-signed, so S3 still refuses altered bytes). The body itself stays aiohttp's own streaming of the
-open file, 64 KiB per thread-pool read: a body read a MiB per call (an async iterator) cost the
-event loop more, not less (+0.34 s of loop CPU per 10 × 100 MB in two before/after pairs, and
-twice the RSS), its big writes copied through the transport's buffer on the loop.
+signed, so S3 still refuses altered bytes). The body is the open file itself (`_SpoolBody`): sent
+by the kernel from a worker thread over plain TCP, read and written in pieces over TLS. A body read
+a MiB per call as an async iterator cost the event loop more, not less (+0.34 s of loop CPU per
+10 × 100 MB in two before/after pairs, and twice the RSS), its big writes copied through the
+transport's buffer on the loop.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import select
+import threading
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractStreamWriter
@@ -51,6 +55,7 @@ SINGLE_PUT_MAX = 5 * 1024**3  # S3's largest PUT; below it the spooled file goes
 MAX_PUTS = 2
 BODY_READ = 1024 * 1024  # per thread-pool read of a spooled body (aiohttp reads 64 KiB)
 BODY_WRITE = 64 * 1024  # per write to the socket, as aiohttp writes
+SENDFILE_BYTES = 1024 * 1024  # per sendfile call, so a cancel is seen between two
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound"}
 
 
@@ -75,14 +80,20 @@ class _Minio(Minio):
 
 
 class _SpoolBody(BufferedReaderPayload):
-    """A spooled file as a request body, read a MiB per thread-pool call and written in
-    aiohttp's 64 KiB pieces: its own 64 KiB reads were 1600 handoffs to the pool per 100 MB,
-    and each one's submit and wake-up is loop time (py-spy: `ThreadPoolExecutor.submit` under
-    aiohttp's `write_with_length` was the loop's largest share during ten uploads)."""
+    """A spooled file as a request body. Over plain TCP a worker thread has the kernel send it
+    (`sendfile`): read into Python and written through the transport, 10 × 100 MB of parts were
+    the event loop's largest share (py-spy: the transport's writes and the thread-pool reads
+    under `write_with_length`, 2 of 4.8 busy seconds during ten resumable uploads), stretches of
+    up to 60 ms that other sockets' messages waited behind. (uvloop, Sanic's loop, has no
+    `loop.sendfile`.) Over TLS, where the kernel cannot, it is read a MiB per thread-pool call
+    (its own 64 KiB reads were 1600 handoffs to the pool per 100 MB) and written in aiohttp's
+    64 KiB pieces."""
 
     async def write_with_length(
         self, writer: AbstractStreamWriter, content_length: int | None
     ) -> None:
+        if content_length and await self._sendfile(writer, content_length):
+            return
         loop = asyncio.get_running_loop()
         left = content_length
         while left is None or left > 0:
@@ -95,6 +106,52 @@ class _SpoolBody(BufferedReaderPayload):
                 await writer.write(view[start : start + BODY_WRITE])
             if left is not None:
                 left -= len(chunk)
+
+    async def _sendfile(self, writer: AbstractStreamWriter, length: int) -> bool:
+        """False (no body byte sent) where the kernel cannot send the file on this connection.
+        The thread has its own duplicates of the socket's and the file's descriptors: after a
+        cancel the connection is closed and the file too (`_put_file`) while the thread may be
+        in its last call, and a number reused meanwhile must not be written to or read from."""
+        transport = getattr(writer, "transport", None)
+        if transport is None or transport.get_extra_info("sslcontext") is not None:
+            return False
+        sock = transport.get_extra_info("socket")
+        if sock is None:
+            return False
+        await writer.write(b"")  # the request's head, which aiohttp holds back for the body
+        await writer.drain()
+        if transport.get_write_buffer_size():  # the thread's bytes must follow the loop's
+            return False
+        stop = threading.Event()
+        f = cast(IO[bytes], self._value)  # opened "rb"
+        out, source = os.dup(sock.fileno()), os.dup(f.fileno())
+        try:
+            await asyncio.to_thread(_send_file, out, source, f.tell(), length, stop)
+        except asyncio.CancelledError:
+            stop.set()
+            raise
+        return True
+
+
+def _send_file(out: int, source: int, offset: int, count: int, stop: threading.Event) -> None:
+    """In a worker thread: the non-blocking socket waited on with `poll`; both are closed."""
+    try:
+        writable = select.poll()
+        writable.register(out, select.POLLOUT)
+        while count > 0:
+            if stop.is_set():
+                raise ConnectionAbortedError("the request was cancelled")
+            try:
+                n = os.sendfile(out, source, offset, min(count, SENDFILE_BYTES))
+            except BlockingIOError:
+                writable.poll(1000)
+                continue
+            if n == 0:
+                raise OSError("the spooled file ended early")
+            offset, count = offset + n, count - n
+    finally:
+        os.close(out)
+        os.close(source)
 
 
 class _AsyncFile:

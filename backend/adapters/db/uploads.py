@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from tortoise import connections
@@ -11,6 +14,7 @@ from tortoise.queryset import QuerySet
 
 from backend.adapters.db.errors import translated
 from backend.adapters.db.models import UploadRow
+from backend.adapters.db.upload_file import synced
 from backend.domain.models import UploadSession
 
 
@@ -36,12 +40,17 @@ def _upload(row: UploadRow) -> UploadSession:
 class SqlUploadRepo:
     def __init__(self, db: BaseDBAsyncClient | None = None) -> None:
         self._own = db
+        self._sync = asyncio.Lock()
 
     def _db(self) -> BaseDBAsyncClient:
         db: BaseDBAsyncClient = self._own or connections.get("default")
         return db
 
     async def create(self, upload: UploadSession) -> None:
+        async with self._durable():
+            await self._create(upload)
+
+    async def _create(self, upload: UploadSession) -> None:
         await UploadRow.create(
             using_db=self._db(),
             id=upload.id,
@@ -58,6 +67,16 @@ class SqlUploadRepo:
             markup=upload.markup,
             tail=upload.tail,
         )
+
+    @asynccontextmanager
+    async def _durable(self) -> AsyncIterator[None]:
+        """On the sessions' own SQLite file (whose chunk commits do not sync, see
+        `upload_file`), a session's creation and removal are synced; MySQL syncs every commit."""
+        if self._own is None:
+            yield
+            return
+        async with synced(self._own, self._sync):
+            yield
 
     async def get(self, upload_id: str) -> UploadSession | None:
         row = await UploadRow.get_or_none(id=upload_id, using_db=self._db())
@@ -79,7 +98,8 @@ class SqlUploadRepo:
         return UploadRow.filter(**where).using_db(self._db())
 
     async def delete(self, upload_id: str, received: int) -> bool:
-        return await self._rows(id=upload_id, received=received).delete() == 1
+        async with self._durable():
+            return await self._rows(id=upload_id, received=received).delete() == 1
 
     async def open_for(self, uploader_id: str) -> tuple[int, int]:
         sizes = [r.size for r in await self._rows(uploader_id=uploader_id).only("id", "size")]

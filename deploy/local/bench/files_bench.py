@@ -4,13 +4,20 @@ Starts a `parley-server` whose blob store is the local versitygw (embedded SQLit
 a SIZE MiB upload and download through the API, the same through miniopy-async straight to S3, and
 the server's peak RSS above its baseline during 1 and N concurrent uploads (plain, then resumable:
 8 MiB chunks that become S3 multipart parts), the p50/p99 of message delivery to another socket at
-idle and while the N uploads run (their clients in a child process, so the probe's loop is not
-theirs), and the time to inspect and thumbnail a 24 MP JPEG (in process,
-the server's own `VipsInspector`). Prints one JSON line.
+idle, while N clients upload the same bytes straight to S3 (miniopy-async multipart, not through
+the API: what the machine itself allows, 2 cores and one disk shared), and while the N uploads run
+through the API (their clients in a child process, so the probe's loop is not theirs): the API
+phases less the raw one is what Parley adds. Then the time to inspect and thumbnail a 24 MP JPEG
+(in process, the server's own `VipsInspector`). Prints one JSON line.
+
+`--s3-tmpfs` runs a private versitygw of the engine's cached binary over a directory in /dev/shm
+instead of the shared engine (the bench only): how much of the tail is the disk S3 shares with
+the server's SQLite journals.
 
     deploy/local/engines/versitygw.sh start
     .venv/bin/python deploy/local/bench/files_bench.py --size 100 --concurrent 10
     .venv/bin/python deploy/local/bench/files_bench.py --server-dir /work/main  # the "before"
+    .venv/bin/python deploy/local/bench/files_bench.py --s3-tmpfs  # S3 off the disk
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +49,7 @@ from miniopy_async.api import Minio
 from backend.adapters.blobs.media import VipsInspector
 from backend.adapters.blobs.s3 import PART_SIZE
 from tests.support.client import Api, Socket, User
-from tests.support.engines import drop_bucket, s3_env
+from tests.support.engines import drop_bucket, engine_script, s3_env
 from tests.support.server import ServerProcess
 
 MiB = 1024 * 1024
@@ -172,14 +180,41 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-def _uploads_in_child(url: str, token: str, chat: str, path: Path, n: int, chunked: bool) -> None:
+async def raw_upload(env: dict[str, str], path: Path) -> float:
+    """One upload straight to S3 as the server's store sends it (multipart parts of the store's
+    size, one at a time); its seconds."""
+    client = _raw_client(env)
+    size = os.path.getsize(path)  # noqa: ASYNC240  # a bench: one stat before the clock starts
+    t0 = time.perf_counter()
+    try:
+        with path.open("rb") as f:
+            await client.put_object(
+                env["PARLEY_S3_BUCKET"],
+                secrets.token_hex(16),
+                f,
+                size,
+                part_size=PART_SIZE,
+                num_parallel_uploads=1,
+            )
+    finally:
+        await client.close_session()
+    return time.perf_counter() - t0
+
+
+def _uploads_in_child(
+    url: str, token: str, chat: str, path: Path, n: int, kind: str, env: dict[str, str]
+) -> None:
     """The uploads' own clients, in a process of their own: on the probe's event loop their
-    CPU (httpx pushing 10 × 100 MB) would count in the delivery times as the server's."""
+    CPU (httpx pushing 10 × 100 MB) would count in the delivery times as the server's.
+    `kind`: "raw" (straight to S3), "plain" or "resumable" (through the API)."""
 
     async def go() -> None:
+        if kind == "raw":
+            await asyncio.gather(*(raw_upload(env, path) for _ in range(n)))
+            return
         api = Api(url)
         try:
-            one = resumable_round if chunked else api_round
+            one = resumable_round if kind == "resumable" else api_round
             await asyncio.gather(*(one(api, token, chat, path) for _ in range(n)))
         finally:
             await api.close()
@@ -216,7 +251,7 @@ async def under_load(
     chat: str,
     path: Path,
     n: int,
-    chunked: bool,
+    kind: str,
     profile: Path | None = None,
 ) -> tuple[Peak, list[float]]:
     """Run `n` uploads (in a child process) with a delivery probe beside them; the peak RSS
@@ -227,7 +262,7 @@ async def under_load(
     done = asyncio.Event()
     assert srv.proc is not None
     child = multiprocessing.get_context("spawn").Process(
-        target=_uploads_in_child, args=(srv.url, token, chat, path, n, chunked)
+        target=_uploads_in_child, args=(srv.url, token, chat, path, n, kind, srv.env)
     )
     try:
         probe = asyncio.create_task(delivery(api, a, probe_chat, sock, done))
@@ -274,15 +309,18 @@ async def thumbnail_ms(work: Path) -> tuple[float, int]:
     return round(sorted(times)[1], 1), path.stat().st_size
 
 
-async def raw_round(env: dict[str, str], path: Path) -> tuple[float, float, float]:
-    host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
-    client = Minio(
-        host,
+def _raw_client(env: dict[str, str]) -> Minio:
+    return Minio(
+        env["PARLEY_S3_ENDPOINT"].split("://", 1)[1],
         env["PARLEY_S3_ACCESS_KEY"],
         env["PARLEY_S3_SECRET_KEY"],
         secure=False,
         region=env["PARLEY_S3_REGION"],
     )
+
+
+async def raw_round(env: dict[str, str], path: Path) -> tuple[float, float, float]:
+    client = _raw_client(env)
     bucket = env["PARLEY_S3_BUCKET"]
     if not await client.bucket_exists(bucket):
         await client.make_bucket(bucket)
@@ -317,11 +355,60 @@ async def _read(url: str) -> None:
             pass
 
 
+class TmpfsS3:
+    """A private versitygw (the engine's cached binary, its pinned version) over a directory in
+    /dev/shm, for this run only; its env like `s3_env`'s."""
+
+    def __init__(self) -> None:
+        script = engine_script("versitygw").read_text()
+        version = next(ln for ln in script.splitlines() if ln.startswith("VERSION="))[8:]
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        self._bin = cache / "parley" / f"versitygw-{version}" / "versitygw"
+        self._dir = Path(tempfile.mkdtemp(prefix="parley-bench-s3-", dir="/dev/shm"))
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> dict[str, str]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        keys = {"ROOT_ACCESS_KEY": secrets.token_hex(10), "ROOT_SECRET_KEY": secrets.token_hex(16)}
+        args = [str(self._bin), "--port", f"127.0.0.1:{port}", "--quiet", "--keep-alive"]
+        self._proc = subprocess.Popen(  # noqa: S603  # the engine script's own binary
+            [*args, "posix", str(self._dir)],
+            env={**os.environ, **keys},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        return {
+            "PARLEY_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+            "PARLEY_S3_ACCESS_KEY": keys["ROOT_ACCESS_KEY"],
+            "PARLEY_S3_SECRET_KEY": keys["ROOT_SECRET_KEY"],
+            "PARLEY_S3_REGION": "us-east-1",
+            "PARLEY_S3_BUCKET": f"bench-{secrets.token_hex(4)}",
+        }
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(30)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
 async def main(
-    size_mib: int, concurrent: int, server_dir: Path | None, profile: Path | None
+    size_mib: int, concurrent: int, server_dir: Path | None, profile: Path | None, tmpfs: bool
 ) -> dict[str, Any]:
     load_start = os.getloadavg()
-    env = s3_env(f"bench-{secrets.token_hex(4)}")
+    private = TmpfsS3() if tmpfs else None
+    env = private.start() if private else s3_env(f"bench-{secrets.token_hex(4)}")
     work = Path(tempfile.mkdtemp(prefix="parley-files-bench-"))
     path = work / "blob.bin"
     with path.open("wb") as f:
@@ -340,6 +427,7 @@ async def main(
         },
         cwd=server_dir,
     ).start()
+    phases: dict[str, tuple[Peak, list[float]]] = {}
     try:
         api = Api(srv.url)
         user = await api.user()
@@ -349,27 +437,48 @@ async def main(
             api_up, api_down = await api_round(api, user.access_token, chat, path)
         raw_up, raw_down, raw_down_httpx = await raw_round(env, path)
         idle = await idle_delivery(api, srv)
-        token = user.access_token
-        plain_out = profile and profile.with_suffix(".plain.json")
-        many, during = await under_load(api, srv, token, chat, path, concurrent, False, plain_out)
-        many_resumable, during_resumable = await under_load(
-            api,
-            srv,
-            token,
-            chat,
-            path,
-            concurrent,
-            True,
-            profile and profile.with_suffix(".resumable.json"),
-        )
+        for kind in ("raw", "plain", "resumable"):
+            out = profile and profile.with_suffix(f".{kind}.json")
+            phases[kind] = await under_load(
+                api, srv, user.access_token, chat, path, concurrent, kind, out
+            )
         await api.close()
         thumb_ms, jpeg_bytes = await thumbnail_ms(work)
     finally:
         srv.stop()
-        await drop_bucket(env)  # 100 MiB × (2 + 2 × concurrent) objects: never leave them behind
+        await drop_bucket(env)  # 100 MiB × (2 + 3 × concurrent) objects: never leave them behind
         shutil.rmtree(work, ignore_errors=True)
+        if private:
+            private.stop()
+    return _figures(
+        size_mib,
+        concurrent,
+        (api_up, api_down),
+        (raw_up, raw_down, raw_down_httpx),
+        one,
+        idle,
+        phases,
+    ) | {
+        "s3_on_tmpfs": tmpfs,
+        "thumbnail_24mp_jpeg_ms": thumb_ms,
+        "jpeg_24mp_bytes": jpeg_bytes,
+        "load_avg_start": load_start,
+        "load_avg": os.getloadavg(),
+    }
+
+
+def _figures(
+    size_mib: int,
+    n: int,
+    api: tuple[float, float],
+    raw: tuple[float, float, float],
+    one: Peak,
+    idle: list[float],
+    phases: dict[str, tuple[Peak, list[float]]],
+) -> dict[str, Any]:
     mibs = lambda s: round(size_mib / s, 1)  # noqa: E731
-    return {
+    (api_up, api_down), (raw_up, raw_down, raw_down_httpx) = api, raw
+    out: dict[str, Any] = {
         "size_mib": size_mib,
         "api_upload_mib_s": mibs(api_up),
         "api_download_mib_s": mibs(api_down),
@@ -380,27 +489,21 @@ async def main(
         "raw_download_httpx_mib_s": mibs(raw_down_httpx),
         "download_ratio_same_client": round(raw_down_httpx / api_down, 2),
         "rss_above_baseline_mib_1": one.above_mib,
-        f"rss_above_baseline_mib_{concurrent}": many.above_mib,
-        f"rss_above_baseline_mib_{concurrent}_resumable": many_resumable.above_mib,
-        # CPU seconds of the event loop / of the whole server during the N uploads
-        f"loop_cpu_s_{concurrent}_uploads": (many.loop_s, many.cpu_s),
-        f"loop_cpu_s_{concurrent}_resumable": (many_resumable.loop_s, many_resumable.cpu_s),
         "delivery_ms_idle_p50_p99": (pct(idle, 0.5), pct(idle, 0.99)),
-        f"delivery_ms_{concurrent}_uploads_p50_p99": (pct(during, 0.5), pct(during, 0.99)),
-        f"delivery_ms_{concurrent}_resumable_p50_p99": (
-            pct(during_resumable, 0.5),
-            pct(during_resumable, 0.99),
-        ),
-        "delivery_samples": (len(idle), len(during), len(during_resumable)),
-        # the five slowest of each, so a p99 made of one outlier shows as one
-        "delivery_ms_slowest_5": [
-            sorted(round(v, 1) for v in t)[-5:] for t in (idle, during, during_resumable)
-        ],
-        "thumbnail_24mp_jpeg_ms": thumb_ms,
-        "jpeg_24mp_bytes": jpeg_bytes,
-        "load_avg_start": load_start,
-        "load_avg": os.getloadavg(),
     }
+    # raw: N clients straight to S3 (the machine's own contention); plain, resumable: the API
+    name = {"raw": "raw_s3", "plain": "uploads", "resumable": "resumable"}
+    for kind, (peak, took) in phases.items():
+        out[f"delivery_ms_{n}_{name[kind]}_p50_p99"] = (pct(took, 0.5), pct(took, 0.99))
+        out[f"rss_above_baseline_mib_{n}_{name[kind]}"] = peak.above_mib
+        # CPU seconds of the event loop / of the whole server during the N uploads
+        out[f"loop_cpu_s_{n}_{name[kind]}"] = (peak.loop_s, peak.cpu_s)
+    out["delivery_samples"] = [len(idle)] + [len(t) for _, t in phases.values()]
+    # the five slowest of each, so a p99 made of one outlier shows as one
+    out["delivery_ms_slowest_5"] = [
+        sorted(round(v, 1) for v in t)[-5:] for t in (idle, *(t for _, t in phases.values()))
+    ]
+    return out
 
 
 if __name__ == "__main__":
@@ -418,7 +521,13 @@ if __name__ == "__main__":
         type=Path,
         default=None,
         help="write py-spy chrometrace profiles of the server during the uploads to "
-        "PROFILE.plain.json and PROFILE.resumable.json (see loop_stretches.py)",
+        "PROFILE.raw.json, PROFILE.plain.json and PROFILE.resumable.json (see loop_stretches.py)",
+    )
+    p.add_argument(
+        "--s3-tmpfs",
+        action="store_true",
+        help="a private versitygw over /dev/shm instead of the shared engine (the disk's share)",
     )
     a = p.parse_args()
-    print(json.dumps(asyncio.run(main(a.size, a.concurrent, a.server_dir, a.profile))))
+    run = main(a.size, a.concurrent, a.server_dir, a.profile, a.s3_tmpfs)
+    print(json.dumps(asyncio.run(run)))
