@@ -41,12 +41,15 @@ _language: list[str] = ["en"]
 
 
 def locale_for(choice: str) -> QLocale:
-    """The locale a choice means; "system" (or anything unknown) follows the desktop."""
+    """The locale a choice means; "system" (or anything unknown) follows the desktop, except
+    the C locale, which states no preference: figures then read as the English interface's own
+    ("4,001", not "4001")."""
     if choice == "ru":
         return QLocale(QLocale.Language.Russian, QLocale.Country.Russia)
-    if choice == "en":
+    system = QLocale.system()
+    if choice == "en" or system.language() == QLocale.Language.C:
         return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
-    return QLocale.system()
+    return system
 
 
 def install(choice: str) -> str:

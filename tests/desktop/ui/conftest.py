@@ -81,8 +81,8 @@ def language(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def spoken(language: str, tmp_path: Path, translations: None) -> str:
-    """`language`, with English chosen outright in the English run too (not the desktop's
-    locale, C on a test machine), so figures read as a person's would: 1,025 bytes."""
+    """`language`, with English chosen outright in the English run too (not whatever the
+    desktop's locale is), so figures read as a person's would: 1,025 bytes."""
     if language == "en":
         Preferences(tmp_path / "client0").language = "en"
     return language
