@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from parleybench.mariadb import create_database, drop_database
+
+from backend.adapters.blobs.s3 import S3BlobStore
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINES_DIR = Path(os.environ.get("PARLEY_ENGINES_DIR", REPO / ".engines"))
@@ -107,47 +112,61 @@ def production_env(tag: str) -> dict[str, str]:
     }
 
 
-async def drop_bucket(env: dict[str, str]) -> None:
-    """Remove a test bucket and everything in it from the real S3 server."""
+@asynccontextmanager
+async def _minio(env: dict[str, str]) -> AsyncIterator[Any]:
+    """A plain S3 client on the test's bucket server, to look behind the store's back."""
     from miniopy_async.api import Minio
 
-    host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
     client = Minio(
-        host,
+        env["PARLEY_S3_ENDPOINT"].split("://", 1)[1],
         access_key=env["PARLEY_S3_ACCESS_KEY"],
         secret_key=env["PARLEY_S3_SECRET_KEY"],
         secure=False,
         region=env["PARLEY_S3_REGION"],
     )
-    bucket = env["PARLEY_S3_BUCKET"]
     try:
+        yield client
+    finally:
+        await client.close_session()  # type: ignore[no-untyped-call]
+
+
+async def drop_bucket(env: dict[str, str]) -> None:
+    """Remove a test bucket and everything in it from the real S3 server."""
+    bucket = env["PARLEY_S3_BUCKET"]
+    async with _minio(env) as client:
         if await client.bucket_exists(bucket):
             async for obj in client.list_objects(bucket, recursive=True):
                 await client.remove_object(bucket, str(obj.object_name))
             await client.remove_bucket(bucket)
-    finally:
-        await client.close_session()  # type: ignore[no-untyped-call]
 
 
 async def bucket_contents(env: dict[str, str]) -> tuple[list[str], list[str]]:
     """The object keys in a test bucket, and the keys of its unfinished multipart uploads."""
-    from miniopy_async.api import Minio
-
-    host = env["PARLEY_S3_ENDPOINT"].split("://", 1)[1]
-    client = Minio(
-        host,
-        access_key=env["PARLEY_S3_ACCESS_KEY"],
-        secret_key=env["PARLEY_S3_SECRET_KEY"],
-        secure=False,
-        region=env["PARLEY_S3_REGION"],
-    )
     bucket = env["PARLEY_S3_BUCKET"]
-    try:
+    async with _minio(env) as client:
         objects = [str(o.object_name) async for o in client.list_objects(bucket, recursive=True)]
         listed = await client._list_multipart_uploads(bucket)
         return objects, [str(u.object_name) for u in listed.uploads]
+
+
+@asynccontextmanager
+async def s3_store(prefix: str) -> AsyncIterator[tuple[S3BlobStore, dict[str, str]]]:
+    """A started S3 blob store on a bucket of its own (and that bucket's settings), dropped
+    afterwards, so a test sees only its own objects."""
+    env = s3_env(unique(prefix))
+    store = S3BlobStore(
+        env["PARLEY_S3_ENDPOINT"],
+        env["PARLEY_S3_ACCESS_KEY"],
+        env["PARLEY_S3_SECRET_KEY"],
+        env["PARLEY_S3_BUCKET"],
+        env["PARLEY_S3_REGION"],
+    )
+    await store.start()
+    try:
+        yield store, env
     finally:
-        await client.close_session()  # type: ignore[no-untyped-call]
+        await store.close()
+        await drop_bucket(env)
 
 
 def s3_env(run: str) -> dict[str, str]:

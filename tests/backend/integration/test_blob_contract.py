@@ -11,7 +11,6 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -21,35 +20,16 @@ from backend.adapters.blobs.local import LocalBlobStore
 from backend.adapters.blobs.s3 import PART_SIZE, S3BlobStore
 from backend.domain.errors import InvalidInput, NotFound, Unavailable
 from backend.domain.ports import MIN_PART_BYTES
-from tests.support.engines import drop_bucket, s3_env, unique
+from tests.support.engines import s3_store
 
 KINDS = ["local", pytest.param("s3", marks=pytest.mark.engines)]
 AnyStore = LocalBlobStore | S3BlobStore
 
 
-@asynccontextmanager
-async def s3_store() -> AsyncIterator[S3BlobStore]:
-    """A started store on a bucket of its own, dropped afterwards."""
-    env = s3_env(unique("blob"))
-    s = S3BlobStore(
-        env["PARLEY_S3_ENDPOINT"],
-        env["PARLEY_S3_ACCESS_KEY"],
-        env["PARLEY_S3_SECRET_KEY"],
-        env["PARLEY_S3_BUCKET"],
-        env["PARLEY_S3_REGION"],
-    )
-    await s.start()
-    try:
-        yield s
-    finally:
-        await s.close()
-        await drop_bucket(env)
-
-
 @pytest.fixture(params=KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AnyStore]:
     if request.param == "s3":
-        async with s3_store() as s3:
+        async with s3_store("blob") as (s3, _):
             yield s3
         return
     local = LocalBlobStore(tmp_path / "blobs")
@@ -92,7 +72,7 @@ async def test_a_put_given_the_files_hash_stores_it(store: AnyStore, tmp_path: P
 async def test_s3_refuses_bytes_that_do_not_match_the_hash_given(tmp_path: Path) -> None:
     """The hash passed in is signed: S3 checks the body against it, so a spool that changed
     after hashing is never stored."""
-    async with s3_store() as s:
+    async with s3_store("blob") as (s, _):
         key = secrets.token_hex(16)
         wrong = hashlib.sha256(b"other bytes").hexdigest()
         with pytest.raises(Unavailable):

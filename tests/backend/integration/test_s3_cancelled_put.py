@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from backend.adapters.blobs import s3
-from backend.adapters.blobs.s3 import S3BlobStore
-from tests.support.engines import bucket_contents, drop_bucket, s3_env, unique
+from tests.support.engines import bucket_contents, s3_store
 from tests.support.server import eventually
 
 pytestmark = pytest.mark.engines
@@ -68,16 +67,7 @@ async def test_a_put_cancelled_mid_body_leaves_nothing_and_the_next_is_exact(
     watched = _Watched()
     monkeypatch.setattr(s3, "_send_file", watched.thread)
     monkeypatch.setattr(s3.os, "sendfile", watched.sendfile)
-    env = s3_env(unique("cancel"))
-    store = S3BlobStore(
-        env["PARLEY_S3_ENDPOINT"],
-        env["PARLEY_S3_ACCESS_KEY"],
-        env["PARLEY_S3_SECRET_KEY"],
-        env["PARLEY_S3_BUCKET"],
-        env["PARLEY_S3_REGION"],
-    )
-    await store.start()
-    try:
+    async with s3_store("cancel") as (store, env):
         big, big_sha = _spool(tmp_path, os.urandom(MiB) * (BIG // MiB))
         cancelled = secrets.token_hex(16)
         put = asyncio.create_task(
@@ -104,6 +94,3 @@ async def test_a_put_cancelled_mid_body_leaves_nothing_and_the_next_is_exact(
         assert await store.size(cancelled) is None
         objects, uploads = await bucket_contents(env)
         assert (objects, uploads) == ([kept], [])
-    finally:
-        await store.close()
-        await drop_bucket(env)
