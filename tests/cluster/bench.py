@@ -38,6 +38,13 @@ def _cpu(pid: int) -> float:
     return float(t.user + t.system)
 
 
+def _switches(pid: int) -> tuple[int, int]:
+    """Voluntary (the loop waking for I/O) and involuntary (preempted) context switches: how
+    often a replica wakes per message, and how much it fights the others for the cores."""
+    s = psutil.Process(pid).num_ctx_switches()
+    return int(s.voluntary), int(s.involuntary)
+
+
 # Counters read from each replica's /metrics before and after the load: frames pushed, and how
 # often the order buffer held an event for its predecessor or read a hole from the log.
 # And how long the held ones waited, by bucket (upper bound in ms; `inf` is the rest).
@@ -139,6 +146,7 @@ async def run_one(
         await asyncio.sleep(IDLE_S)
         idle = {n: (_cpu(r.pid) - idle0[n]) / IDLE_S for n, r in procs.items()}
         cpu0 = {n: _cpu(r.pid) for n, r in procs.items()}
+        sw0 = {n: _switches(r.pid) for n, r in procs.items()}
         lb0 = sum(_cpu(p) for p in lb_pids)
         m0 = {n: await _counters(r.url) for n, r in procs.items()}
         for c in load.clients:
@@ -151,6 +159,7 @@ async def run_one(
             await asyncio.to_thread(spy.wait)
         elapsed = time.monotonic() - started
         cpu1 = {n: _cpu(r.pid) for n, r in procs.items()}
+        sw1 = {n: _switches(r.pid) for n, r in procs.items()}
         lb1 = sum(_cpu(p) for p in lb_pids)
         m1 = {n: await _counters(r.url) for n, r in procs.items()}
         diff = {n: {k: v - m0[n].get(k, 0.0) for k, v in m1[n].items()} for n in procs}
@@ -164,6 +173,8 @@ async def run_one(
                 "cpu_per_frame_us": round(
                     1e6 * (cpu1[n] - cpu0[n]) / max(1.0, diff[n]["parley_ws_deliveries"]), 1
                 ),
+                "wakeups": sw1[n][0] - sw0[n][0],
+                "preempted": sw1[n][1] - sw0[n][1],
                 "order_held": int(diff[n]["parley_ws_order_held"]),
                 "order_filled": int(diff[n]["parley_ws_order_filled"]),
             }
