@@ -121,6 +121,8 @@ class RabbitBus:
         self._ack_timer: asyncio.TimerHandle | None = None
         self._background: set[asyncio.Future[Any]] = set()
 
+        self._published = 0  # messages published: their ids (`_next_id`)
+
         self.received = 0  # deliveries that reached this process's queue
         self.reconnects = 0
 
@@ -195,7 +197,8 @@ class RabbitBus:
         if exchange is None or not self.connected:
             raise Unavailable("message broker unreachable", code=BUS_UNAVAILABLE)
         messages = [
-            (run[0].key, encode_run(run), _properties()) for run in runs(events, RUN_EVENTS)
+            (run[0].key, encode_run(run), _properties(self._next_id()))
+            for run in runs(events, RUN_EVENTS)
         ]
         try:
             async with asyncio.timeout(self._publish_timeout):
@@ -249,6 +252,10 @@ class RabbitBus:
         return set(self._wanted)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        self._published += 1
+        return f"{self._published:x}"
 
     async def _publish_many(
         self, messages: Sequence[tuple[str, bytes, aiormq.spec.Basic.Properties]]
@@ -423,10 +430,14 @@ class RabbitBus:
                 await channel.basic_ack(tag, multiple=True)
 
 
-def _properties() -> aiormq.spec.Basic.Properties:
-    """One per message: aiormq writes the message id into it. (Not an `aio_pika.Message`, whose
-    construction cost more than the rest of a publish.)"""
-    return aiormq.spec.Basic.Properties(
-        content_type="application/json",
-        delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT.value,
-    )
+def _properties(message_id: str) -> aiormq.spec.Basic.Properties:
+    """One per message, with nothing but a short id (not an `aio_pika.Message`, whose
+    construction cost more than the rest of a publish).
+
+    Every receiving replica decodes each property of every message, so the header carries only
+    what is needed: no content type (every body is the codec's JSON), no delivery mode (absent
+    means transient, which the exclusive queues are anyway), and an id from the bus's own
+    counter, which aiormq needs to match a confirm and would otherwise fill with a random
+    32-character UUID per message (unique per channel is all it asks).
+    """
+    return aiormq.spec.Basic.Properties(message_id=message_id)
