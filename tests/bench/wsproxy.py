@@ -22,10 +22,13 @@ class Tamper:
     repeat: set[int] = field(default_factory=set)
     swap: set[int] = field(default_factory=set)  # held back and sent after the next one
     created: int = 0  # `message.created` frames seen from the server
+    pings: int = 0  # ping frames seen from the server
     resumed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def frames(self, frame: bytes, payload: bytes) -> list[bytes]:
         """What goes to the client for one server frame."""
+        if frame[0] & 0x0F == 0x9:
+            self.pings += 1
         if payload.startswith(RESUMED):
             self.resumed.set()
         if not payload.startswith(CREATED):
