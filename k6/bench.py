@@ -127,6 +127,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=1,
         help="sockets one k6 VU of the room's receivers holds on its event loop",
     )
+    p.add_argument(
+        "--room-receiver",
+        choices=("go", "k6"),
+        default="go",
+        help="who holds the room's receiving members: the lean Go receiver (k6/receiver/, built "
+        "on demand into ~/.cache/parley/) or k6 processes (--room-k6 of them); senders are k6",
+    )
     p.add_argument("--soak-rate", type=float, default=50.0)
     p.add_argument("--soak-minutes", type=float, default=30.0)
     p.add_argument(
@@ -317,6 +324,7 @@ def big_room(
             ns.room_k6,
             ns.room_sample,
             ns.room_per_vu,
+            ns.room_receiver,
         )
         if rec is not None:
             fig["profile"] = profile.finish(rec)

@@ -92,9 +92,7 @@ async def _start(app: Sanic[Any, Any]) -> None:
     hub = Hub(container.bus, presence, ordering)
     hub.start()
     app.ctx.hub = hub
-    app.ctx.keepalive = Keepalive(
-        lambda: [conn.ws for conn in hub.connections], settings.ws_ping_interval_s
-    )
+    app.ctx.keepalive = Keepalive(lambda: hub.connections, settings.ws_ping_interval_s)
     app.ctx.keepalive.start()
     container.pipeline.on_batch = app.ctx.metrics.batch.observe
     container.pipeline.on_stage = lambda name, s: app.ctx.metrics.stage.labels(name).observe(s)

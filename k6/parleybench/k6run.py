@@ -71,17 +71,19 @@ def run_k6_split(
     envs: list[dict[str, str]],
     timeout: float,
     window: tuple[float, float] | None = None,
+    also: dict[str, tuple[int, ...]] | None = None,
 ) -> K6Result:
     """One k6 process per entry of `envs`, all at once, read back as one result: counters add up;
     a trend's percentiles and maximum are the highest of the processes' (an upper bound of the
     whole run's: if every part has 99 % of its samples below x, so has their union). k6's CPU
-    is the sum of its processes'."""
+    is the sum of its processes'. `also` names other load processes sampled beside k6 (the big
+    room's Go receiver)."""
     started = time.monotonic()
     runs = [_launch(script, target, seed_path, env) for env in envs]
     k6_pids = tuple(proc.pid for proc, _ in runs)
 
     def pids() -> dict[str, int | tuple[int, ...]]:
-        return {**target.server_pids(), "k6 (load generator)": k6_pids}
+        return {**target.server_pids(), "k6 (load generator)": k6_pids, **(also or {})}
 
     try:
         with Sampler(pids, window=window) as sampler:
@@ -144,7 +146,7 @@ def _read(out_dir: Path, code: int) -> tuple[dict[str, dict[str, float]], dict[s
         k: {kk: float(vv) for kk, vv in v.get("values", {}).items()}
         for k, v in data.get("metrics", {}).items()
     }
-    return metrics, _error_lines(text)
+    return metrics, error_lines(text)
 
 
 def _merge(parts: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
@@ -153,14 +155,14 @@ def _merge(parts: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, floa
     out: dict[str, dict[str, float]] = {}
     for name in {k for p in parts for k in p}:
         values = [p[name] for p in parts if name in p]
-        out[name] = _merge_values(values)
+        out[name] = merge_values(values)
     return out
 
 
 _ADDED = ("count", "passes", "fails", "value")  # counters, a rate's tallies, a gauge (VUs)
 
 
-def _merge_values(values: list[dict[str, float]]) -> dict[str, float]:
+def merge_values(values: list[dict[str, float]]) -> dict[str, float]:
     merged: dict[str, float] = {}
     counts = [v.get("count", 0.0) for v in values]
     for key in {k for v in values for k in v}:
@@ -190,7 +192,7 @@ def _merge_errors(parts: list[dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def _error_lines(log: str) -> dict[str, int]:
+def error_lines(log: str) -> dict[str, int]:
     """Counts of the scenarios' `bench-error <kind> <code>` warnings (error codes by kind)."""
     found: dict[str, int] = {}
     for line in log.splitlines():

@@ -306,7 +306,26 @@ def big_room(b: dict[str, Any]) -> list[str]:
         f"{_cpu(b, 'server')} | {_cpu(b, 'k6 (load generator)')} | {_cpu(b, 'machine')} |",
         "",
         *_by_process(b),
+        *_receiver(b),
         *_raw_fanout(b),
+    ]
+
+
+def _receiver(b: dict[str, Any]) -> list[str]:
+    """Which process held the receiving members, and what it cost per frame."""
+    g = b.get("go_receiver")
+    if not g:
+        return [f"Receivers: {b.get('receiver', 'k6')} (k6 processes, `realtime.js`).", ""]
+    per = g.get("cpu_us_per_frame")
+    return [
+        f"Receivers: the Go receiver (`k6/receiver/`) held {g['sockets']:,} sockets "
+        f"({g['ws_ready']:,} ready, {g['closed_early']} closed early), every delivery timed; "
+        f"{g['delivered']:,} window deliveries, lost {g['lost']}, repeated {g['duplicates']}, "
+        f"out of order {g['out_of_order']}; its own CPU {_f(g.get('window_cpu_s'))} s over "
+        f"{_f(g.get('window_frames'))} frames in the window = "
+        f"{'-' if per is None else f'{per:.1f}'} µs per frame ({_cpu(b, 'receiver (Go)')}); "
+        "the senders are k6.",
+        "",
     ]
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from parleybench.k6run import K6Result, run_k6, run_k6_split
+from parleybench import receiver as go_receiver
+from parleybench.k6run import K6Result, merge_values, run_k6, run_k6_split
 from parleybench.targets import Target
 
 P99_CEILING_MS = 250.0
@@ -246,6 +247,31 @@ def http_messaging(
     }
 
 
+# The Go receiver's counters and the k6 metric each adds to.
+_RECEIVER_COUNTS = {
+    "delivered": "delivered",
+    "duplicates": "duplicates",
+    "out_of_order": "out_of_order",
+    "ws_errors": "ws_errors",
+    "ws_ready": "ws_ready",
+    "closed_early": "ws_closed_early",
+}
+
+
+def _add_receiver(r: K6Result, fig: dict[str, Any]) -> None:
+    """The Go receiver's figures merged into the k6 result as one more process: counters add,
+    its latency trend joins k6's as two k6 processes' do (percentiles as an upper bound)."""
+    for key, metric in _RECEIVER_COUNTS.items():
+        have = r.metrics.setdefault(metric, {})
+        have["count"] = have.get("count", 0.0) + float(fig.get(key, 0))
+    trend = {k: float(v) for k, v in fig["delivery_ms"].items()}
+    if trend.get("count"):
+        r.metrics["delivery_ms"] = merge_values([r.metrics.get("delivery_ms", {}), trend])
+    r.parts.append({"delivery_ms": trend})
+    for key, n in fig.get("error_lines", {}).items():
+        r.errors[key] = r.errors.get(key, 0) + n
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, from /proc/<pid>/stat."""
     with open(f"/proc/{pid}/stat") as f:
@@ -282,13 +308,16 @@ def big_room(
     k6_processes: int = 4,
     sample: int = 1,
     per_vu: int = 1,
+    receiver: str = "go",
 ) -> dict[str, Any]:
     """One chat of `members` connected members at `rate` msg/s: every delivery, its p99, and the
     server's CPU-seconds per delivery over the measured window (read from /proc at its edges).
     The members are spread over several k6 processes (`k6_processes` receiving, one sending):
     one k6 process for 2,000 sockets fell behind its own timeline on these cores. With `sample`
     > 1 the receivers record the latency of one delivery in `sample` (each still counted); with
-    `per_vu` > 1 one receiving VU holds that many sockets (the senders keep one each)."""
+    `per_vu` > 1 one receiving VU holds that many sockets (the senders keep one each).
+    `receiver` "go" holds the receiving members in the lean Go receiver (`k6/receiver/`, one
+    process, every delivery timed) instead of k6 processes; the senders stay k6 either way."""
     pid = target.procs.get("server")
     start = SPLIT_LEAD_S + timing.connect_s + timing.warmup_s
     cpu: list[float] = []
@@ -300,24 +329,40 @@ def big_room(
     base = {**timing.env(), "MODE": "rate", "RATE": str(rate), "SENDERS": str(senders)}
     base["SAMPLE"] = str(max(1, sample))  # every delivery counted, one in `sample` timed
     envs = [{**base, **part} for part in split_envs(members, senders, k6_processes, t0_ms)]
+    lean = None
+    if receiver == "go" and len(envs) > (1 if senders else 0):
+        rest = envs[1 if senders else 0 :]
+        first, count = int(rest[0]["VU_OFFSET"]), sum(int(e["VU_COUNT"]) for e in rest)
+        lean_env = {**base, "VU_OFFSET": str(first), "VU_COUNT": str(count), "T0": str(t0_ms)}
+        envs = envs[:1] if senders else []
+        lean = go_receiver.start(target.base_url, seed_path, lean_env)
     for env in envs[1 if senders else 0 :]:
         env["PER_VU"] = str(max(1, per_vu))  # the senders' timers stay on VUs of their own
     for t in timers:
         if t is not None:
             t.start()
-    r = run_k6_split(
-        f"big room {members}",
-        "realtime.js",
-        target,
-        seed_path,
-        envs,
-        timeout=timing.total + 300,
-        window=(start, start + timing.duration_s),
-    )
+    try:
+        r = run_k6_split(
+            f"big room {members}",
+            "realtime.js",
+            target,
+            seed_path,
+            envs,
+            timeout=timing.total + 300,
+            window=(start, start + timing.duration_s),
+            also={"receiver (Go)": (lean.pid,)} if lean else None,
+        )
+        lean_fig = lean.result(timing.total + 60) if lean else None
+    finally:
+        if lean is not None:
+            lean.kill()
     for t in timers:
         if t is not None:
             t.cancel()
+    if lean_fig is not None:
+        _add_receiver(r, lean_fig)
     fig = realtime_figures(r, members, timing, rate=rate, concurrency=None, members=members)
+    fig["receiver"] = "go" if lean_fig is not None else "k6"
     fig["k6_processes"] = len(envs)
     fig["latency_sample"] = max(1, sample)
     fig["sockets_per_vu"] = max(1, per_vu)
@@ -327,6 +372,34 @@ def big_room(
         {"sockets": int(env["VU_COUNT"]), "p99_ms": _pct(part.get("delivery_ms", {}), "p(99)")}
         for env, part in zip(envs, r.parts, strict=False)
     ]
+    if lean_fig is not None:
+        fig["delivery_p99_ms_by_process"].append(
+            {
+                "sockets": lean_fig["sockets"],
+                "p99_ms": _pct(lean_fig["delivery_ms"], "p(99)"),
+                "go": True,
+            }
+        )
+        fig["go_receiver"] = {
+            k: lean_fig.get(k)
+            for k in (
+                "sockets",
+                "ws_ready",
+                "closed_early",
+                "ws_errors",
+                "frames",
+                "delivered",
+                "duplicates",
+                "out_of_order",
+                "lost",
+                "window_cpu_s",
+                "window_frames",
+                "cpu_us_per_frame",
+                "error_lines",
+            )
+        }
+        fig["go_receiver"]["delivery_ms"] = lean_fig["delivery_ms"]
+        fig["lost"] = int(lean_fig.get("lost", 0))
     if len(cpu) == 2 and fig["delivered"]:
         used = cpu[1] - cpu[0]
         fig["server_cpu_s"] = round(used, 2)

@@ -85,6 +85,7 @@ class Connection:
         "id",
         "inflight",
         "order",
+        "ping",
         "presence_seen",
         "user_id",
         "ws",
@@ -105,6 +106,8 @@ class Connection:
         # Made on first use: an idle socket's empty deque alone costs 760 bytes (a 64-slot block).
         self.presence_seen: dict[str, bool] | None = None
         self.inflight = 0
+        # A keepalive ping frame waiting to ride along with this socket's next write of events.
+        self.ping: bytes | None = None
         # A plain deque, and a writer task only while there is something to write: an idle
         # socket then costs no task and no queue machinery (thousands of idle sockets add up).
         self._outbox: deque[str] | None = None
@@ -214,10 +217,16 @@ class Connection:
             for data in frames:
                 self._to_outbox(data)
             return
-        if len(frames) == 1:
-            transport.write(text_frame(frames[0]))
-        else:
-            transport.write(frames_of(frames, {} if built is None else built))
+        wire = (
+            text_frame(frames[0])
+            if len(frames) == 1
+            else frames_of(frames, {} if built is None else built)
+        )
+        ping = self.ping
+        if ping is not None:  # the keepalive's ping goes in the same write (after whole frames)
+            self.ping = None
+            wire += ping
+        transport.write(wire)
 
     def ready(self, data: str) -> None:
         """Send the `ready` frame, then whatever arrived before it (through the chats' order)."""

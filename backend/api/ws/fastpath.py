@@ -54,16 +54,21 @@ def transport_of(ws: Any) -> Any:
 
 def can_write(ws: Any, transport: Any) -> bool:
     """Whether a complete frame can go to `transport` now: what changes during a socket's life
-    (its lock, its state, a fragmented send, the transport's closing and buffer)."""
-    if ws.conn_mutex.locked():
+    (its lock, its state, a fragmented send, the transport's closing and buffer).
+
+    Asked for every socket of every event in a big room (py-spy: 12-14 % of the event loop's
+    samples): the transport's own C checks come first, and the lock and the protocol state are
+    read from the attributes behind `Lock.locked()` and `Protocol.state` (CPython's asyncio and
+    websockets keep them there), which spares two Python calls per socket."""
+    if transport.is_closing() or transport.get_write_buffer_size() >= WRITE_BUFFER_LIMIT:
+        return False
+    if ws.conn_mutex._locked:
         return False
     proto = ws.ws_proto
-    if proto.state is not OPEN or proto.expect_continuation_frame:
+    if proto._state is not OPEN or proto.expect_continuation_frame:
         return False
     finished = ws.data_finished_fut
-    if not finished or finished.done() or transport.is_closing():
-        return False
-    return bool(transport.get_write_buffer_size() < WRITE_BUFFER_LIMIT)
+    return finished is not None and not finished.done()
 
 
 def writable(ws: Any) -> Any:

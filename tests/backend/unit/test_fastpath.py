@@ -7,12 +7,12 @@ import asyncio
 
 import pytest
 from websockets.frames import Frame, Opcode
-from websockets.protocol import OPEN
+from websockets.protocol import CLOSING, OPEN
 from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
 from backend.api.ws.connection import Connection
-from backend.api.ws.fastpath import WriteBatch, frames_of, text_frame
+from backend.api.ws.fastpath import WRITE_BUFFER_LIMIT, WriteBatch, can_write, frames_of, text_frame
 from backend.api.ws.order import Ordering
 from backend.services.messages import Resume
 
@@ -131,3 +131,39 @@ async def test_the_hubs_fast_lane_keeps_each_sockets_seq_order_once_each() -> No
     conn.deliver("e6", "c", 6)
     await _after_this_tick()
     assert sent[-1] == "e5"
+
+
+async def test_a_frame_waits_while_the_socket_is_locked_closing_or_full() -> None:
+    """`can_write` reads the lock and protocol state from their attributes: the same answers as
+    `Lock.locked()` and `Protocol.state` give, for each reason a socket must not be written."""
+
+    class Transport:
+        closing, buffered = False, 0
+
+        def is_closing(self) -> bool:
+            return self.closing
+
+        def get_write_buffer_size(self) -> int:
+            return self.buffered
+
+    class Ws:
+        pass
+
+    ws, t = Ws(), Transport()
+    ws.conn_mutex = asyncio.Lock()  # type: ignore[attr-defined]
+    ws.ws_proto = ServerProtocol()  # type: ignore[attr-defined]
+    ws.ws_proto.state = OPEN  # type: ignore[attr-defined]
+    ws.data_finished_fut = asyncio.get_running_loop().create_future()  # type: ignore[attr-defined]
+    assert can_write(ws, t)
+    async with ws.conn_mutex:  # type: ignore[attr-defined]
+        assert not can_write(ws, t)
+    ws.ws_proto.state = CLOSING  # type: ignore[attr-defined]
+    assert not can_write(ws, t)
+    ws.ws_proto.state = OPEN  # type: ignore[attr-defined]
+    t.buffered = WRITE_BUFFER_LIMIT
+    assert not can_write(ws, t)
+    t.buffered, t.closing = 0, True
+    assert not can_write(ws, t)
+    t.closing = False
+    ws.data_finished_fut.set_result(None)  # type: ignore[attr-defined]
+    assert not can_write(ws, t)

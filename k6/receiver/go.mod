@@ -1,0 +1,3 @@
+module parley/k6/receiver
+
+go 1.22
