@@ -67,7 +67,6 @@ class Spool:
         self._sha: Hasher = sha if sha is not None else hashlib.sha256()
         self._own: Hasher | None = hashlib.sha256() if sha is not None else None
         self._tail = tail
-        self._file: io.BufferedWriter | None = None
 
     @property
     def sha256(self) -> str:
@@ -85,31 +84,20 @@ class Spool:
 
     async def fill(self, chunks: AsyncIterator[bytes]) -> None:
         """Take the whole body; raises `PayloadTooLarge` as soon as it passes the limit."""
-        pending: list[bytes] = []
-        buffered = 0
-        try:
+        await asyncio.to_thread(self._dir.mkdir, parents=True, exist_ok=True)
+        fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=self._dir, prefix="up-")
+        self.path = Path(name)
+        with os.fdopen(fd, "wb") as f:
+            pending: list[bytes] = []
+            buffered = 0
             async for chunk in chunks:
                 self._count(chunk)
                 pending.append(chunk)
                 buffered += len(chunk)
                 if buffered >= FLUSH_BYTES:
-                    await self._hand_off(pending, last=False)
+                    await asyncio.to_thread(self._digest, f, pending, False)
                     pending, buffered = [], 0
-            await self._hand_off(pending, last=True)
-        finally:
-            if self._file is not None and not self._file.closed:
-                await asyncio.to_thread(self._file.close)
-
-    async def _hand_off(self, pending: list[bytes], *, last: bool) -> None:
-        """One buffer to the worker thread. A cancel waits for the thread's buffer to be done
-        (one MiB at most), so the file it may have made is known to `drop` and never written
-        to after it is closed."""
-        job = asyncio.ensure_future(asyncio.to_thread(self._digest, pending, last))
-        try:
-            await asyncio.shield(job)
-        except asyncio.CancelledError:
-            await asyncio.wait([job])
-            raise
+            await asyncio.to_thread(self._digest, f, pending, True)
 
     def _count(self, chunk: bytes) -> None:
         """On the loop: cheap, and it must refuse before anything more is written."""
@@ -121,37 +109,19 @@ class Spool:
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
 
-    def _digest(self, pending: list[bytes], last: bool) -> None:
-        """In a worker thread, one buffer at a time (so in order): hash, scan, write. The
-        buffer is joined once, so each hash and the write is one call that lets go of the GIL
-        and takes it back, not one per piece the socket gave (tens per MiB): under ten uploads
-        each such return was a chance to take the GIL from the event loop. The file is made by
-        the first buffer, in the same hand-off."""
-        if self._file is None:
-            self._file = self._create()
-        data = b"".join(pending)
-        if data:
-            self._sha.update(data)  # hashlib and libcrypto let go of the GIL meanwhile
+    def _digest(self, f: io.BufferedWriter, pending: list[bytes], last: bool) -> None:
+        """In a worker thread, one buffer at a time (so in order): hash, scan, write."""
+        for chunk in pending:
+            self._sha.update(chunk)  # hashlib and libcrypto let go of the GIL meanwhile
             if self._own is not None:
-                self._own.update(data)
-            self._scan(data)
-            self._file.write(data)
+                self._own.update(chunk)
+        if not self.markup and pending:
+            window = self._tail + b"".join(pending)
+            self.markup = _MARKUP.search(window) is not None
+            self._tail = window[-_OVERLAP:]
+        f.writelines(pending)
         if last:
-            self._file.close()  # flushed, not synced: a scratch file (see the module doc)
-
-    def _scan(self, data: bytes) -> None:
-        """Markup in this buffer, or in a tag begun in the last one's tail (no tag is longer
-        than the tail), without copying the buffer once more."""
-        if not self.markup:
-            seam = self._tail + data[:_OVERLAP]
-            self.markup = _MARKUP.search(seam) is not None or _MARKUP.search(data) is not None
-        self._tail = (self._tail + data[-_OVERLAP:])[-_OVERLAP:]
-
-    def _create(self) -> io.BufferedWriter:
-        self._dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self._dir, prefix="up-")
-        self.path = Path(name)
-        return os.fdopen(fd, "wb")
+            f.flush()  # no fsync: a scratch file (see the module doc)
 
     def discard(self) -> None:
         if self.path is not None:
