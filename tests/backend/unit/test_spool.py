@@ -1,5 +1,5 @@
-"""The spool an upload (or one chunk of a resumable one) lands in: exact bytes, hashes and markup
-scan over buffers joined per hand-off, and nothing left behind on a refusal or a cancel."""
+"""The spool an upload (or one chunk of a resumable one) lands in: exact bytes, both hashes and the
+markup scan across its worker-thread buffers, and nothing left behind on a refusal or a cancel."""
 
 from __future__ import annotations
 
