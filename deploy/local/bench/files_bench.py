@@ -10,6 +10,11 @@ through the API (their clients in a child process, so the probe's loop is not th
 phases less the raw one is what Parley adds. Then the time to inspect and thumbnail a 24 MP JPEG
 (in process, the server's own `VipsInspector`). Prints one JSON line.
 
+Each loaded phase repeats rounds of the N uploads until the probe (one message every 50 ms) has
+at least `MIN_SAMPLES`, so a p99 is the slowest few of 200 and more, not one sample; the round
+then running is finished and sampled to its end. The objects of a round are removed before the
+next one (S3 on tmpfs is memory). Loop and process CPU are per round: one N × SIZE upload.
+
 `--s3-tmpfs` runs a private versitygw of the engine's cached binary over a directory in /dev/shm
 instead of the shared engine (the bench only): how much of the tail is the disk S3 shares with
 the server's SQLite journals.
@@ -53,7 +58,8 @@ from tests.support.engines import drop_bucket, engine_script, s3_env
 from tests.support.server import ServerProcess
 
 MiB = 1024 * 1024
-IDLE_SAMPLES = 150  # about 20 s, like the loaded phases
+IDLE_SAMPLES = MIN_SAMPLES = 200  # a p99 of 200 is the second slowest, not the slowest
+PROBE_EVERY_S = 0.05
 
 
 def _loop_cpu(proc: psutil.Process) -> float:
@@ -152,12 +158,22 @@ async def resumable_round(api: Api, token: str, chat: str, path: Path) -> None:
 
 
 async def delivery(
-    api: Api, sender: User, chat: str, sock: Socket, until: asyncio.Event, at_least: int = 20
+    api: Api,
+    sender: User,
+    chat: str,
+    sock: Socket,
+    until: asyncio.Event,
+    at_least: int = MIN_SAMPLES,
+    enough: Any = None,
 ) -> list[float]:
     """Milliseconds from a REST send to the `message.created` on another user's socket, one
-    message every 100 ms until `until` is set (and `at_least` were sent)."""
+    message every `PROBE_EVERY_S` until `until` is set (and `at_least` were sent); `enough` is
+    called once `at_least` are in."""
     took: list[float] = []
     while not until.is_set() or len(took) < at_least:
+        if enough is not None and len(took) >= at_least:
+            enough()
+            enough = None
         text = secrets.token_hex(8)
         t0 = time.perf_counter()
         r = await api.send(sender, chat, text)
@@ -171,7 +187,7 @@ async def delivery(
             what="the probe message",
         )
         took.append((time.perf_counter() - t0) * 1000)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(PROBE_EVERY_S)
     return took
 
 
@@ -202,24 +218,47 @@ async def raw_upload(env: dict[str, str], path: Path) -> float:
 
 
 def _uploads_in_child(
-    url: str, token: str, chat: str, path: Path, n: int, kind: str, env: dict[str, str]
+    url: str,
+    token: str,
+    chat: str,
+    path: Path,
+    n: int,
+    kind: str,
+    env: dict[str, str],
+    stop: Any,
+    rounds: Any,
 ) -> None:
     """The uploads' own clients, in a process of their own: on the probe's event loop their
     CPU (httpx pushing 10 × 100 MB) would count in the delivery times as the server's.
-    `kind`: "raw" (straight to S3), "plain" or "resumable" (through the API)."""
+    `kind`: "raw" (straight to S3), "plain" or "resumable" (through the API). Rounds of `n`
+    uploads until `stop` is set, counted in `rounds`."""
 
     async def go() -> None:
-        if kind == "raw":
-            await asyncio.gather(*(raw_upload(env, path) for _ in range(n)))
-            return
         api = Api(url)
         try:
             one = resumable_round if kind == "resumable" else api_round
-            await asyncio.gather(*(one(api, token, chat, path) for _ in range(n)))
+            while not stop.is_set():
+                if kind == "raw":
+                    await asyncio.gather(*(raw_upload(env, path) for _ in range(n)))
+                else:
+                    await asyncio.gather(*(one(api, token, chat, path) for _ in range(n)))
+                rounds.value += 1
+                await _empty_bucket(env)
         finally:
             await api.close()
 
     asyncio.run(go())
+
+
+async def _empty_bucket(env: dict[str, str]) -> None:
+    """The objects of a round, which nothing reads again (the files' rows stay, unread)."""
+    client = _raw_client(env)
+    try:
+        bucket = env["PARLEY_S3_BUCKET"]
+        async for obj in client.list_objects(bucket, recursive=True):
+            await client.remove_object(bucket, obj.object_name)
+    finally:
+        await client.close_session()
 
 
 class Profile:
@@ -253,28 +292,33 @@ async def under_load(
     n: int,
     kind: str,
     profile: Path | None = None,
-) -> tuple[Peak, list[float]]:
-    """Run `n` uploads (in a child process) with a delivery probe beside them; the peak RSS
-    and CPU, and the probe's times (and a profile of the server meanwhile, if asked)."""
+) -> tuple[Peak, list[float], int]:
+    """Run rounds of `n` uploads (in a child process) with a delivery probe beside them until it
+    has `MIN_SAMPLES`; the peak RSS and CPU, the probe's times and the rounds (and a profile of
+    the server meanwhile, if asked)."""
     a, b = await api.user(), await api.user()
     probe_chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
     done = asyncio.Event()
     assert srv.proc is not None
-    child = multiprocessing.get_context("spawn").Process(
-        target=_uploads_in_child, args=(srv.url, token, chat, path, n, kind, srv.env)
+    ctx = multiprocessing.get_context("spawn")
+    stop, rounds = ctx.Event(), ctx.Value("i", 0)
+    child = ctx.Process(
+        target=_uploads_in_child,
+        args=(srv.url, token, chat, path, n, kind, srv.env, stop, rounds),
     )
     try:
-        probe = asyncio.create_task(delivery(api, a, probe_chat, sock, done))
+        probe = asyncio.create_task(delivery(api, a, probe_chat, sock, done, enough=stop.set))
         with Peak(srv.proc.pid) as peak, Profile(srv.proc.pid, profile):
             child.start()
             await asyncio.to_thread(child.join)
             done.set()
             took = await probe
     finally:
+        stop.set()
         await sock.close()
     assert child.exitcode == 0, f"the uploads failed (exit code {child.exitcode})"
-    return peak, took
+    return peak, took, max(1, int(rounds.value))
 
 
 async def idle_delivery(api: Api, srv: ServerProcess) -> list[float]:
@@ -427,7 +471,7 @@ async def main(
         },
         cwd=server_dir,
     ).start()
-    phases: dict[str, tuple[Peak, list[float]]] = {}
+    phases: dict[str, tuple[Peak, list[float], int]] = {}
     try:
         api = Api(srv.url)
         user = await api.user()
@@ -474,7 +518,7 @@ def _figures(
     raw: tuple[float, float, float],
     one: Peak,
     idle: list[float],
-    phases: dict[str, tuple[Peak, list[float]]],
+    phases: dict[str, tuple[Peak, list[float], int]],
 ) -> dict[str, Any]:
     mibs = lambda s: round(size_mib / s, 1)  # noqa: E731
     (api_up, api_down), (raw_up, raw_down, raw_down_httpx) = api, raw
@@ -493,15 +537,19 @@ def _figures(
     }
     # raw: N clients straight to S3 (the machine's own contention); plain, resumable: the API
     name = {"raw": "raw_s3", "plain": "uploads", "resumable": "resumable"}
-    for kind, (peak, took) in phases.items():
+    for kind, (peak, took, rounds) in phases.items():
         out[f"delivery_ms_{n}_{name[kind]}_p50_p99"] = (pct(took, 0.5), pct(took, 0.99))
         out[f"rss_above_baseline_mib_{n}_{name[kind]}"] = peak.above_mib
-        # CPU seconds of the event loop / of the whole server during the N uploads
-        out[f"loop_cpu_s_{n}_{name[kind]}"] = (peak.loop_s, peak.cpu_s)
-    out["delivery_samples"] = [len(idle)] + [len(t) for _, t in phases.values()]
-    # the five slowest of each, so a p99 made of one outlier shows as one
+        # CPU seconds of the event loop / of the whole server per round of N uploads
+        out[f"loop_cpu_s_{n}_{name[kind]}"] = (
+            round(peak.loop_s / rounds, 2),
+            round(peak.cpu_s / rounds, 2),
+        )
+    out["delivery_samples"] = [len(idle)] + [len(t) for _, t, _ in phases.values()]
+    out["upload_rounds"] = [r for _, _, r in phases.values()]
+    # the five slowest of each, so a p99 made of one or two outliers shows as such
     out["delivery_ms_slowest_5"] = [
-        sorted(round(v, 1) for v in t)[-5:] for t in (idle, *(t for _, t in phases.values()))
+        sorted(round(v, 1) for v in t)[-5:] for t in (idle, *(t for _, t, _ in phases.values()))
     ]
     return out
 
