@@ -73,16 +73,7 @@ class Metrics:
             )
         }
 
-        self.order_hold = Gauge(
-            "parley_ws_order_hold_ms",
-            "Held chat events by how long they waited for their predecessor (upper bound, ms)",
-            ["le"],
-            registry=self.registry,
-        )
-
     def set_order(self, stats: OrderStats) -> None:
         """The order counters live in the hub (a plain int each); copied here on a scrape."""
         for name, gauge in self.order.items():
             gauge.set(getattr(stats, name))
-        for bound, count in stats.hold_ms.items():
-            self.order_hold.labels(f"{bound:g}").set(count)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -47,14 +46,7 @@ def _switches(pid: int) -> tuple[int, int]:
 
 # Counters read from each replica's /metrics before and after the load: frames pushed, and how
 # often the order buffer held an event for its predecessor or read a hole from the log.
-# And how long the held ones waited, by bucket (upper bound in ms; `inf` is the rest).
-HOLD_BUCKETS = ("5", "10", "25", "50", "100", "200", "400", "inf")
-HOLD = tuple(f'parley_ws_order_hold_ms{{le="{b}"}}' for b in HOLD_BUCKETS)
-COUNTERS = ("parley_ws_deliveries", "parley_ws_order_held", "parley_ws_order_filled", *HOLD)
-
-
-# The write pipeline's stage histogram (per batch): which stage the 3-replica tail sits in.
-STAGE = re.compile(r'parley_write_stage_seconds_bucket\{(?=.*stage="(\w+)")(?=.*le="([^"]+)").*\}')
+COUNTERS = ("parley_ws_deliveries", "parley_ws_order_held", "parley_ws_order_filled")
 
 
 async def _counters(url: str) -> dict[str, float]:
@@ -65,35 +57,7 @@ async def _counters(url: str) -> dict[str, float]:
         name, _, value = line.partition(" ")
         if name in found:
             found[name] = float(value)
-        elif (m := STAGE.match(name)) is not None:
-            found[f"stage {m[1]} {m[2]}"] = float(value)
     return found
-
-
-def _stages(diff: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-    """Batches per stage over the load and the bucket bound their p50 and p99 fall under (ms)."""
-    cumulative: dict[str, dict[float, float]] = {}
-    for counts in diff.values():
-        for key, n in counts.items():
-            if key.startswith("stage "):
-                _, stage, le = key.split(" ")
-                bucket = cumulative.setdefault(stage, {})
-                bucket[float(le)] = bucket.get(float(le), 0.0) + n
-    out = {}
-    for stage, buckets in sorted(cumulative.items()):
-        bounds = sorted(buckets)
-        total = buckets[bounds[-1]]
-
-        def under(
-            q: float,
-            bounds: list[float] = bounds,
-            buckets: dict[float, float] = buckets,
-            total: float = total,
-        ) -> float:
-            return next((1000 * b for b in bounds if buckets[b] >= q * total), float("inf"))
-
-        out[stage] = {"batches": total, "p50_le_ms": under(0.5), "p99_le_ms": under(0.99)}
-    return out
 
 
 def _profile(procs: dict[str, Any], seconds: float, out: Path | None, tag: str) -> list[Any]:
@@ -162,7 +126,7 @@ async def run_one(
         sw1 = {n: _switches(r.pid) for n, r in procs.items()}
         lb1 = sum(_cpu(p) for p in lb_pids)
         m1 = {n: await _counters(r.url) for n, r in procs.items()}
-        diff = {n: {k: v - m0[n].get(k, 0.0) for k, v in m1[n].items()} for n in procs}
+        diff = {n: {k: m1[n][k] - m0[n][k] for k in COUNTERS} for n in procs}
         report = load.report(await load.store_history())
         delivered = report["deliveries"]
         per_replica = {
@@ -205,12 +169,6 @@ async def run_one(
             # holes read from the log because it did not come within the hold.
             "order_held_pct": round(100 * held / max(1.0, frames), 2),
             "order_filled": int(filled),
-            # Held frames by how long they waited (ms, upper bound): the buffer's share of the tail.
-            "order_hold_ms": {
-                b: int(sum(d[h] for d in diff.values()))
-                for b, h in zip(HOLD_BUCKETS, HOLD, strict=True)
-            },
-            "write_stages": _stages(diff),
             "per_replica": per_replica,
         }
     finally:
@@ -246,8 +204,7 @@ async def main() -> None:
             f"p99 {r['delivery_p99_ms']} ms, {r['replica_cpu_per_delivery_us']} µs replica CPU per "
             f"delivered message ({r['cpu_per_delivery_vs_first']}x the first), HAProxy "
             f"{r['haproxy_cpu_per_delivery_us']} µs; {r['order_held_pct']} % of frames held "
-            f"for their predecessor, {r['order_filled']} read from the log; held waited "
-            f"(ms, upper bound: count) {r['order_hold_ms']}"
+            f"for their predecessor, {r['order_filled']} read from the log"
         )
     print(f"written to {out}")
 

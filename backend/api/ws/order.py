@@ -17,9 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from backend.api import wire
@@ -35,7 +34,6 @@ Emit = Callable[[str], None]
 
 NUMBERED = frozenset(t.value for t in EventType)  # a `read` frame's `seq` is a reader's marker
 MAX_RETRY_S = 1.0  # a hole still being stored is read again at most this far apart
-HOLD_BUCKETS_MS = (5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0, float("inf"))
 
 
 @dataclass
@@ -46,16 +44,6 @@ class OrderStats:
     filled: int = 0  # events read from the log to fill a hole
     gaps: int = 0  # `gap` frames sent
     repeats: int = 0  # live events dropped because the socket had sent that seq already
-    # How long held events waited before they went out, counted per bucket (upper bounds in
-    # ms, the last one unbounded): what the buffer adds to the delivery tail, read on /metrics.
-    hold_ms: dict[float, int] = field(default_factory=lambda: dict.fromkeys(HOLD_BUCKETS_MS, 0))
-
-    def waited(self, seconds: float) -> None:
-        ms = seconds * 1000
-        for bound in HOLD_BUCKETS_MS:
-            if ms <= bound:
-                self.hold_ms[bound] += 1
-                return
 
 
 class Ordering:
@@ -101,7 +89,6 @@ class ChatOrder:
 
     __slots__ = (
         "_emit",
-        "_held_at",
         "_order",
         "_retry",
         "_task",
@@ -119,7 +106,6 @@ class ChatOrder:
         self._emit = emit
         # Early events by seq; public so a socket's hot path can see at a glance that none wait.
         self.waiting: dict[int, str] = {}
-        self._held_at: dict[int, float] = {}  # when each waiting event arrived (monotonic)
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None  # a read of the log in flight
         self._retry = order.hold_s
@@ -138,7 +124,6 @@ class ChatOrder:
             return
         self._order.stats.held += 1
         self.waiting[seq] = data
-        self._held_at[seq] = time.monotonic()
         if len(self.waiting) > self._order.max_held and not self.resuming:
             self._give_up()  # (a replay in progress ends by itself, and the held events follow)
         self._arm()
@@ -168,7 +153,6 @@ class ChatOrder:
         if self._task is not None:
             self._task.cancel()
         self.waiting.clear()
-        self._held_at.clear()
 
     # -- inside ------------------------------------------------------------------------------
 
@@ -181,11 +165,8 @@ class ChatOrder:
         assert self.sent is not None
         for seq in [s for s in self.waiting if s <= self.sent]:
             del self.waiting[seq]
-            self._held_at.pop(seq, None)
             self._order.stats.repeats += 1
-        now = time.monotonic()
         while (data := self.waiting.pop(self.sent + 1, None)) is not None:
-            self._order.stats.waited(now - self._held_at.pop(self.sent + 1, now))
             self._send(self.sent + 1, data)
         if self.waiting:
             self._arm()

@@ -120,7 +120,6 @@ async def test_early_events_wait_for_their_predecessor(world: World) -> None:
     order.offer(2, f[2])  # a repeat from the bus
     assert world.out == [f[1], f[2], f[3]]
     assert (ordering.stats.held, ordering.stats.filled, ordering.stats.repeats) == (2, 0, 1)
-    assert sum(ordering.stats.hold_ms.values()) == 2  # each held event's wait is counted once
     order.close()
 
 
@@ -135,11 +134,6 @@ async def test_a_hole_that_never_arrives_is_filled_from_the_log(world: World) ->
     assert world.out == [f[1], f[2], f[3]]
     assert json.loads(world.out[0])["message"]["text"] == "m1"
     assert ordering.stats.filled == 1
-    # The two held events waited out the hold before the fill released them: the wait on
-    # /metrics shows the hold, not the moment they were offered.
-    waits = ordering.stats.hold_ms
-    assert sum(waits.values()) == 2
-    assert sum(n for bound, n in waits.items() if bound < HOLD_S * 1000) == 0
     order.close()
 
 
