@@ -13,7 +13,9 @@ time its sockets connected (no extra write per heartbeat).
 
 Rate limits: a sliding-window log per key, `<prefix>:rate:<key>`, also one Lua script: at most
 `limit` hits in any `window_s`, refused hits not counted, the answer being the time until the oldest
-counted hit leaves the window.
+counted hit leaves the window. Every hit is still decided by Redis (so the limit holds exactly
+across replicas), but the hits a replica makes while its previous call is on the wire go together
+in its next call, in arrival order: under load one round trip answers a whole tick's sends.
 
 Redis being down is `Unavailable`; nothing needs restarting when it returns (the client reconnects
 on the next call and reloads its scripts if Redis forgot them).
@@ -21,9 +23,11 @@ on the next call and reloads its scripts if Redis forgot them).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
@@ -98,24 +102,31 @@ return out
 """
 )
 
-# KEYS[1] log; ARGV limit, window_ms, a unique token. Returns -1 when allowed, else the wait in ms.
+# KEYS the logs, one per hit in arrival order (a key may repeat); ARGV[1] a unique token, then
+# limit and window_ms per hit. Returns, per hit, -1 when allowed, else the wait in ms.
 # (Milliseconds keep every number at 13 digits, which Lua 5.1 prints and Redis parses exactly.)
-_HIT = (
+_HITS = (
     _NOW
     + """
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return -1
+local out = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) < limit then
+    redis.call('ZADD', key, now, now .. ':' .. ARGV[1] .. ':' .. i)
+    redis.call('PEXPIRE', key, window)
+    out[i] = -1
+  elseif limit <= 0 then
+    out[i] = window
+  else
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local wait = tonumber(oldest[2]) + window - now
+    if wait < 1 then wait = 1 end
+    out[i] = wait
+  end
 end
-if limit <= 0 then return window end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local wait = tonumber(oldest[2]) + window - now
-if wait < 1 then wait = 1 end
-return wait
+return out
 """
 )
 
@@ -221,14 +232,67 @@ class RedisPresence(_RedisPort):
         return (await self.counts([user_id]))[user_id]
 
 
+@dataclass(slots=True)
+class _Hit:
+    key: str
+    limit: int
+    window_ms: int
+    answer: asyncio.Future[float | None]
+
+
 class RedisRateLimiter(_RedisPort):
+    """Hits are queued and sent by one flusher task: what queued while a call was on the wire
+    goes in the next call (up to `_CHUNK` hits), so the round trips per second stay bounded by
+    Redis's latency, not by the send rate, and nothing waits for a timer."""
+
     def __init__(self, url: str | Redis, prefix: str = "parley") -> None:
         super().__init__(url, prefix)
-        self._hit = self.redis.register_script(_HIT)
+        self._hits = self.redis.register_script(_HITS)
+        self._queue: list[_Hit] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self.calls = 0  # script calls made: how many round trips the hits cost
 
     async def hit(self, key: str, limit: int, window_s: float) -> float | None:
-        rkey = f"{self._prefix}:rate:{key}"
-        args: list[Any] = [limit, max(round(window_s * 1000), 1), secrets.token_hex(6)]
-        r = await _guard("rate limit", self._hit(keys=[rkey], args=args))
-        wait_ms = int(r)
-        return None if wait_ms < 0 else wait_ms / 1000
+        window_ms = max(round(window_s * 1000), 1)
+        answer: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Hit(f"{self._prefix}:rate:{key}", limit, window_ms, answer))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="rate-limit-flush")
+        return await answer
+
+    async def _flush(self) -> None:
+        """Send what is queued, call after call, until nothing is; started on the next loop
+        turn, so the hits of the current one share the first call."""
+        while self._queue:
+            hits, self._queue = self._queue[:_CHUNK], self._queue[_CHUNK:]
+            try:
+                waits = await self._call(hits)
+            except asyncio.CancelledError:  # closing: nobody will answer these
+                for h in hits:
+                    h.answer.cancel()
+                raise
+            except Exception as exc:  # Unavailable, or a bug: each caller gets it, none hangs
+                for h in hits:
+                    if not h.answer.done():
+                        h.answer.set_exception(exc)
+                continue
+            for h, wait_ms in zip(hits, waits, strict=True):
+                if not h.answer.done():
+                    h.answer.set_result(None if wait_ms < 0 else wait_ms / 1000)
+
+    async def _call(self, hits: Sequence[_Hit]) -> list[int]:
+        args: list[Any] = [secrets.token_hex(6)]
+        for h in hits:
+            args += (h.limit, h.window_ms)
+        self.calls += 1
+        r = await _guard("rate limit", self._hits(keys=[h.key for h in hits], args=args))
+        return [int(w) for w in r]
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        for h in self._queue:
+            h.answer.cancel()
+        self._queue = []
+        await super().close()

@@ -194,6 +194,40 @@ async def test_limiter_is_shared_by_processes() -> None:
 
 
 @pytest.mark.engines
+async def test_concurrent_hits_share_round_trips_and_the_limit_stays_exact() -> None:
+    """A replica's concurrent sends are decided together (one call answers what queued while
+    the previous was on the wire), yet across two replicas exactly `limit` hits pass, the
+    earliest of each replica's in arrival order, and a refused one still says how long to wait."""
+    url, prefix = engine("REDIS_URL"), unique("t")
+    a, b = RedisRateLimiter(url, prefix), RedisRateLimiter(url, prefix)
+    try:
+        hits = [a.hit("send:alice", 20, 60) for _ in range(30)]
+        hits += [b.hit("send:alice", 20, 60) for _ in range(30)]
+        hits += [a.hit(f"send:u{i}", 1, 60) for i in range(40)]
+        answers = await asyncio.gather(*hits)
+        alice_a, alice_b, others = answers[:30], answers[30:60], answers[60:]
+        assert sum(w is None for w in alice_a + alice_b) == 20, "the limit across replicas"
+        for side in (alice_a, alice_b):
+            allowed = [w is None for w in side]
+            assert allowed == sorted(allowed, reverse=True), "earlier hits are served first"
+        assert all(w is not None and 0 < w <= 60 for w in alice_a + alice_b if w is not None)
+        assert others == [None] * 40, "other users' keys are independent"
+        assert a.calls + b.calls <= 4, f"{a.calls + b.calls} round trips for 100 hits"
+        assert await a.hit("send:alice", 20, 60) is not None
+    finally:
+        await a.close()
+        await b.close()
+
+
+@pytest.mark.engines
+async def test_a_closed_limiter_leaves_no_caller_hanging() -> None:
+    lim = RedisRateLimiter(engine("REDIS_URL"), unique("t"))
+    hits = [lim.hit(f"k{i}", 1, 1) for i in range(5)]
+    *done, _ = await asyncio.gather(*hits, lim.close(), return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) or r is None for r in done)
+
+
+@pytest.mark.engines
 async def test_redis_unreachable_is_unavailable() -> None:
     url = f"redis://127.0.0.1:{_closed_port()}/0"
     p, lim = RedisPresence(url, "t", 1.0), RedisRateLimiter(url, "t")
