@@ -14,7 +14,8 @@ flight: up to `lanes` transactions allocate at once, each over chats no other ru
 (`inflight.Admission`: a chat's batches are allocated one after another), up to `in_flight`
 batches are stored at once, and each is published once no batch allocated before it for one of
 its chats is still unpublished (`inflight.Release`), with up to `publish_calls` publish calls
-awaiting their confirms at once (`inflight.Publisher`).
+awaiting their confirms at once (`inflight.Publisher`). Batches that were allocated while every
+store slot was busy are stored together, in allocation order: one message-store write for them.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Pipeline:
         self._allocating: set[asyncio.Task[None]] = set()
         self._closed = False
         self._allocated: asyncio.Queue[_Allocated] = asyncio.Queue(max(4, 2 * lanes))
+        self._carried: _Allocated | None = None  # taken from `_allocated`, not yet stored
         self._max_batch = max_batch
         self._slots = asyncio.Semaphore(max(in_flight, 1))
         self._publisher = Publisher(
@@ -145,6 +147,7 @@ class Pipeline:
         return (
             not self._admission
             and self._allocated.empty()
+            and self._carried is None
             and self._busy == 0
             and self._release.empty
             and self._publisher.idle
@@ -227,15 +230,30 @@ class Pipeline:
         return await self._joint.append_with(requests, new_messages)
 
     async def _store_loop(self) -> None:
-        """Take batches in allocation order; each is stored in a task of its own."""
+        """Take batches in allocation order; each is stored in a task of its own, together with
+        the batches that queued behind it while every store slot was busy (`_merge_waiting`)."""
         while True:
-            batch = await self._allocated.get()
+            batch = self._carried or await self._allocated.get()
+            self._carried = None
             await self._publisher.room()
             await self._slots.acquire()
+            batch = self._merge_waiting(batch)
             flight = self._release.open(frozenset(j.request.chat_id for j in batch.jobs))
             task = asyncio.create_task(self._store_flight(batch, flight))
             self._storing.add(task)
             task.add_done_callback(self._storing.discard)
+
+    def _merge_waiting(self, batch: _Allocated) -> _Allocated:
+        """`batch` and the allocated batches queued behind it (up to `max_batch` changes), as one:
+        one message-store write instead of several when the store is the slower stage. They stay
+        in allocation order, so each chat's events are still answered and published in order."""
+        while not self._allocated.empty():
+            later = self._allocated.get_nowait()
+            if len(batch.jobs) + len(later.jobs) > self._max_batch:
+                self._carried = later  # the next one stored, before anything queued behind it
+                break
+            batch = batch.joined(later)
+        return batch
 
     async def _store_flight(self, batch: _Allocated, flight: Flight) -> None:
         self._busy += 1
@@ -303,6 +321,15 @@ class _Allocated:
     results: list[Appended]
     inserted: dict[int, Message]
     allocated: float  # when its transaction committed (perf_counter)
+
+    def joined(self, later: _Allocated) -> _Allocated:
+        """This batch followed by one allocated after it, stored as one."""
+        return _Allocated(
+            self.jobs + later.jobs,
+            self.results + later.results,
+            {**self.inserted, **later.inserted},
+            self.allocated,
+        )
 
 
 def _chat_of(job: _Job) -> str:

@@ -189,3 +189,45 @@ async def test_a_few_waiting_events_gather_behind_a_running_call() -> None:
         await eventually(lambda: p.idle, 5, "the pipeline to be idle")
     finally:
         await p.close()
+
+
+class CountingStore(GatedStore):
+    """A `GatedStore` that records the chats of each write call."""
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(chat_id)
+        self.writes: list[list[str]] = []
+
+    async def write(self, messages: Sequence[Message]) -> None:
+        self.writes.append([m.chat_id for m in messages])
+        await super().write(messages)
+
+
+async def test_batches_that_queue_for_a_busy_store_share_one_write() -> None:
+    """While the only store slot is busy, three chats' batches are allocated one after another;
+    when it frees, they are stored in one write, and every sender is answered once it lands."""
+    store, bus = CountingStore("slow"), RecordingBus()
+    p = Pipeline(
+        cast(ChatRepo, PoisonChatRepo()),
+        cast(MessageStore, store),
+        cast(EventBus, bus),
+        in_flight=1,
+    )
+    allocated: list[float] = []
+    p.on_stage = lambda name, took: allocated.append(took) if name == "allocate" else None
+    p.start()
+    try:
+        first = asyncio.ensure_future(p.submit(request("slow", "s1"), build, events))
+        await eventually(lambda: store.stalled, 5, "the first write to stall")
+        later = []
+        for n, chat in enumerate(["c1", "c2", "c3"], start=2):
+            later.append(asyncio.ensure_future(p.submit(request(chat, f"{chat}-1"), build, events)))
+            await eventually(lambda n=n: len(allocated) == n, 5, f"batch {n} allocated")
+        store.gate.set()
+        answers = await asyncio.wait_for(asyncio.gather(first, *later), 5)
+        assert [a.event.seq for a, _ in answers if a.event is not None] == [1, 1, 1, 1]
+        assert store.writes == [["slow"], ["c1", "c2", "c3"]]
+        await eventually(lambda: len(bus.published) == 4, 5, "every event")
+        assert [e.key for e in bus.published[1:]] == [chat_key(c) for c in ["c1", "c2", "c3"]]
+    finally:
+        await p.close()
