@@ -277,12 +277,12 @@ class BlobStore(Protocol):
         offset: int,
         source: Path,
         size: int,
-        sha256: str | None = None,
+        crc32: int | None = None,
     ) -> str:
         """Store part `number` (1 to 10000, ascending with `offset`; numbers may be skipped),
         the bytes at `offset`, read from `source`; returns its tag. Every part but the last has
         at least `MIN_PART_BYTES`. Raises `NotFound` when the object was finished or aborted.
-        `sha256` is the part's own, as for `put`."""
+        `crc32` is the part's own (zlib's), for a store to check the bytes it got against."""
 
     async def finish_parts(
         self, key: str, handle: str, parts: Sequence[tuple[int, str]], size: int

@@ -142,7 +142,7 @@ class ResumableUploads:
         try:
             assert spool.path is not None
             tag = await self._blobs.put_part(
-                u.key, u.handle, number, u.received, spool.path, spool.size, spool.own_sha256
+                u.key, u.handle, number, u.received, spool.path, spool.size, spool.own_crc32
             )
         finally:
             await spool.drop()

@@ -101,7 +101,7 @@ class LocalBlobStore:
         offset: int,
         source: Path,
         size: int,
-        sha256: str | None = None,
+        crc32: int | None = None,
     ) -> str:
         await asyncio.to_thread(_write_at, self._growing(key), offset, source)
         return ""

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import NamedTuple
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -34,6 +35,30 @@ def _upload(row: UploadRow) -> UploadSession:
         markup=row.markup,
         tail=row.tail,
     )
+
+
+class _Statements(NamedTuple):
+    get: str
+    advance: str
+
+
+def _written(mark: str) -> _Statements:
+    return _Statements(
+        get=f"SELECT {_COLUMNS} FROM uploads WHERE id = {mark}",  # noqa: S608  # fixed names
+        advance=(
+            f"UPDATE uploads SET received = {mark}, tags = {mark}, hash_state = {mark},"  # noqa: S608
+            f" markup = {mark}, tail = {mark} WHERE id = {mark} AND received = {mark}"
+        ),
+    )
+
+
+# Backticks: `key` is a reserved word in MySQL (SQLite takes them too).
+_COLUMNS = ", ".join(f"`{c}`" for c in sorted(UploadRow._meta.db_fields) if c != "part_ids")
+_BY_DIALECT = {"sqlite": _written("?"), "mysql": _written("%s")}
+
+
+def _statements(db: BaseDBAsyncClient) -> _Statements:
+    return _BY_DIALECT[db.capabilities.dialect]
 
 
 @translated
@@ -79,19 +104,26 @@ class SqlUploadRepo:
             yield
 
     async def get(self, upload_id: str) -> UploadSession | None:
-        row = await UploadRow.get_or_none(id=upload_id, using_db=self._db())
-        return _upload(row) if row else None
+        """Every chunk reads its session: one fixed statement, not Tortoise's query building
+        (a 100 MB upload is 13 chunks, each paying it twice, on the event loop)."""
+        db = self._db()
+        rows = await db.execute_query_dict(_statements(db).get, [upload_id])
+        return _upload(UploadRow._init_from_db(**rows[0])) if rows else None
 
     async def advance(self, upload_id: str, offset: int, after: UploadSession) -> bool:
         """One conditional UPDATE: only the PUT that still sees `offset` moves it on (everything
         else it writes changes only with `received`, so it follows the state this PUT read)."""
-        n = await self._rows(id=upload_id, received=offset).update(
-            received=after.received,
-            tags=",".join(after.tags),
-            hash_state=after.hash_state,
-            markup=after.markup,
-            tail=after.tail,
-        )
+        db = self._db()
+        values = [
+            after.received,
+            ",".join(after.tags),
+            after.hash_state,
+            after.markup,
+            after.tail,
+            upload_id,
+            offset,
+        ]
+        n, _ = await db.execute_query(_statements(db).advance, values)
         return n == 1
 
     def _rows(self, **where: object) -> QuerySet[UploadRow]:

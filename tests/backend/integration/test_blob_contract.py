@@ -10,6 +10,7 @@ import hashlib
 import os
 import secrets
 import time
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -78,6 +79,22 @@ async def test_s3_refuses_bytes_that_do_not_match_the_hash_given(tmp_path: Path)
         with pytest.raises(Unavailable):
             await s.put(key, spooled(tmp_path, b"x" * 1000), 1000, "text/plain", wrong)
         assert await s.size(key) is None
+
+
+@pytest.mark.engines
+async def test_s3_refuses_a_part_that_does_not_match_its_crc(tmp_path: Path) -> None:
+    """A part goes unsigned to a loopback S3, with its CRC-32: S3 checks the bytes against it,
+    so a part altered after the spool counted it is refused and never becomes the object's."""
+    async with s3_store("blob") as (s, _):
+        key = secrets.token_hex(16)
+        handle = await s.begin_parts(key)
+        chunk = os.urandom(MIN_PART_BYTES)
+        source = spooled(tmp_path, chunk)
+        with pytest.raises(Unavailable):
+            await s.put_part(key, handle, 1, 0, source, len(chunk), zlib.crc32(chunk) ^ 1)
+        tag = await s.put_part(key, handle, 2, 0, source, len(chunk), zlib.crc32(chunk))
+        await s.finish_parts(key, handle, [(2, tag)], len(chunk))
+        assert await read_all(s, key) == chunk
 
 
 async def test_ranges_read_exactly_the_bytes_asked_for(store: AnyStore, tmp_path: Path) -> None:
