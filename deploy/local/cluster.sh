@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A local Parley cluster: the production engines, N replicas and HAProxy in front, on loopback.
 #
-#   deploy/local/cluster.sh up [N]        engines (reused if running), N replicas (default 3), HAProxy
+#   deploy/local/cluster.sh up [N] [F]    engines (reused if running), N replicas (default 3), HAProxy,
+#                                         and F upload replicas (default 0, see below)
 #   deploy/local/cluster.sh down          stop the replicas and HAProxy, drop this cluster's database,
 #                                         indices, exchange and keys (the engines keep running)
-#   deploy/local/cluster.sh add           one more replica, put into the running HAProxy (no restart)
-#   deploy/local/cluster.sh remove [rK]   drain one replica gracefully (default: the newest) and stop it
+#   deploy/local/cluster.sh add [files]   one more replica (or upload replica), put into the running
+#                                         HAProxy (no restart)
+#   deploy/local/cluster.sh remove [rK|fK] drain one replica gracefully (default: the newest), stop it
 #   deploy/local/cluster.sh status        the balancer's address and each replica's state
 #
 # State lives in "${PARLEY_CLUSTER_DIR:-<engines dir>/cluster}/" (mode 700):
@@ -20,6 +22,9 @@
 # waits until HAProxy's own health check on /readyz says UP; `remove` sets the slot to `drain`
 # (no new connections), sends SIGTERM (the replica says `reconnect` to its sockets, finishes
 # in-flight work and exits), then puts the slot back in maintenance.
+# Upload replicas are the same server in slots `parley_files/f1..fN`: HAProxy sends them every
+# `/api/v1/files…` request while one is up (haproxy.cfg says why). Every replica shares one data
+# directory, so the local blob store is one store here; production replicas share an S3 bucket.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,9 +59,12 @@ sys.stdout.write(out.decode())
 PY
 }
 
+# HAProxy's backend of a slot: rK in `parley`, fK (upload replicas) in `parley_files`.
+backend_of() { case "$1" in f*) echo parley_files ;; *) echo parley ;; esac; }
+
 # The slot's state as HAProxy's stats say: UP, DOWN, MAINT, DRAIN, "no check"...
 slot_status() {
-    lb "show stat" | awk -F, -v s="$1" '$1 == "parley" && $2 == s { print $18 }'
+    lb "show stat" | awk -F, -v b="$(backend_of "$1")" -v s="$1" '$1 == b && $2 == s { print $18 }'
 }
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
@@ -120,10 +128,10 @@ PY
 }
 
 # ---------------------------------------------------------------- replicas
-free_slot() {
+free_slot() { # PREFIX: r (replicas) or f (upload replicas)
     local k
     for k in $(seq 1 "$SLOTS"); do
-        [ -f "$DIR/replicas/r$k.env" ] || { echo "r$k"; return 0; }
+        [ -f "$DIR/replicas/$1$k.env" ] || { echo "$1$k"; return 0; }
     done
     die "all $SLOTS slots are taken (PARLEY_CLUSTER_SLOTS)"
 }
@@ -133,9 +141,10 @@ lb_up() { [ "$(slot_status "$1")" = "UP" ]; }
 
 # Start one replica in a free slot; `try` again (up to 3 times) if it exits at start, as an
 # orchestrator would: an engine that is restarting refuses the first connection.
-start_replica() {
-    local name port pid log try
-    name="$(free_slot)"
+start_replica() { # [PREFIX]: r (default) or f
+    local name port pid log try backend
+    name="$(free_slot "${1:-r}")"
+    backend="$(backend_of "$name")"
     log="$DIR/$name.log"
     mkdir -p "$DIR/data"
     for try in 1 2 3; do
@@ -165,18 +174,19 @@ start_replica() {
         echo "cluster: $name exited at start (try $try); starting it again" >&2
         sleep 1
     done
-    lb "set server parley/$name addr 127.0.0.1 port $port" >/dev/null
-    lb "set server parley/$name state ready" >/dev/null
+    lb "set server $backend/$name addr 127.0.0.1 port $port" >/dev/null
+    lb "set server $backend/$name state ready" >/dev/null
     wait_until "$TIMEOUT" "HAProxy to see $name UP" lb_up "$name"
     say "$name ready on 127.0.0.1:$port (pid $pid)"
 }
 
 stop_replica() { # NAME: graceful (drain in HAProxy, SIGTERM, wait for the exit)
-    local name=$1 NAME PORT PID LOG
+    local name=$1 NAME PORT PID LOG backend
     [ -f "$DIR/replicas/$name.env" ] || die "no replica $name"
+    backend="$(backend_of "$name")"
     # shellcheck disable=SC1090
     . "$DIR/replicas/$name.env"
-    lb "set server parley/$name state drain" >/dev/null || true
+    lb "set server $backend/$name state drain" >/dev/null || true
     if alive "$PID"; then
         kill -TERM "$PID"
         local deadline=$((SECONDS + TIMEOUT))
@@ -188,8 +198,8 @@ stop_replica() { # NAME: graceful (drain in HAProxy, SIGTERM, wait for the exit)
             sleep 0.1
         done
     fi
-    lb "set server parley/$name state maint" >/dev/null || true
-    lb "set server parley/$name addr 127.0.0.1 port 1" >/dev/null || true
+    lb "set server $backend/$name state maint" >/dev/null || true
+    lb "set server $backend/$name addr 127.0.0.1 port 1" >/dev/null || true
     rm -f "$DIR/replicas/$name.env"
     say "$name stopped"
 }
@@ -216,7 +226,8 @@ start_lb() {
     rm -f "$sock"
     (
         export PARLEY_LB_BIND="127.0.0.1:$port" PARLEY_LB_STATS_SOCKET="$sock" \
-            PARLEY_LB_SLOTS="$SLOTS" PARLEY_LB_SERVER_ADDR="127.0.0.1:1" PARLEY_LB_SLOT_STATE=disabled
+            PARLEY_LB_SLOTS="$SLOTS" PARLEY_LB_SERVER_ADDR="127.0.0.1:1" PARLEY_LB_SLOT_STATE=disabled \
+            PARLEY_LB_FILES_SLOTS="$SLOTS" PARLEY_LB_FILES_ADDR="127.0.0.1:1" PARLEY_LB_FILES_STATE=disabled
         haproxy -c -q -f "$HAPROXY_CFG" || exit 1
         exec setsid haproxy -W -f "$HAPROXY_CFG" </dev/null >>"$DIR/haproxy.log" 2>&1 9>&-
     ) &
@@ -230,7 +241,7 @@ start_lb() {
 
 # ---------------------------------------------------------------- commands
 up() {
-    local n=${1:-3}
+    local n=${1:-3} files=${2:-0}
     command -v haproxy >/dev/null || die "haproxy is not installed (deploy/local/apt/cluster.txt)"
     lb_running && die "a cluster already runs in $DIR (cluster.sh down first)"
     mkdir -p "$DIR/replicas"
@@ -239,7 +250,8 @@ up() {
     write_cluster_env
     start_lb
     # One after another: the first applies the schema migrations before the others start.
-    for _ in $(seq 1 "$n"); do start_replica; done
+    for _ in $(seq 1 "$n"); do start_replica r; done
+    for _ in $(seq 1 "$files"); do start_replica f; done
     status
 }
 
@@ -342,9 +354,12 @@ mkdir -p "$DIR"
 exec 9>"$DIR/.lock"
 flock -w "$((TIMEOUT * 2))" 9 || die "another cluster.sh holds $DIR/.lock"
 case "${1:-}" in
-    up) up "${2:-3}" ;;
+    up) up "${2:-3}" "${3:-0}" ;;
     down) down ;;
-    add) lb_running || die "no cluster runs in $DIR"; start_replica ;;
+    add)
+        lb_running || die "no cluster runs in $DIR"
+        case "${2:-}" in "") start_replica r ;; files) start_replica f ;; *) die "add [files]" ;; esac
+        ;;
     remove)
         lb_running || die "no cluster runs in $DIR"
         target="${2:-$(newest_replica)}"
@@ -352,5 +367,5 @@ case "${1:-}" in
         stop_replica "$target"
         ;;
     status) status ;;
-    *) echo "usage: $0 {up [N]|down|add|remove [rK]|status}" >&2; exit 2 ;;
+    *) echo "usage: $0 {up [N] [F]|down|add [files]|remove [rK|fK]|status}" >&2; exit 2 ;;
 esac

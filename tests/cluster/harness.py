@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import time
@@ -93,15 +94,16 @@ class Cluster:
             )
         return done.stdout
 
-    def up(self, replicas: int = 3) -> None:
-        self.run("up", str(replicas))
+    def up(self, replicas: int = 3, files: int = 0) -> None:
+        """`replicas` replicas and `files` upload replicas (HAProxy's `parley_files`)."""
+        self.run("up", str(replicas), str(files))
 
     def down(self) -> None:
         self.run("down")
 
-    def add(self) -> Replica:
+    def add(self, files: bool = False) -> Replica:
         before = set(self.replicas())
-        self.run("add")
+        self.run("add", *(["files"] if files else []))
         (name,) = set(self.replicas()) - before
         return self.replicas()[name]
 
@@ -111,6 +113,19 @@ class Cluster:
     @property
     def lb_url(self) -> str:
         return read_env(self.dir / "lb.env")["LB_URL"]
+
+    def lb_requests(self) -> dict[str, int]:
+        """HTTP requests each HAProxy backend has passed on so far (its stats' `req_tot`)."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(read_env(self.dir / "lb.env")["LB_SOCKET"])
+            s.sendall(b"show stat\n")
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+        header, *rows = out.decode().lstrip("# ").splitlines()
+        rows_by = [dict(zip(header.split(","), r.split(","), strict=False)) for r in rows if r]
+        return {r["pxname"]: int(r["req_tot"] or 0) for r in rows_by if r["svname"] == "BACKEND"}
 
     @property
     def settings(self) -> dict[str, str]:

@@ -54,6 +54,8 @@ def _haproxy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[st
             "PARLEY_LB_SLOTS": "10",
             "PARLEY_LB_SERVER_ADDR": "backend:8080",
             "PARLEY_LB_SLOT_STATE": "enabled",
+            "PARLEY_LB_FILES_ADDR": "files:8080",
+            "PARLEY_LB_FILES_STATE": "enabled",
         },
     ],
     ids=["local-runtime-api", "compose-dns"],
@@ -75,6 +77,11 @@ def test_haproxy_config_is_valid(tmp_path: Path, slots: dict[str, str]) -> None:
     balance = {d[1] for d in directives if d and d[0] == "balance"}
     assert not sticky and balance == {"leastconn"}, "no sticky sessions"
     assert re.search(r"stats socket .* level admin", text), "the runtime API adds replicas"
+    # Attachments to the upload replicas while one is up, to the others otherwise.
+    route = (
+        r"use_backend parley_files if \{ path_beg /api/v1/files \} \{ nbsrv\(parley_files\) gt 0 \}"
+    )
+    assert re.search(route, text)
 
 
 def _k3s_docs() -> list[tuple[Path, dict[str, Any]]]:
@@ -99,22 +106,34 @@ def test_k3s_manifests_pass_strict_schema_validation() -> None:
 
 
 def test_k3s_deployment_drains_gracefully_and_commits_no_secret() -> None:
-    docs = {doc["kind"]: doc for _, doc in _k3s_docs()}
-    assert "Secret" not in docs, "secrets are created by the operator, never committed"
-    pod = docs["Deployment"]["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert container["lifecycle"]["preStop"]
-    config = docs["ConfigMap"]["data"]
+    docs = {(d["kind"], d.get("metadata", {}).get("name")): d for _, d in _k3s_docs()}
+    assert not [k for k in docs if k[0] == "Secret"], "secrets are made by the operator"
+    config = docs["ConfigMap", "parley-config"]["data"]
     drain = float(config["PARLEY_DRAIN_GRACE"]) + float(config["PARLEY_DRAIN_TIMEOUT"])
-    pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][-1])
-    assert pod["terminationGracePeriodSeconds"] > pre_stop + drain
-    refs = [e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e]
-    assert refs == ["parley-secrets"]
-    strategy = docs["Deployment"]["spec"]["strategy"]["rollingUpdate"]
-    assert strategy["maxUnavailable"] == 0
-    assert docs["Service"]["spec"]["sessionAffinity"] == "None"
-    assert docs["HorizontalPodAutoscaler"]["spec"]["minReplicas"] >= 2
+    # The replicas and the upload replicas: the same image, settings and drain.
+    for name in ("parley-backend", "parley-files"):
+        deployment = docs["Deployment", name]
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["image"] == "parley-backend"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+        assert pod["terminationGracePeriodSeconds"] > pre_stop + drain
+        refs = [e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e]
+        assert refs == ["parley-secrets"]
+        assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+        service = docs["Service", name]
+        assert service["spec"]["sessionAffinity"] == "None"
+        assert service["spec"]["selector"] == pod_labels(deployment)
+    assert docs["HorizontalPodAutoscaler", "parley-backend"]["spec"]["minReplicas"] >= 2
+    (rule,) = docs["Ingress", "parley"]["spec"]["rules"]
+    routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
+    assert routes == {"/api/v1/files": "parley-files", "/": "parley-backend"}
+
+
+def pod_labels(deployment: dict[str, Any]) -> dict[str, str]:
+    labels: dict[str, str] = deployment["spec"]["template"]["metadata"]["labels"]
+    return labels
 
 
 def test_compose_files_take_secrets_from_the_environment() -> None:
@@ -126,6 +145,9 @@ def test_compose_files_take_secrets_from_the_environment() -> None:
         assert doc["networks"]["default"] == {"name": "parley", "external": True}
     backend, lb = app["services"]["backend"], app["services"]["haproxy"]
     assert backend["deploy"]["replicas"]
+    files = app["services"]["files"]  # the upload replicas: the same image and settings
+    assert (files["image"], files["environment"]) == (backend["image"], backend["environment"])
+    assert lb["environment"]["PARLEY_LB_FILES_ADDR"] == "files:8080"
     assert "./deploy/haproxy/haproxy.cfg:" in lb["volumes"][0]
     for doc in (env_file, app):
         for name, service in doc["services"].items():

@@ -1,9 +1,11 @@
-"""docker-compose.yml really runs: the podman-built image, two replicas and HAProxy, brought up
-with podman-compose against this run's private engines, and the API contract through it.
+"""docker-compose.yml really runs: the podman-built image, two replicas, an upload replica and
+HAProxy, brought up with podman-compose against this run's private engines, and the API contract
+through it.
 
 - A message sent on one replica reaches a socket on the other one (the real bus between them).
 - A rolling restart of one container (SIGTERM drain, then start) loses no message: every send
   through HAProxy during it is stored once and delivered once to the socket on the other replica.
+- HAProxy gives `/api/v1/files…` to the upload replica (`files`) and nothing else.
 - The image runs as a non-root user, its HEALTHCHECK answers from /readyz, and
   `parley-server migrate` ran as its own one-shot container before any replica.
 """
@@ -44,6 +46,7 @@ class Stack:
     lb_socket: Path
     port_a: int
     port_b: int
+    port_f: int
     lb_port: int
 
     @property
@@ -68,6 +71,18 @@ class Stack:
                 chunks.append(chunk)
         return b"".join(chunks).decode()
 
+    def requests(self) -> dict[str, int]:
+        """HTTP requests each HAProxy backend has passed on (its stats' `req_tot`)."""
+        header, *rows = self.lb("show stat").lstrip("# ").splitlines()
+        parsed = [dict(zip(header.split(","), r.split(","), strict=False)) for r in rows if r]
+        return {r["pxname"]: int(r["req_tot"] or 0) for r in parsed if r["svname"] == "BACKEND"}
+
+    def slot_up(self, backend: str, slot: str) -> bool:
+        return any(
+            r.startswith(f"{backend},{slot},") and ",UP," in r
+            for r in self.lb("show stat").splitlines()
+        )
+
 
 def _ready(url: str) -> bool:
     return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
@@ -79,6 +94,7 @@ def _env_file(folder: Path, engines: dict[str, str], stack: Stack) -> None:
     tests |= {
         "PARLEY_TEST_PORT_A": str(stack.port_a),
         "PARLEY_TEST_PORT_B": str(stack.port_b),
+        "PARLEY_TEST_PORT_F": str(stack.port_f),
         "PARLEY_TEST_LB_PORT": str(stack.lb_port),
         "PARLEY_TEST_LB_DIR": str(stack.lb_socket.parent),
     }
@@ -101,6 +117,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         lb_socket=lb_dir / "admin.sock",
         port_a=free_port(),
         port_b=free_port(),
+        port_f=free_port(),
         lb_port=free_port(),
     )
     engines = production_env("ct")
@@ -109,14 +126,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         podman.run("network", "create", "parley")
     try:
         stack.compose("up", "-d")
-        for name, port in (("backend", stack.port_a), ("backend-b", stack.port_b)):
+        slots = (
+            ("backend", "parley/r1", stack.port_a),
+            ("backend-b", "parley/r2", stack.port_b),
+            ("files", "parley_files/f1", stack.port_f),
+        )
+        for name, _, port in slots:
             podman.wait_healthy(stack.container(name))
             assert _ready(f"http://127.0.0.1:{port}")
         wait_until(stack.lb_socket.exists, 60, "HAProxy's runtime API socket")
-        for slot, port in (("r1", stack.port_a), ("r2", stack.port_b)):
-            stack.lb(f"set server parley/{slot} addr 127.0.0.1 port {port}")
-            stack.lb(f"set server parley/{slot} state ready")
+        for _, slot, port in slots:
+            stack.lb(f"set server {slot} addr 127.0.0.1 port {port}")
+            stack.lb(f"set server {slot} state ready")
         wait_until(lambda: _ready(stack.lb_url), 60, "/readyz through HAProxy", interval=0.2)
+        wait_until(
+            lambda: stack.slot_up("parley_files", "f1"), 60, "the upload replica UP", interval=0.2
+        )
         yield stack
     finally:
         try:  # kept beside the env file for a failed run's post-mortem
@@ -209,3 +234,20 @@ async def test_cross_replica_delivery_and_rolling_restart_lose_nothing(stack: St
     finally:
         await lb.close()
         await direct_a.close()
+
+
+async def test_files_requests_reach_the_upload_replica_alone(stack: Stack) -> None:
+    lb = Api(stack.lb_url)
+    try:
+        alice = await lb.user()
+        before = stack.requests()
+        missing = await lb.http.get(f"/files/{uuid.uuid4().hex}", headers=alice.auth)
+        assert missing.status_code == 404, missing.text
+        assert missing.headers["content-type"].startswith("application/problem+json")
+        chats = await lb.http.get("/chats", headers=alice.auth)
+        assert chats.status_code == 200, chats.text
+        after = stack.requests()
+        assert after["parley_files"] - before["parley_files"] == 1
+        assert after["parley"] - before["parley"] == 1
+    finally:
+        await lb.close()

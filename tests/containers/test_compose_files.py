@@ -53,7 +53,7 @@ def _load(check: Path, env_file: Path, *args: str) -> subprocess.CompletedProces
             "elasticsearch jitsi-jicofo jitsi-jvb jitsi-prosody jitsi-web minio minio-bucket "
             "mysql rabbitmq redis",
         ),
-        (".env.services", ["docker-compose.yml"], "backend haproxy migrate"),
+        (".env.services", ["docker-compose.yml"], "backend files haproxy migrate"),
     ],
     ids=["environment", "environment-jitsi", "services"],
 )

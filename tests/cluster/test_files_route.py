@@ -1,0 +1,89 @@
+"""Upload replicas: HAProxy sends every `/api/v1/files…` request to `parley_files` while one is up.
+
+One replica and one upload replica behind HAProxy (`cluster.sh up 1 1`). A file uploaded through
+the balancer in one piece and one in chunks, attached by the uploader and downloaded by another
+member, reach the upload replica alone, and the chat and the messages the other one, as HAProxy's
+own request counters show. With the upload replica removed, the remaining replica serves the same
+files (every replica shares the store): the route is a placement, never a dependency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backend.domain.ports import MIN_PART_BYTES
+from tests.cluster.harness import Cluster
+from tests.support.client import Api, User
+from tests.support.files import fetch, send_with, uploaded
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    c = Cluster(tmp_path / "cluster")
+    try:
+        c.up(1, files=1)
+        yield c
+    finally:
+        if (c.dir / "lb.env").exists():
+            c.down()
+
+
+async def _in_chunks(api: Api, user: User, chat: str, data: bytes) -> str:
+    """A resumable upload of `data` in parts of S3's smallest size: 2 + chunks requests."""
+    r = await api.http.post(
+        "/files/uploads",
+        params={"chat_id": chat, "size": len(data), "name": "big.bin"},
+        headers=user.auth,
+    )
+    assert r.status_code == 201, r.text
+    upload_id = r.json()["upload"]["id"]
+    for start in range(0, len(data), MIN_PART_BYTES):
+        part = data[start : start + MIN_PART_BYTES]
+        r = await api.http.put(
+            f"/files/uploads/{upload_id}",
+            params={"offset": start},
+            content=part,
+            headers=user.auth,
+        )
+        assert r.status_code == 200, r.text
+    done = await api.http.post(f"/files/uploads/{upload_id}/complete", headers=user.auth)
+    assert done.status_code == 201, done.text
+    file_id: str = done.json()["file"]["id"]
+    return file_id
+
+
+async def test_files_go_to_the_upload_replica_and_messages_do_not(cluster: Cluster) -> None:
+    api = Api(cluster.lb_url)
+    try:
+        a, b = await api.user(), await api.user()
+        chat = await api.group(a, b)
+        small, big = os.urandom(300_000), os.urandom(MIN_PART_BYTES + 123_456)
+        before = cluster.lb_requests()
+        one = (await uploaded(api, a, chat, small, "small.bin"))["id"]
+        chunked = await _in_chunks(api, a, chat, big)  # begin, 2 chunks, complete
+        sent = await send_with(api, a, chat, [one, chunked], uuid.uuid4().hex)
+        assert sent.status_code == 201, sent.text
+        for file_id, data in ((one, small), (chunked, big)):
+            got = await fetch(api, b, f"/files/{file_id}")
+            assert got.final.status_code == 200
+            assert hashlib.sha256(got.final.content).digest() == hashlib.sha256(data).digest()
+        after = cluster.lb_requests()
+        file_requests = 1 + 4 + 2
+        assert after["parley_files"] - before["parley_files"] == file_requests
+        assert after["parley"] - before["parley"] == 1  # the send alone
+
+        cluster.remove("f1")
+        again = await fetch(api, b, f"/files/{chunked}")
+        assert again.final.status_code == 200
+        assert hashlib.sha256(again.final.content).digest() == hashlib.sha256(big).digest()
+        assert cluster.lb_requests()["parley"] - after["parley"] == 1
+    finally:
+        await api.close()
