@@ -19,6 +19,13 @@ next one (S3 on tmpfs is memory). Loop and process CPU are per round: one N × S
 instead of the shared engine (the bench only): how much of the tail is the disk S3 shares with
 the server's SQLite journals.
 
+`--files-replica` starts a second replica on the same MariaDB database and S3 bucket and sends
+every upload to it, as HAProxy's `/api/v1/files` route does in the cluster, while the probe's
+messages stay on the first: what upload replicas of their own leave of the tail. Its baseline is
+`--mysql` (the same database, one replica taking both). `--pin` puts the probe's replica and the
+probe on core 0 and everything else (the upload replica, S3, the upload clients) on core 1, as
+separate hosts would be.
+
     deploy/local/engines/versitygw.sh start
     .venv/bin/python deploy/local/bench/files_bench.py --size 100 --concurrent 10
     .venv/bin/python deploy/local/bench/files_bench.py --server-dir /work/main  # the "before"
@@ -50,14 +57,24 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from miniopy_async.api import Minio
+from parleybench.mariadb import drop_database
 
 from backend.adapters.blobs.media import VipsInspector
 from backend.adapters.blobs.s3 import PART_SIZE
 from tests.support.client import Api, Socket, User
-from tests.support.engines import drop_bucket, engine_script, s3_env
+from tests.support.engines import (
+    drop_bucket,
+    engine,
+    engine_script,
+    mysql_database,
+    s3_env,
+    unique,
+)
 from tests.support.server import ServerProcess
 
 MiB = 1024 * 1024
+PROBE_CORE, UPLOAD_CORE = {0}, {1}  # --pin: the probe's replica and the probe; all the rest
+PINNED = False
 IDLE_SAMPLES = MIN_SAMPLES = 200  # a p99 of 200 is the second slowest, not the slowest
 PROBE_EVERY_S = 0.05
 
@@ -286,6 +303,7 @@ class Profile:
 async def under_load(
     api: Api,
     srv: ServerProcess,
+    up: ServerProcess,
     token: str,
     chat: str,
     path: Path,
@@ -293,24 +311,27 @@ async def under_load(
     kind: str,
     profile: Path | None = None,
 ) -> tuple[Peak, list[float], int]:
-    """Run rounds of `n` uploads (in a child process) with a delivery probe beside them until it
-    has `MIN_SAMPLES`; the peak RSS and CPU, the probe's times and the rounds (and a profile of
-    the server meanwhile, if asked)."""
+    """Run rounds of `n` uploads to `up` (in a child process) with a delivery probe through `srv`
+    beside them until it has `MIN_SAMPLES`; `up`'s peak RSS and CPU, the probe's times and the
+    rounds (and a profile of `up` meanwhile, if asked)."""
     a, b = await api.user(), await api.user()
     probe_chat = await api.group(a, b)
     sock = await Socket.connect(srv.ws_url, b.access_token)
     done = asyncio.Event()
-    assert srv.proc is not None
+    assert up.proc is not None
     ctx = multiprocessing.get_context("spawn")
     stop, rounds = ctx.Event(), ctx.Value("i", 0)
     child = ctx.Process(
         target=_uploads_in_child,
-        args=(srv.url, token, chat, path, n, kind, srv.env, stop, rounds),
+        args=(up.url, token, chat, path, n, kind, up.env, stop, rounds),
     )
     try:
         probe = asyncio.create_task(delivery(api, a, probe_chat, sock, done, enough=stop.set))
-        with Peak(srv.proc.pid) as peak, Profile(srv.proc.pid, profile):
+        with Peak(up.proc.pid) as peak, Profile(up.proc.pid, profile):
             child.start()
+            if PINNED:
+                assert child.pid is not None
+                os.sched_setaffinity(child.pid, UPLOAD_CORE)
             await asyncio.to_thread(child.join)
             done.set()
             took = await probe
@@ -440,6 +461,10 @@ class TmpfsS3:
             "PARLEY_S3_BUCKET": f"bench-{secrets.token_hex(4)}",
         }
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
     def stop(self) -> None:
         if self._proc is not None:
             self._proc.terminate()
@@ -448,52 +473,71 @@ class TmpfsS3:
 
 
 async def main(
-    size_mib: int, concurrent: int, server_dir: Path | None, profile: Path | None, tmpfs: bool
+    size_mib: int,
+    concurrent: int,
+    server_dir: Path | None,
+    profile: Path | None,
+    tmpfs: bool,
+    database: str,
+    files_replica: bool,
 ) -> dict[str, Any]:
     load_start = os.getloadavg()
     private = TmpfsS3() if tmpfs else None
     env = private.start() if private else s3_env(f"bench-{secrets.token_hex(4)}")
+    if database == "mysql":
+        env["PARLEY_DATABASE_URL"] = mysql_database(engine("MYSQL_URL"), unique("files_bench"))
     work = Path(tempfile.mkdtemp(prefix="parley-files-bench-"))
     path = work / "blob.bin"
     with path.open("wb") as f:
         for _ in range(size_mib):
             f.write(os.urandom(MiB))
-    srv = ServerProcess(
-        work / "srv",
-        {
-            **env,
-            "PARLEY_MAX_UPLOAD_BYTES": str((size_mib + 1) * MiB),
-            "PARLEY_REGISTER_PER_IP": "1000",
-            "PARLEY_SENDS_PER_USER": "100000",
-            # S3 is a production engine: replicas then need a shared signing key.
-            "PARLEY_JWT_SECRET": secrets.token_hex(32),
-            "PARLEY_JWT_KID": "bench",
-        },
-        cwd=server_dir,
-    ).start()
+    settings = {
+        **env,
+        "PARLEY_MAX_UPLOAD_BYTES": str((size_mib + 1) * MiB),
+        "PARLEY_REGISTER_PER_IP": "1000",
+        "PARLEY_SENDS_PER_USER": "100000",
+        # S3 is a production engine: replicas then need a shared signing key.
+        "PARLEY_JWT_SECRET": secrets.token_hex(32),
+        "PARLEY_JWT_KID": "bench",
+    }
+    srv = ServerProcess(work / "srv", settings, cwd=server_dir).start()
+    # The upload replica: the same database, bucket and key, its own process (and core).
+    up = ServerProcess(work / "up", settings, cwd=server_dir).start() if files_replica else srv
+    if PINNED:
+        assert srv.proc is not None and up.proc is not None
+        os.sched_setaffinity(0, PROBE_CORE)
+        os.sched_setaffinity(srv.proc.pid, PROBE_CORE)
+        os.sched_setaffinity(up.proc.pid, UPLOAD_CORE)
+        if private and private.pid:
+            os.sched_setaffinity(private.pid, UPLOAD_CORE)
     phases: dict[str, tuple[Peak, list[float], int]] = {}
     try:
-        api = Api(srv.url)
+        api, up_api = Api(srv.url), Api(up.url)
         user = await api.user()
         chat = await api.group(user)
-        assert srv.proc is not None
-        with Peak(srv.proc.pid) as one:
-            api_up, api_down = await api_round(api, user.access_token, chat, path)
+        assert up.proc is not None
+        with Peak(up.proc.pid) as one:
+            api_up, api_down = await api_round(up_api, user.access_token, chat, path)
+        await up_api.close()
         raw_up, raw_down, raw_down_httpx = await raw_round(env, path)
         idle = await idle_delivery(api, srv)
         for kind in ("raw", "plain", "resumable"):
             out = profile and profile.with_suffix(f".{kind}.json")
             phases[kind] = await under_load(
-                api, srv, user.access_token, chat, path, concurrent, kind, out
+                api, srv, up, user.access_token, chat, path, concurrent, kind, out
             )
         await api.close()
         thumb_ms, jpeg_bytes = await thumbnail_ms(work)
     finally:
         srv.stop()
+        up.stop()
         await drop_bucket(env)  # 100 MiB × (2 + 3 × concurrent) objects: never leave them behind
         shutil.rmtree(work, ignore_errors=True)
         if private:
             private.stop()
+        if database == "mysql":
+            url = env["PARLEY_DATABASE_URL"]
+            drop_database(url, url.rsplit("/", 1)[1])
     return _figures(
         size_mib,
         concurrent,
@@ -504,6 +548,9 @@ async def main(
         phases,
     ) | {
         "s3_on_tmpfs": tmpfs,
+        "database": database,
+        "files_replica": files_replica,
+        "pinned": PINNED,
         "thumbnail_24mp_jpeg_ms": thumb_ms,
         "jpeg_24mp_bytes": jpeg_bytes,
         "load_avg_start": load_start,
@@ -576,6 +623,25 @@ if __name__ == "__main__":
         action="store_true",
         help="a private versitygw over /dev/shm instead of the shared engine (the disk's share)",
     )
+    p.add_argument(
+        "--mysql",
+        action="store_true",
+        help="the replica(s) on a private MariaDB database instead of SQLite",
+    )
+    p.add_argument(
+        "--files-replica",
+        action="store_true",
+        help="a second replica (same database and bucket) takes every upload (implies --mysql)",
+    )
+    p.add_argument(
+        "--pin",
+        action="store_true",
+        help="the probe and its replica on core 0, the rest on core 1 (needs --s3-tmpfs)",
+    )
     a = p.parse_args()
-    run = main(a.size, a.concurrent, a.server_dir, a.profile, a.s3_tmpfs)
+    if a.pin and not a.s3_tmpfs:
+        p.error("--pin needs --s3-tmpfs (the bench pins the S3 process it starts)")
+    PINNED = a.pin
+    database = "mysql" if a.mysql or a.files_replica else "sqlite"
+    run = main(a.size, a.concurrent, a.server_dir, a.profile, a.s3_tmpfs, database, a.files_replica)
     print(json.dumps(asyncio.run(run)))
