@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from tests.support import haproxy
 from tests.support.engines import REPO
 from tests.support.member import Member, text_with_time
 
@@ -115,17 +115,8 @@ class Cluster:
         return read_env(self.dir / "lb.env")["LB_URL"]
 
     def lb_requests(self) -> dict[str, int]:
-        """HTTP requests each HAProxy backend has passed on so far (its stats' `req_tot`)."""
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(read_env(self.dir / "lb.env")["LB_SOCKET"])
-            s.sendall(b"show stat\n")
-            out = b""
-            while chunk := s.recv(65536):
-                out += chunk
-        header, *rows = out.decode().lstrip("# ").splitlines()
-        rows_by = [dict(zip(header.split(","), r.split(","), strict=False)) for r in rows if r]
-        return {r["pxname"]: int(r["req_tot"] or 0) for r in rows_by if r["svname"] == "BACKEND"}
+        """HTTP requests each HAProxy backend has passed on so far."""
+        return haproxy.requests(read_env(self.dir / "lb.env")["LB_SOCKET"])
 
     @property
     def settings(self) -> dict[str, str]:

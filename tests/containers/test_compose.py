@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from tests.containers import podman
+from tests.support import haproxy
 from tests.support.client import Api, Socket
 from tests.support.engines import REPO, drop_production, production_env
 from tests.support.server import free_port, wait_until
@@ -62,26 +62,14 @@ class Stack:
 
     def lb(self, command: str) -> str:
         """One command on HAProxy's runtime API (the socket is mounted from the test's folder)."""
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(str(self.lb_socket))
-            s.sendall(command.encode() + b"\n")
-            chunks = []
-            while chunk := s.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks).decode()
+        return haproxy.command(self.lb_socket, command)
 
     def requests(self) -> dict[str, int]:
-        """HTTP requests each HAProxy backend has passed on (its stats' `req_tot`)."""
-        header, *rows = self.lb("show stat").lstrip("# ").splitlines()
-        parsed = [dict(zip(header.split(","), r.split(","), strict=False)) for r in rows if r]
-        return {r["pxname"]: int(r["req_tot"] or 0) for r in parsed if r["svname"] == "BACKEND"}
+        return haproxy.requests(self.lb_socket)
 
     def slot_up(self, backend: str, slot: str) -> bool:
-        return any(
-            r.startswith(f"{backend},{slot},") and ",UP," in r
-            for r in self.lb("show stat").splitlines()
-        )
+        rows = haproxy.stats(self.lb_socket)
+        return any((r["pxname"], r["svname"], r["status"]) == (backend, slot, "UP") for r in rows)
 
 
 def _ready(url: str) -> bool:
