@@ -69,7 +69,10 @@ def _fuzz(srv: ServerProcess, token: str, report: Path, seed: int, only: Sequenc
             "--phases", "examples,coverage,fuzzing",
             "--checks", CHECKS,
             "--continue-on-failure",
-            "--workers", "2",
+            # One worker: two run in threads, and CPython 3.11's ast.parse (Hypothesis describing a
+            # filter) then fails now and then with "AST constructor recursion depth mismatch"
+            # (python/cpython#106905).
+            "--workers", "1",
             "--no-color",
             "--report", "ndjson",
             "--report-ndjson-path", str(report),
