@@ -101,9 +101,9 @@ class Cluster:
     def down(self) -> None:
         self.run("down")
 
-    def add(self, files: bool = False) -> Replica:
+    def add(self) -> Replica:
         before = set(self.replicas())
-        self.run("add", *(["files"] if files else []))
+        self.run("add")
         (name,) = set(self.replicas()) - before
         return self.replicas()[name]
 
