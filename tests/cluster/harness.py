@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 
-from tests.support import haproxy
 from tests.support.engines import REPO
 from tests.support.member import Member, text_with_time
 
@@ -114,9 +113,10 @@ class Cluster:
     def lb_url(self) -> str:
         return read_env(self.dir / "lb.env")["LB_URL"]
 
-    def lb_requests(self) -> dict[str, int]:
-        """HTTP requests each HAProxy backend has passed on so far."""
-        return haproxy.requests(read_env(self.dir / "lb.env")["LB_SOCKET"])
+    @property
+    def lb_socket(self) -> str:
+        """HAProxy's runtime API (admin level), for `tests.support.haproxy`."""
+        return read_env(self.dir / "lb.env")["LB_SOCKET"]
 
     @property
     def settings(self) -> dict[str, str]:

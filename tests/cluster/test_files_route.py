@@ -19,6 +19,7 @@ import pytest
 
 from backend.domain.ports import MIN_PART_BYTES
 from tests.cluster.harness import Cluster
+from tests.support import haproxy
 from tests.support.client import Api, User
 from tests.support.files import fetch, send_with, uploaded
 
@@ -66,7 +67,7 @@ async def test_files_go_to_the_upload_replica_and_messages_do_not(cluster: Clust
         a, b = await api.user(), await api.user()
         chat = await api.group(a, b)
         small, big = os.urandom(300_000), os.urandom(MIN_PART_BYTES + 123_456)
-        before = cluster.lb_requests()
+        before = haproxy.requests(cluster.lb_socket)
         one = (await uploaded(api, a, chat, small, "small.bin"))["id"]
         chunked = await _in_chunks(api, a, chat, big)  # begin, 2 chunks, complete
         sent = await send_with(api, a, chat, [one, chunked], uuid.uuid4().hex)
@@ -75,15 +76,16 @@ async def test_files_go_to_the_upload_replica_and_messages_do_not(cluster: Clust
             got = await fetch(api, b, f"/files/{file_id}")
             assert got.final.status_code == 200
             assert hashlib.sha256(got.final.content).digest() == hashlib.sha256(data).digest()
-        after = cluster.lb_requests()
-        file_requests = 1 + 4 + 2
-        assert after["parley_files"] - before["parley_files"] == file_requests
-        assert after["parley"] - before["parley"] == 1  # the send alone
+        # 1 + 4 + 2 file requests (plain, chunked, two downloads); the send alone elsewhere
+        expected = {"parley_files": 1 + 4 + 2, "parley": 1}
+        assert await haproxy.counted(cluster.lb_socket, before, expected) == expected
 
         cluster.remove("f1")
+        before = haproxy.requests(cluster.lb_socket)
         again = await fetch(api, b, f"/files/{chunked}")
         assert again.final.status_code == 200
         assert hashlib.sha256(again.final.content).digest() == hashlib.sha256(big).digest()
-        assert cluster.lb_requests()["parley"] - after["parley"] == 1
+        expected = {"parley_files": 0, "parley": 1}
+        assert await haproxy.counted(cluster.lb_socket, before, expected) == expected
     finally:
         await api.close()

@@ -64,9 +64,6 @@ class Stack:
         """One command on HAProxy's runtime API (the socket is mounted from the test's folder)."""
         return haproxy.command(self.lb_socket, command)
 
-    def requests(self) -> dict[str, int]:
-        return haproxy.requests(self.lb_socket)
-
     def slot_up(self, backend: str, slot: str) -> bool:
         rows = haproxy.stats(self.lb_socket)
         return any((r["pxname"], r["svname"], r["status"]) == (backend, slot, "UP") for r in rows)
@@ -228,14 +225,13 @@ async def test_files_requests_reach_the_upload_replica_alone(stack: Stack) -> No
     lb = Api(stack.lb_url)
     try:
         alice = await lb.user()
-        before = stack.requests()
+        before = haproxy.requests(stack.lb_socket)
         missing = await lb.http.get(f"/files/{uuid.uuid4().hex}", headers=alice.auth)
         assert missing.status_code == 404, missing.text
         assert missing.headers["content-type"].startswith("application/problem+json")
         chats = await lb.http.get("/chats", headers=alice.auth)
         assert chats.status_code == 200, chats.text
-        after = stack.requests()
-        assert after["parley_files"] - before["parley_files"] == 1
-        assert after["parley"] - before["parley"] == 1
+        expected = {"parley_files": 1, "parley": 1}
+        assert await haproxy.counted(stack.lb_socket, before, expected) == expected
     finally:
         await lb.close()
