@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -75,6 +76,17 @@ from tests.support.server import ServerProcess
 MiB = 1024 * 1024
 PROBE_CORE, UPLOAD_CORE = {0}, {1}  # --pin: the probe's replica and the probe; all the rest
 PINNED = False
+
+
+def pin(pid: int, cores: set[int]) -> None:
+    """Every thread of `pid` on `cores`: Linux's affinity call moves one thread, and the servers and
+    versitygw (a Go binary) already run several when they are pinned. Threads they start later
+    inherit the mask of the thread that starts them."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(tid), cores)
+
+
 IDLE_SAMPLES = MIN_SAMPLES = 200  # a p99 of 200 is the second slowest, not the slowest
 PROBE_EVERY_S = 0.05
 
@@ -331,7 +343,7 @@ async def under_load(
             child.start()
             if PINNED:
                 assert child.pid is not None
-                os.sched_setaffinity(child.pid, UPLOAD_CORE)
+                pin(child.pid, UPLOAD_CORE)
             await asyncio.to_thread(child.join)
             done.set()
             took = await probe
@@ -484,8 +496,6 @@ async def main(
     load_start = os.getloadavg()
     private = TmpfsS3() if tmpfs else None
     env = private.start() if private else s3_env(f"bench-{secrets.token_hex(4)}")
-    if database == "mysql":
-        env["PARLEY_DATABASE_URL"] = mysql_database(engine("MYSQL_URL"), unique("files_bench"))
     work = Path(tempfile.mkdtemp(prefix="parley-files-bench-"))
     path = work / "blob.bin"
     with path.open("wb") as f:
@@ -500,18 +510,27 @@ async def main(
         "PARLEY_JWT_SECRET": secrets.token_hex(32),
         "PARLEY_JWT_KID": "bench",
     }
-    srv = ServerProcess(work / "srv", settings, cwd=server_dir).start()
+    srv = ServerProcess(work / "srv", settings, cwd=server_dir)
     # The upload replica: the same database, bucket and key, its own process (and core).
-    up = ServerProcess(work / "up", settings, cwd=server_dir).start() if files_replica else srv
-    if PINNED:
-        assert srv.proc is not None and up.proc is not None
-        os.sched_setaffinity(0, PROBE_CORE)
-        os.sched_setaffinity(srv.proc.pid, PROBE_CORE)
-        os.sched_setaffinity(up.proc.pid, UPLOAD_CORE)
-        if private and private.pid:
-            os.sched_setaffinity(private.pid, UPLOAD_CORE)
+    up = ServerProcess(work / "up", settings, cwd=server_dir) if files_replica else srv
     phases: dict[str, tuple[Peak, list[float], int]] = {}
-    try:
+    try:  # everything made from here on is removed again, whatever fails
+        if database == "mysql":
+            # (`settings` is both replicas' environment, read when each starts)
+            settings["PARLEY_DATABASE_URL"] = mysql_database(
+                engine("MYSQL_URL"), unique("files_bench")
+            )
+        srv.start()
+        if up is not srv:
+            up.start()
+        if PINNED:
+            assert srv.proc is not None and up.proc is not None
+            pin(os.getpid(), PROBE_CORE)
+            pin(srv.proc.pid, PROBE_CORE)
+            if up is not srv:  # one replica doing both stays beside its probe
+                pin(up.proc.pid, UPLOAD_CORE)
+            if private and private.pid:
+                pin(private.pid, UPLOAD_CORE)
         api, up_api = Api(srv.url), Api(up.url)
         user = await api.user()
         chat = await api.group(user)
@@ -535,8 +554,8 @@ async def main(
         shutil.rmtree(work, ignore_errors=True)
         if private:
             private.stop()
-        if database == "mysql":
-            url = env["PARLEY_DATABASE_URL"]
+        url = settings.get("PARLEY_DATABASE_URL", "")
+        if url:
             drop_database(url, url.rsplit("/", 1)[1])
     return _figures(
         size_mib,
