@@ -4,7 +4,8 @@ One replica and one upload replica behind HAProxy (`cluster.sh up 1 1`). A file 
 the balancer in one piece and one in chunks, attached by the uploader and downloaded by another
 member, reach the upload replica alone, and the chat and the messages the other one, as HAProxy's
 own request counters show. With the upload replica removed, the remaining replica serves the same
-files (every replica shares the store): the route is a placement, never a dependency.
+files (every replica shares the store): behind HAProxy the route is a placement, never a
+dependency (a K3S Ingress path has no such fallback; see deploy/k3s/files.yaml).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pytest
 from backend.domain.ports import MIN_PART_BYTES
 from tests.cluster.harness import Cluster
 from tests.support import haproxy
-from tests.support.client import Api, User
-from tests.support.files import fetch, send_with, uploaded
+from tests.support.client import Api
+from tests.support.files import fetch, send_with, uploaded, uploaded_in_chunks
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -37,30 +38,6 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
             c.down()
 
 
-async def _in_chunks(api: Api, user: User, chat: str, data: bytes) -> str:
-    """A resumable upload of `data` in parts of S3's smallest size: 2 + chunks requests."""
-    r = await api.http.post(
-        "/files/uploads",
-        params={"chat_id": chat, "size": len(data), "name": "big.bin"},
-        headers=user.auth,
-    )
-    assert r.status_code == 201, r.text
-    upload_id = r.json()["upload"]["id"]
-    for start in range(0, len(data), MIN_PART_BYTES):
-        part = data[start : start + MIN_PART_BYTES]
-        r = await api.http.put(
-            f"/files/uploads/{upload_id}",
-            params={"offset": start},
-            content=part,
-            headers=user.auth,
-        )
-        assert r.status_code == 200, r.text
-    done = await api.http.post(f"/files/uploads/{upload_id}/complete", headers=user.auth)
-    assert done.status_code == 201, done.text
-    file_id: str = done.json()["file"]["id"]
-    return file_id
-
-
 async def test_files_go_to_the_upload_replica_and_messages_do_not(cluster: Cluster) -> None:
     api = Api(cluster.lb_url)
     try:
@@ -69,7 +46,7 @@ async def test_files_go_to_the_upload_replica_and_messages_do_not(cluster: Clust
         small, big = os.urandom(300_000), os.urandom(MIN_PART_BYTES + 123_456)
         before = haproxy.requests(cluster.lb_socket)
         one = (await uploaded(api, a, chat, small, "small.bin"))["id"]
-        chunked = await _in_chunks(api, a, chat, big)  # begin, 2 chunks, complete
+        chunked = (await uploaded_in_chunks(api, a, chat, big, "big.bin"))["id"]  # 4 requests
         sent = await send_with(api, a, chat, [one, chunked], uuid.uuid4().hex)
         assert sent.status_code == 201, sent.text
         for file_id, data in ((one, small), (chunked, big)):

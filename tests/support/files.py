@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from backend.domain.ports import MIN_PART_BYTES
 from tests.support.client import Api, User
 
 
@@ -39,6 +40,36 @@ async def uploaded(
     r = await upload(api, user, chat_id, data, name)
     assert r.status_code == 201, r.text
     f: dict[str, Any] = r.json()["file"]
+    return f
+
+
+async def begin_upload(api: Api, user: User, chat_id: str, size: int, name: str) -> httpx.Response:
+    return await api.http.post(
+        "/files/uploads", params={"chat_id": chat_id, "size": size, "name": name}, headers=user.auth
+    )
+
+
+async def put_part(
+    api: Api, user: User, upload_id: str, offset: int, data: bytes
+) -> httpx.Response:
+    return await api.http.put(
+        f"/files/uploads/{upload_id}", params={"offset": offset}, content=data, headers=user.auth
+    )
+
+
+async def uploaded_in_chunks(
+    api: Api, user: User, chat_id: str, data: bytes, name: str = "f.bin"
+) -> dict[str, Any]:
+    """A resumable upload of `data` in parts of S3's smallest size: 2 + parts requests."""
+    r = await begin_upload(api, user, chat_id, len(data), name)
+    assert r.status_code == 201, r.text
+    upload_id = r.json()["upload"]["id"]
+    for start in range(0, len(data), MIN_PART_BYTES):
+        r = await put_part(api, user, upload_id, start, data[start : start + MIN_PART_BYTES])
+        assert r.status_code == 200, r.text
+    done = await api.http.post(f"/files/uploads/{upload_id}/complete", headers=user.auth)
+    assert done.status_code == 201, done.text
+    f: dict[str, Any] = done.json()["file"]
     return f
 
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from backend.domain.ports import MIN_PART_BYTES
-from tests.backend.api.test_uploads import begin, leftovers, put
+from tests.backend.api.test_uploads import leftovers
 from tests.support.client import Api, User
 from tests.support.engines import drop_bucket, s3_env, unique
-from tests.support.files import fetch
+from tests.support.files import begin_upload, fetch, put_part
 from tests.support.server import ServerProcess
 
 PART = MIN_PART_BYTES
@@ -31,8 +31,8 @@ async def _started(api: Api, data: bytes) -> tuple[User, str]:
     """A user, and their session of `data` with its first chunk in."""
     a = await api.user()
     chat = await api.group(a)
-    up = (await begin(api, a, chat, len(data), "crash.bin")).json()["upload"]
-    first = await put(api, a, up["id"], 0, data[:PART])
+    up = (await begin_upload(api, a, chat, len(data), "crash.bin")).json()["upload"]
+    first = await put_part(api, a, up["id"], 0, data[:PART])
     assert first.status_code == 200, first.text
     return a, str(up["id"])
 
@@ -44,7 +44,7 @@ async def _finish(api: Api, a: User, upload_id: str, data: bytes) -> Any:
     offset = stands.json()["upload"]["offset"]
     assert offset == PART
     for start in range(offset, len(data), PART):
-        r = await put(api, a, upload_id, start, data[start : start + PART])
+        r = await put_part(api, a, upload_id, start, data[start : start + PART])
         assert r.status_code == 200, r.text
     done = await api.http.post(f"/files/uploads/{upload_id}/complete", headers=a.auth)
     assert done.status_code == 201, done.text
@@ -141,7 +141,7 @@ async def test_an_upload_whose_last_chunk_commits_were_lost_resumes_exactly(
         a, upload_id = await _started(api, data)
         kept = _session(srv.data_dir, upload_id)
         for start in (PART, 2 * PART):
-            r = await put(api, a, upload_id, start, os.urandom(PART))
+            r = await put_part(api, a, upload_id, start, os.urandom(PART))
             assert r.status_code == 200, r.text
     finally:
         await api.close()
