@@ -76,6 +76,8 @@ from tests.support.server import ServerProcess
 MiB = 1024 * 1024
 PROBE_CORE, UPLOAD_CORE = {0}, {1}  # --pin: the probe's replica and the probe; all the rest
 PINNED = False
+IDLE_SAMPLES = MIN_SAMPLES = 200  # a p99 of 200 is the second slowest, not the slowest
+PROBE_EVERY_S = 0.05
 
 
 def pin(pid: int, cores: set[int]) -> None:
@@ -85,10 +87,6 @@ def pin(pid: int, cores: set[int]) -> None:
     for tid in os.listdir(f"/proc/{pid}/task"):
         with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
             os.sched_setaffinity(int(tid), cores)
-
-
-IDLE_SAMPLES = MIN_SAMPLES = 200  # a p99 of 200 is the second slowest, not the slowest
-PROBE_EVERY_S = 0.05
 
 
 def _loop_cpu(proc: psutil.Process) -> float:
