@@ -1,7 +1,7 @@
 """The same load against 1 and 3 replicas behind HAProxy: a benchmark, never a test.
 
     .venv/bin/python -m tests.cluster.bench [--replicas 1 3] [--seconds 20] [--rate 100]
-        [--server-dir CHECKOUT] [--profile DIR]
+        [--placement spread|packed] [--server-dir CHECKOUT] [--profile DIR]
 
 For each replica count it brings up its own cluster (deploy/local/cluster.sh), signs up 50 users in
 10 chats, sends `rate` messages a second in total for `seconds` through HAProxy, and reports
@@ -9,6 +9,11 @@ sends/s (acknowledged), delivery latency p50/p99 (send → each member's socket)
 the replica processes (and HAProxy) spent per delivered message, read with psutil before and
 after the load. Results go to tests/artifacts/cluster-bench.json. The engines are shared with
 whatever else runs on the machine, so only the replicas' own CPU is charged.
+
+`--placement packed` connects each chat's first four members straight to the first replica and
+its fifth to the second (the third holds no socket; with one replica, all of them to it, so HAProxy
+is out of both runs): the same code and load with a chat's events handled on two replicas instead
+of all three, which prices what an event costs each replica that holds one of its chat's sockets.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,7 @@ import psutil  # type: ignore[import-untyped]
 from tests.cluster.harness import ARTIFACTS, SCRIPT, Cluster, Load, read_env
 
 IDLE_S = 5.0
+PACKED_ON_FIRST = 4  # of a chat's 5 members, with `--placement packed`
 
 
 def _cpu(pid: int) -> float:
@@ -92,15 +99,27 @@ def _profile(procs: dict[str, Any], seconds: float, out: Path | None, tag: str) 
     ]
 
 
+def _packed(cluster: Cluster) -> Callable[[int], str]:
+    """The replica a member connects to by its place in its chat, with `--placement packed`."""
+    urls = [r.url for r in cluster.replicas().values()]
+    return lambda place: urls[0] if place < PACKED_ON_FIRST or len(urls) == 1 else urls[1]
+
+
 async def run_one(
-    replicas: int, seconds: float, rate: float, script: Path = SCRIPT, profile: Path | None = None
+    replicas: int,
+    seconds: float,
+    rate: float,
+    script: Path = SCRIPT,
+    profile: Path | None = None,
+    placement: str = "spread",
 ) -> dict[str, Any]:
     # Kept after a failure (the replicas' and HAProxy's logs are there), removed after a success.
     tmp = Path(tempfile.mkdtemp(prefix="parley-bench-"))
     cluster = Cluster(tmp / "cluster", script)
     cluster.up(replicas)
     try:
-        load = Load(cluster.lb_url, rate=rate)
+        member_url = _packed(cluster) if placement == "packed" else None
+        load = Load(cluster.lb_url, rate=rate, member_url=member_url)
         await load.setup()
         procs = cluster.replicas()
         lb_pid = int(read_env(cluster.dir / "lb.env")["LB_PID"])
@@ -151,6 +170,7 @@ async def run_one(
         await load.close()
         result = {
             "replicas": replicas,
+            "placement": placement,
             "rate_offered": rate,
             "seconds": round(elapsed, 1),
             "sends_per_s": round(len([a for c in load.clients for a in c.acks]) / elapsed, 1),
@@ -186,9 +206,17 @@ async def main() -> None:
         "--server-dir", type=Path, help="the checkout whose replicas run (default: this one)"
     )
     parser.add_argument("--profile", type=Path, help="write a py-spy profile per replica here")
+    parser.add_argument(
+        "--placement",
+        choices=("spread", "packed"),
+        default="spread",
+        help="sockets through HAProxy (spread), or each chat's on two replicas (packed)",
+    )
     ns = parser.parse_args()
     script = SCRIPT if ns.server_dir is None else ns.server_dir / "deploy/local/cluster.sh"
-    results = [await run_one(n, ns.seconds, ns.rate, script, ns.profile) for n in ns.replicas]
+    results = [
+        await run_one(n, ns.seconds, ns.rate, script, ns.profile, ns.placement) for n in ns.replicas
+    ]
     base = results[0]["replica_cpu_per_delivery_us"]
     for r in results:
         r["cpu_per_delivery_vs_first"] = (
@@ -199,7 +227,7 @@ async def main() -> None:
     out.write_text(json.dumps(results, indent=2) + "\n")
     for r in results:
         print(
-            f"{r['replicas']} replica(s): {r['sends_per_s']} sends/s, "
+            f"{r['replicas']} replica(s), {r['placement']}: {r['sends_per_s']} sends/s, "
             f"delivery p50 {r['delivery_p50_ms']} ms "
             f"p99 {r['delivery_p99_ms']} ms, {r['replica_cpu_per_delivery_us']} µs replica CPU per "
             f"delivered message ({r['cpu_per_delivery_vs_first']}x the first), HAProxy "

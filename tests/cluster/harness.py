@@ -172,6 +172,9 @@ class Load:
     chat_of: dict[str, str] = field(default_factory=dict, repr=False)  # user id -> its chat
     members: dict[str, list[str]] = field(default_factory=dict, repr=False)  # chat id -> user ids
     tokens: dict[str, str] = field(default_factory=dict, repr=False)  # never shown
+    # Where the member at this place of its chat connects its socket (default: `base_url`); the
+    # bench packs a chat's sockets on few replicas with it, to price an event per replica.
+    member_url: Callable[[int], str] | None = field(default=None, repr=False)
     sent: int = 0
     elapsed: float = 0.0
 
@@ -214,7 +217,9 @@ class Load:
                     self.chat_of[uid] = chat_id
                     self.tokens[uid] = token
         for uid, token in self.tokens.items():
-            client = Member(self.base_url, uid, token)
+            place = self.members[self.chat_of[uid]].index(uid)
+            url = self.base_url if self.member_url is None else self.member_url(place)
+            client = Member(url, uid, token)
             client.start()
             self.clients.append(client)
         await asyncio.wait_for(asyncio.gather(*(c.connected.wait() for c in self.clients)), 30)
