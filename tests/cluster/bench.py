@@ -1,7 +1,7 @@
 """The same load against 1 and 3 replicas behind HAProxy: a benchmark, never a test.
 
     .venv/bin/python -m tests.cluster.bench [--replicas 1 3] [--seconds 20] [--rate 100]
-        [--placement spread|packed] [--server-dir CHECKOUT] [--profile DIR]
+        [--placement spread|packed|chat] [--server-dir CHECKOUT] [--profile DIR]
 
 For each replica count it brings up its own cluster (deploy/local/cluster.sh), signs up 50 users in
 10 chats, sends `rate` messages a second in total for `seconds` through HAProxy, and reports
@@ -14,6 +14,9 @@ whatever else runs on the machine, so only the replicas' own CPU is charged.
 its fifth to the second (the third holds no socket; with one replica, all of them to it, so HAProxy
 is out of both runs): the same code and load with a chat's events handled on two replicas instead
 of all three, which prices what an event costs each replica that holds one of its chat's sockets.
+`--placement chat` connects all five members of a chat to one replica, the chats taking the
+replicas in turn: every event is received and handled by one replica only, so what still grows from
+one replica to three is the cost of the same work split over more processes on the same cores.
 """
 
 from __future__ import annotations
@@ -99,10 +102,15 @@ def _profile(procs: dict[str, Any], seconds: float, out: Path | None, tag: str) 
     ]
 
 
-def _packed(cluster: Cluster) -> Callable[[int], str]:
-    """The replica a member connects to by its place in its chat, with `--placement packed`."""
+def _placed(cluster: Cluster, placement: str) -> Callable[[int, int], str] | None:
+    """The replica a member connects to, by its chat's number and its place in that chat
+    (None: through HAProxy, `spread`)."""
     urls = [r.url for r in cluster.replicas().values()]
-    return lambda place: urls[0] if place < PACKED_ON_FIRST or len(urls) == 1 else urls[1]
+    if placement == "packed":
+        return lambda _, place: urls[0] if place < PACKED_ON_FIRST or len(urls) == 1 else urls[1]
+    if placement == "chat":
+        return lambda chat, _: urls[chat % len(urls)]
+    return None
 
 
 async def run_one(
@@ -118,8 +126,7 @@ async def run_one(
     cluster = Cluster(tmp / "cluster", script)
     cluster.up(replicas)
     try:
-        member_url = _packed(cluster) if placement == "packed" else None
-        load = Load(cluster.lb_url, rate=rate, member_url=member_url)
+        load = Load(cluster.lb_url, rate=rate, member_url=_placed(cluster, placement))
         await load.setup()
         procs = cluster.replicas()
         lb_pid = int(read_env(cluster.dir / "lb.env")["LB_PID"])
@@ -208,9 +215,9 @@ async def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a py-spy profile per replica here")
     parser.add_argument(
         "--placement",
-        choices=("spread", "packed"),
+        choices=("spread", "packed", "chat"),
         default="spread",
-        help="sockets through HAProxy (spread), or each chat's on two replicas (packed)",
+        help="sockets through HAProxy (spread), a chat's on two replicas (packed) or on one (chat)",
     )
     ns = parser.parse_args()
     script = SCRIPT if ns.server_dir is None else ns.server_dir / "deploy/local/cluster.sh"

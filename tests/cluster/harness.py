@@ -172,9 +172,10 @@ class Load:
     chat_of: dict[str, str] = field(default_factory=dict, repr=False)  # user id -> its chat
     members: dict[str, list[str]] = field(default_factory=dict, repr=False)  # chat id -> user ids
     tokens: dict[str, str] = field(default_factory=dict, repr=False)  # never shown
-    # Where the member at this place of its chat connects its socket (default: `base_url`); the
-    # bench packs a chat's sockets on few replicas with it, to price an event per replica.
-    member_url: Callable[[int], str] | None = field(default=None, repr=False)
+    # Where a member connects its socket, by its chat's number and its place in that chat
+    # (default: `base_url`); the bench places a chat's sockets on few replicas with it, to price
+    # what an event costs each replica that holds one of them.
+    member_url: Callable[[int, int], str] | None = field(default=None, repr=False)
     sent: int = 0
     elapsed: float = 0.0
 
@@ -216,9 +217,15 @@ class Load:
                 for uid, token in group:
                     self.chat_of[uid] = chat_id
                     self.tokens[uid] = token
+        chat_numbers = {chat_id: n for n, chat_id in enumerate(self.members)}
         for uid, token in self.tokens.items():
-            place = self.members[self.chat_of[uid]].index(uid)
-            url = self.base_url if self.member_url is None else self.member_url(place)
+            chat_id = self.chat_of[uid]
+            place = self.members[chat_id].index(uid)
+            url = (
+                self.base_url
+                if self.member_url is None
+                else self.member_url(chat_numbers[chat_id], place)
+            )
             client = Member(url, uid, token)
             client.start()
             self.clients.append(client)
