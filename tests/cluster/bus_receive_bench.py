@@ -30,7 +30,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import aiormq
 import uvloop
@@ -54,49 +56,82 @@ def _amqp_url() -> str:
     raise SystemExit(f"no PARLEY_TEST_AMQP_URL in {env}")
 
 
+class Pacing(NamedTuple):
+    messages: int
+    burst: int
+    pace: float
+
+
 def _event(seq: int) -> Event:
     return to_chat("c", "message.created", seq=seq, text=TEXT)
 
 
-async def subscribe(messages: int, burst: int, pace: float) -> float:
-    url, exchange = _amqp_url(), f"bus-receive-bench-{os.getpid()}.events"
-    sub = RabbitBus(url, exchange, replica_id="sub")
-    await sub.start()
-    got = 0
-    done = asyncio.Event()
+class Tally:
+    """Messages received so far: `done` once all of them are in."""
 
-    async def handler(_: Event) -> None:
-        nonlocal got
-        got += 1
-        if got >= messages:
-            done.set()
+    def __init__(self, messages: int) -> None:
+        self.left = messages
+        self.done = asyncio.Event()
 
-    sub.on_event(handler)
-    await sub.bind(["chat.c"])
+    def add(self, n: int = 1) -> None:
+        self.left -= n
+        if self.left <= 0:
+            self.done.set()
+
+
+async def _timed(
+    tally: Tally, sender: list[str], close: Callable[[], Awaitable[None]], ns: Pacing
+) -> float:
+    """This process's CPU (user + system) per message while a child sends them, paced."""
     started = time.process_time()
-    args = ["--publish", exchange, "--messages", str(messages), "--burst", str(burst)]
-    args += ["--pace", str(pace)]
-    child = subprocess.Popen([sys.executable, __file__, *args], cwd=Path.cwd())
+    pacing = ["--messages", str(ns.messages), "--burst", str(ns.burst), "--pace", str(ns.pace)]
+    child = subprocess.Popen([sys.executable, __file__, *sender, *pacing], cwd=Path.cwd())
     try:
-        await asyncio.wait_for(done.wait(), 120)
+        await asyncio.wait_for(tally.done.wait(), 120)
     finally:
         used = time.process_time() - started
         await asyncio.to_thread(child.wait)
-        await sub.close()
-    return 1e6 * used / messages
+        await close()
+    return 1e6 * used / ns.messages
 
 
-async def _floor(kind: str, messages: int, burst: int, pace: float) -> float:
-    """The subscriber's CPU per message for `--floor`: the same child pacing, no bus."""
-    got = 0
-    done = asyncio.Event()
+async def _paced(send: Callable[[int], Awaitable[object]], ns: Pacing) -> None:
+    """`burst` sends in flight at once, `pace` seconds apart, until `messages` are out."""
+    seq = 0
+    while seq < ns.messages:
+        calls = []
+        for _ in range(min(ns.burst, ns.messages - seq)):
+            seq += 1
+            calls.append(send(seq))
+        await asyncio.gather(*calls)
+        if ns.pace:
+            await asyncio.sleep(ns.pace)  # pacing, not synchronisation
 
-    def count(n: int) -> None:
-        nonlocal got
-        got += n
-        if got >= messages:
-            done.set()
 
+async def subscribe(ns: Pacing) -> float:
+    url, exchange = _amqp_url(), f"bus-receive-bench-{os.getpid()}.events"
+    sub = RabbitBus(url, exchange, replica_id="sub")
+    await sub.start()
+    tally = Tally(ns.messages)
+
+    async def handler(_: Event) -> None:
+        tally.add()
+
+    sub.on_event(handler)
+    await sub.bind(["chat.c"])
+    return await _timed(tally, ["--publish", exchange], sub.close, ns)
+
+
+async def publish(exchange: str, ns: Pacing) -> None:
+    pub = RabbitBus(_amqp_url(), exchange, replica_id="pub")
+    await pub.start()
+    await _paced(lambda seq: pub.publish([_event(seq)]), ns)
+    await pub.close()
+
+
+async def floor_receive(kind: str, ns: Pacing) -> float:
+    """`--floor`: the same child pacing, received without the bus."""
+    tally = Tally(ns.messages)
     if kind == "socket":
 
         class Counter(asyncio.Protocol):
@@ -105,85 +140,43 @@ async def _floor(kind: str, messages: int, burst: int, pace: float) -> float:
             def data_received(self, data: bytes) -> None:
                 before = self.received // FLOOR_BYTES
                 self.received += len(data)
-                count(self.received // FLOOR_BYTES - before)
+                tally.add(self.received // FLOOR_BYTES - before)
 
         server = await asyncio.get_running_loop().create_server(Counter, "127.0.0.1", 0)
-        target = str(server.sockets[0].getsockname()[1])
 
         async def close() -> None:
             server.close()
 
-    else:
-        connection = await aiormq.connect(_amqp_url())
-        channel = await connection.channel()
-        target = str((await channel.queue_declare(exclusive=True, auto_delete=True)).queue)
+        target = str(server.sockets[0].getsockname()[1])
+        return await _timed(tally, ["--floor-send", kind, target], close, ns)
+    connection = await aiormq.connect(_amqp_url())
+    channel = await connection.channel()
+    queue = str((await channel.queue_declare(exclusive=True, auto_delete=True)).queue)
 
-        async def on_message(_: DeliveredMessage) -> None:
-            count(1)
+    async def on_message(_: DeliveredMessage) -> None:
+        tally.add()
 
-        await channel.basic_consume(target, on_message, no_ack=True)
-
-        async def close() -> None:
-            await connection.close()
-
-    started = time.process_time()
-    args = ["--floor-send", kind, target, "--messages", str(messages), "--burst", str(burst)]
-    child = subprocess.Popen([sys.executable, __file__, *args, "--pace", str(pace)])
-    try:
-        await asyncio.wait_for(done.wait(), 120)
-    finally:
-        used = time.process_time() - started
-        await asyncio.to_thread(child.wait)
-        await close()
-    return 1e6 * used / messages
+    await channel.basic_consume(queue, on_message, no_ack=True)
+    return await _timed(tally, ["--floor-send", kind, queue], connection.close, ns)
 
 
-async def _floor_send(kind: str, target: str, messages: int, burst: int, pace: float) -> None:
+async def floor_send(kind: str, target: str, ns: Pacing) -> None:
     body = b"x" * FLOOR_BYTES
     if kind == "socket":
         _, writer = await asyncio.open_connection("127.0.0.1", int(target))
 
-        async def send() -> None:
+        async def write(_: int) -> None:
             writer.write(body)
             await writer.drain()
 
-        async def close() -> None:
-            writer.close()
-            await writer.wait_closed()
-
-    else:
-        connection = await aiormq.connect(_amqp_url())
-        channel = await connection.channel()
-
-        async def send() -> None:
-            await channel.basic_publish(body, routing_key=target)
-
-        async def close() -> None:
-            await connection.close()
-
-    sent = 0
-    while sent < messages:
-        for _ in range(min(burst, messages - sent)):
-            sent += 1
-            await send()
-        if pace:
-            await asyncio.sleep(pace)  # pacing, not synchronisation
-    await close()
-
-
-async def publish(exchange: str, messages: int, burst: int, pace: float) -> None:
-    pub = RabbitBus(_amqp_url(), exchange, replica_id="pub")
-    await pub.start()
-    seq = 0
-    while seq < messages:
-        calls = []
-        for _ in range(min(burst, messages - seq)):
-            seq += 1
-            calls.append(pub.publish([_event(seq)]))
-        await asyncio.gather(*calls)
-        if pace:
-            await asyncio.sleep(pace)  # pacing, not synchronisation
-    await pub.close()
+        await _paced(write, ns)
+        writer.close()
+        await writer.wait_closed()
+        return
+    connection = await aiormq.connect(_amqp_url())
+    channel = await connection.channel()
+    await _paced(lambda _: channel.basic_publish(body, routing_key=target), ns)
+    await connection.close()
 
 
 def main() -> None:
@@ -201,23 +194,20 @@ def main() -> None:
     parser.add_argument("--publish", metavar="EXCHANGE", help=argparse.SUPPRESS)
     parser.add_argument("--floor-send", nargs=2, metavar=("KIND", "TARGET"), help=argparse.SUPPRESS)
     ns = parser.parse_args()
+    pacing = Pacing(ns.messages, ns.burst, ns.pace)
     if ns.publish:
-        uvloop.run(publish(ns.publish, ns.messages, ns.burst, ns.pace))
-        return
-    if ns.floor_send:
+        uvloop.run(publish(ns.publish, pacing))
+    elif ns.floor_send:
         kind, target = ns.floor_send
-        uvloop.run(_floor_send(kind, target, ns.messages, ns.burst, ns.pace))
-        return
-    if ns.floor:
-        us = uvloop.run(_floor(ns.floor, ns.messages, ns.burst, ns.pace))
-        what = f"floor {ns.floor}"
+        uvloop.run(floor_send(kind, target, pacing))
     else:
-        us = uvloop.run(subscribe(ns.messages, ns.burst, ns.pace))
-        what = str(Path.cwd())
-    print(
-        f"{what}: {us:.1f} µs subscriber CPU per message received ({ns.messages} messages, "
-        f"bursts of {ns.burst}, {ns.pace} s apart)"
-    )
+        received = floor_receive(ns.floor, pacing) if ns.floor else subscribe(pacing)
+        us = uvloop.run(received)
+        what = f"floor {ns.floor}" if ns.floor else str(Path.cwd())
+        print(
+            f"{what}: {us:.1f} µs subscriber CPU per message received ({ns.messages} messages, "
+            f"bursts of {ns.burst}, {ns.pace} s apart)"
+        )
 
 
 if __name__ == "__main__":
