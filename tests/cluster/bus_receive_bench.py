@@ -13,8 +13,8 @@ message of its users' chats). Uses the RabbitMQ of `.engines/rabbitmq.env`, on a
 its own, and uvloop, the replicas' loop (Sanic's).
 
 `--burst 1 --pace 0.0125` prices a message that arrives on its own, as each chat's events reach a
-replica at 100 msg/s over ten chats: the subscriber wakes for every one, and that wake, not the
-decoding, is most of what it pays (a stream of bursts shares one wake among many messages).
+replica at 100 msg/s over ten chats: the subscriber wakes for every one and runs its whole delivery
+path cold each time, where a stream of bursts shares one wake and warm code among many messages.
 
 `--floor` prices the same arrivals without the bus, to tell the wake from the library: `socket`
 receives a 300-byte write at a time on a bare uvloop `Protocol` over loopback (what the wake of a
